@@ -1,0 +1,136 @@
+/* swinclassify core: Swin Transformer checkpoints, a CPU reference forward and
+ * the Vulkan forward.  Plain C, GLib for errors; no GStreamer. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+G_BEGIN_DECLS
+
+#define SWIN_MAX_STAGES 8
+
+/* Errors of every core function are reported in this domain. */
+#define SWIN_ERROR (swin_error_quark ())
+GQuark swin_error_quark (void);
+
+typedef enum {
+  SWIN_ERROR_IO,            /* file missing, unreadable */
+  SWIN_ERROR_FORMAT,        /* corrupt or truncated checkpoint, bad JSON, bad offsets */
+  SWIN_ERROR_TENSOR,        /* a tensor missing, mis-shaped or of an unsupported dtype */
+  SWIN_ERROR_ARCH,          /* tensors that do not form a consistent Swin model */
+  SWIN_ERROR_INVALID_ARG,   /* a bad argument (size, batch, device string...) */
+  SWIN_ERROR_NO_DEVICE,     /* no (matching / usable) Vulkan device */
+  SWIN_ERROR_VULKAN,        /* a Vulkan call failed; the message names call and result */
+  SWIN_ERROR_OUT_OF_MEMORY, /* host or device memory exhausted, or a device limit exceeded */
+} SwinErrorCode;
+
+/* Which checkpoint key layout a model was loaded from. */
+typedef enum {
+  SWIN_LAYOUT_TORCHVISION, /* features.*, head */
+  SWIN_LAYOUT_ORIGINAL,    /* microsoft/Swin-Transformer and timm < 0.9: merging at stage end */
+  SWIN_LAYOUT_TIMM,        /* timm >= 0.9: merging at the start of the next stage, head.fc */
+} SwinLayout;
+
+const char *swin_layout_name (SwinLayout layout);
+
+/* The architecture, inferred from tensor names and shapes. */
+typedef struct {
+  SwinLayout layout;
+  int in_chans;                       /* 3 */
+  int patch_size;                     /* 4 */
+  int embed_dim;                      /* C of stage 0 */
+  int num_stages;
+  int depths[SWIN_MAX_STAGES];
+  int heads[SWIN_MAX_STAGES];
+  int windows[SWIN_MAX_STAGES];       /* window M of each stage, from its (2M-1)^2 bias table */
+  int mlp_hidden[SWIN_MAX_STAGES];    /* fc1 output features of each stage */
+  int num_classes;
+  gboolean ape;                       /* absolute position embedding present */
+  int img_size;                       /* default (square) input resolution */
+  int64_t num_params;                 /* number of parameters (all loaded tensors) */
+} SwinArch;
+
+/* Channels of stage @s: embed_dim << s. */
+#define SWIN_ARCH_DIM(arch, s) ((arch)->embed_dim << (s))
+
+typedef struct _SwinModel SwinModel;
+
+/* Loads a safetensors checkpoint (F32, F16 or BF16; converted to fp32 in host
+ * memory).  The file is memory-mapped only during the call.  Returns NULL and
+ * sets @error (SWIN_ERROR) naming the problem and the tensor on any bad input. */
+SwinModel *swin_model_load (const char *path, GError **error);
+void swin_model_free (SwinModel *model);
+const SwinArch *swin_model_get_arch (const SwinModel *model);
+/* The file's base name without extension; used as the model name in metadata. */
+const char *swin_model_get_name (const SwinModel *model);
+
+/* Checks that @height x @width is a valid input resolution (a positive
+ * multiple of patch_size << (num_stages - 1), and equal to the absolute
+ * position embedding's grid when the model has one). */
+gboolean swin_arch_check_size (const SwinArch *arch, int height, int width, GError **error);
+
+/* Parameters for swin_model_init_random().  With @arch set ("swin_t",
+ * "swin_s", "swin_b", "swin_l") the architecture fields are ignored; with
+ * @arch NULL they describe a custom (e.g. tiny test) architecture. */
+typedef struct {
+  const char *arch;
+  int embed_dim;
+  int num_stages;
+  int depths[SWIN_MAX_STAGES];
+  int heads[SWIN_MAX_STAGES];
+  int window;         /* 0: 7 */
+  int num_classes;    /* 0: 1000 */
+  int img_size;       /* 0: 224 for window 7, 384 for window 12, else 32 * window */
+  SwinLayout layout;  /* key layout to write */
+  guint64 seed;
+} SwinInitParams;
+
+/* Writes a randomly initialised F32 checkpoint (truncated normal std 0.02 for
+ * weights and bias tables, zero biases, unit LayerNorm) to @path, with
+ * __metadata__ {"arch", "img_size"}. */
+gboolean swin_model_init_random (const SwinInitParams *params, const char *path, GError **error);
+
+/* CPU reference forward.  @input: float32 NCHW [batch, in_chans, height, width],
+ * already normalised.  @logits: [batch, num_classes].  Slow, written for clarity. */
+gboolean swin_model_forward_cpu (const SwinModel *model, const float *input, int batch,
+                                 int height, int width, float *logits, GError **error);
+
+/* ---- Vulkan ---- */
+
+typedef struct _SwinContext SwinContext;
+
+/* Opens a Vulkan device.  @device: NULL or "" for the default (first discrete
+ * GPU, else the first device), a decimal index, or a case-insensitive
+ * substring of the device name. */
+SwinContext *swin_context_new (const char *device, GError **error);
+void swin_context_free (SwinContext *ctx);
+const char *swin_context_get_device_name (const SwinContext *ctx);
+/* Names of all Vulkan devices, NULL-terminated (g_strfreev). */
+char **swin_context_list_devices (GError **error);
+
+/* A model's weights uploaded to a device.  @model may be freed afterwards. */
+typedef struct _SwinNet SwinNet;
+SwinNet *swin_net_new (SwinContext *ctx, const SwinModel *model, GError **error);
+void swin_net_free (SwinNet *net);
+const SwinArch *swin_net_get_arch (const SwinNet *net);
+
+/* The forward for one (batch, height, width): device memory allocated once,
+ * the command buffer recorded once and replayed by every run. */
+typedef struct _SwinPlan SwinPlan;
+SwinPlan *swin_plan_new (SwinNet *net, int batch, int height, int width, GError **error);
+void swin_plan_free (SwinPlan *plan);
+/* Host-mapped input, float32 NCHW [batch, in_chans, height, width]. */
+float *swin_plan_get_input (SwinPlan *plan);
+/* Runs one forward (one submission) and waits for it. */
+gboolean swin_plan_run (SwinPlan *plan, GError **error);
+/* Host-mapped logits [batch, num_classes], valid after swin_plan_run(). */
+const float *swin_plan_get_logits (SwinPlan *plan);
+
+/* ---- helpers ---- */
+
+/* Indices of the @k largest of @n values, descending (ties: lower index first). */
+void swin_topk (const float *values, int n, int k, int *indices);
+/* In-place softmax over @n values. */
+void swin_softmax (float *values, int n);
+
+G_END_DECLS

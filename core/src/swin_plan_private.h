@@ -1,0 +1,11 @@
+/* What other core modules (device-side preprocessing) need of a plan. */
+#pragma once
+
+#include "vk_pipeline.h"
+
+SwinContext *swin_plan_get_context (SwinPlan *plan);
+/* The device buffer behind swin_plan_get_input(): float32 NCHW. */
+SwinBuffer *swin_plan_get_input_buffer (SwinPlan *plan);
+/* Like swin_plan_run(), but submits @pre (ended; it fills the input buffer)
+ * and the forward in one vkQueueSubmit. */
+gboolean swin_plan_run_after (SwinPlan *plan, SwinCmd *pre, GError **error);

@@ -1,0 +1,41 @@
+/* The Vulkan device behind a SwinContext (internal to core). */
+#pragma once
+
+#include <volk.h>
+#include "swin/swin.h"
+
+struct _SwinContext {
+  VkInstance instance;
+  VkDebugUtilsMessengerEXT messenger;   /* only with SWIN_VK_VALIDATION=1 */
+  VkPhysicalDevice physical;
+  VkDevice device;
+  VkQueue queue;
+  uint32_t queue_family;
+  VkCommandPool command_pool;
+  GMutex lock;                          /* guards queue and command_pool */
+  VkPhysicalDeviceProperties props;
+  VkPhysicalDeviceMemoryProperties mem_props;
+  VkDriverId driver_id;
+  uint32_t subgroup_size;
+  gboolean storage_16bit;               /* storageBuffer16BitAccess + shaderFloat16 */
+  char *device_name;
+  GHashTable *kernels;                  /* cache key -> SwinKernel */
+};
+
+/* Turns a failed VkResult into a GError naming the call; TRUE on success. */
+gboolean swin_vk_check (VkResult result, const char *call, GError **error);
+const char *swin_vk_result_name (VkResult result);
+
+/* Checks @call; on failure sets @error and jumps to the function's `error:` label. */
+#define SWIN_VK(call, error)                                   \
+  G_STMT_START {                                               \
+    if (!swin_vk_check ((call), #call, (error)))               \
+      goto error;                                              \
+  } G_STMT_END
+
+/* Round @v up to a multiple of @a (a power of two or not). */
+static inline VkDeviceSize
+swin_align (VkDeviceSize v, VkDeviceSize a)
+{
+  return (v + a - 1) / a * a;
+}
