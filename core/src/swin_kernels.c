@@ -1,1 +1,146 @@
-/* placeholder: being written */
+/* Kernel descriptions (bindings, push constants, specialisation) and dispatch sizes. */
+#include "swin_kernels.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "gemm.spv.h"
+#include "layernorm.spv.h"
+#include "patch_embed.spv.h"
+#include "attention.spv.h"
+#include "avgpool.spv.h"
+
+#define SB VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+#define TB VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+
+/* Rows of the GEMM register tile per invocation and its workgroup shape. */
+#define GEMM_TM 8
+#define GEMM_WG_X 16
+#define GEMM_WG_Y 4
+
+static uint32_t
+div_up (uint64_t a, uint64_t b)
+{
+  return (uint32_t) ((a + b - 1) / b);
+}
+
+size_t
+swin_packed_bias_size (int N)
+{
+  return (size_t) (N + 3) / 4 * 4;
+}
+
+size_t
+swin_packed_linear_size (int N, int K)
+{
+  return (size_t) K * swin_packed_bias_size (N);
+}
+
+void
+swin_pack_linear (const float *w, int N, int K, float *dst)
+{
+  size_t N4 = swin_packed_bias_size (N);
+
+  memset (dst, 0, swin_packed_linear_size (N, K) * sizeof (float));
+  for (int n = 0; n < N; n++)
+    for (int k = 0; k < K; k++)
+      dst[(size_t) k * N4 + n] = w[(size_t) n * K + k];
+}
+
+static SwinKernel *
+get (SwinContext *ctx, const char *name, const uint32_t *spv, size_t spv_size, int n_bindings,
+     const VkDescriptorType *types, uint32_t push_size, int n_spec, const uint32_t *spec,
+     GError **error)
+{
+  SwinKernelDesc d = { name, spv, spv_size, n_bindings, { 0 }, push_size, n_spec, { 0 } };
+
+  memcpy (d.types, types, n_bindings * sizeof (VkDescriptorType));
+  if (n_spec)
+    memcpy (d.spec, spec, n_spec * sizeof (uint32_t));
+  return swin_kernel_get (ctx, &d, error);
+}
+
+gboolean
+swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
+             const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
+             gboolean gelu, gboolean accumulate, GError **error)
+{
+  static const VkDescriptorType types[] = { TB, TB, SB, SB };
+  const uint32_t spec[] = { GEMM_TM };
+  struct { int32_t M, N, K, act, accumulate; } push = { M, N, K, gelu, accumulate };
+  SwinBinding b[4] = { *a, *w, *bias, *out };
+  SwinKernel *k;
+
+  g_return_val_if_fail (K % 4 == 0 && M > 0 && N > 0, FALSE);
+  b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  k = get (ctx, "gemm", swin_spv_gemm, sizeof (swin_spv_gemm), 4, types, sizeof (push), 1, spec, error);
+  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (div_up (N, 4), GEMM_WG_X),
+                                 div_up (M, (uint64_t) GEMM_TM * GEMM_WG_Y), 1, error);
+}
+
+gboolean
+swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                  const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
+                  int rows, int C, int merge_h, int merge_w,
+                  const SwinBinding *add, int add_rows, GError **error)
+{
+  static const VkDescriptorType types[] = { SB, SB, SB, SB, SB };
+  struct { int32_t rows, C, merge, H, W, has_add, L; } push = {
+    rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
+  };
+  /* Without an addend the binding still needs a valid range: gamma stands in, unread. */
+  SwinBinding b[5] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
+  SwinKernel *k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
+                       sizeof (push), 0, NULL, error);
+
+  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (rows, 64), 1, 1, error);
+}
+
+gboolean
+swin_k_patch_embed (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img,
+                    const SwinBinding *w, const SwinBinding *bias, const SwinBinding *out,
+                    int B, int Cin, int H, int W, int P, int C, GError **error)
+{
+  static const VkDescriptorType types[] = { SB, SB, SB, SB };
+  struct { int32_t batch, Cin, H, W, P, C; } push = { B, Cin, H, W, P, C };
+  SwinBinding b[4] = { *img, *w, *bias, *out };
+  SwinKernel *k = get (ctx, "patch_embed", swin_spv_patch_embed, sizeof (swin_spv_patch_embed), 4,
+                       types, sizeof (push), 0, NULL, error);
+
+  return k && swin_cmd_dispatch (cmd, k, b, &push,
+                                 div_up ((uint64_t) B * (H / P) * (W / P) * C, 64), 1, 1, error);
+}
+
+gboolean
+swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
+                  const SwinBinding *qkv_bias, const SwinBinding *table,
+                  const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
+{
+  static const VkDescriptorType types[] = { SB, SB, SB, SB };
+  const int hd = g->C / heads, n = g->ws * g->ws;
+  const uint32_t spec[] = { n, hd };
+  struct {
+    int32_t H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M;
+    float scale;
+  } push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M,
+             1.0f / sqrtf ((float) hd) };
+  SwinBinding b[4] = { *qkv, *qkv_bias, *table, *out };
+  SwinKernel *k = get (ctx, "attention", swin_spv_attention, sizeof (swin_spv_attention), 4, types,
+                       sizeof (push), 2, spec, error);
+
+  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (n, 16),
+                                 (g->Hp / g->ws) * (g->Wp / g->ws), B * heads, error);
+}
+
+gboolean
+swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                const SwinBinding *out, int B, int L, int C, GError **error)
+{
+  static const VkDescriptorType types[] = { SB, SB };
+  struct { int32_t batch, L, C; } push = { B, L, C };
+  SwinBinding b[2] = { *in, *out };
+  SwinKernel *k = get (ctx, "avgpool", swin_spv_avgpool, sizeof (swin_spv_avgpool), 2, types,
+                       sizeof (push), 0, NULL, error);
+
+  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up ((uint64_t) B * C, 64), 1, 1, error);
+}

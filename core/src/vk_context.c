@@ -1,1 +1,317 @@
-/* placeholder: being written */
+/* Vulkan instance and device selection for SwinContext. */
+#include "vk_context.h"
+#include "vk_pipeline.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+swin_vk_result_name (VkResult r)
+{
+  switch (r) {
+#define R(x) case x: return #x;
+    R (VK_SUCCESS) R (VK_NOT_READY) R (VK_TIMEOUT) R (VK_INCOMPLETE)
+    R (VK_ERROR_OUT_OF_HOST_MEMORY) R (VK_ERROR_OUT_OF_DEVICE_MEMORY)
+    R (VK_ERROR_INITIALIZATION_FAILED) R (VK_ERROR_DEVICE_LOST)
+    R (VK_ERROR_MEMORY_MAP_FAILED) R (VK_ERROR_LAYER_NOT_PRESENT)
+    R (VK_ERROR_EXTENSION_NOT_PRESENT) R (VK_ERROR_FEATURE_NOT_PRESENT)
+    R (VK_ERROR_INCOMPATIBLE_DRIVER) R (VK_ERROR_TOO_MANY_OBJECTS)
+    R (VK_ERROR_FORMAT_NOT_SUPPORTED) R (VK_ERROR_FRAGMENTED_POOL)
+    R (VK_ERROR_OUT_OF_POOL_MEMORY) R (VK_ERROR_INVALID_EXTERNAL_HANDLE)
+    R (VK_ERROR_UNKNOWN)
+#undef R
+    default: return "unknown VkResult";
+  }
+}
+
+gboolean
+swin_vk_check (VkResult r, const char *call, GError **error)
+{
+  int code;
+
+  if (r >= 0)
+    return TRUE;
+  code = (r == VK_ERROR_OUT_OF_HOST_MEMORY || r == VK_ERROR_OUT_OF_DEVICE_MEMORY)
+      ? SWIN_ERROR_OUT_OF_MEMORY : SWIN_ERROR_VULKAN;
+  g_set_error (error, SWIN_ERROR, code, "%s failed: %s (%d)", call, swin_vk_result_name (r), r);
+  return FALSE;
+}
+
+/* Validation messages become criticals: the test environment makes those fatal. */
+static VKAPI_ATTR VkBool32 VKAPI_CALL
+on_validation_message (VkDebugUtilsMessageSeverityFlagBitsEXT severity,
+                       VkDebugUtilsMessageTypeFlagsEXT types,
+                       const VkDebugUtilsMessengerCallbackDataEXT *data, void *user)
+{
+  g_critical ("Vulkan validation: %s", data->pMessage);
+  return VK_FALSE;
+}
+
+static gboolean
+want_validation (void)
+{
+  const char *v = g_getenv ("SWIN_VK_VALIDATION");
+  return v && strcmp (v, "1") == 0;
+}
+
+static gboolean
+create_instance (SwinContext *ctx, GError **error)
+{
+  const char *layers[] = { "VK_LAYER_KHRONOS_validation" };
+  const char *exts[] = { VK_EXT_DEBUG_UTILS_EXTENSION_NAME };
+  VkValidationFeatureEnableEXT enables[] = {
+    VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT,
+  };
+  VkValidationFeaturesEXT features = {
+    .sType = VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT,
+    .enabledValidationFeatureCount = G_N_ELEMENTS (enables),
+    .pEnabledValidationFeatures = enables,
+  };
+  VkApplicationInfo app = {
+    .sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+    .pApplicationName = "swinclassify",
+    .apiVersion = VK_API_VERSION_1_2,
+  };
+  VkInstanceCreateInfo info = {
+    .sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+    .pApplicationInfo = &app,
+  };
+  gboolean validate = want_validation ();
+
+  if (volkInitialize () != VK_SUCCESS) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
+                 "No Vulkan loader found (libvulkan.so.1 could not be loaded)");
+    return FALSE;
+  }
+  if (volkGetInstanceVersion () < VK_API_VERSION_1_2) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE, "The Vulkan loader does not support Vulkan 1.2");
+    return FALSE;
+  }
+  if (validate) {
+    info.pNext = &features;
+    info.enabledLayerCount = G_N_ELEMENTS (layers);
+    info.ppEnabledLayerNames = layers;
+    info.enabledExtensionCount = G_N_ELEMENTS (exts);
+    info.ppEnabledExtensionNames = exts;
+  }
+  SWIN_VK (vkCreateInstance (&info, NULL, &ctx->instance), error);
+  volkLoadInstanceOnly (ctx->instance);
+
+  if (validate) {
+    VkDebugUtilsMessengerCreateInfoEXT m = {
+      .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT,
+      .messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                         VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT,
+      .messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
+                     VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
+      .pfnUserCallback = on_validation_message,
+    };
+    SWIN_VK (vkCreateDebugUtilsMessengerEXT (ctx->instance, &m, NULL, &ctx->messenger), error);
+  }
+  return TRUE;
+
+error:
+  return FALSE;
+}
+
+static gboolean
+enumerate (VkInstance instance, VkPhysicalDevice **devs, uint32_t *n, GError **error)
+{
+  *devs = NULL;
+  SWIN_VK (vkEnumeratePhysicalDevices (instance, n, NULL), error);
+  *devs = g_new0 (VkPhysicalDevice, MAX (*n, 1));
+  SWIN_VK (vkEnumeratePhysicalDevices (instance, n, *devs), error);
+  return TRUE;
+
+error:
+  g_clear_pointer (devs, g_free);
+  return FALSE;
+}
+
+/* Index of the device matching @want (NULL/"": first discrete GPU, else 0;
+ * digits: an index; else a case-insensitive substring of the name). */
+static int
+choose_device (VkPhysicalDevice *devs, uint32_t n, const char *want, GError **error)
+{
+  VkPhysicalDeviceProperties p;
+  char *end = NULL;
+  guint64 idx;
+
+  if (n == 0) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE, "No Vulkan device found");
+    return -1;
+  }
+  if (!want || !*want) {
+    for (uint32_t i = 0; i < n; i++) {
+      vkGetPhysicalDeviceProperties (devs[i], &p);
+      if (p.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU)
+        return i;
+    }
+    return 0;
+  }
+  idx = g_ascii_strtoull (want, &end, 10);
+  if (end && *end == '\0' && end != want) {
+    if (idx >= n) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
+                   "Vulkan device index %s out of range (%u devices)", want, n);
+      return -1;
+    }
+    return (int) idx;
+  }
+  for (uint32_t i = 0; i < n; i++) {
+    g_autofree char *name = NULL, *needle = NULL;
+    vkGetPhysicalDeviceProperties (devs[i], &p);
+    name = g_ascii_strdown (p.deviceName, -1);
+    needle = g_ascii_strdown (want, -1);
+    if (strstr (name, needle))
+      return i;
+  }
+  g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE, "No Vulkan device matches \"%s\"", want);
+  return -1;
+}
+
+static gboolean
+create_device (SwinContext *ctx, const char *want, GError **error)
+{
+  g_autofree VkPhysicalDevice *devs = NULL;
+  g_autofree VkQueueFamilyProperties *qf = NULL;
+  uint32_t n = 0, nqf = 0;
+  int idx;
+  float prio = 1.0f;
+  VkPhysicalDeviceVulkan11Properties p11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_PROPERTIES };
+  VkPhysicalDeviceVulkan12Properties p12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_PROPERTIES, .pNext = &p11 };
+  VkPhysicalDeviceProperties2 props2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &p12 };
+  VkPhysicalDeviceVulkan11Features f11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES };
+  VkPhysicalDeviceVulkan12Features f12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &f11 };
+  VkPhysicalDeviceFeatures2 feats2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f12 };
+  VkPhysicalDeviceVulkan11Features en11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES };
+  VkPhysicalDeviceVulkan12Features en12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &en11 };
+  VkPhysicalDeviceFeatures2 en = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &en12 };
+  VkDeviceQueueCreateInfo qinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, .queueCount = 1, .pQueuePriorities = &prio };
+  VkDeviceCreateInfo dinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, .pNext = &en,
+                               .queueCreateInfoCount = 1, .pQueueCreateInfos = &qinfo };
+
+  if (!enumerate (ctx->instance, &devs, &n, error))
+    return FALSE;
+  if ((idx = choose_device (devs, n, want, error)) < 0)
+    return FALSE;
+  ctx->physical = devs[idx];
+  vkGetPhysicalDeviceProperties2 (ctx->physical, &props2);
+  ctx->props = props2.properties;
+  ctx->device_name = g_strdup (ctx->props.deviceName);
+  ctx->driver_id = p12.driverID;
+  ctx->subgroup_size = p11.subgroupSize;
+  vkGetPhysicalDeviceMemoryProperties (ctx->physical, &ctx->mem_props);
+
+  if (ctx->props.apiVersion < VK_API_VERSION_1_2) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
+                 "Vulkan device \"%s\" supports only Vulkan %u.%u; 1.2 is required", ctx->device_name,
+                 VK_API_VERSION_MAJOR (ctx->props.apiVersion), VK_API_VERSION_MINOR (ctx->props.apiVersion));
+    return FALSE;
+  }
+
+  vkGetPhysicalDeviceQueueFamilyProperties (ctx->physical, &nqf, NULL);
+  qf = g_new0 (VkQueueFamilyProperties, MAX (nqf, 1));
+  vkGetPhysicalDeviceQueueFamilyProperties (ctx->physical, &nqf, qf);
+  ctx->queue_family = UINT32_MAX;
+  for (uint32_t i = 0; i < nqf; i++)
+    if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
+      ctx->queue_family = i;
+      break;
+    }
+  if (ctx->queue_family == UINT32_MAX) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
+                 "Vulkan device \"%s\" has no compute queue", ctx->device_name);
+    return FALSE;
+  }
+
+  vkGetPhysicalDeviceFeatures2 (ctx->physical, &feats2);
+  ctx->storage_16bit = f11.storageBuffer16BitAccess && f12.shaderFloat16;
+  en11.storageBuffer16BitAccess = f11.storageBuffer16BitAccess;
+  en12.shaderFloat16 = f12.shaderFloat16;
+
+  qinfo.queueFamilyIndex = ctx->queue_family;
+  SWIN_VK (vkCreateDevice (ctx->physical, &dinfo, NULL, &ctx->device), error);
+  volkLoadDevice (ctx->device);
+  vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
+  return TRUE;
+
+error:
+  return FALSE;
+}
+
+SwinContext *
+swin_context_new (const char *device, GError **error)
+{
+  SwinContext *ctx = g_new0 (SwinContext, 1);
+
+  g_mutex_init (&ctx->lock);
+  ctx->kernels = g_hash_table_new (g_str_hash, g_str_equal);
+  if (!create_instance (ctx, error) || !create_device (ctx, device, error)) {
+    swin_context_free (ctx);
+    return NULL;
+  }
+  return ctx;
+}
+
+void
+swin_context_free (SwinContext *ctx)
+{
+  GHashTableIter it;
+  gpointer key, value;
+
+  if (!ctx)
+    return;
+  g_hash_table_iter_init (&it, ctx->kernels);
+  while (g_hash_table_iter_next (&it, &key, &value)) {
+    swin_kernel_free (ctx, value);
+    g_free (key);
+  }
+  g_hash_table_destroy (ctx->kernels);
+  if (ctx->device) {
+    vkDeviceWaitIdle (ctx->device);
+    vkDestroyDevice (ctx->device, NULL);
+  }
+  if (ctx->messenger)
+    vkDestroyDebugUtilsMessengerEXT (ctx->instance, ctx->messenger, NULL);
+  if (ctx->instance)
+    vkDestroyInstance (ctx->instance, NULL);
+  g_mutex_clear (&ctx->lock);
+  g_free (ctx->device_name);
+  g_free (ctx);
+}
+
+const char *
+swin_context_get_device_name (const SwinContext *ctx)
+{
+  return ctx->device_name;
+}
+
+char **
+swin_context_list_devices (GError **error)
+{
+  SwinContext tmp = { 0 };
+  g_autofree VkPhysicalDevice *devs = NULL;
+  GPtrArray *names = NULL;
+  uint32_t n = 0;
+
+  if (!create_instance (&tmp, error))
+    goto out;
+  if (!enumerate (tmp.instance, &devs, &n, error))
+    goto out;
+  names = g_ptr_array_new ();
+  for (uint32_t i = 0; i < n; i++) {
+    VkPhysicalDeviceProperties p;
+    vkGetPhysicalDeviceProperties (devs[i], &p);
+    g_ptr_array_add (names, g_strdup (p.deviceName));
+  }
+  g_ptr_array_add (names, NULL);
+
+out:
+  if (tmp.messenger)
+    vkDestroyDebugUtilsMessengerEXT (tmp.instance, tmp.messenger, NULL);
+  if (tmp.instance)
+    vkDestroyInstance (tmp.instance, NULL);
+  return names ? (char **) g_ptr_array_free (names, FALSE) : NULL;
+}

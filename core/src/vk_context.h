@@ -11,8 +11,7 @@ struct _SwinContext {
   VkDevice device;
   VkQueue queue;
   uint32_t queue_family;
-  VkCommandPool command_pool;
-  GMutex lock;                          /* guards queue and command_pool */
+  GMutex lock;                          /* guards the queue and the kernel cache */
   VkPhysicalDeviceProperties props;
   VkPhysicalDeviceMemoryProperties mem_props;
   VkDriverId driver_id;

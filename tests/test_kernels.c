@@ -1,0 +1,290 @@
+/* Every Vulkan kernel against its CPU reference twin on random data, with
+ * sizes that are not multiples of any tile and batch > 1. */
+#include "swin_test_util.h"
+#include "swin_kernels.h"
+#include "swin_ref.h"
+
+static SwinContext *ctx;
+
+/* A host-visible buffer holding @n floats (copied from @src when given). */
+static SwinBuffer *
+buf_new (const float *src, size_t n)
+{
+  GError *error = NULL;
+  SwinBuffer *b = swin_buffer_new (ctx, MAX (n, 4) * sizeof (float), SWIN_BUFFER_UPLOAD, &error);
+  g_assert_no_error (error);
+  if (src)
+    memcpy (b->mapped, src, n * sizeof (float));
+  else
+    memset (b->mapped, 0, n * sizeof (float));
+  return b;
+}
+
+static SwinBinding
+bnd (SwinBuffer *b)
+{
+  return (SwinBinding) { b, 0, 0, VK_FORMAT_UNDEFINED };
+}
+
+static SwinCmd *
+cmd_begin (void)
+{
+  GError *error = NULL;
+  SwinCmd *cmd = swin_cmd_new (ctx, &error);
+  g_assert_no_error (error);
+  return cmd;
+}
+
+static void
+cmd_run (SwinCmd *cmd)
+{
+  GError *error = NULL;
+  g_assert_true (swin_cmd_end (cmd, &error));
+  g_assert_true (swin_cmd_submit_wait (ctx, &cmd, 1, &error));
+  g_assert_no_error (error);
+  swin_cmd_free (cmd);
+}
+
+static void
+assert_close (const float *got, const float *want, size_t n, float rel)
+{
+  float bound = rel * fmaxf (1.0f, swin_test_max_abs (want, n));
+  float diff = swin_test_max_diff (got, want, n);
+  if (!(diff <= bound))
+    g_error ("max |diff| %g > bound %g", diff, bound);
+}
+
+static void
+check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
+{
+  GError *error = NULL;
+  float *a = g_new (float, (size_t) M * K), *w = g_new (float, (size_t) N * K), *bias = g_new0 (float, N + 4);
+  float *res = g_new (float, (size_t) M * N), *want = g_new (float, (size_t) M * N);
+  float *packed = g_new (float, swin_packed_linear_size (N, K));
+  SwinBuffer *ba, *bw, *bb, *bo;
+  SwinCmd *cmd;
+
+  swin_test_fill (a, (size_t) M * K, 1, 1.0f);
+  swin_test_fill (w, (size_t) N * K, 2, 1.0f / sqrtf (K));
+  swin_test_fill (bias, N, 3, 0.5f);
+  swin_test_fill (res, (size_t) M * N, 4, 1.0f);
+  swin_pack_linear (w, N, K, packed);
+
+  swin_ref_linear (a, M, K, w, bias, N, want);
+  if (gelu)
+    swin_ref_gelu (want, (size_t) M * N);
+  if (accumulate)
+    for (size_t i = 0; i < (size_t) M * N; i++)
+      want[i] += res[i];
+
+  ba = buf_new (a, (size_t) M * K);
+  bw = buf_new (packed, swin_packed_linear_size (N, K));
+  bb = buf_new (bias, swin_packed_bias_size (N));
+  bo = buf_new (accumulate ? res : NULL, (size_t) M * N);
+  cmd = cmd_begin ();
+  {
+    SwinBinding A = bnd (ba), W = bnd (bw), B = bnd (bb), O = bnd (bo);
+    g_assert_true (swin_k_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error));
+  }
+  cmd_run (cmd);
+  assert_close (bo->mapped, want, (size_t) M * N, 1e-5f);
+
+  swin_buffer_free (ctx, ba);
+  swin_buffer_free (ctx, bw);
+  swin_buffer_free (ctx, bb);
+  swin_buffer_free (ctx, bo);
+  g_free (a); g_free (w); g_free (bias); g_free (res); g_free (want); g_free (packed);
+}
+
+static void
+test_gemm (void)
+{
+  check_gemm (1, 1, 4, FALSE, FALSE);
+  check_gemm (37, 13, 20, FALSE, FALSE);
+  check_gemm (100, 96, 96, TRUE, FALSE);
+  check_gemm (133, 70, 36, FALSE, TRUE);
+  check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE);
+  check_gemm (3, 1000, 768, FALSE, FALSE);
+}
+
+static void
+check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
+{
+  GError *error = NULL;
+  int rows = merge ? B * (H / 2) * (W / 2) : B * H * W, Cout = merge ? 4 * C : C;
+  size_t n_in = (size_t) B * H * W * C, n_out = (size_t) rows * Cout;
+  float *x = g_new (float, n_in), *g = g_new (float, Cout), *b = g_new (float, Cout);
+  float *ad = g_new (float, (size_t) H * W * Cout), *tmp = g_new (float, n_out), *want = g_new (float, n_out);
+  SwinBuffer *bx, *bg, *bb, *bo, *ba;
+  SwinCmd *cmd;
+
+  swin_test_fill (x, n_in, 5, 3.0f);
+  for (size_t i = 0; i < n_in; i++)
+    x[i] += 2.0f;  /* a mean far from zero exercises the two-pass variance */
+  swin_test_fill (g, Cout, 6, 1.0f);
+  swin_test_fill (b, Cout, 7, 1.0f);
+  swin_test_fill (ad, (size_t) H * W * Cout, 8, 1.0f);
+  if (merge) {
+    swin_ref_merge_gather (x, B, H, W, C, tmp);
+    swin_ref_layernorm (tmp, rows, Cout, g, b, want);
+  } else {
+    swin_ref_layernorm (x, rows, Cout, g, b, want);
+  }
+  if (add)
+    for (int r = 0; r < rows; r++)
+      for (int c = 0; c < Cout; c++)
+        want[(size_t) r * Cout + c] += ad[(size_t) (r % (H * W)) * Cout + c];
+
+  bx = buf_new (x, n_in);
+  bg = buf_new (g, Cout);
+  bb = buf_new (b, Cout);
+  bo = buf_new (NULL, n_out);
+  ba = buf_new (ad, (size_t) H * W * Cout);
+  cmd = cmd_begin ();
+  {
+    SwinBinding X = bnd (bx), G = bnd (bg), Bb = bnd (bb), O = bnd (bo), A = bnd (ba);
+    g_assert_true (swin_k_layernorm (cmd, ctx, &X, &G, &Bb, &O, rows, Cout, merge ? H : 0, merge ? W : 0,
+                                     add ? &A : NULL, H * W, &error));
+  }
+  cmd_run (cmd);
+  assert_close (bo->mapped, want, n_out, 1e-5f);
+
+  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bg); swin_buffer_free (ctx, bb);
+  swin_buffer_free (ctx, bo); swin_buffer_free (ctx, ba);
+  g_free (x); g_free (g); g_free (b); g_free (ad); g_free (tmp); g_free (want);
+}
+
+static void
+test_layernorm (void)
+{
+  check_layernorm (2, 5, 3, 20, FALSE, FALSE);
+  check_layernorm (1, 7, 7, 96, FALSE, TRUE);
+  check_layernorm (2, 6, 4, 12, TRUE, FALSE);
+  check_layernorm (3, 14, 14, 8, TRUE, FALSE);
+}
+
+static void
+test_patch_embed (void)
+{
+  GError *error = NULL;
+  const int B = 2, Cin = 3, H = 12, W = 20, P = 4, C = 20;
+  size_t n_img = (size_t) B * Cin * H * W, n_out = (size_t) B * (H / P) * (W / P) * C;
+  float *img = g_new (float, n_img), *w = g_new (float, C * Cin * P * P), *b = g_new (float, C);
+  float *want = g_new (float, n_out);
+  SwinBuffer *bi, *bw, *bb, *bo;
+  SwinCmd *cmd;
+
+  swin_test_fill (img, n_img, 9, 2.0f);
+  swin_test_fill (w, C * Cin * P * P, 10, 0.2f);
+  swin_test_fill (b, C, 11, 1.0f);
+  swin_ref_patch_embed (img, B, Cin, H, W, P, w, b, C, want);
+  bi = buf_new (img, n_img);
+  bw = buf_new (w, C * Cin * P * P);
+  bb = buf_new (b, C);
+  bo = buf_new (NULL, n_out);
+  cmd = cmd_begin ();
+  {
+    SwinBinding I = bnd (bi), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
+    g_assert_true (swin_k_patch_embed (cmd, ctx, &I, &Wb, &Bb, &O, B, Cin, H, W, P, C, &error));
+  }
+  cmd_run (cmd);
+  assert_close (bo->mapped, want, n_out, 1e-5f);
+  swin_buffer_free (ctx, bi); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
+  g_free (img); g_free (w); g_free (b); g_free (want);
+}
+
+/* GPU: qkv GEMM + attention kernel; CPU: the reference's pad/roll/partition formulation. */
+static void
+check_attention (int B, int H, int W, int M, int block, int heads, int hd)
+{
+  GError *error = NULL;
+  SwinArch arch = { .embed_dim = heads * hd, .num_stages = 1, .windows = { M }, .heads = { heads } };
+  SwinAttnGeom g;
+  int C = heads * hd, L = H * W, tw = 2 * M - 1;
+  size_t n = (size_t) B * L * C;
+  float *y = g_new (float, n), *qw = g_new (float, 3 * C * C), *qb = g_new (float, swin_packed_bias_size (3 * C));
+  float *table = g_new (float, tw * tw * heads), *want = g_new (float, n);
+  float *packed = g_new (float, swin_packed_linear_size (3 * C, C));
+  SwinBuffer *by, *bw, *bb, *bt, *bqkv, *bo;
+  SwinCmd *cmd;
+
+  swin_attn_geometry (&arch, 0, block, H, W, &g);
+  swin_test_fill (y, n, 12, 1.5f);
+  swin_test_fill (qw, 3 * C * C, 13, 2.0f / sqrtf (C));
+  swin_test_fill (qb, 3 * C, 14, 1.0f);
+  swin_test_fill (table, tw * tw * heads, 15, 2.0f);
+  swin_pack_linear (qw, 3 * C, C, packed);
+  swin_ref_window_msa (y, B, &g, heads, qw, qb, table, want);
+
+  by = buf_new (y, n);
+  bw = buf_new (packed, swin_packed_linear_size (3 * C, C));
+  bb = buf_new (qb, swin_packed_bias_size (3 * C));
+  bt = buf_new (table, tw * tw * heads);
+  bqkv = buf_new (NULL, 3 * n);
+  bo = buf_new (NULL, n);
+  cmd = cmd_begin ();
+  {
+    SwinBinding Y = bnd (by), Wq = bnd (bw), Bq = bnd (bb), T = bnd (bt), Q = bnd (bqkv), O = bnd (bo);
+    g_assert_true (swin_k_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
+    g_assert_true (swin_k_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, &error));
+  }
+  cmd_run (cmd);
+  assert_close (bo->mapped, want, n, 1e-5f);
+  g_test_message ("attention %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d", H, W, M, block, g.ws, g.Hp,
+                  g.Wp, g.shift_h);
+
+  swin_buffer_free (ctx, by); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb);
+  swin_buffer_free (ctx, bt); swin_buffer_free (ctx, bqkv); swin_buffer_free (ctx, bo);
+  g_free (y); g_free (qw); g_free (qb); g_free (table); g_free (want); g_free (packed);
+}
+
+static void
+test_attention (void)
+{
+  check_attention (2, 14, 14, 7, 0, 2, 8);    /* plain windows */
+  check_attention (2, 14, 14, 7, 1, 3, 4);    /* shifted, masked */
+  check_attention (1, 10, 12, 7, 1, 2, 8);    /* padded to 14x14, shifted */
+  check_attention (2, 5, 5, 7, 1, 1, 12);     /* window shrinks to the map, no shift */
+  check_attention (1, 24, 24, 12, 1, 2, 32);  /* window 12 */
+}
+
+static void
+test_avgpool (void)
+{
+  GError *error = NULL;
+  const int B = 3, L = 49, C = 37;
+  float *x = g_new (float, B * L * C), *want = g_new (float, B * C);
+  SwinBuffer *bx, *bo;
+  SwinCmd *cmd;
+
+  swin_test_fill (x, B * L * C, 16, 4.0f);
+  swin_ref_avgpool (x, B, L, C, want);
+  bx = buf_new (x, B * L * C);
+  bo = buf_new (NULL, B * C);
+  cmd = cmd_begin ();
+  {
+    SwinBinding X = bnd (bx), O = bnd (bo);
+    g_assert_true (swin_k_avgpool (cmd, ctx, &X, &O, B, L, C, &error));
+  }
+  cmd_run (cmd);
+  assert_close (bo->mapped, want, B * C, 1e-5f);
+  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bo);
+  g_free (x); g_free (want);
+}
+
+int
+main (int argc, char **argv)
+{
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  ctx = swin_test_context ();
+  g_test_add_func ("/kernels/gemm", test_gemm);
+  g_test_add_func ("/kernels/layernorm", test_layernorm);
+  g_test_add_func ("/kernels/patch-embed", test_patch_embed);
+  g_test_add_func ("/kernels/attention", test_attention);
+  g_test_add_func ("/kernels/avgpool", test_avgpool);
+  ret = g_test_run ();
+  swin_context_free (ctx);
+  return ret;
+}
