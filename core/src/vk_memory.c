@@ -19,7 +19,7 @@ swin_buffer_new (SwinContext *ctx, VkDeviceSize size, SwinBufferKind kind, GErro
   SwinBuffer *buf = g_new0 (SwinBuffer, 1);
   VkBufferCreateInfo info = {
     .sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
-    .size = MAX (size, 16),
+    .size = swin_align (MAX (size, 16), 16),  /* whole vec4 texels */
     .usage = VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_UNIFORM_TEXEL_BUFFER_BIT |
              VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
     .sharingMode = VK_SHARING_MODE_EXCLUSIVE,

@@ -1,0 +1,176 @@
+/* The Vulkan forward against the CPU reference forward on generated models:
+ * weights beyond maxStorageBufferRange, batch > 1, resolutions that pad the
+ * windows, window shrinking; device selection and argument errors. */
+#include "swin_test_util.h"
+
+#include <glib/gstdio.h>
+
+static SwinContext *ctx;
+static char *tmpdir;
+
+static SwinModel *
+make_model (const SwinInitParams *params, const char *name)
+{
+  g_autofree char *path = g_build_filename (tmpdir, name, NULL);
+  GError *error = NULL;
+  SwinModel *m;
+
+  g_assert_true (swin_model_init_random (params, path, &error));
+  g_assert_no_error (error);
+  m = swin_model_load (path, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
+  return m;
+}
+
+/* Runs both forwards on a random input and compares them. */
+static void
+compare_forwards (SwinModel *m, int batch, int h, int w)
+{
+  const SwinArch *a = swin_model_get_arch (m);
+  size_t n_in = (size_t) batch * a->in_chans * h * w, n_out = (size_t) batch * a->num_classes;
+  float *input = g_new (float, n_in), *cpu = g_new (float, n_out);
+  GError *error = NULL;
+  SwinNet *net;
+  SwinPlan *plan;
+  float diff, bound;
+
+  swin_test_fill (input, n_in, 21, 2.0f);
+  g_assert_true (swin_model_forward_cpu (m, input, batch, h, w, cpu, &error));
+  g_assert_no_error (error);
+  net = swin_net_new (ctx, m, &error);
+  g_assert_no_error (error);
+  plan = swin_plan_new (net, batch, h, w, &error);
+  g_assert_no_error (error);
+  memcpy (swin_plan_get_input (plan), input, n_in * sizeof (float));
+  g_assert_true (swin_plan_run (plan, &error));
+  g_assert_no_error (error);
+
+  diff = swin_test_max_diff (swin_plan_get_logits (plan), cpu, n_out);
+  /* Relative to the logits themselves: random-init logits are small. */
+  bound = 1e-4f * swin_test_max_abs (cpu, n_out);
+  g_assert_cmpfloat (bound, >, 0.0f);
+  g_test_message ("batch %d %dx%d: max |delta| %.3g (bound %.3g)", batch, h, w, diff, bound);
+  g_assert_cmpfloat (diff, <=, bound);
+
+  swin_plan_free (plan);
+  swin_net_free (net);
+  g_free (input);
+  g_free (cpu);
+}
+
+/* A tiny 3-stage model: C = 16, 32, 64 with head dims 8, 8, 16. */
+static SwinInitParams
+tiny (int window, int img_size)
+{
+  SwinInitParams p = {
+    .embed_dim = 16, .num_stages = 3, .depths = { 2, 2, 2 }, .heads = { 2, 4, 4 },
+    .window = window, .num_classes = 10, .img_size = img_size, .seed = 5,
+  };
+  return p;
+}
+
+static void
+test_batch_and_sizes (void)
+{
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m = make_model (&p, "tiny.safetensors");
+
+  compare_forwards (m, 3, 112, 112);   /* maps 28, 14, 7: exact windows */
+  compare_forwards (m, 2, 64, 96);     /* maps 16x24, 8x12, 4x6: padding, then a shrunk window */
+  compare_forwards (m, 1, 32, 32);     /* every map at most the window: no shift anywhere */
+  swin_model_free (m);
+}
+
+static void
+test_window12 (void)
+{
+  SwinInitParams p = tiny (12, 192);
+  SwinModel *m = make_model (&p, "tiny12.safetensors");
+
+  compare_forwards (m, 2, 192, 192);   /* maps 48, 24, 12 */
+  swin_model_free (m);
+}
+
+/* A head of 1024 x 40000 floats (164 MB) exceeds lavapipe's 128 MiB
+ * maxStorageBufferRange: every tensor must be bound as its own range. */
+static void
+test_large_weights (void)
+{
+  SwinInitParams p = {
+    .embed_dim = 128, .num_stages = 4, .depths = { 1, 1, 1, 1 }, .heads = { 4, 8, 16, 32 },
+    .window = 7, .num_classes = 40000, .img_size = 224, .seed = 9,
+  };
+  SwinModel *m = make_model (&p, "large.safetensors");
+
+  g_assert_cmpint (swin_model_get_arch (m)->num_params * 4, >, 128 << 20);
+  compare_forwards (m, 1, 224, 224);
+  swin_model_free (m);
+}
+
+static void
+test_errors (void)
+{
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m = make_model (&p, "tiny-err.safetensors");
+  GError *error = NULL;
+  SwinNet *net = swin_net_new (ctx, m, &error);
+
+  g_assert_no_error (error);
+  g_assert_null (swin_plan_new (net, 0, 112, 112, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_null (swin_plan_new (net, 1, 100, 112, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  swin_net_free (net);
+  swin_model_free (m);
+}
+
+static void
+test_devices (void)
+{
+  GError *error = NULL;
+  char **names = swin_context_list_devices (&error);
+  SwinContext *c;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (names);
+  g_assert_nonnull (names[0]);
+  g_strfreev (names);
+
+  g_assert_null (swin_context_new ("no such device anywhere", &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE);
+  g_assert_nonnull (strstr (error->message, "no such device anywhere"));
+  g_clear_error (&error);
+  g_assert_null (swin_context_new ("97", &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE);
+  g_clear_error (&error);
+
+  c = swin_context_new ("0", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (swin_context_get_device_name (c));
+  swin_context_free (c);
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  int ret;
+
+  g_test_init (&argc, &argv, NULL);
+  ctx = swin_test_context ();
+  tmpdir = g_dir_make_tmp ("swin-net-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_test_add_func ("/net/batch-and-sizes", test_batch_and_sizes);
+  g_test_add_func ("/net/window12", test_window12);
+  g_test_add_func ("/net/large-weights", test_large_weights);
+  g_test_add_func ("/net/errors", test_errors);
+  g_test_add_func ("/net/devices", test_devices);
+  ret = g_test_run ();
+  g_rmdir (tmpdir);
+  g_free (tmpdir);
+  swin_context_free (ctx);
+  return ret;
+}
