@@ -15,6 +15,9 @@ struct _SwinPlan {
   SwinCmd *cmd;
 };
 
+/* Names the next dispatch for profiles (a comma expression inside && chains). */
+#define LABEL(name, flops) swin_cmd_label (p->cmd, (name), (flops))
+
 static SwinBinding
 bind (SwinBuffer *buf, size_t floats)
 {
@@ -41,14 +44,17 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
   SwinBinding f1w = swin_net_bind (net, w->fc1_w), f1b = swin_net_bind (net, w->fc1_b);
   SwinBinding f2w = swin_net_bind (net, w->fc2_w), f2b = swin_net_bind (net, w->fc2_b);
 
+  double gemm = 2.0 * rows * C, attn;  /* gemm: FLOPs per output column of a K = C GEMM */
+
   swin_attn_geometry (a, s, j, H, W, &g);
-  return swin_k_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error) &&
-         swin_k_gemm (p->cmd, ctx, &y, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error) &&
-         swin_k_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], error) &&
-         swin_k_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error) &&
-         swin_k_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error) &&
-         swin_k_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error) &&
-         swin_k_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error);
+  attn = 4.0 * p->B * (g.Hp * g.Wp) * (g.ws * g.ws) * C;
+  return (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error)) &&
+         (LABEL ("qkv", gemm * 3 * C), swin_k_gemm (p->cmd, ctx, &y, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
+         (LABEL ("attention", attn), swin_k_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], error)) &&
+         (LABEL ("proj", gemm * C), swin_k_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
+         (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
+         (LABEL ("fc1", gemm * hid), swin_k_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
+         (LABEL ("fc2", gemm * hid), swin_k_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
 }
 
 static gboolean
@@ -64,10 +70,11 @@ record (SwinPlan *p, GError **error)
   SwinBinding nw = swin_net_bind (net, net->patch_norm_w), nb = swin_net_bind (net, net->patch_norm_b);
   SwinBinding ape = swin_net_bind (net, net->abs_pos);
 
+  LABEL ("patch_embed", 2.0 * p->B * H * W * C * a->in_chans * a->patch_size * a->patch_size);
   if (!swin_k_patch_embed (p->cmd, ctx, &in, &pw, &pb, &y, p->B, a->in_chans, p->H, p->W,
                            a->patch_size, C, error) ||
-      !swin_k_layernorm (p->cmd, ctx, &y, &nw, &nb, &x, p->B * H * W, C, 0, 0,
-                         a->ape ? &ape : NULL, H * W, error))
+      !(LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &y, &nw, &nb, &x, p->B * H * W, C, 0, 0,
+                         a->ape ? &ape : NULL, H * W, error)))
     return FALSE;
 
   for (int s = 0; s < a->num_stages; s++) {
@@ -81,8 +88,11 @@ record (SwinPlan *p, GError **error)
       SwinBinding mw = swin_net_bind (net, ss->merge_norm_w), mb = swin_net_bind (net, ss->merge_norm_b);
       SwinBinding rw = swin_net_bind (net, ss->merge_w), zb = swin_net_bind (net, ss->merge_zero_bias);
       SwinBinding xin = bind (p->x, (size_t) p->B * H * W * C);
-      if (!swin_k_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error) ||
-          !swin_k_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
+      LABEL ("merge_norm", 0);
+      if (!swin_k_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error))
+        return FALSE;
+      LABEL ("merge", 2.0 * rows * 4 * C * 2 * C);
+      if (!swin_k_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
         return FALSE;
       H /= 2;
       W /= 2;
@@ -96,15 +106,22 @@ record (SwinPlan *p, GError **error)
     SwinBinding pooled = bind (p->big, (size_t) p->B * C), lo = bind (p->logits, (size_t) p->B * a->num_classes);
     SwinBinding fw = swin_net_bind (net, net->norm_w), fb = swin_net_bind (net, net->norm_b);
     SwinBinding hw = swin_net_bind (net, net->head_w), hb = swin_net_bind (net, net->head_b);
-    return swin_k_layernorm (p->cmd, ctx, &xf, &fw, &fb, &yf, rows, C, 0, 0, NULL, 0, error) &&
-           swin_k_avgpool (p->cmd, ctx, &yf, &pooled, p->B, H * W, C, error) &&
-           swin_k_gemm (p->cmd, ctx, &pooled, &hw, &hb, &lo, p->B, a->num_classes, C, FALSE, FALSE, error) &&
+    return (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &xf, &fw, &fb, &yf, rows, C, 0, 0, NULL, 0, error)) &&
+           (LABEL ("pool", 0), swin_k_avgpool (p->cmd, ctx, &yf, &pooled, p->B, H * W, C, error)) &&
+           (LABEL ("head", 2.0 * p->B * C * a->num_classes),
+            swin_k_gemm (p->cmd, ctx, &pooled, &hw, &hb, &lo, p->B, a->num_classes, C, FALSE, FALSE, error)) &&
            swin_cmd_end (p->cmd, error);
   }
 }
 
 SwinPlan *
 swin_plan_new (SwinNet *net, int batch, int height, int width, GError **error)
+{
+  return swin_plan_new_full (net, batch, height, width, FALSE, error);
+}
+
+SwinPlan *
+swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean profile, GError **error)
 {
   const SwinArch *a = &net->arch;
   SwinPlan *p;
@@ -136,7 +153,7 @@ swin_plan_new (SwinNet *net, int batch, int height, int width, GError **error)
       !(p->big = swin_buffer_new (net->ctx, widest * 4, SWIN_BUFFER_DEVICE, error)) ||
       !(p->logits = swin_buffer_new (net->ctx, (size_t) batch * a->num_classes * 4,
                                      SWIN_BUFFER_READBACK, error)) ||
-      !(p->cmd = swin_cmd_new (net->ctx, error)) ||
+      !(p->cmd = swin_cmd_new_full (net->ctx, profile, error)) ||
       !record (p, error)) {
     swin_plan_free (p);
     return NULL;
@@ -199,4 +216,10 @@ const float *
 swin_plan_get_logits (SwinPlan *p)
 {
   return p->logits->mapped;
+}
+
+gboolean
+swin_plan_get_profile (SwinPlan *p, GArray *stats, GError **error)
+{
+  return swin_cmd_read_profile (p->cmd, stats, error);
 }

@@ -218,6 +218,7 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   for (uint32_t i = 0; i < nqf; i++)
     if (qf[i].queueFlags & VK_QUEUE_COMPUTE_BIT) {
       ctx->queue_family = i;
+      ctx->timestamps = qf[i].timestampValidBits > 0;
       break;
     }
   if (ctx->queue_family == UINT32_MAX) {

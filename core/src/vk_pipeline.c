@@ -13,7 +13,17 @@ struct _SwinCmd {
   GArray *desc_pools;             /* VkDescriptorPool */
   GArray *views;                  /* VkBufferView */
   uint32_t sets_left;
+  /* profiling */
+  VkQueryPool queries;
+  uint32_t n_queries, max_queries;
+  const char *label;
+  double flops;
+  GPtrArray *labels;              /* label of query i + 1 */
+  GArray *query_flops;            /* double, FLOPs of query i + 1 */
 };
+
+/* Timestamps a profiled command buffer can hold (Swin-L has ~300 dispatches). */
+#define MAX_QUERIES 1024
 
 void
 swin_kernel_free (SwinContext *ctx, SwinKernel *k)
@@ -114,6 +124,12 @@ swin_kernel_get (SwinContext *ctx, const SwinKernelDesc *d, GError **error)
 SwinCmd *
 swin_cmd_new (SwinContext *ctx, GError **error)
 {
+  return swin_cmd_new_full (ctx, FALSE, error);
+}
+
+SwinCmd *
+swin_cmd_new_full (SwinContext *ctx, gboolean profile, GError **error)
+{
   SwinCmd *cmd = g_new0 (SwinCmd, 1);
   VkCommandPoolCreateInfo pinfo = {
     .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, .queueFamilyIndex = ctx->queue_family,
@@ -131,6 +147,19 @@ swin_cmd_new (SwinContext *ctx, GError **error)
   ainfo.commandPool = cmd->pool;
   SWIN_VK (vkAllocateCommandBuffers (ctx->device, &ainfo, &cmd->cb), error);
   SWIN_VK (vkBeginCommandBuffer (cmd->cb, &begin), error);
+  cmd->labels = g_ptr_array_new ();
+  cmd->query_flops = g_array_new (FALSE, FALSE, sizeof (double));
+  if (profile && ctx->props.limits.timestampPeriod > 0 && ctx->timestamps) {
+    VkQueryPoolCreateInfo qi = {
+      .sType = VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO,
+      .queryType = VK_QUERY_TYPE_TIMESTAMP, .queryCount = MAX_QUERIES,
+    };
+    SWIN_VK (vkCreateQueryPool (ctx->device, &qi, NULL, &cmd->queries), error);
+    cmd->max_queries = MAX_QUERIES;
+    vkCmdResetQueryPool (cmd->cb, cmd->queries, 0, MAX_QUERIES);
+    vkCmdWriteTimestamp (cmd->cb, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, cmd->queries, 0);
+    cmd->n_queries = 1;
+  }
   return cmd;
 
 error:
@@ -152,6 +181,12 @@ swin_cmd_free (SwinCmd *cmd)
     vkDestroyDescriptorPool (dev, g_array_index (cmd->desc_pools, VkDescriptorPool, i), NULL);
   if (cmd->pool)
     vkDestroyCommandPool (dev, cmd->pool, NULL);
+  if (cmd->queries)
+    vkDestroyQueryPool (dev, cmd->queries, NULL);
+  if (cmd->labels)
+    g_ptr_array_free (cmd->labels, TRUE);
+  if (cmd->query_flops)
+    g_array_free (cmd->query_flops, TRUE);
   g_array_free (cmd->views, TRUE);
   g_array_free (cmd->desc_pools, TRUE);
   g_free (cmd);
@@ -276,6 +311,54 @@ swin_cmd_dispatch (SwinCmd *cmd, SwinKernel *k, const SwinBinding *bind, const v
   /* Each dispatch reads what the previous ones wrote: a full compute barrier. */
   vkCmdPipelineBarrier (cmd->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                         0, 1, &mb, 0, NULL, 0, NULL);
+  if (cmd->queries && cmd->n_queries < cmd->max_queries) {
+    vkCmdWriteTimestamp (cmd->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, cmd->queries, cmd->n_queries++);
+    g_ptr_array_add (cmd->labels, (gpointer) (cmd->label ? cmd->label : "other"));
+    g_array_append_val (cmd->query_flops, cmd->flops);
+  }
+  return TRUE;
+
+error:
+  return FALSE;
+}
+
+void
+swin_cmd_label (SwinCmd *cmd, const char *label, double flops)
+{
+  cmd->label = label;
+  cmd->flops = flops;
+}
+
+gboolean
+swin_cmd_read_profile (SwinCmd *cmd, GArray *entries, GError **error)
+{
+  SwinContext *ctx = cmd->ctx;
+  g_autofree guint64 *ts = NULL;
+
+  if (!cmd->queries) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE, "The device has no compute timestamps");
+    return FALSE;
+  }
+  ts = g_new (guint64, cmd->n_queries);
+  SWIN_VK (vkGetQueryPoolResults (ctx->device, cmd->queries, 0, cmd->n_queries,
+                                  cmd->n_queries * sizeof (guint64), ts, sizeof (guint64),
+                                  VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT), error);
+  g_array_set_size (entries, 0);
+  for (guint q = 1; q < cmd->n_queries; q++) {
+    const char *label = g_ptr_array_index (cmd->labels, q - 1);
+    SwinKernelStat *e = NULL;
+    for (guint i = 0; i < entries->len && !e; i++)
+      if (strcmp (g_array_index (entries, SwinKernelStat, i).label, label) == 0)
+        e = &g_array_index (entries, SwinKernelStat, i);
+    if (!e) {
+      SwinKernelStat z = { label, 0, 0, 0 };
+      g_array_append_val (entries, z);
+      e = &g_array_index (entries, SwinKernelStat, entries->len - 1);
+    }
+    e->count++;
+    e->ms += (ts[q] - ts[q - 1]) * ctx->props.limits.timestampPeriod * 1e-6;
+    e->gflop += g_array_index (cmd->query_flops, double, q - 1) * 1e-9;
+  }
   return TRUE;
 
 error:

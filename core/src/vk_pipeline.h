@@ -46,7 +46,16 @@ typedef struct {
 typedef struct _SwinCmd SwinCmd;
 
 SwinCmd *swin_cmd_new (SwinContext *ctx, GError **error);
+/* Like swin_cmd_new(), with a timestamp after every dispatch when @profile
+ * and the queue supports timestamps (see swin_cmd_read_profile()). */
+SwinCmd *swin_cmd_new_full (SwinContext *ctx, gboolean profile, GError **error);
 void swin_cmd_free (SwinCmd *cmd);
+/* Names the next dispatches (static string) and the FLOPs of each, for profiles. */
+void swin_cmd_label (SwinCmd *cmd, const char *label, double flops);
+
+/* After a run: SwinKernelStat per label, in first-recorded order.  Returns
+ * FALSE with @error when the command buffer was not profiled. */
+gboolean swin_cmd_read_profile (SwinCmd *cmd, GArray *entries, GError **error);
 /* Records one dispatch followed by a compute->compute memory barrier. */
 gboolean swin_cmd_dispatch (SwinCmd *cmd, SwinKernel *kernel, const SwinBinding *bindings,
                             const void *push, uint32_t gx, uint32_t gy, uint32_t gz,

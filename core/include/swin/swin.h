@@ -126,6 +126,21 @@ gboolean swin_plan_run (SwinPlan *plan, GError **error);
 /* Host-mapped logits [batch, num_classes], valid after swin_plan_run(). */
 const float *swin_plan_get_logits (SwinPlan *plan);
 
+/* Device time of one kind of kernel in the last run of a profiled plan. */
+typedef struct {
+  const char *label;   /* "qkv", "attention", "fc1"... (static) */
+  int count;           /* dispatches */
+  double ms;           /* device time of all of them */
+  double gflop;        /* their arithmetic */
+} SwinKernelStat;
+
+/* Like swin_plan_new(); with @profile, every dispatch is timestamped (where
+ * the device supports compute timestamps) for swin_plan_get_profile(). */
+SwinPlan *swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean profile,
+                              GError **error);
+/* Fills @stats (a GArray of SwinKernelStat) from the last run. */
+gboolean swin_plan_get_profile (SwinPlan *plan, GArray *stats, GError **error);
+
 /* ---- helpers ---- */
 
 /* Indices of the @k largest of @n values, descending (ties: lower index first). */

@@ -1,0 +1,138 @@
+/* swin bench: time the Vulkan forward and break it down per kernel. */
+#include "swin_cli.h"
+#include "swin/swin.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+cmp_double (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return x < y ? -1 : x > y;
+}
+
+static void
+print_profile (SwinPlan *plan, int batch)
+{
+  GArray *stats = g_array_new (FALSE, FALSE, sizeof (SwinKernelStat));
+  GError *error = NULL;
+  double total = 0;
+
+  if (!swin_plan_get_profile (plan, stats, &error)) {
+    printf ("per-kernel breakdown unavailable: %s\n", error->message);
+    g_error_free (error);
+    g_array_free (stats, TRUE);
+    return;
+  }
+  for (guint i = 0; i < stats->len; i++)
+    total += g_array_index (stats, SwinKernelStat, i).ms;
+  printf ("\n%-12s %6s %10s %7s %9s %9s\n", "kernel", "count", "ms", "share", "GFLOP", "GFLOP/s");
+  for (guint i = 0; i < stats->len; i++) {
+    SwinKernelStat *s = &g_array_index (stats, SwinKernelStat, i);
+    printf ("%-12s %6d %10.3f %6.1f%% %9.3f", s->label, s->count, s->ms, 100.0 * s->ms / total, s->gflop);
+    if (s->gflop > 0 && s->ms > 0)
+      printf (" %9.2f\n", s->gflop / (s->ms * 1e-3));
+    else
+      printf (" %9s\n", "-");
+  }
+  printf ("%-12s %6s %10.3f (device time of the profiled run, batch %d)\n", "total", "", total, batch);
+  g_array_free (stats, TRUE);
+}
+
+int
+swin_cmd_bench (int argc, char **argv)
+{
+  g_autofree char *model_path = NULL, *device = NULL, *size = NULL, *precision = NULL;
+  int batch = 1, iters = 20, warmup = 3;
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Checkpoint (.safetensors)", "MODEL" },
+    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per forward (default 1)", "N" },
+    { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, "Timed forwards (default 20)", "K" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Untimed forwards first (default 3)", "K" },
+    { "size", 's', 0, G_OPTION_ARG_STRING, &size, "Input size (default: the model's)", "HxW" },
+    { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device: index or name substring", "D" },
+    { "precision", 'p', 0, G_OPTION_ARG_STRING, &precision, "fp32 (default)", "P" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print one JSON line with the figures", NULL },
+    { NULL }
+  };
+  GOptionContext *octx = g_option_context_new ("- time the Vulkan forward of a checkpoint");
+  GError *error = NULL;
+  SwinModel *model = NULL;
+  SwinContext *ctx = NULL;
+  SwinNet *net = NULL;
+  SwinPlan *plan = NULL;
+  double *times = NULL;
+  int h, w, ret = SWIN_EXIT_FAILURE;
+  float *input;
+  size_t n_in;
+
+  g_option_context_add_main_entries (octx, entries, NULL);
+  if (!swin_cli_parse (octx, "bench", &argc, &argv)) {
+    g_option_context_free (octx);
+    return SWIN_EXIT_USAGE;
+  }
+  g_option_context_free (octx);
+  if (!model_path)
+    return swin_cli_usage_error ("bench", "--model is required");
+  if (batch < 1 || iters < 1 || warmup < 0)
+    return swin_cli_usage_error ("bench", "--batch and --iters must be at least 1");
+  if (precision && strcmp (precision, "fp32") != 0)
+    return swin_cli_usage_error ("bench", "unsupported --precision '%s' (this build runs fp32)", precision);
+
+  if (!(model = swin_model_load (model_path, &error)))
+    return swin_cli_fail (error);
+  h = w = swin_model_get_arch (model)->img_size;
+  if (size && sscanf (size, "%dx%d", &h, &w) != 2) {
+    swin_model_free (model);
+    return swin_cli_usage_error ("bench", "--size must be HxW, e.g. 224x224");
+  }
+  if (!(ctx = swin_context_new (device, &error)) || !(net = swin_net_new (ctx, model, &error)) ||
+      !(plan = swin_plan_new_full (net, batch, h, w, TRUE, &error)))
+    goto out;
+
+  n_in = (size_t) batch * swin_model_get_arch (model)->in_chans * h * w;
+  input = swin_plan_get_input (plan);
+  {
+    GRand *r = g_rand_new_with_seed (1);
+    for (size_t i = 0; i < n_in; i++)
+      input[i] = (float) g_rand_double_range (r, -2.0, 2.0);
+    g_rand_free (r);
+  }
+  for (int i = 0; i < warmup; i++)
+    if (!swin_plan_run (plan, &error))
+      goto out;
+  times = g_new (double, iters);
+  for (int i = 0; i < iters; i++) {
+    gint64 t0 = g_get_monotonic_time ();
+    if (!swin_plan_run (plan, &error))
+      goto out;
+    times[i] = (g_get_monotonic_time () - t0) / 1000.0;
+  }
+  qsort (times, iters, sizeof (double), cmp_double);
+  {
+    double med = iters % 2 ? times[iters / 2] : 0.5 * (times[iters / 2 - 1] + times[iters / 2]);
+    printf ("model %s, device %s, batch %d, %dx%d, fp32\n", swin_model_get_name (model),
+            swin_context_get_device_name (ctx), batch, h, w);
+    printf ("forward: median %.2f ms, min %.2f ms, max %.2f ms over %d runs; %.2f images/s\n", med,
+            times[0], times[iters - 1], iters, batch * 1000.0 / med);
+    print_profile (plan, batch);
+    if (json)
+      printf ("{\"device\": \"%s\", \"batch\": %d, \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
+              "\"images_per_s\": %.3f}\n", swin_context_get_device_name (ctx), batch, med, times[0],
+              times[iters - 1], batch * 1000.0 / med);
+  }
+  ret = SWIN_EXIT_OK;
+
+out:
+  if (error)
+    ret = swin_cli_fail (error);
+  g_free (times);
+  swin_plan_free (plan);
+  swin_net_free (net);
+  swin_context_free (ctx);
+  swin_model_free (model);
+  return ret;
+}
