@@ -187,7 +187,8 @@ parse_entry (SwinSafetensors *st, const char *name, JsonNode *node, guint64 data
   nbytes = numel * desc->size;
 
   /* data_offsets */
-  if (!JSON_NODE_HOLDS_ARRAY (offsets_node) || json_array_get_length (offsets = json_node_get_array (offsets_node)) != 2 ||
+  offsets = JSON_NODE_HOLDS_ARRAY (offsets_node) ? json_node_get_array (offsets_node) : NULL;
+  if (offsets == NULL || json_array_get_length (offsets) != 2 ||
       !node_get_uint (json_array_get_element (offsets, 0), &entry->begin) ||
       !node_get_uint (json_array_get_element (offsets, 1), &entry->end)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT,
@@ -333,6 +334,11 @@ swin_safetensors_open (const char *path, GError **error)
   st->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   st->metadata = g_hash_table_new (g_str_hash, g_str_equal);
 
+  /* mmap of a directory or device fails with an obscure message */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s is not a regular file", path);
+    goto error;
+  }
   st->file = g_mapped_file_new (path, FALSE, &io_error);
   if (st->file == NULL) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s", io_error->message);

@@ -1,0 +1,249 @@
+#!/usr/bin/python3
+"""Writes the torchvision reference data of the Swin tests into OUTDIR.
+
+Usage: gen_torchvision.py OUTDIR
+
+torchvision's Swin Transformer, with every parameter re-initialised to seeded
+random values large enough that each part of the network (biases, LayerNorm
+affine terms, relative position bias, shift mask) changes the logits, is run
+on a seeded random input. The weights are written as safetensors in the three
+key layouts the C loader accepts, with the input and torchvision's logits as
+raw float32 little-endian files and a manifest.json that lists the cases.
+
+Exits with status 77 when torch or torchvision cannot be imported.
+"""
+
+import json
+import math
+import os
+import re
+import shutil
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "tools"))
+
+try:
+    import torch
+    from torch import nn
+    from torchvision.models import swin_transformer
+
+    import safetensors_io
+except ImportError as e:
+    print("gen_torchvision.py: torch, torchvision and numpy are needed (%s)" % e, file=sys.stderr)
+    sys.exit(77)
+
+# Standard deviation of the logits over classes and images: with top logits
+# of 10-20 the softmax is neither flat nor one-hot.
+HEAD_GAIN = 3.0
+# The top-5 classes of every image must differ by at least this much, so that
+# a correct implementation cannot reorder them through rounding.
+MIN_TOP5_GAP = 0.1
+
+
+def reinit(model):
+    """Gives every parameter of model non-trivial seeded random values."""
+    touched = set()
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, (nn.Linear, nn.Conv2d)):
+                # std 1/sqrt(fan_in) keeps activations O(1) through the layer.
+                module.weight.normal_(0.0, 1.0 / math.sqrt(module.weight[0].numel()))
+                params = [module.weight]
+                if module.bias is not None:
+                    module.bias.normal_(0.0, 0.1)
+                    params.append(module.bias)
+            elif isinstance(module, nn.LayerNorm):
+                module.weight.normal_(1.0, 0.1)
+                module.bias.normal_(0.0, 0.1)
+                params = [module.weight, module.bias]
+            elif isinstance(module, swin_transformer.ShiftedWindowAttention):
+                # As large as q.k/sqrt(d), so a wrong bias index shows.
+                module.relative_position_bias_table.normal_(0.0, 1.0)
+                params = [module.relative_position_bias_table]
+            else:
+                continue
+            touched.update(id(p) for p in params)
+    missed = [n for n, p in model.named_parameters() if id(p) not in touched]
+    if missed:
+        raise RuntimeError("parameters left at their default values: %s" % ", ".join(missed))
+
+
+def random_images(shape, generator):
+    """Returns noise over a smooth random field.
+
+    Swin ends in an average pool, which cancels white noise: a smooth field
+    that differs between images (as real images do) makes the pooled
+    features, hence the logits, depend on the image.
+    """
+    coarse = torch.randn(shape[0], shape[1], 4, 4, generator=generator)
+    smooth = torch.nn.functional.interpolate(coarse, size=shape[2:], mode="bilinear",
+                                             align_corners=False)
+    return smooth + 0.5 * torch.randn(shape, generator=generator)
+
+
+def calibrate_head(model, size):
+    """Makes the logits of random images spread with standard deviation HEAD_GAIN.
+
+    The biases, LayerNorm shifts and the positive mean of GELU give every
+    image the same large component in the pooled features; with a plain
+    random head it would decide the top classes whatever the image. The head
+    is therefore centred on the mean feature of a few calibration images and
+    scaled by the spread around it.
+    """
+    generator = torch.Generator().manual_seed(7)
+    head = model.head
+    model.head = nn.Identity()
+    features = model(random_images((16, 3, size, size), generator))
+    model.head = head
+    mean = features.mean(0)
+    spread = float((features - mean).pow(2).mean().sqrt())
+    head.weight.normal_(0.0, HEAD_GAIN / (spread * math.sqrt(head.in_features)))
+    head.bias.copy_(torch.randn(head.out_features) * 0.1 - head.weight @ mean)
+
+
+def min_top5_gap(logits):
+    """Smallest difference between consecutive logits among the top 6 of each row."""
+    top = torch.topk(logits, 6, dim=1).values
+    return float((top[:, :-1] - top[:, 1:]).min())
+
+
+def run_reference(model, shape, seed):
+    """Returns (input, logits) for the first seed from `seed` with a separated top 5."""
+    for attempt in range(64):
+        generator = torch.Generator().manual_seed(seed + attempt)
+        x = random_images(shape, generator)
+        logits = model(x)
+        if min_top5_gap(logits) >= MIN_TOP5_GAP:
+            return x, logits
+    raise RuntimeError("no input with a top-5 gap of %g in 64 tries" % MIN_TOP5_GAP)
+
+
+def layout_key(key, layout):
+    """Maps a torchvision state-dict key to the "original" or "timm" layout.
+
+    original (microsoft/Swin-Transformer, timm < 0.9): patch merging at the end
+    of stage i as layers.i.downsample. timm >= 0.9: at the start of stage i+1
+    as layers.{i+1}.downsample, and the classifier is head.fc.
+    """
+    if layout == "torchvision":
+        return key
+    m = re.fullmatch(r"features\.0\.([02])\.(weight|bias)", key)
+    if m:
+        return "patch_embed.%s.%s" % ("proj" if m.group(1) == "0" else "norm", m.group(2))
+    m = re.fullmatch(r"features\.(\d+)\.(\d+)\.(.+)", key)
+    if m and int(m.group(1)) % 2 == 1:
+        rest = m.group(3).replace("mlp.0.", "mlp.fc1.").replace("mlp.3.", "mlp.fc2.")
+        return "layers.%d.blocks.%s.%s" % (int(m.group(1)) // 2, m.group(2), rest)
+    m = re.fullmatch(r"features\.(\d+)\.((?:norm|reduction)\..+)", key)
+    if m and int(m.group(1)) % 2 == 0:
+        stage = int(m.group(1)) // 2 - 1
+        if layout == "timm":
+            stage += 1
+        return "layers.%d.downsample.%s" % (stage, m.group(2))
+    if key.startswith("norm."):
+        return key
+    if key.startswith("head."):
+        return "head.fc." + key[5:] if layout == "timm" else key
+    raise KeyError("unexpected torchvision key %s" % key)
+
+
+def save_model(path, model, layout, img_size):
+    tensors = {}
+    for key, value in model.state_dict().items():
+        # Recomputed by every loader from the window size.
+        if key.endswith("relative_position_index"):
+            continue
+        tensors[layout_key(key, layout)] = safetensors_io.from_numpy(value.numpy(), "F32")
+    safetensors_io.save(path, tensors, {"img_size": str(img_size)})
+
+
+def save_f32(path, tensor):
+    tensor.numpy().astype("<f4").tofile(path)
+
+
+def make_case(outdir, name, model, arch, layouts, batch, size, seed):
+    """Runs model on a seeded input and writes one manifest entry per layout."""
+    x, logits = run_reference(model, (batch, 3, size, size), seed)
+    save_f32(os.path.join(outdir, name + "_input.f32"), x)
+    save_f32(os.path.join(outdir, name + "_logits.f32"), logits)
+    cases = []
+    for layout in layouts:
+        model_file = "%s_%s.safetensors" % (name, layout)
+        save_model(os.path.join(outdir, model_file), model, layout, size)
+        cases.append({
+            "name": "%s_%s" % (name, layout),
+            "layout": layout,
+            "model": model_file,
+            "input": name + "_input.f32",
+            "logits": name + "_logits.f32",
+            "batch": batch,
+            "height": size,
+            "width": size,
+            "classes": int(logits.shape[1]),
+            "arch": arch,
+            "max_abs_logit": float(logits.abs().max()),
+            "min_top5_gap": min_top5_gap(logits),
+            "top5": torch.topk(logits, 5, dim=1).indices.tolist(),
+        })
+    print("%s: max |logit| %.3f, min top-5 gap %.3f" %
+          (name, cases[0]["max_abs_logit"], cases[0]["min_top5_gap"]))
+    return cases
+
+
+def generate(outdir):
+    torch.manual_seed(20240601)
+    cases = []
+
+    # a) Swin-T as torchvision builds it, in all three key layouts.
+    arch = {"patch_size": 4, "embed_dim": 96, "depths": [2, 2, 6, 2],
+            "num_heads": [3, 6, 12, 24], "window_size": 7}
+    model = swin_transformer.swin_t(weights=None).eval()
+    reinit(model)
+    calibrate_head(model, 224)
+    cases += make_case(outdir, "swin_t", model, arch,
+                       ["torchvision", "original", "timm"], 1, 224, 1000)
+
+    # b) Window 12 at 384x384, batch 2, on a narrow model to keep tests fast.
+    arch = {"patch_size": 4, "embed_dim": 32, "depths": [2, 2, 2, 2],
+            "num_heads": [1, 2, 4, 8], "window_size": 12}
+    model = swin_transformer.SwinTransformer(
+        patch_size=[4, 4], embed_dim=32, depths=[2, 2, 2, 2], num_heads=[1, 2, 4, 8],
+        window_size=[12, 12], num_classes=100).eval()
+    reinit(model)
+    calibrate_head(model, 384)
+    cases += make_case(outdir, "w12", model, arch, ["timm"], 2, 384, 2000)
+
+    with open(os.path.join(outdir, "manifest.json"), "w") as f:
+        json.dump({"cases": cases}, f, indent=1)
+        f.write("\n")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print("usage: gen_torchvision.py OUTDIR", file=sys.stderr)
+        return 2
+    outdir = os.path.abspath(sys.argv[1])
+    if os.path.isdir(outdir) and os.listdir(outdir) and \
+            not os.path.exists(os.path.join(outdir, "manifest.json")):
+        print("gen_torchvision.py: %s is not empty and holds no manifest.json; "
+              "refusing to replace it" % outdir, file=sys.stderr)
+        return 1
+    torch.set_num_threads(2)
+    start = time.monotonic()
+    # Written next to OUTDIR and renamed at the end, so that an interrupted
+    # run never leaves a directory that looks complete to the build system.
+    tmpdir = outdir + ".tmp"
+    shutil.rmtree(tmpdir, ignore_errors=True)
+    os.makedirs(tmpdir)
+    with torch.no_grad():
+        generate(tmpdir)
+    if os.path.isdir(outdir):
+        shutil.rmtree(outdir)
+    os.rename(tmpdir, outdir)
+    print("wrote %s in %.1f s" % (outdir, time.monotonic() - start))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

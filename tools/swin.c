@@ -1,0 +1,88 @@
+/* swin: inspect, create and run Swin Transformer checkpoints. */
+#include "swin_cli.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+typedef struct {
+  const char *name;
+  int (*func) (int argc, char **argv);
+  const char *summary;
+} Command;
+
+static const Command commands[] = {
+  { "info", swin_cmd_info, "print a checkpoint's layout and architecture" },
+  { "init", swin_cmd_init, "write a randomly initialised checkpoint" },
+  { "run", swin_cmd_run, "classify float32 NCHW images with a checkpoint" },
+  { "bench", swin_cmd_bench, "time the Vulkan forward, per kernel" },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "Usage: swin COMMAND [OPTIONS...]\n\nCommands:\n");
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nRun 'swin COMMAND --help' for a command's options.\n");
+}
+
+int
+swin_cli_fail (GError *error)
+{
+  g_printerr ("swin: %s\n", error->message);
+  g_error_free (error);
+  return SWIN_EXIT_FAILURE;
+}
+
+int
+swin_cli_usage_error (const char *command, const char *format, ...)
+{
+  va_list ap;
+  char *message;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_printerr ("swin: %s\nTry 'swin %s --help'.\n", message, command);
+  g_free (message);
+  return SWIN_EXIT_USAGE;
+}
+
+gboolean
+swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv)
+{
+  GError *error = NULL;
+  char *prgname = g_strdup_printf ("swin %s", command);
+
+  /* "Usage: swin info ..." in --help rather than the bare subcommand name */
+  g_set_prgname (prgname);
+  g_free (prgname);
+  if (!g_option_context_parse (context, argc, argv, &error)) {
+    swin_cli_usage_error (command, "%s", error->message);
+    g_error_free (error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc < 2) {
+    g_printerr ("swin: no command given\n");
+    print_usage (stderr);
+    return SWIN_EXIT_USAGE;
+  }
+  if (strcmp (argv[1], "--help") == 0 || strcmp (argv[1], "-h") == 0 || strcmp (argv[1], "help") == 0) {
+    print_usage (stdout);
+    return SWIN_EXIT_OK;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    if (strcmp (argv[1], commands[i].name) == 0)
+      return commands[i].func (argc - 1, argv + 1);
+  }
+  g_printerr ("swin: unknown command '%s'\n", argv[1]);
+  print_usage (stderr);
+  return SWIN_EXIT_USAGE;
+}

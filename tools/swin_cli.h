@@ -1,0 +1,28 @@
+/* The `swin` command line tool: one function per subcommand. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Exit codes of every subcommand. */
+#define SWIN_EXIT_OK 0
+#define SWIN_EXIT_FAILURE 1
+#define SWIN_EXIT_USAGE 2
+
+/* Each takes the arguments after "swin" (argv[0] is the subcommand's name)
+ * and returns the process exit code. */
+int swin_cmd_info (int argc, char **argv);
+int swin_cmd_init (int argc, char **argv);
+int swin_cmd_run (int argc, char **argv);
+int swin_cmd_bench (int argc, char **argv);
+
+/* Prints "swin: MESSAGE" to stderr, frees @error, returns SWIN_EXIT_FAILURE. */
+int swin_cli_fail (GError *error);
+/* Prints "swin: FORMAT" and a --help hint for @command to stderr, returns
+ * SWIN_EXIT_USAGE. */
+int swin_cli_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* Parses @context's options; on a parse error prints it and returns FALSE. */
+gboolean swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv);
+
+G_END_DECLS
