@@ -7,12 +7,13 @@
 //        qkv = qkv_bias, since LayerNorm output is zero-padded before the Linear.
 //   out: [B, H*W, C]; padded tokens are not stored.
 layout(constant_id = 0) const int WN = 49;  // tokens per window (array bound)
-layout(constant_id = 1) const int HD = 32;  // head dim
+layout(constant_id = 1) const int HD4 = 8;  // head dim / 4
 layout(local_size_x = 16) in;
 
-layout(binding = 0) readonly buffer Qkv { float qkv[]; };
-layout(binding = 1) readonly buffer QkvBias { float qkv_bias[]; };
-layout(binding = 2) readonly buffer Table { float table[]; };   // [(2M-1)^2, heads]
+// Texel reads (vec4 along the head dim): the fast read path on lavapipe.
+layout(binding = 0) uniform samplerBuffer qkv;
+layout(binding = 1) uniform samplerBuffer qkv_bias;
+layout(binding = 2) uniform samplerBuffer table;   // [(2M-1)^2, heads]
 layout(binding = 3) writeonly buffer Out { float outv[]; };
 
 layout(push_constant) uniform P {
@@ -45,10 +46,10 @@ int region (int s, int size, int shift)
   return s < size - p.ws ? 0 : (s < size - shift ? 1 : 2);
 }
 
-float load (int b, int tok, int part, int h, int d)
+vec4 load (int b, int tok, int part, int h, int d4)
 {
-  int o = part * p.C + h * HD + d;
-  return tok < 0 ? qkv_bias[o] : qkv[(b * p.H * p.W + tok) * 3 * p.C + o];
+  int o = (part * p.C) / 4 + h * HD4 + d4;
+  return tok < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, (b * p.H * p.W + tok) * (3 * p.C / 4) + o);
 }
 
 void main ()
@@ -64,8 +65,8 @@ void main ()
   int qtok = source(win, qi, qy, qx);
   int qreg = region(qy, p.Hp, p.shift_h) * 3 + region(qx, p.Wp, p.shift_w);
   bool masked = p.shift_h > 0 || p.shift_w > 0;
-  float q[HD];
-  for (int d = 0; d < HD; d++)
+  vec4 q[HD4];
+  for (int d = 0; d < HD4; d++)
     q[d] = load(b, qtok, 0, h, d) * p.scale;
 
   float s[WN];
@@ -75,11 +76,11 @@ void main ()
     int ky, kx;
     int ktok = source(win, j, ky, kx);
     float acc = 0.0;
-    for (int d = 0; d < HD; d++)
-      acc += q[d] * load(b, ktok, 1, h, d);
+    for (int d = 0; d < HD4; d++)
+      acc += dot(q[d], load(b, ktok, 1, h, d));
     int dy = qi / p.ws - j / p.ws + p.M - 1;
     int dx = qi % p.ws - j % p.ws + p.M - 1;
-    acc += table[(dy * tw + dx) * p.heads + h];
+    acc += texelFetch(table, (dy * tw + dx) * p.heads + h).r;
     if (masked && region(ky, p.Hp, p.shift_h) * 3 + region(kx, p.Wp, p.shift_w) != qreg)
       acc -= 100.0;
     s[j] = acc;
@@ -94,17 +95,18 @@ void main ()
 
   if (qtok < 0)
     return;
-  float o[HD];
-  for (int d = 0; d < HD; d++)
-    o[d] = 0.0;
+  vec4 o[HD4];
+  for (int d = 0; d < HD4; d++)
+    o[d] = vec4(0.0);
   for (int j = 0; j < n; j++) {
     int ky, kx;
     int vtok = source(win, j, ky, kx);
     float pj = s[j] * inv;
-    for (int d = 0; d < HD; d++)
+    for (int d = 0; d < HD4; d++)
       o[d] += pj * load(b, vtok, 2, h, d);
   }
-  int base = (b * p.H * p.W + qtok) * p.C + h * HD;
-  for (int d = 0; d < HD; d++)
-    outv[base + d] = o[d];
+  int base = (b * p.H * p.W + qtok) * p.C + h * HD4 * 4;
+  for (int d = 0; d < HD4; d++)
+    for (int e = 0; e < 4; e++)
+      outv[base + 4 * d + e] = o[d][e];
 }

@@ -16,3 +16,8 @@ float gelu (float x)
 {
   return 0.5 * x * (1.0 + swin_erf(x * 0.70710678118654752));
 }
+
+vec4 gelu4 (vec4 x)
+{
+  return vec4(gelu(x.x), gelu(x.y), gelu(x.z), gelu(x.w));
+}

@@ -3,17 +3,22 @@
 // A is read as vec4 texels along K (K % 4 == 0); W is pre-packed at load time
 // as [K][N4] vec4 texels (N4 = ceil(N/4), zero-padded), so one fetch brings
 // four output columns.  Uniform texel buffers are the fast read path on
-// lavapipe; each invocation keeps a TM x 4 register tile.
+// lavapipe, and every fetch there costs far more than an FMA: each invocation
+// keeps a TM x (4 * TC) register tile so that one k step does TM + 4 * TC
+// fetches for 16 * TM * TC FMAs (measurements in docs/lavapipe-gemm.md).
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(constant_id = 0) const int TM = 8;
-layout(local_size_x = 16, local_size_y = 4) in;
+layout(constant_id = 0) const int TM = 16;      // rows per invocation
+layout(constant_id = 1) const int TC = 2;       // vec4 columns per invocation
+layout(constant_id = 2) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
+layout(local_size_x = 8, local_size_y = 4) in;
 
 layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer W;
-layout(binding = 2) readonly buffer Bias { float bias[]; };
+layout(binding = 2) readonly buffer Bias { vec4 bias[]; };   // padded to N4
 layout(binding = 3) buffer Out { float outv[]; };
+layout(binding = 4) buffer Out4 { vec4 outv4[]; };          // the same range, as vec4
 
 layout(push_constant) uniform P {
   int M, N, K;
@@ -23,39 +28,50 @@ layout(push_constant) uniform P {
 
 void main ()
 {
-  int n4 = int(gl_GlobalInvocationID.x);
+  int n0 = int(gl_GlobalInvocationID.x) * TC;
   int m0 = int(gl_GlobalInvocationID.y) * TM;
   int N4 = (p.N + 3) / 4;
   int K4 = p.K / 4;
-  if (n4 >= N4 || m0 >= p.M)
+  if (n0 >= N4 || m0 >= p.M)
     return;
 
-  vec4 acc[TM];
+  vec4 acc[TM][TC];
   int row[TM];
+  int col[TC];
+  for (int c = 0; c < TC; c++)
+    col[c] = min(n0 + c, N4 - 1);       // clamped: columns past N4 are computed, not stored
   for (int r = 0; r < TM; r++) {
-    acc[r] = vec4(0.0);
-    row[r] = min(m0 + r, p.M - 1) * K4;  // clamped: rows past M are computed, not stored
+    row[r] = min(m0 + r, p.M - 1) * K4;  // likewise rows past M
+    for (int c = 0; c < TC; c++)
+      acc[r][c] = vec4(0.0);
   }
   for (int k4 = 0; k4 < K4; k4++) {
-    int wi = 4 * k4 * N4 + n4;
-    vec4 w0 = texelFetch(W, wi);
-    vec4 w1 = texelFetch(W, wi + N4);
-    vec4 w2 = texelFetch(W, wi + 2 * N4);
-    vec4 w3 = texelFetch(W, wi + 3 * N4);
+    int wi = 4 * k4 * N4;
+    vec4 w[TC][4];
+    for (int c = 0; c < TC; c++)
+      for (int j = 0; j < 4; j++)
+        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
     for (int r = 0; r < TM; r++) {
       vec4 a = texelFetch(A, row[r] + k4);
-      acc[r] += a.x * w0 + a.y * w1 + a.z * w2 + a.w * w3;
+      for (int c = 0; c < TC; c++)
+        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
     }
   }
 
-  int n = n4 * 4;
   for (int r = 0; r < TM && m0 + r < p.M; r++) {
-    for (int c = 0; c < 4 && n + c < p.N; c++) {
-      float v = acc[r][c] + bias[n + c];
+    for (int c = 0; c < TC && n0 + c < N4; c++) {
+      vec4 v = acc[r][c] + bias[n0 + c];
       if (p.act == 1)
-        v = gelu(v);
-      int o = (m0 + r) * p.N + n + c;
-      outv[o] = p.accumulate == 1 ? outv[o] + v : v;
+        v = gelu4(v);
+      if (VEC_OUT) {
+        int o = (m0 + r) * (p.N / 4) + n0 + c;
+        outv4[o] = p.accumulate == 1 ? outv4[o] + v : v;
+      } else {
+        for (int e = 0; e < 4 && 4 * (n0 + c) + e < p.N; e++) {
+          int o = (m0 + r) * p.N + 4 * (n0 + c) + e;
+          outv[o] = p.accumulate == 1 ? outv[o] + v[e] : v[e];
+        }
+      }
     }
   }
 }

@@ -5,7 +5,7 @@
 // H x W map of Cin = C/4 channels, in the order x00, x10, x01, x11.
 layout(local_size_x = 64) in;
 
-layout(binding = 0) readonly buffer In { float x[]; };
+layout(binding = 0) uniform samplerBuffer x;  // texel reads: the fast path on lavapipe
 layout(binding = 1) readonly buffer Gamma { float gamma[]; };
 layout(binding = 2) readonly buffer Beta { float beta[]; };
 layout(binding = 3) writeonly buffer Out { float outv[]; };
@@ -38,16 +38,16 @@ void main ()
     return;
   float mean = 0.0;
   for (int c = 0; c < p.C; c++)
-    mean += x[src_index(r, c)];
+    mean += texelFetch(x, src_index(r, c)).r;
   mean /= float(p.C);
   float var = 0.0;
   for (int c = 0; c < p.C; c++) {
-    float d = x[src_index(r, c)] - mean;
+    float d = texelFetch(x, src_index(r, c)).r - mean;
     var += d * d;
   }
   float rstd = inversesqrt(var / float(p.C) + 1e-5);
   for (int c = 0; c < p.C; c++) {
-    float v = (x[src_index(r, c)] - mean) * rstd * gamma[c] + beta[c];
+    float v = (texelFetch(x, src_index(r, c)).r - mean) * rstd * gamma[c] + beta[c];
     if (p.has_add == 1)
       v += addend[(r % p.L) * p.C + c];
     outv[r * p.C + c] = v;

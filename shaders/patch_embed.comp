@@ -3,8 +3,8 @@
 // out[b, t, c] (t = ty * Wt + tx), one output per invocation.
 layout(local_size_x = 64) in;
 
-layout(binding = 0) readonly buffer Img { float img[]; };
-layout(binding = 1) readonly buffer Wt { float w[]; };     // [C, Cin, P, P]
+layout(binding = 0) uniform samplerBuffer img;
+layout(binding = 1) uniform samplerBuffer w;     // [C, Cin, P, P]
 layout(binding = 2) readonly buffer Bias { float bias[]; };
 layout(binding = 3) writeonly buffer Out { float outv[]; };
 
@@ -26,7 +26,7 @@ void main ()
   for (int ci = 0; ci < p.Cin; ci++)
     for (int ky = 0; ky < p.P; ky++)
       for (int kx = 0; kx < p.P; kx++)
-        acc += w[((c * p.Cin + ci) * p.P + ky) * p.P + kx] *
-               img[((b * p.Cin + ci) * p.H + ty * p.P + ky) * p.W + tx * p.P + kx];
+        acc += texelFetch(w, ((c * p.Cin + ci) * p.P + ky) * p.P + kx).r *
+               texelFetch(img, ((b * p.Cin + ci) * p.H + ty * p.P + ky) * p.W + tx * p.P + kx).r;
   outv[i] = acc;
 }

@@ -14,14 +14,24 @@
 #define TB VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
 
 /* Rows of the GEMM register tile per invocation and its workgroup shape. */
-#define GEMM_TM 8
-#define GEMM_WG_X 16
+#define GEMM_TM 16
+#define GEMM_WG_X 8
 #define GEMM_WG_Y 4
 
 static uint32_t
 div_up (uint64_t a, uint64_t b)
 {
   return (uint32_t) ((a + b - 1) / b);
+}
+
+/* vec4 columns per GEMM invocation: two halve the fetches of the shared A
+ * rows, unless that leaves more lanes of the last workgroup idle than one. */
+static int
+gemm_columns (int n4)
+{
+  int waste1 = div_up (n4, GEMM_WG_X) * GEMM_WG_X - n4;
+  int waste2 = div_up (n4, 2 * GEMM_WG_X) * 2 * GEMM_WG_X - n4;
+  return waste2 <= waste1 ? 2 : 1;
 }
 
 size_t
@@ -65,16 +75,17 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
              const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
              gboolean gelu, gboolean accumulate, GError **error)
 {
-  static const VkDescriptorType types[] = { TB, TB, SB, SB };
-  const uint32_t spec[] = { GEMM_TM };
+  static const VkDescriptorType types[] = { TB, TB, SB, SB, SB };
+  const int n4 = div_up (N, 4), tc = gemm_columns (n4);
+  const uint32_t spec[] = { GEMM_TM, tc, N % 4 == 0 };
   struct { int32_t M, N, K, act, accumulate; } push = { M, N, K, gelu, accumulate };
-  SwinBinding b[4] = { *a, *w, *bias, *out };
+  SwinBinding b[5] = { *a, *w, *bias, *out, *out };
   SwinKernel *k;
 
   g_return_val_if_fail (K % 4 == 0 && M > 0 && N > 0, FALSE);
   b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  k = get (ctx, "gemm", swin_spv_gemm, sizeof (swin_spv_gemm), 4, types, sizeof (push), 1, spec, error);
-  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (div_up (N, 4), GEMM_WG_X),
+  k = get (ctx, "gemm", swin_spv_gemm, sizeof (swin_spv_gemm), 5, types, sizeof (push), 3, spec, error);
+  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (div_up (n4, tc), GEMM_WG_X),
                                  div_up (M, (uint64_t) GEMM_TM * GEMM_WG_Y), 1, error);
 }
 
@@ -84,13 +95,16 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
                   int rows, int C, int merge_h, int merge_w,
                   const SwinBinding *add, int add_rows, GError **error)
 {
-  static const VkDescriptorType types[] = { SB, SB, SB, SB, SB };
+  static const VkDescriptorType types[] = { TB, SB, SB, SB, SB };
   struct { int32_t rows, C, merge, H, W, has_add, L; } push = {
     rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
   };
   /* Without an addend the binding still needs a valid range: gamma stands in, unread. */
   SwinBinding b[5] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
-  SwinKernel *k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
+  SwinKernel *k;
+
+  b[0].format = VK_FORMAT_R32_SFLOAT;
+  k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
                        sizeof (push), 0, NULL, error);
 
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (rows, 64), 1, 1, error);
@@ -101,10 +115,13 @@ swin_k_patch_embed (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img,
                     const SwinBinding *w, const SwinBinding *bias, const SwinBinding *out,
                     int B, int Cin, int H, int W, int P, int C, GError **error)
 {
-  static const VkDescriptorType types[] = { SB, SB, SB, SB };
+  static const VkDescriptorType types[] = { TB, TB, SB, SB };
   struct { int32_t batch, Cin, H, W, P, C; } push = { B, Cin, H, W, P, C };
   SwinBinding b[4] = { *img, *w, *bias, *out };
-  SwinKernel *k = get (ctx, "patch_embed", swin_spv_patch_embed, sizeof (swin_spv_patch_embed), 4,
+  SwinKernel *k;
+
+  b[0].format = b[1].format = VK_FORMAT_R32_SFLOAT;
+  k = get (ctx, "patch_embed", swin_spv_patch_embed, sizeof (swin_spv_patch_embed), 4,
                        types, sizeof (push), 0, NULL, error);
 
   return k && swin_cmd_dispatch (cmd, k, b, &push,
@@ -116,16 +133,21 @@ swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
                   const SwinBinding *qkv_bias, const SwinBinding *table,
                   const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
 {
-  static const VkDescriptorType types[] = { SB, SB, SB, SB };
+  static const VkDescriptorType types[] = { TB, TB, TB, SB };
   const int hd = g->C / heads, n = g->ws * g->ws;
-  const uint32_t spec[] = { n, hd };
+  const uint32_t spec[] = { n, hd / 4 };
   struct {
     int32_t H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M;
     float scale;
   } push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M,
              1.0f / sqrtf ((float) hd) };
   SwinBinding b[4] = { *qkv, *qkv_bias, *table, *out };
-  SwinKernel *k = get (ctx, "attention", swin_spv_attention, sizeof (swin_spv_attention), 4, types,
+  SwinKernel *k;
+
+  g_return_val_if_fail (hd % 4 == 0, FALSE);
+  b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  b[2].format = VK_FORMAT_R32_SFLOAT;
+  k = get (ctx, "attention", swin_spv_attention, sizeof (swin_spv_attention), 4, types,
                        sizeof (push), 2, spec, error);
 
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (n, 16),
