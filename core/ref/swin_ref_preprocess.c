@@ -101,6 +101,16 @@ half (int a)
   return a / 2;
 }
 
+/* a / 2 rounded half to even (a >= 0), as torchvision's CenterCrop does
+ * with Python's round(). */
+static int
+half_even (int a)
+{
+  int k = a / 2;
+
+  return (a % 2 == 1 && k % 2 == 1) ? k + 1 : k;
+}
+
 void
 swin_preprocess_get_geometry (SwinScaleMode mode, int in_w, int in_h, int out_w, int out_h,
                               SwinPreprocessGeometry *g)
@@ -119,8 +129,8 @@ swin_preprocess_get_geometry (SwinScaleMode mode, int in_w, int in_h, int out_w,
         g->resized_w = out_w;
         g->resized_h = MAX (out_h, (int) ((int64_t) in_h * out_w / in_w));
       }
-      g->shift_x = half (g->resized_w - out_w);
-      g->shift_y = half (g->resized_h - out_h);
+      g->shift_x = half_even (g->resized_w - out_w);
+      g->shift_y = half_even (g->resized_h - out_h);
       break;
     case SWIN_SCALE_LETTERBOX:
       if (wider) {

@@ -103,7 +103,8 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
   SwinBinding b[5] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
   SwinKernel *k;
 
-  b[0].format = VK_FORMAT_R32_SFLOAT;
+  g_return_val_if_fail (C % 4 == 0 && (merge_h == 0 || C % 16 == 0), FALSE);
+  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
   k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
                        sizeof (push), 0, NULL, error);
 

@@ -38,4 +38,9 @@ char *swin_key_relative_position_index (SwinLayout layout, int stage, int block)
  * GPU kernels' alignment needs); SWIN_ERROR_ARCH otherwise. */
 gboolean swin_arch_validate (const SwinArch *arch, GError **error);
 
+/* swin_model_load() of a checkpoint already in memory, through the same
+ * code; @name stands for the path in messages and the model name.  For the
+ * fuzzer and tests. */
+SwinModel *swin_model_load_from_bytes (GBytes *bytes, const char *name, GError **error);
+
 G_END_DECLS

@@ -555,17 +555,13 @@ model_name_from_path (const char *path)
   return base;
 }
 
-SwinModel *
-swin_model_load (const char *path, GError **error)
+/* Takes @st; @path names the checkpoint in messages and the model. */
+static SwinModel *
+load_checkpoint (SwinSafetensors *st, const char *path, GError **error)
 {
-  struct Loader ld = { .path = path };
+  struct Loader ld = { .path = path, .st = st };
   SwinModel *model = NULL;
 
-  g_return_val_if_fail (path != NULL, NULL);
-
-  ld.st = swin_safetensors_open (path, error);
-  if (ld.st == NULL)
-    return NULL;
   if (!detect_layout (&ld, error) || !infer_arch (&ld, error))
     goto out;
 
@@ -582,6 +578,28 @@ swin_model_load (const char *path, GError **error)
 out:
   swin_safetensors_free (ld.st);
   return model;
+}
+
+SwinModel *
+swin_model_load (const char *path, GError **error)
+{
+  SwinSafetensors *st;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  st = swin_safetensors_open (path, error);
+  return st != NULL ? load_checkpoint (st, path, error) : NULL;
+}
+
+SwinModel *
+swin_model_load_from_bytes (GBytes *bytes, const char *name, GError **error)
+{
+  SwinSafetensors *st;
+
+  g_return_val_if_fail (bytes != NULL && name != NULL, NULL);
+
+  st = swin_safetensors_new_from_bytes (bytes, name, error);
+  return st != NULL ? load_checkpoint (st, name, error) : NULL;
 }
 
 void

@@ -9,8 +9,8 @@
 #include <string.h>
 
 struct _SwinSafetensors {
-  char *path;
-  GMappedFile *file;
+  char *path;              /* or the name given with the bytes: starts messages */
+  GBytes *bytes;           /* the whole file: a mapping, or the caller's bytes */
   JsonParser *parser;      /* owns the names and dtype strings */
   GArray *tensors;         /* SwinTensorInfo, sorted by data offset */
   GHashTable *by_name;     /* name -> SwinTensorInfo* (into tensors) */
@@ -318,54 +318,42 @@ parse_header (SwinSafetensors *st, const guint8 *header, gsize header_len, const
 }
 
 SwinSafetensors *
-swin_safetensors_open (const char *path, GError **error)
+swin_safetensors_new_from_bytes (GBytes *bytes, const char *name, GError **error)
 {
   SwinSafetensors *st;
-  GError *io_error = NULL;
-  const guint8 *bytes;
+  const guint8 *data;
   gsize len;
   guint64 header_len;
 
-  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (bytes != NULL && name != NULL, NULL);
 
   st = g_new0 (SwinSafetensors, 1);
-  st->path = g_strdup (path);
+  st->path = g_strdup (name);
+  st->bytes = g_bytes_ref (bytes);
   st->tensors = g_array_new (FALSE, FALSE, sizeof (SwinTensorInfo));
   st->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   st->metadata = g_hash_table_new (g_str_hash, g_str_equal);
 
-  /* mmap of a directory or device fails with an obscure message */
-  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s is not a regular file", path);
-    goto error;
-  }
-  st->file = g_mapped_file_new (path, FALSE, &io_error);
-  if (st->file == NULL) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s", io_error->message);
-    g_error_free (io_error);
-    goto error;
-  }
-  bytes = (const guint8 *) g_mapped_file_get_contents (st->file);
-  len = g_mapped_file_get_length (st->file);
+  data = g_bytes_get_data (bytes, &len);
   if (len < 8) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT,
-                 "%s: file too short (%" G_GSIZE_FORMAT " bytes) to be a safetensors file", path, len);
+                 "%s: file too short (%" G_GSIZE_FORMAT " bytes) to be a safetensors file", name, len);
     goto error;
   }
-  header_len = read_u64_le (bytes);
+  header_len = read_u64_le (data);
   if (header_len > len - 8) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT,
                  "%s: header size %" G_GUINT64_FORMAT " runs past the end of the file (%" G_GSIZE_FORMAT
-                 " bytes)", path, header_len, len);
+                 " bytes)", name, header_len, len);
     goto error;
   }
   if (header_len > SWIN_ST_MAX_HEADER_SIZE) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT,
-                 "%s: header size %" G_GUINT64_FORMAT " is absurd (more than %u bytes)", path,
+                 "%s: header size %" G_GUINT64_FORMAT " is absurd (more than %u bytes)", name,
                  header_len, SWIN_ST_MAX_HEADER_SIZE);
     goto error;
   }
-  if (!parse_header (st, bytes + 8, (gsize) header_len, bytes + 8 + header_len,
+  if (!parse_header (st, data + 8, (gsize) header_len, data + 8 + header_len,
                      len - 8 - header_len, error))
     goto error;
   return st;
@@ -373,6 +361,35 @@ swin_safetensors_open (const char *path, GError **error)
 error:
   swin_safetensors_free (st);
   return NULL;
+}
+
+SwinSafetensors *
+swin_safetensors_open (const char *path, GError **error)
+{
+  SwinSafetensors *st;
+  GMappedFile *file;
+  GBytes *bytes;
+  GError *io_error = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  /* mmap of a directory or device fails with an obscure message */
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s is not a regular file", path);
+    return NULL;
+  }
+  file = g_mapped_file_new (path, FALSE, &io_error);
+  if (file == NULL) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s", io_error->message);
+    g_error_free (io_error);
+    return NULL;
+  }
+  /* The bytes keep the mapping alive. */
+  bytes = g_mapped_file_get_bytes (file);
+  g_mapped_file_unref (file);
+  st = swin_safetensors_new_from_bytes (bytes, path, error);
+  g_bytes_unref (bytes);
+  return st;
 }
 
 void
@@ -384,7 +401,7 @@ swin_safetensors_free (SwinSafetensors *st)
   g_hash_table_destroy (st->metadata);
   g_array_free (st->tensors, TRUE);
   g_clear_object (&st->parser);
-  g_clear_pointer (&st->file, g_mapped_file_unref);
+  g_bytes_unref (st->bytes);
   g_free (st->path);
   g_free (st);
 }

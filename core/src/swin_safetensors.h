@@ -40,6 +40,9 @@ typedef struct _SwinSafetensors SwinSafetensors;
  * problem returns NULL with SWIN_ERROR_IO (cannot open), SWIN_ERROR_FORMAT
  * (corrupt file) or SWIN_ERROR_TENSOR (a bad entry, named). */
 SwinSafetensors *swin_safetensors_open (const char *path, GError **error);
+/* The same for a file already in memory (@name prefixes the messages);
+ * keeps a reference to @bytes, into which the tensors point. */
+SwinSafetensors *swin_safetensors_new_from_bytes (GBytes *bytes, const char *name, GError **error);
 void swin_safetensors_free (SwinSafetensors *st);
 
 /* The tensor called @name, or NULL. */
