@@ -6,6 +6,8 @@
 //   qkv: [B, H*W, 3C] (q | k | v, each [heads, HD]); a padded token has
 //        qkv = qkv_bias, since LayerNorm output is zero-padded before the Linear.
 //   out: [B, H*W, C]; padded tokens are not stored.
+// The key loops walk the window row by row with no integer division: llvmpipe
+// has no vector divide, and per-key divisions used to dominate this kernel.
 layout(constant_id = 0) const int WN = 49;  // tokens per window (array bound)
 layout(constant_id = 1) const int HD4 = 8;  // head dim / 4
 layout(local_size_x = 16) in;
@@ -14,7 +16,7 @@ layout(local_size_x = 16) in;
 layout(binding = 0) uniform samplerBuffer qkv;
 layout(binding = 1) uniform samplerBuffer qkv_bias;
 layout(binding = 2) uniform samplerBuffer table;   // [(2M-1)^2, heads]
-layout(binding = 3) writeonly buffer Out { float outv[]; };
+layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
 
 layout(push_constant) uniform P {
   int H, W;          // map
@@ -26,18 +28,6 @@ layout(push_constant) uniform P {
   float scale;
 } p;
 
-// Map position (y, x) of token i of window win in the rolled, padded map;
-// returns the source token index, or -1 for a padding token.
-int source (int win, int i, out int sy, out int sx)
-{
-  int nww = p.Wp / p.ws;
-  sy = (win / nww) * p.ws + i / p.ws;
-  sx = (win % nww) * p.ws + i % p.ws;
-  int y = (sy + p.shift_h) % p.Hp;
-  int x = (sx + p.shift_w) % p.Wp;
-  return (y < p.H && x < p.W) ? y * p.W + x : -1;
-}
-
 // Region of a rolled coordinate for the shift mask (as the reference's slices).
 int region (int s, int size, int shift)
 {
@@ -46,10 +36,11 @@ int region (int s, int size, int shift)
   return s < size - p.ws ? 0 : (s < size - shift ? 1 : 2);
 }
 
-vec4 load (int b, int tok, int part, int h, int d4)
+// Source coordinate of rolled coordinate s (s + shift < 2 * size).
+int unroll (int s, int shift, int size)
 {
-  int o = (part * p.C) / 4 + h * HD4 + d4;
-  return tok < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, (b * p.H * p.W + tok) * (3 * p.C / 4) + o);
+  int v = s + shift;
+  return v >= size ? v - size : v;
 }
 
 void main ()
@@ -61,52 +52,70 @@ void main ()
   if (qi >= n)
     return;
 
-  int qy, qx;
-  int qtok = source(win, qi, qy, qx);
-  int qreg = region(qy, p.Hp, p.shift_h) * 3 + region(qx, p.Wp, p.shift_w);
+  int nww = p.Wp / p.ws;
+  int wy0 = (win / nww) * p.ws, wx0 = (win % nww) * p.ws;
+  int qy = qi / p.ws, qx = qi % p.ws;
+  int C4 = p.C / 4, row4 = 3 * C4, tw = 2 * p.M - 1;
+  int base = b * p.H * p.W;
+  int qreg = region(wy0 + qy, p.Hp, p.shift_h) * 3 + region(wx0 + qx, p.Wp, p.shift_w);
   bool masked = p.shift_h > 0 || p.shift_w > 0;
+
+  int sy = unroll(wy0 + qy, p.shift_h, p.Hp), sx = unroll(wx0 + qx, p.shift_w, p.Wp);
+  int qtok = (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
   vec4 q[HD4];
-  for (int d = 0; d < HD4; d++)
-    q[d] = load(b, qtok, 0, h, d) * p.scale;
+  for (int d = 0; d < HD4; d++) {
+    int o = h * HD4 + d;
+    q[d] = (qtok < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, (base + qtok) * row4 + o)) * p.scale;
+  }
 
   float s[WN];
   float mx = -3.0e38;
-  int tw = 2 * p.M - 1;
-  for (int j = 0; j < n; j++) {
-    int ky, kx;
-    int ktok = source(win, j, ky, kx);
-    float acc = 0.0;
-    for (int d = 0; d < HD4; d++)
-      acc += dot(q[d], load(b, ktok, 1, h, d));
-    int dy = qi / p.ws - j / p.ws + p.M - 1;
-    int dx = qi % p.ws - j % p.ws + p.M - 1;
-    acc += texelFetch(table, (dy * tw + dx) * p.heads + h).r;
-    if (masked && region(ky, p.Hp, p.shift_h) * 3 + region(kx, p.Wp, p.shift_w) != qreg)
-      acc -= 100.0;
-    s[j] = acc;
-    mx = max(mx, acc);
+  int j = 0;
+  for (int ky = 0; ky < p.ws; ky++) {
+    int y = unroll(wy0 + ky, p.shift_h, p.Hp);
+    int kreg_y = region(wy0 + ky, p.Hp, p.shift_h) * 3;
+    int trow = (qy - ky + p.M - 1) * tw + p.M - 1 + qx;
+    for (int kx = 0; kx < p.ws; kx++, j++) {
+      int x = unroll(wx0 + kx, p.shift_w, p.Wp);
+      int kbase = (y < p.H && x < p.W) ? (base + y * p.W + x) * row4 : -1;
+      float acc = 0.0;
+      for (int d = 0; d < HD4; d++) {
+        int o = C4 + h * HD4 + d;
+        acc += dot(q[d], kbase < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, kbase + o));
+      }
+      acc += texelFetch(table, (trow - kx) * p.heads + h).r;
+      if (masked && kreg_y + region(wx0 + kx, p.Wp, p.shift_w) != qreg)
+        acc -= 100.0;
+      s[j] = acc;
+      mx = max(mx, acc);
+    }
   }
   float sum = 0.0;
-  for (int j = 0; j < n; j++) {
-    s[j] = exp(s[j] - mx);
-    sum += s[j];
+  for (int i = 0; i < n; i++) {
+    s[i] = exp(s[i] - mx);
+    sum += s[i];
   }
-  float inv = 1.0 / sum;
-
   if (qtok < 0)
     return;
-  vec4 o[HD4];
+
+  float inv = 1.0 / sum;
+  vec4 o4[HD4];
   for (int d = 0; d < HD4; d++)
-    o[d] = vec4(0.0);
-  for (int j = 0; j < n; j++) {
-    int ky, kx;
-    int vtok = source(win, j, ky, kx);
-    float pj = s[j] * inv;
-    for (int d = 0; d < HD4; d++)
-      o[d] += pj * load(b, vtok, 2, h, d);
+    o4[d] = vec4(0.0);
+  j = 0;
+  for (int ky = 0; ky < p.ws; ky++) {
+    int y = unroll(wy0 + ky, p.shift_h, p.Hp);
+    for (int kx = 0; kx < p.ws; kx++, j++) {
+      int x = unroll(wx0 + kx, p.shift_w, p.Wp);
+      int vbase = (y < p.H && x < p.W) ? (base + y * p.W + x) * row4 : -1;
+      float pj = s[j] * inv;
+      for (int d = 0; d < HD4; d++) {
+        int o = 2 * C4 + h * HD4 + d;
+        o4[d] += pj * (vbase < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, vbase + o));
+      }
+    }
   }
-  int base = (b * p.H * p.W + qtok) * p.C + h * HD4 * 4;
+  int dst = (base + qtok) * C4 + h * HD4;
   for (int d = 0; d < HD4; d++)
-    for (int e = 0; e < 4; e++)
-      outv[base + 4 * d + e] = o[d][e];
+    outv[dst + d] = o4[d];
 }
