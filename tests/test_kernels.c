@@ -163,34 +163,39 @@ test_layernorm (void)
   check_layernorm (3, 14, 14, 8, TRUE, FALSE);
 }
 
+/* GPU: im2col + GEMM with the conv weight as a Linear; CPU: the direct convolution. */
 static void
 test_patch_embed (void)
 {
   GError *error = NULL;
-  const int B = 2, Cin = 3, H = 12, W = 20, P = 4, C = 20;
-  size_t n_img = (size_t) B * Cin * H * W, n_out = (size_t) B * (H / P) * (W / P) * C;
-  float *img = g_new (float, n_img), *w = g_new (float, C * Cin * P * P), *b = g_new (float, C);
-  float *want = g_new (float, n_out);
-  SwinBuffer *bi, *bw, *bb, *bo;
+  const int B = 2, Cin = 3, H = 12, W = 20, P = 4, C = 20, K = Cin * P * P, rows = B * (H / P) * (W / P);
+  size_t n_img = (size_t) B * Cin * H * W, n_out = (size_t) rows * C;
+  float *img = g_new (float, n_img), *w = g_new (float, C * K), *b = g_new (float, C);
+  float *want = g_new (float, n_out), *packed = g_new (float, swin_packed_linear_size (C, K));
+  SwinBuffer *bi, *bc, *bw, *bb, *bo;
   SwinCmd *cmd;
 
   swin_test_fill (img, n_img, 9, 2.0f);
-  swin_test_fill (w, C * Cin * P * P, 10, 0.2f);
+  swin_test_fill (w, C * K, 10, 0.2f);
   swin_test_fill (b, C, 11, 1.0f);
   swin_ref_patch_embed (img, B, Cin, H, W, P, w, b, C, want);
+  swin_pack_linear (w, C, K, packed);
   bi = buf_new (img, n_img);
-  bw = buf_new (w, C * Cin * P * P);
+  bc = buf_new (NULL, (size_t) rows * K);
+  bw = buf_new (packed, swin_packed_linear_size (C, K));
   bb = buf_new (b, C);
   bo = buf_new (NULL, n_out);
   cmd = cmd_begin ();
   {
-    SwinBinding I = bnd (bi), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
-    g_assert_true (swin_k_patch_embed (cmd, ctx, &I, &Wb, &Bb, &O, B, Cin, H, W, P, C, &error));
+    SwinBinding I = bnd (bi), Cb = bnd (bc), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
+    g_assert_true (swin_k_im2col (cmd, ctx, &I, &Cb, B, Cin, H, W, P, &error));
+    g_assert_true (swin_k_gemm (cmd, ctx, &Cb, &Wb, &Bb, &O, rows, C, K, FALSE, FALSE, &error));
   }
   cmd_run (cmd);
   assert_close (bo->mapped, want, n_out, 1e-5f);
-  swin_buffer_free (ctx, bi); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
-  g_free (img); g_free (w); g_free (b); g_free (want);
+  swin_buffer_free (ctx, bi); swin_buffer_free (ctx, bc); swin_buffer_free (ctx, bw);
+  swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
+  g_free (img); g_free (w); g_free (b); g_free (want); g_free (packed);
 }
 
 /* GPU: qkv GEMM + attention kernel; CPU: the reference's pad/roll/partition formulation. */

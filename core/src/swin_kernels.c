@@ -6,7 +6,7 @@
 
 #include "gemm.spv.h"
 #include "layernorm.spv.h"
-#include "patch_embed.spv.h"
+#include "im2col.spv.h"
 #include "attention.spv.h"
 #include "avgpool.spv.h"
 
@@ -112,21 +112,18 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
 }
 
 gboolean
-swin_k_patch_embed (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img,
-                    const SwinBinding *w, const SwinBinding *bias, const SwinBinding *out,
-                    int B, int Cin, int H, int W, int P, int C, GError **error)
+swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
+               int B, int Cin, int H, int W, int P, GError **error)
 {
-  static const VkDescriptorType types[] = { TB, TB, SB, SB };
-  struct { int32_t batch, Cin, H, W, P, C; } push = { B, Cin, H, W, P, C };
-  SwinBinding b[4] = { *img, *w, *bias, *out };
+  static const VkDescriptorType types[] = { TB, SB };
+  struct { int32_t batch, Cin, H, W, P; } push = { B, Cin, H, W, P };
+  SwinBinding b[2] = { *img, *out };
   SwinKernel *k;
 
-  b[0].format = b[1].format = VK_FORMAT_R32_SFLOAT;
-  k = get (ctx, "patch_embed", swin_spv_patch_embed, sizeof (swin_spv_patch_embed), 4,
-                       types, sizeof (push), 0, NULL, error);
-
+  b[0].format = VK_FORMAT_R32_SFLOAT;
+  k = get (ctx, "im2col", swin_spv_im2col, sizeof (swin_spv_im2col), 2, types, sizeof (push), 0, NULL, error);
   return k && swin_cmd_dispatch (cmd, k, b, &push,
-                                 div_up ((uint64_t) B * (H / P) * (W / P) * C, 64), 1, 1, error);
+                                 div_up ((uint64_t) B * (H / P) * (W / P) * Cin * P * P, 64), 1, 1, error);
 }
 
 gboolean

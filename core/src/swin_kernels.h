@@ -27,9 +27,10 @@ gboolean swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in
                            int rows, int C, int merge_h, int merge_w,
                            const SwinBinding *add, int add_rows, GError **error);
 
-gboolean swin_k_patch_embed (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img,
-                             const SwinBinding *w, const SwinBinding *bias, const SwinBinding *out,
-                             int B, int Cin, int H, int W, int P, int C, GError **error);
+/* Patches of the NCHW @img [B, Cin, H, W] as rows [B * H/P * W/P, Cin * P * P]:
+ * the patch embedding is then a GEMM with the conv weight as a Linear. */
+gboolean swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
+                        int B, int Cin, int H, int W, int P, GError **error);
 
 /* Window attention from qkv [B, H*W, 3C] into out [B, H*W, C]. */
 gboolean swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,

@@ -47,8 +47,9 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
   int C0 = a->embed_dim, L0 = (a->img_size / a->patch_size) * (a->img_size / a->patch_size);
 
   p->used = 0;
-  net->patch_w = put (p, RAW, m->patch_w, (size_t) C0 * a->in_chans * a->patch_size * a->patch_size, 0, 0);
-  net->patch_b = put (p, RAW, m->patch_b, C0, 0, 0);
+  /* the conv weight [C, Cin, P, P] is a Linear [C, Cin * P * P] over im2col rows */
+  net->patch_w = put (p, LINEAR, m->patch_w, 0, C0, a->in_chans * a->patch_size * a->patch_size);
+  net->patch_b = put (p, BIAS, m->patch_b, C0, 0, 0);
   net->patch_norm_w = put (p, RAW, m->patch_norm_w, C0, 0, 0);
   net->patch_norm_b = put (p, RAW, m->patch_norm_b, C0, 0, 0);
   if (m->abs_pos)

@@ -69,10 +69,14 @@ record (SwinPlan *p, GError **error)
   SwinBinding pw = swin_net_bind (net, net->patch_w), pb = swin_net_bind (net, net->patch_b);
   SwinBinding nw = swin_net_bind (net, net->patch_norm_w), nb = swin_net_bind (net, net->patch_norm_b);
   SwinBinding ape = swin_net_bind (net, net->abs_pos);
+  const int kp = a->in_chans * a->patch_size * a->patch_size;
+  SwinBinding cols = bind (p->big, (size_t) p->B * H * W * kp);
 
-  LABEL ("patch_embed", 2.0 * p->B * H * W * C * a->in_chans * a->patch_size * a->patch_size);
-  if (!swin_k_patch_embed (p->cmd, ctx, &in, &pw, &pb, &y, p->B, a->in_chans, p->H, p->W,
-                           a->patch_size, C, error) ||
+  LABEL ("im2col", 0);
+  if (!swin_k_im2col (p->cmd, ctx, &in, &cols, p->B, a->in_chans, p->H, p->W, a->patch_size, error))
+    return FALSE;
+  LABEL ("patch_embed", 2.0 * p->B * H * W * C * kp);
+  if (!swin_k_gemm (p->cmd, ctx, &cols, &pw, &pb, &y, p->B * H * W, C, kp, FALSE, FALSE, error) ||
       !(LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &y, &nw, &nb, &x, p->B * H * W, C, 0, 0,
                          a->ape ? &ape : NULL, H * W, error)))
     return FALSE;
@@ -133,6 +137,12 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   }
   if (!swin_arch_check_size (a, height, width, error))
     return NULL;
+  if ((a->in_chans * a->patch_size * a->patch_size) % 4 != 0) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                 "The Vulkan forward needs in_chans * patch_size^2 to be a multiple of 4 (got %d)",
+                 a->in_chans * a->patch_size * a->patch_size);
+    return NULL;
+  }
 
   p = g_new0 (SwinPlan, 1);
   p->net = net;
@@ -145,6 +155,7 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   for (int s = 0; s < a->num_stages; s++)
     widest = MAX (widest, (tokens >> (2 * s)) * MAX (3 * SWIN_ARCH_DIM (a, s), a->mlp_hidden[s]));
   widest = MAX (widest, (size_t) batch * SWIN_ARCH_DIM (a, a->num_stages - 1));
+  widest = MAX (widest, tokens * a->in_chans * a->patch_size * a->patch_size);  /* im2col rows */
 
   if (!(p->input = swin_buffer_new (net->ctx, (size_t) batch * a->in_chans * height * width * 4,
                                     SWIN_BUFFER_UPLOAD, error)) ||

@@ -1,0 +1,24 @@
+#version 450
+// Patch extraction for the patch embedding, which then runs as a GEMM with
+// K = Cin * P * P: out[b * Ht * Wt + t, (ci * P + ky) * P + kx] =
+// img[b, ci, ty * P + ky, tx * P + kx].  One output value per invocation.
+layout(local_size_x = 64) in;
+
+layout(binding = 0) uniform samplerBuffer img;   // NCHW
+layout(binding = 1) writeonly buffer Out { float outv[]; };
+
+layout(push_constant) uniform P {
+  int batch, Cin, H, W, P;
+} p;
+
+void main ()
+{
+  int Ht = p.H / p.P, Wt = p.W / p.P, K = p.Cin * p.P * p.P;
+  int i = int(gl_GlobalInvocationID.x);
+  if (i >= p.batch * Ht * Wt * K)
+    return;
+  int t = i / K, k = i % K;
+  int b = t / (Ht * Wt), ty = (t % (Ht * Wt)) / Wt, tx = t % Wt;
+  int ci = k / (p.P * p.P), ky = (k / p.P) % p.P, kx = k % p.P;
+  outv[i] = texelFetch(img, ((b * p.Cin + ci) * p.H + ty * p.P + ky) * p.W + tx * p.P + kx).r;
+}

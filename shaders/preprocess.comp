@@ -1,0 +1,124 @@
+#version 450
+// Frame preprocessing (see core/include/swin/swin_preprocess.h): for each
+// output pixel, colour-convert the source pixels under the (antialiased)
+// triangle filter, resample, normalise, and write float32 NCHW [3, H, W].
+// The frame is a byte buffer read as uints, so any format and stride works
+// without texel-format support.
+
+layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+
+layout(std430, binding = 0) readonly buffer Src { uint src[]; };
+layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
+
+// Must match SwinPreprocessPush in core/src/swin_preprocess_vk.c.
+layout(push_constant) uniform Params {
+  int format;                 // SwinPixelFormat
+  int in_w, in_h, out_w, out_h;
+  int resized_w, resized_h, shift_x, shift_y;
+  uint off0, off1, off2;      // plane offsets in bytes
+  uint stride0, stride1, stride2;
+  float mean_r, mean_g, mean_b;
+  float istd_r, istd_g, istd_b;
+  float y_offset, y_scale, c_scale;
+  float r_cr, g_cb, g_cr, b_cb;
+} p;
+
+const int FMT_RGB = 0, FMT_BGR = 1, FMT_RGBA = 2, FMT_RGBX = 3, FMT_BGRA = 4, FMT_BGRX = 5,
+          FMT_I420 = 6, FMT_NV12 = 7;
+
+float byte_at(uint a)
+{
+  return float((src[a >> 2] >> ((a & 3u) * 8u)) & 0xffu);
+}
+
+vec3 fetch(int x, int y)
+{
+  uint ux = uint(x), uy = uint(y);
+  uint row = p.off0 + uy * p.stride0;
+  float Y, U, V;
+
+  if (p.format == FMT_RGB || p.format == FMT_BGR) {
+    uint a = row + ux * 3u;
+    vec3 v = vec3(byte_at(a), byte_at(a + 1u), byte_at(a + 2u)) / 255.0;
+    return p.format == FMT_RGB ? v : v.bgr;
+  }
+  if (p.format <= FMT_BGRX) {
+    uint a = row + ux * 4u;
+    vec3 v = vec3(byte_at(a), byte_at(a + 1u), byte_at(a + 2u)) / 255.0;
+    return p.format <= FMT_RGBX ? v : v.bgr;
+  }
+  Y = byte_at(row + ux);
+  if (p.format == FMT_I420) {
+    U = byte_at(p.off1 + (uy / 2u) * p.stride1 + ux / 2u);
+    V = byte_at(p.off2 + (uy / 2u) * p.stride2 + ux / 2u);
+  } else {
+    uint a = p.off1 + (uy / 2u) * p.stride1 + (ux / 2u) * 2u;
+    U = byte_at(a);
+    V = byte_at(a + 1u);
+  }
+  float yy = (Y - p.y_offset) * p.y_scale;
+  float cb = (U - 128.0) * p.c_scale;
+  float cr = (V - 128.0) * p.c_scale;
+  return clamp(vec3(yy + p.r_cr * cr, yy + p.g_cb * cb + p.g_cr * cr, yy + p.b_cb * cb), 0.0, 1.0);
+}
+
+// Taps [lo, hi) of the filter centred at resized coordinate r along an axis
+// of `size` source pixels resized to `resized`.
+void axis(int r, int size, int resized, out float center, out float inv, out int lo, out int hi)
+{
+  float scale = float(size) / float(resized);
+  float support = max(scale, 1.0);
+  center = (float(r) + 0.5) * scale;
+  inv = 1.0 / support;
+  lo = max(int(floor(center - support + 0.5)), 0);
+  hi = min(int(floor(center + support + 0.5)), size);
+  hi = min(hi, lo + int(ceil(support)) * 2 + 1);
+}
+
+float tri(int i, float center, float inv)
+{
+  return max(1.0 - abs((float(i) + 0.5 - center) * inv), 0.0);
+}
+
+void main()
+{
+  int ox = int(gl_GlobalInvocationID.x), oy = int(gl_GlobalInvocationID.y);
+  if (ox >= p.out_w || oy >= p.out_h)
+    return;
+  uint plane = uint(p.out_w) * uint(p.out_h);
+  uint idx = uint(oy) * uint(p.out_w) + uint(ox);
+  int rx = ox + p.shift_x, ry = oy + p.shift_y;
+
+  if (rx < 0 || rx >= p.resized_w || ry < 0 || ry >= p.resized_h) {
+    dst[idx] = 0.0;
+    dst[idx + plane] = 0.0;
+    dst[idx + 2u * plane] = 0.0;
+    return;
+  }
+
+  float cx, ix, cy, iy;
+  int x0, x1, y0, y1;
+  axis(rx, p.in_w, p.resized_w, cx, ix, x0, x1);
+  axis(ry, p.in_h, p.resized_h, cy, iy, y0, y1);
+
+  float sum_x = 0.0, sum_y = 0.0;
+  for (int x = x0; x < x1; x++)
+    sum_x += tri(x, cx, ix);
+
+  vec3 acc = vec3(0.0);
+  for (int y = y0; y < y1; y++) {
+    float wy = tri(y, cy, iy);
+    sum_y += wy;
+    if (wy == 0.0)
+      continue;
+    vec3 row = vec3(0.0);
+    for (int x = x0; x < x1; x++)
+      row += tri(x, cx, ix) * fetch(x, y);
+    acc += wy * row;
+  }
+  acc /= sum_x * sum_y;
+
+  dst[idx] = (acc.r - p.mean_r) * p.istd_r;
+  dst[idx + plane] = (acc.g - p.mean_g) * p.istd_g;
+  dst[idx + 2u * plane] = (acc.b - p.mean_b) * p.istd_b;
+}
