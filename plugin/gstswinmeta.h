@@ -1,0 +1,116 @@
+/* swinclassify: reading classification results from buffers and bus messages.
+ *
+ * Installed as <gst/swin/gstswinmeta.h>.  Header-only: applications need no
+ * library besides GStreamer itself (gstreamer-1.0 >= 1.20).
+ *
+ * The swinclassify element attaches a GstCustomMeta named
+ * GST_SWIN_META_NAME to every buffer once a first result exists.  Its
+ * GstStructure holds:
+ *
+ *   "class-ids"  GstValueArray of gint     class indices, best first
+ *   "labels"     GstValueArray of gchararray  their labels
+ *   "scores"     GstValueArray of gdouble  softmax probabilities, descending
+ *                (at most top-k entries, only those >= threshold; may be empty)
+ *   "age"        guint     frames between the frame the result was computed on
+ *                          and this one (0: computed on this very frame)
+ *   "model"      gchararray  the model's name (checkpoint file name without
+ *                            extension)
+ *
+ * The element message "swinclassify", posted for every inferred frame, has
+ * the same fields plus "timestamp", "stream-time", "running-time" and
+ * "duration" (guint64 nanoseconds, GST_CLOCK_TIME_NONE when unknown) of
+ * that frame, so the readers below accept either structure.
+ *
+ * From Python (PyGObject; works without gst-python's overrides):
+ *   meta = buf.get_custom_meta("GstSwinClassifyMeta")
+ *   s = meta.get_structure()
+ *   ok, labels = s.get_array("labels")    # also "class-ids", "scores"
+ *   [labels.get_nth(i) for i in range(labels.n_values)]
+ *
+ * The meta is registered when the swinclassify plugin is loaded; in a
+ * process without the plugin the readers below simply find no meta.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define GST_SWIN_META_NAME "GstSwinClassifyMeta"
+#define GST_SWIN_MESSAGE_NAME "swinclassify"
+
+#define GST_SWIN_FIELD_CLASS_IDS "class-ids"
+#define GST_SWIN_FIELD_LABELS "labels"
+#define GST_SWIN_FIELD_SCORES "scores"
+#define GST_SWIN_FIELD_AGE "age"
+#define GST_SWIN_FIELD_MODEL "model"
+
+/* The result structure carried by @buffer, or NULL.  Owned by the buffer:
+ * valid while the buffer is and its metadata is not changed. */
+static inline const GstStructure *
+gst_buffer_get_swin_result (GstBuffer *buffer)
+{
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (buffer, GST_SWIN_META_NAME);
+
+  return meta ? gst_custom_meta_get_structure (meta) : NULL;
+}
+
+/* Number of reported classes in @result (a meta or message structure). */
+static inline guint
+gst_swin_result_get_n_classes (const GstStructure *result)
+{
+  const GValue *ids = gst_structure_get_value (result, GST_SWIN_FIELD_CLASS_IDS);
+
+  return ids && GST_VALUE_HOLDS_ARRAY (ids) ? gst_value_array_get_size (ids) : 0;
+}
+
+/* Entry @index (0 = best) of @result; any output pointer may be NULL.
+ * @label points into @result.  FALSE if @index is out of range or the
+ * structure is malformed. */
+static inline gboolean
+gst_swin_result_get_class (const GstStructure *result, guint index, gint *class_id,
+                           const gchar **label, gdouble *score)
+{
+  const GValue *ids = gst_structure_get_value (result, GST_SWIN_FIELD_CLASS_IDS);
+  const GValue *labels = gst_structure_get_value (result, GST_SWIN_FIELD_LABELS);
+  const GValue *scores = gst_structure_get_value (result, GST_SWIN_FIELD_SCORES);
+  const GValue *v_id, *v_label, *v_score;
+
+  if (!ids || !labels || !scores || !GST_VALUE_HOLDS_ARRAY (ids) ||
+      !GST_VALUE_HOLDS_ARRAY (labels) || !GST_VALUE_HOLDS_ARRAY (scores) ||
+      index >= gst_value_array_get_size (ids) || index >= gst_value_array_get_size (labels) ||
+      index >= gst_value_array_get_size (scores))
+    return FALSE;
+  v_id = gst_value_array_get_value (ids, index);
+  v_label = gst_value_array_get_value (labels, index);
+  v_score = gst_value_array_get_value (scores, index);
+  if (!G_VALUE_HOLDS_INT (v_id) || !G_VALUE_HOLDS_STRING (v_label) ||
+      !G_VALUE_HOLDS_DOUBLE (v_score))
+    return FALSE;
+  if (class_id)
+    *class_id = g_value_get_int (v_id);
+  if (label)
+    *label = g_value_get_string (v_label);
+  if (score)
+    *score = g_value_get_double (v_score);
+  return TRUE;
+}
+
+/* Frames since the result was computed (0 when absent). */
+static inline guint
+gst_swin_result_get_age (const GstStructure *result)
+{
+  guint age = 0;
+
+  gst_structure_get_uint (result, GST_SWIN_FIELD_AGE, &age);
+  return age;
+}
+
+/* The model's name, or NULL; points into @result. */
+static inline const gchar *
+gst_swin_result_get_model (const GstStructure *result)
+{
+  return gst_structure_get_string (result, GST_SWIN_FIELD_MODEL);
+}
+
+G_END_DECLS

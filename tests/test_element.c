@@ -1,0 +1,630 @@
+/* The swinclassify element through GstHarness, on tiny generated models:
+ * pixels untouched, metadata and messages, agreement with the core's CPU
+ * path, every format, inference-interval, async mode, QoS, latency, caps
+ * changes, errors and state cycles. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin/swin_preprocess.h"
+
+#define IMG 56
+#define CLASSES 10
+
+static gchar *tmpdir;
+static gchar *model_path;
+static SwinModel *model;
+
+static void
+make_tiny_model (void)
+{
+  SwinInitParams ip = { .embed_dim = 16, .num_stages = 2, .depths = { 2, 2 }, .heads = { 1, 2 },
+                        .window = 7, .num_classes = CLASSES, .img_size = IMG, .seed = 11 };
+  GError *error = NULL;
+
+  tmpdir = g_dir_make_tmp ("swin-element-XXXXXX", &error);
+  g_assert_no_error (error);
+  model_path = g_build_filename (tmpdir, "tiny.safetensors", NULL);
+  g_assert_true (swin_model_init_random (&ip, model_path, &error));
+  g_assert_no_error (error);
+  model = swin_model_load (model_path, &error);
+  g_assert_no_error (error);
+}
+
+static GstElement *
+make_element (const gchar *first_property, ...)
+{
+  GstElement *e = gst_element_factory_make ("swinclassify", NULL);
+  va_list args;
+
+  fail_unless (e != NULL, "swinclassify not found");
+  gst_object_ref_sink (e);
+  g_object_set (e, "model", model_path, "device", g_getenv ("SWIN_TEST_DEVICE"), NULL);
+  if (first_property) {
+    va_start (args, first_property);
+    g_object_set_valist (G_OBJECT (e), first_property, args);
+    va_end (args);
+  }
+  return e;
+}
+
+static GstHarness *
+make_harness (GstElement *e, const gchar *caps)
+{
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+/* A buffer of random bytes for @caps, timestamped as frame @n at 30 fps. */
+static GstBuffer *
+make_frame (const gchar *caps_str, guint n, guint32 seed)
+{
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GstVideoInfo info;
+  GstBuffer *buf;
+  GstMapInfo map;
+  GRand *r = g_rand_new_with_seed (seed);
+
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < map.size; i++)
+    map.data[i] = (guint8) g_rand_int_range (r, 0, 256);
+  gst_buffer_unmap (buf, &map);
+  g_rand_free (r);
+  GST_BUFFER_PTS (buf) = gst_util_uint64_scale (n, GST_SECOND, 30);
+  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (1, GST_SECOND, 30);
+  return buf;
+}
+
+static gboolean
+buffers_equal (GstBuffer *a, GstBuffer *b)
+{
+  GstMapInfo ma, mb;
+  gboolean eq;
+
+  gst_buffer_map (a, &ma, GST_MAP_READ);
+  gst_buffer_map (b, &mb, GST_MAP_READ);
+  eq = ma.size == mb.size && memcmp (ma.data, mb.data, ma.size) == 0;
+  gst_buffer_unmap (a, &ma);
+  gst_buffer_unmap (b, &mb);
+  return eq;
+}
+
+/* Checks the structure's shape: n entries, scores descending, labels
+ * consistent with the class ids, the model name. */
+static guint
+check_result (const GstStructure *s, guint expect_n)
+{
+  guint n = gst_swin_result_get_n_classes (s);
+  gdouble prev = 2.0;
+
+  fail_unless_equals_int (n, expect_n);
+  for (guint i = 0; i < n; i++) {
+    gint id;
+    const gchar *label;
+    gdouble score;
+    gchar *expect;
+
+    fail_unless (gst_swin_result_get_class (s, i, &id, &label, &score));
+    fail_unless (id >= 0 && id < CLASSES);
+    fail_unless (score > 0.0 && score <= 1.0);
+    fail_unless (score <= prev, "scores not descending: %g after %g", score, prev);
+    prev = score;
+    expect = g_strdup_printf ("class %d", id);
+    fail_unless_equals_string (label, expect);
+    g_free (expect);
+  }
+  fail_if (gst_swin_result_get_class (s, n, NULL, NULL, NULL));
+  fail_unless_equals_string (gst_swin_result_get_model (s), "tiny");
+  return n;
+}
+
+/* The core's answer for @buf: CPU preprocessing reference + CPU forward. */
+static void
+core_probs (GstBuffer *buf, const gchar *caps_str, float probs[CLASSES])
+{
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  static const struct { GstVideoFormat gst; SwinPixelFormat swin; } map[] = {
+    { GST_VIDEO_FORMAT_RGB, SWIN_PIXEL_FORMAT_RGB }, { GST_VIDEO_FORMAT_BGR, SWIN_PIXEL_FORMAT_BGR },
+    { GST_VIDEO_FORMAT_RGBA, SWIN_PIXEL_FORMAT_RGBA }, { GST_VIDEO_FORMAT_RGBx, SWIN_PIXEL_FORMAT_RGBX },
+    { GST_VIDEO_FORMAT_BGRA, SWIN_PIXEL_FORMAT_BGRA }, { GST_VIDEO_FORMAT_BGRx, SWIN_PIXEL_FORMAT_BGRX },
+    { GST_VIDEO_FORMAT_I420, SWIN_PIXEL_FORMAT_I420 }, { GST_VIDEO_FORMAT_NV12, SWIN_PIXEL_FORMAT_NV12 },
+  };
+  GstVideoInfo info;
+  GstVideoFrame vf;
+  SwinFrame f = { 0 };
+  SwinPreprocessParams p;
+  float *input = g_new (float, 3 * IMG * IMG);
+  GError *error = NULL;
+
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+    if (map[i].gst == GST_VIDEO_INFO_FORMAT (&info))
+      f.format = map[i].swin;
+  fail_unless (gst_video_frame_map (&vf, &info, buf, GST_MAP_READ));
+  f.width = GST_VIDEO_FRAME_WIDTH (&vf);
+  f.height = GST_VIDEO_FRAME_HEIGHT (&vf);
+  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&vf); i++) {
+    f.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
+    f.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
+  }
+  swin_preprocess_params_init (&p);
+  p.matrix = info.colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? SWIN_COLOR_MATRIX_BT709
+                                                                     : SWIN_COLOR_MATRIX_BT601;
+  p.full_range = info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  fail_unless (swin_preprocess_cpu (&f, &p, IMG, IMG, input, &error));
+  gst_video_frame_unmap (&vf);
+  fail_unless (swin_model_forward_cpu (model, input, 1, IMG, IMG, probs, &error), "%s",
+               error ? error->message : "");
+  swin_softmax (probs, CLASSES);
+  g_free (input);
+}
+
+/* The element's top-5 equals the core's top-5 on the same frame. */
+static void
+check_against_core (GstBuffer *out, const gchar *caps)
+{
+  const GstStructure *s = gst_buffer_get_swin_result (out);
+  float probs[CLASSES];
+  int top[5];
+
+  fail_unless (s != NULL);
+  check_result (s, 5);
+  core_probs (out, caps, probs);
+  swin_topk (probs, CLASSES, 5, top);
+  for (int i = 0; i < 5; i++) {
+    gint id;
+    gdouble score;
+
+    gst_swin_result_get_class (s, i, &id, NULL, &score);
+    /* Same class, or a tie closer than the two forwards can resolve. */
+    fail_unless (id == top[i] || fabsf (probs[id] - probs[top[i]]) < 1e-5f,
+                 "rank %d: element class %d, core class %d", i, id, top[i]);
+    fail_unless (fabs (score - probs[top[i]]) < 1e-4, "rank %d: element %g, core %g", i, score,
+                 probs[top[i]]);
+  }
+}
+
+static const gchar *format_caps[] = {
+  "video/x-raw,format=RGB,width=70,height=50,framerate=30/1",
+  "video/x-raw,format=BGR,width=70,height=50,framerate=30/1",
+  "video/x-raw,format=RGBA,width=70,height=50,framerate=30/1",
+  "video/x-raw,format=RGBx,width=70,height=50,framerate=30/1",
+  "video/x-raw,format=BGRA,width=70,height=50,framerate=30/1",
+  "video/x-raw,format=BGRx,width=70,height=50,framerate=30/1",
+  "video/x-raw,format=I420,width=70,height=50,framerate=30/1,colorimetry=bt709",
+  "video/x-raw,format=NV12,width=71,height=49,framerate=30/1",
+};
+
+/* Every format, both preprocessing backends: pixels untouched, meta on each
+ * frame, results equal to the core's. */
+static void
+run_formats (gint backend)
+{
+  for (guint f = 0; f < G_N_ELEMENTS (format_caps); f++) {
+    GstHarness *h = make_harness (make_element ("pre-process-backend", backend, NULL),
+                                  format_caps[f]);
+
+    for (guint i = 0; i < 2; i++) {
+      GstBuffer *in = make_frame (format_caps[f], i, 100 * f + i), *out;
+      const GstStructure *s;
+
+      out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+      fail_unless (out != NULL);
+      fail_unless (buffers_equal (in, out), "pixels changed (%s)", format_caps[f]);
+      s = gst_buffer_get_swin_result (out);
+      fail_unless (s != NULL);
+      fail_unless_equals_int (gst_swin_result_get_age (s), 0);
+      check_against_core (out, format_caps[f]);
+      gst_buffer_unref (in);
+      gst_buffer_unref (out);
+    }
+    gst_harness_teardown (h);
+  }
+}
+
+GST_START_TEST (test_formats_gpu)
+{
+  run_formats (0);
+}
+GST_END_TEST;
+
+GST_START_TEST (test_formats_cpu)
+{
+  run_formats (1);
+}
+GST_END_TEST;
+
+/* top-k and threshold shape the list; a message per inferred frame carries
+ * the same fields and the frame's timestamps. */
+GST_START_TEST (test_topk_threshold_messages)
+{
+  const gchar *caps = format_caps[0];
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_element ("top-k", 3, NULL);
+  GstHarness *h;
+  GstBuffer *out;
+  GstMessage *msg;
+  const GstStructure *s, *ms;
+  guint64 ts;
+  gdouble best;
+
+  gst_element_set_bus (e, bus);
+  h = make_harness (e, caps);
+  out = gst_harness_push_and_pull (h, make_frame (caps, 4, 1));
+  s = gst_buffer_get_swin_result (out);
+  check_result (s, 3);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL);
+  ms = gst_message_get_structure (msg);
+  fail_unless (gst_structure_has_name (ms, GST_SWIN_MESSAGE_NAME));
+  check_result (ms, 3);
+  fail_unless (gst_structure_get_uint64 (ms, "timestamp", &ts));
+  fail_unless_equals_uint64 (ts, gst_util_uint64_scale (4, GST_SECOND, 30));
+  fail_unless (gst_structure_get_uint64 (ms, "running-time", &ts));
+  fail_unless_equals_uint64 (ts, gst_util_uint64_scale (4, GST_SECOND, 30));
+  fail_unless (gst_structure_get_uint64 (ms, "duration", &ts));
+  fail_unless_equals_uint64 (ts, gst_util_uint64_scale (1, GST_SECOND, 30));
+  for (guint i = 0; i < 3; i++) {
+    gint a, b;
+    gdouble sa, sb;
+
+    gst_swin_result_get_class (s, i, &a, NULL, &sa);
+    gst_swin_result_get_class (ms, i, &b, NULL, &sb);
+    fail_unless_equals_int (a, b);
+    fail_unless (sa == sb);
+  }
+  gst_message_unref (msg);
+
+  /* A threshold between the best and the second score keeps one entry. */
+  {
+    gdouble second;
+
+    gst_swin_result_get_class (s, 0, NULL, NULL, &best);
+    gst_swin_result_get_class (s, 1, NULL, NULL, &second);
+    fail_unless (best > second);
+    g_object_set (h->element, "threshold", (best + second) / 2, "post-messages", FALSE, NULL);
+  }
+  gst_buffer_unref (out);
+  out = gst_harness_push_and_pull (h, make_frame (caps, 4, 1));
+  check_result (gst_buffer_get_swin_result (out), 1);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+  gst_buffer_unref (out);
+
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+}
+GST_END_TEST;
+
+/* inference-interval=3: frames 0, 3, 6 inferred; the others carry the last
+ * result with ages 1, 2; every frame comes out. */
+GST_START_TEST (test_interval)
+{
+  const gchar *caps = format_caps[6];
+  GstHarness *h = make_harness (make_element ("inference-interval", 3, NULL), caps);
+  GstBuffer *first = NULL;
+  guint64 inferred;
+
+  for (guint i = 0; i < 8; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, make_frame (caps, i, 50 + i));
+    const GstStructure *s = gst_buffer_get_swin_result (out);
+
+    fail_unless (s != NULL);
+    fail_unless_equals_int (gst_swin_result_get_age (s), i % 3);
+    if (i % 3 == 0) {
+      check_against_core (out, caps);
+      gst_clear_buffer (&first);
+      first = gst_buffer_ref (out);
+    } else {
+      /* The same result as its inferred frame. */
+      const GstStructure *r = gst_buffer_get_swin_result (first);
+      gint a, b;
+
+      gst_swin_result_get_class (s, 0, &a, NULL, NULL);
+      gst_swin_result_get_class (r, 0, &b, NULL, NULL);
+      fail_unless_equals_int (a, b);
+    }
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (h), 8);
+  g_object_get (h->element, "frames-inferred", &inferred, NULL);
+  fail_unless_equals_uint64 (inferred, 3);
+  gst_buffer_unref (first);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static void
+wait_inferred (GstElement *e, guint64 n)
+{
+  guint64 inferred = 0;
+
+  for (int i = 0; i < 3000; i++) {
+    g_object_get (e, "frames-inferred", &inferred, NULL);
+    if (inferred >= n)
+      return;
+    g_usleep (10000);
+  }
+  fail ("frames-inferred stuck at %" G_GUINT64_FORMAT, inferred);
+}
+
+/* async with interval 2: frames never wait; the odd frames, pushed once the
+ * previous even frame is classified, carry its result with age 1; the
+ * messages name the inferred frames. */
+GST_START_TEST (test_async)
+{
+  const gchar *caps = format_caps[0];
+  GstBus *bus = gst_bus_new ();
+  GstElement *e = make_element ("mode", 1, "inference-interval", 2, NULL);
+  GstHarness *h;
+
+  gst_element_set_bus (e, bus);
+  h = make_harness (e, caps);
+  for (guint i = 0; i < 8; i++) {
+    GstBuffer *out;
+    const GstStructure *s;
+
+    if (i % 2 == 1)
+      wait_inferred (h->element, i / 2 + 1);
+    out = gst_harness_push_and_pull (h, make_frame (caps, i, 70 + i));
+    fail_unless (out != NULL);
+    s = gst_buffer_get_swin_result (out);
+    if (i % 2 == 1) {
+      fail_unless (s != NULL);
+      fail_unless_equals_int (gst_swin_result_get_age (s), 1);
+      check_result (s, 5);
+    } else if (s) {
+      /* The previous odd frame's result, or (if the worker was quicker
+       * than this thread) this frame's own. */
+      fail_unless (gst_swin_result_get_age (s) == 2 || gst_swin_result_get_age (s) == 0);
+    } else {
+      fail_unless (i == 0);
+    }
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_int (gst_harness_buffers_received (h), 8);
+  wait_inferred (h->element, 4);
+
+  for (guint i = 0; i < 4; i++) {
+    GstMessage *msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+    guint64 ts;
+
+    fail_unless (msg != NULL);
+    fail_unless (gst_structure_get_uint64 (gst_message_get_structure (msg), "timestamp", &ts));
+    fail_unless_equals_uint64 (ts, gst_util_uint64_scale (2 * i, GST_SECOND, 30));
+    gst_message_unref (msg);
+  }
+  gst_harness_teardown (h);
+  gst_object_unref (bus);
+}
+GST_END_TEST;
+
+/* The latency query adds the measured inference time in sync mode only. */
+GST_START_TEST (test_latency)
+{
+  const gchar *caps = format_caps[0];
+  GstHarness *h = make_harness (make_element (NULL, NULL), caps);
+  GstClockTime lat;
+  gdouble ms;
+
+  gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
+  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (caps, 0, 1)));
+  lat = gst_harness_query_latency (h);
+  g_object_get (h->element, "latency-ms", &ms, NULL);
+  fail_unless (ms > 0.0);
+  fail_unless_equals_uint64 (lat, 10 * GST_MSECOND + (GstClockTime) (ms * GST_MSECOND));
+  gst_harness_teardown (h);
+
+  h = make_harness (make_element ("mode", 1, NULL), caps);
+  gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
+  fail_unless_equals_uint64 (gst_harness_query_latency (h), 10 * GST_MSECOND);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* qos=true: a frame the sink reported as late passes without inference;
+ * later frames are classified again. */
+GST_START_TEST (test_qos)
+{
+  const gchar *caps = format_caps[0];
+  GstHarness *h = make_harness (make_element ("qos", TRUE, NULL), caps);
+  GstBuffer *out;
+  guint64 inferred;
+
+  /* The sink rendered the frame at 1 s 500 ms late: earliest 1.5 s. */
+  fail_unless (gst_harness_push_upstream_event (h, gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 0.5,
+      500 * GST_MSECOND, GST_SECOND)));
+  out = gst_harness_push_and_pull (h, make_frame (caps, 30, 1));   /* 1.0 s: late */
+  fail_unless (out != NULL);
+  fail_unless (gst_buffer_get_swin_result (out) == NULL);
+  gst_buffer_unref (out);
+  g_object_get (h->element, "frames-inferred", &inferred, NULL);
+  fail_unless_equals_uint64 (inferred, 0);
+
+  out = gst_harness_push_and_pull (h, make_frame (caps, 60, 2));   /* 2.0 s: in time */
+  fail_unless (gst_buffer_get_swin_result (out) != NULL);
+  fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), 0);
+  gst_buffer_unref (out);
+  g_object_get (h->element, "frames-inferred", &inferred, NULL);
+  fail_unless_equals_uint64 (inferred, 1);
+  fail_unless_equals_int (gst_harness_buffers_received (h), 2);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* New caps mid-stream: the next frames are classified in the new format. */
+GST_START_TEST (test_caps_change)
+{
+  GstHarness *h = make_harness (make_element (NULL, NULL), format_caps[0]);
+  GstBuffer *out;
+
+  out = gst_harness_push_and_pull (h, make_frame (format_caps[0], 0, 1));
+  check_against_core (out, format_caps[0]);
+  gst_buffer_unref (out);
+  gst_harness_set_src_caps_str (h, format_caps[7]);
+  out = gst_harness_push_and_pull (h, make_frame (format_caps[7], 1, 2));
+  check_against_core (out, format_caps[7]);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Starting fails with an error message containing @expect. */
+static void
+expect_start_error (GstElement *e, const gchar *expect)
+{
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *error = NULL;
+
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error message for \"%s\"", expect);
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (strstr (error->message, expect) != NULL, "\"%s\" does not contain \"%s\"",
+               error->message, expect);
+  g_error_free (error);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+
+GST_START_TEST (test_errors)
+{
+  gchar *missing = g_build_filename (tmpdir, "missing.safetensors", NULL);
+  gchar *corrupt = g_build_filename (tmpdir, "corrupt.safetensors", NULL);
+  gchar *labels = g_build_filename (tmpdir, "labels.txt", NULL);
+
+  expect_start_error (make_element ("model", NULL, NULL), "No model set");
+  expect_start_error (make_element ("model", missing, NULL), "Could not load model");
+  fail_unless (g_file_set_contents (corrupt, "\x10\x00\x00\x00\x00\x00\x00\x00{not json}", 18, NULL));
+  expect_start_error (make_element ("model", corrupt, NULL), "Could not load model");
+  fail_unless (g_file_set_contents (labels, "cat\ndog\nbird\n", -1, NULL));
+  expect_start_error (make_element ("labels", labels, NULL), "has 3 labels but the model has 10");
+  expect_start_error (make_element ("device", "no-such-vulkan-device", NULL),
+                      "No usable Vulkan device");
+  expect_start_error (make_element ("mean", "0.5,0.5", NULL), "Invalid mean");
+
+  g_unlink (corrupt);
+  g_unlink (labels);
+  g_free (missing);
+  g_free (corrupt);
+  g_free (labels);
+}
+GST_END_TEST;
+
+/* A label file with the right number of lines names the classes. */
+GST_START_TEST (test_label_file)
+{
+  const gchar *caps = format_caps[0];
+  gchar *labels = g_build_filename (tmpdir, "ten.txt", NULL);
+  GString *text = g_string_new (NULL);
+  GstHarness *h;
+  GstBuffer *out;
+  const GstStructure *s;
+
+  for (int i = 0; i < CLASSES; i++)
+    g_string_append_printf (text, "animal %c\r\n", 'a' + i);
+  fail_unless (g_file_set_contents (labels, text->str, -1, NULL));
+  h = make_harness (make_element ("labels", labels, NULL), caps);
+  out = gst_harness_push_and_pull (h, make_frame (caps, 0, 3));
+  s = gst_buffer_get_swin_result (out);
+  for (guint i = 0; i < 5; i++) {
+    gint id;
+    const gchar *label;
+    gchar *expect;
+
+    fail_unless (gst_swin_result_get_class (s, i, &id, &label, NULL));
+    expect = g_strdup_printf ("animal %c", 'a' + id);
+    fail_unless_equals_string (label, expect);
+    g_free (expect);
+  }
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_unlink (labels);
+  g_free (labels);
+  g_string_free (text, TRUE);
+}
+GST_END_TEST;
+
+/* 50 NULL <-> PLAYING cycles, a frame classified in each (sync and async
+ * alternately), without failures. */
+GST_START_TEST (test_state_cycles)
+{
+  const gchar *caps = format_caps[6];
+  GstHarness *h = make_harness (make_element (NULL, NULL), caps);
+
+  for (guint i = 0; i < 50; i++) {
+    GstBuffer *out;
+
+    fail_unless_equals_int (gst_element_set_state (h->element, GST_STATE_NULL),
+                            GST_STATE_CHANGE_SUCCESS);
+    g_object_set (h->element, "mode", i % 2, NULL);
+    fail_unless_equals_int (gst_element_set_state (h->element, GST_STATE_PLAYING),
+                            GST_STATE_CHANGE_SUCCESS);
+    gst_harness_push_event (h, gst_event_new_stream_start ("cycle"));
+    gst_harness_set_src_caps_str (h, caps);
+    out = gst_harness_push_and_pull (h, make_frame (caps, 0, i));
+    fail_unless (out != NULL);
+    if (i % 2 == 0)
+      check_result (gst_buffer_get_swin_result (out), 5);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static Suite *
+swinclassify_suite (void)
+{
+  Suite *s = suite_create ("swinclassify");
+  TCase *tc = tcase_create ("element");
+
+  make_tiny_model ();
+  tcase_set_timeout (tc, 600);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_formats_gpu);
+  tcase_add_test (tc, test_formats_cpu);
+  tcase_add_test (tc, test_topk_threshold_messages);
+  tcase_add_test (tc, test_interval);
+  tcase_add_test (tc, test_async);
+  tcase_add_test (tc, test_latency);
+  tcase_add_test (tc, test_qos);
+  tcase_add_test (tc, test_caps_change);
+  tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_label_file);
+  tcase_add_test (tc, test_state_cycles);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *s;
+  int failed;
+
+  gst_check_init (&argc, &argv);
+  s = swinclassify_suite ();
+  failed = gst_check_run_suite (s, "swinclassify", __FILE__);
+  swin_model_free (model);
+  g_unlink (model_path);
+  g_rmdir (tmpdir);
+  g_free (model_path);
+  g_free (tmpdir);
+  return failed;
+}
