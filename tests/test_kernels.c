@@ -96,15 +96,21 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
   g_free (a); g_free (w); g_free (bias); g_free (res); g_free (want); g_free (packed);
 }
 
+/* Both GEMM variants run on every device, whichever the device would pick. */
 static void
-test_gemm (void)
+test_gemm (gconstpointer tiled)
 {
+  gboolean saved = ctx->gemm_tiled;
+
+  ctx->gemm_tiled = GPOINTER_TO_INT (tiled);
   check_gemm (1, 1, 4, FALSE, FALSE);
   check_gemm (37, 13, 20, FALSE, FALSE);
   check_gemm (100, 96, 96, TRUE, FALSE);
   check_gemm (133, 70, 36, FALSE, TRUE);
   check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE);
+  check_gemm (65, 72, 40, FALSE, TRUE);
   check_gemm (3, 1000, 768, FALSE, FALSE);
+  ctx->gemm_tiled = saved;
 }
 
 static void
@@ -284,7 +290,8 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   ctx = swin_test_context ();
-  g_test_add_func ("/kernels/gemm", test_gemm);
+  g_test_add_data_func ("/kernels/gemm/register-tiles", GINT_TO_POINTER (FALSE), test_gemm);
+  g_test_add_data_func ("/kernels/gemm/shared-tiles", GINT_TO_POINTER (TRUE), test_gemm);
   g_test_add_func ("/kernels/layernorm", test_layernorm);
   g_test_add_func ("/kernels/patch-embed", test_patch_embed);
   g_test_add_func ("/kernels/attention", test_attention);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "gemm.spv.h"
+#include "gemm_tiled.spv.h"
 #include "layernorm.spv.h"
 #include "im2col.spv.h"
 #include "attention.spv.h"
@@ -84,6 +85,12 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
 
   g_return_val_if_fail (K % 4 == 0 && M > 0 && N > 0, FALSE);
   b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  if (ctx->gemm_tiled) {
+    /* 64 x 64 tiles of 16 x 16 invocations */
+    k = get (ctx, "gemm_tiled", swin_spv_gemm_tiled, sizeof (swin_spv_gemm_tiled), 5, types, sizeof (push),
+             3, spec, error);
+    return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (n4, 16), div_up (M, 64), 1, error);
+  }
   k = get (ctx, "gemm", swin_spv_gemm, sizeof (swin_spv_gemm), 5, types, sizeof (push), 3, spec, error);
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (div_up (n4, tc), GEMM_WG_X),
                                  div_up (M, (uint64_t) GEMM_TM * GEMM_WG_Y), 1, error);

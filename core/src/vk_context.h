@@ -16,6 +16,7 @@ struct _SwinContext {
   VkPhysicalDeviceMemoryProperties mem_props;
   VkDriverId driver_id;
   uint32_t subgroup_size;
+  gboolean gemm_tiled;                  /* shared-memory GEMM (GPUs) rather than register tiles (lavapipe) */
   gboolean timestamps;                  /* the compute queue has timestampValidBits */
   gboolean storage_16bit;               /* storageBuffer16BitAccess + shaderFloat16 */
   char *device_name;

@@ -1,0 +1,86 @@
+#version 450
+// The GEMM of gemm.comp for GPUs: 64 x 64 output tiles staged through shared
+// memory 16 values of K at a time; each of the 256 invocations computes a
+// 4 x 4 block from vec4 shared loads.  Same bindings, packing and epilogue
+// as gemm.comp; on lavapipe shared memory buys nothing, so it uses gemm.comp.
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+layout(constant_id = 2) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
+layout(local_size_x = 16, local_size_y = 16) in;
+
+layout(binding = 0) uniform samplerBuffer A;
+layout(binding = 1) uniform samplerBuffer W;
+layout(binding = 2) readonly buffer Bias { vec4 bias[]; };
+layout(binding = 3) buffer Out { float outv[]; };
+layout(binding = 4) buffer Out4 { vec4 outv4[]; };
+
+layout(push_constant) uniform P {
+  int M, N, K;
+  int act;
+  int accumulate;
+} p;
+
+const int BM = 64, BN4 = 16, BK = 16;
+shared vec4 As[BK][BM / 4];   // As[k][m4]: A transposed, 4 rows per vec4
+shared vec4 Ws[BK][BN4];      // Ws[k][n4]: 4 columns per vec4
+
+void main ()
+{
+  int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
+  int tid = ty * 16 + tx;
+  int m0 = int(gl_WorkGroupID.y) * BM, n40 = int(gl_WorkGroupID.x) * BN4;
+  int N4 = (p.N + 3) / 4, K4 = p.K / 4;
+
+  // Loader roles: A tile 64 rows x 4 vec4 along K; W tile 16 k x 16 vec4.
+  int a_row = tid / 4, a_k4 = tid % 4;
+  int a_src = min(m0 + a_row, p.M - 1) * K4;
+  int w_k = tid / 16, w_n4 = min(n40 + tid % 16, N4 - 1);
+
+  vec4 acc[4];
+  for (int i = 0; i < 4; i++)
+    acc[i] = vec4(0.0);
+
+  for (int k0 = 0; k0 < p.K; k0 += BK) {
+    int ka = k0 / 4 + a_k4;
+    vec4 a = ka < K4 ? texelFetch(A, a_src + ka) : vec4(0.0);
+    // scatter the 4 K values of this row into the transposed tile
+    As[4 * a_k4 + 0][a_row / 4][a_row % 4] = a.x;
+    As[4 * a_k4 + 1][a_row / 4][a_row % 4] = a.y;
+    As[4 * a_k4 + 2][a_row / 4][a_row % 4] = a.z;
+    As[4 * a_k4 + 3][a_row / 4][a_row % 4] = a.w;
+    int kw = k0 + w_k;
+    Ws[w_k][tid % 16] = kw < p.K ? texelFetch(W, kw * N4 + w_n4) : vec4(0.0);
+    barrier();
+    for (int kk = 0; kk < BK; kk++) {
+      vec4 av = As[kk][ty];
+      vec4 wv = Ws[kk][tx];
+      acc[0] += av.x * wv;
+      acc[1] += av.y * wv;
+      acc[2] += av.z * wv;
+      acc[3] += av.w * wv;
+    }
+    barrier();
+  }
+
+  int n4 = n40 + tx;
+  if (n4 >= N4)
+    return;
+  for (int i = 0; i < 4; i++) {
+    int m = m0 + 4 * ty + i;
+    if (m >= p.M)
+      break;
+    vec4 v = acc[i] + bias[n4];
+    if (p.act == 1)
+      v = gelu4(v);
+    if (VEC_OUT) {
+      int o = m * (p.N / 4) + n4;
+      outv4[o] = p.accumulate == 1 ? outv4[o] + v : v;
+    } else {
+      for (int e = 0; e < 4 && 4 * n4 + e < p.N; e++) {
+        int o = m * p.N + 4 * n4 + e;
+        outv[o] = p.accumulate == 1 ? outv[o] + v[e] : v[e];
+      }
+    }
+  }
+}
