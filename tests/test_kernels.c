@@ -54,6 +54,8 @@ assert_close (const float *got, const float *want, size_t n, float rel)
     g_error ("max |diff| %g > bound %g", diff, bound);
 }
 
+static gboolean half_weights;   /* check_gemm with fp16 weight storage */
+
 static void
 check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
 {
@@ -68,7 +70,14 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
   swin_test_fill (w, (size_t) N * K, 2, 1.0f / sqrtf (K));
   swin_test_fill (bias, N, 3, 0.5f);
   swin_test_fill (res, (size_t) M * N, 4, 1.0f);
-  swin_pack_linear (w, N, K, packed);
+  if (half_weights) {
+    /* the reference uses the same weights rounded by the compiler's _Float16 */
+    swin_pack_linear_f16 (w, N, K, (guint16 *) packed);
+    for (size_t i = 0; i < (size_t) N * K; i++)
+      w[i] = (float) (_Float16) w[i];
+  } else {
+    swin_pack_linear (w, N, K, packed);
+  }
 
   swin_ref_linear (a, M, K, w, bias, N, want);
   if (gelu)
@@ -84,6 +93,8 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
   cmd = cmd_begin ();
   {
     SwinBinding A = bnd (ba), W = bnd (bw), B = bnd (bb), O = bnd (bo);
+    if (half_weights)
+      W.format = VK_FORMAT_R16G16B16A16_SFLOAT;
     g_assert_true (swin_k_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error));
   }
   cmd_run (cmd);
@@ -96,13 +107,19 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
   g_free (a); g_free (w); g_free (bias); g_free (res); g_free (want); g_free (packed);
 }
 
-/* Both GEMM variants run on every device, whichever the device would pick. */
+/* Both GEMM variants, with fp32 and fp16 weights, run on every device,
+ * whichever the device would pick.  @mode: bit 0 tiled, bit 1 fp16. */
 static void
-test_gemm (gconstpointer tiled)
+test_gemm (gconstpointer mode)
 {
   gboolean saved = ctx->gemm_tiled;
 
-  ctx->gemm_tiled = GPOINTER_TO_INT (tiled);
+  if ((GPOINTER_TO_INT (mode) & 2) && !swin_context_supports_fp16 (ctx)) {
+    g_test_skip ("no fp16 texel buffers on this device");
+    return;
+  }
+  ctx->gemm_tiled = GPOINTER_TO_INT (mode) & 1;
+  half_weights = (GPOINTER_TO_INT (mode) & 2) != 0;
   check_gemm (1, 1, 4, FALSE, FALSE);
   check_gemm (37, 13, 20, FALSE, FALSE);
   check_gemm (100, 96, 96, TRUE, FALSE);
@@ -111,6 +128,7 @@ test_gemm (gconstpointer tiled)
   check_gemm (65, 72, 40, FALSE, TRUE);
   check_gemm (3, 1000, 768, FALSE, FALSE);
   ctx->gemm_tiled = saved;
+  half_weights = FALSE;
 }
 
 static void
@@ -290,8 +308,10 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   ctx = swin_test_context ();
-  g_test_add_data_func ("/kernels/gemm/register-tiles", GINT_TO_POINTER (FALSE), test_gemm);
-  g_test_add_data_func ("/kernels/gemm/shared-tiles", GINT_TO_POINTER (TRUE), test_gemm);
+  g_test_add_data_func ("/kernels/gemm/register-tiles", GINT_TO_POINTER (0), test_gemm);
+  g_test_add_data_func ("/kernels/gemm/shared-tiles", GINT_TO_POINTER (1), test_gemm);
+  g_test_add_data_func ("/kernels/gemm/register-tiles-fp16", GINT_TO_POINTER (2), test_gemm);
+  g_test_add_data_func ("/kernels/gemm/shared-tiles-fp16", GINT_TO_POINTER (3), test_gemm);
   g_test_add_func ("/kernels/layernorm", test_layernorm);
   g_test_add_func ("/kernels/patch-embed", test_patch_embed);
   g_test_add_func ("/kernels/attention", test_attention);

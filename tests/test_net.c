@@ -108,6 +108,58 @@ test_large_weights (void)
   swin_model_free (m);
 }
 
+/* fp16 weight storage: close to the fp32 reference, same top-1. */
+static void
+test_fp16 (void)
+{
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m;
+  const SwinArch *a;
+  GError *error = NULL;
+  SwinNet *net;
+  SwinPlan *plan;
+  float *input, *cpu;
+  size_t n_in;
+  float diff, bound;
+  int t_ref, t_got;
+
+  if (!swin_context_supports_fp16 (ctx)) {
+    g_assert_null (swin_net_new_full (ctx, NULL, SWIN_PRECISION_FP16, &error));
+    g_assert_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE);
+    g_clear_error (&error);
+    g_test_skip ("no fp16 texel buffers on this device");
+    return;
+  }
+  m = make_model (&p, "tiny16.safetensors");
+  a = swin_model_get_arch (m);
+  n_in = (size_t) 3 * 112 * 112;
+  input = g_new (float, n_in);
+  cpu = g_new (float, a->num_classes);
+  swin_test_fill (input, n_in, 31, 2.0f);
+  g_assert_true (swin_model_forward_cpu (m, input, 1, 112, 112, cpu, &error));
+  net = swin_net_new_full (ctx, m, SWIN_PRECISION_FP16, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (swin_net_get_precision (net), ==, SWIN_PRECISION_FP16);
+  plan = swin_plan_new (net, 1, 112, 112, &error);
+  g_assert_no_error (error);
+  memcpy (swin_plan_get_input (plan), input, n_in * sizeof (float));
+  g_assert_true (swin_plan_run (plan, &error));
+  diff = swin_test_max_diff (swin_plan_get_logits (plan), cpu, a->num_classes);
+  bound = 1e-2f * swin_test_max_abs (cpu, a->num_classes);
+  g_test_message ("fp16 weights: max |delta| %.3g (bound %.3g)", diff, bound);
+  g_assert_cmpfloat (diff, <=, bound);
+  /* and fp16 is not simply fp32: the rounding shows */
+  g_assert_cmpfloat (diff, >, 0.0f);
+  swin_topk (cpu, a->num_classes, 1, &t_ref);
+  swin_topk (swin_plan_get_logits (plan), a->num_classes, 1, &t_got);
+  g_assert_cmpint (t_ref, ==, t_got);
+  swin_plan_free (plan);
+  swin_net_free (net);
+  swin_model_free (m);
+  g_free (input);
+  g_free (cpu);
+}
+
 static void
 test_errors (void)
 {
@@ -166,6 +218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/batch-and-sizes", test_batch_and_sizes);
   g_test_add_func ("/net/window12", test_window12);
   g_test_add_func ("/net/large-weights", test_large_weights);
+  g_test_add_func ("/net/fp16", test_fp16);
   g_test_add_func ("/net/errors", test_errors);
   g_test_add_func ("/net/devices", test_devices);
   ret = g_test_run ();

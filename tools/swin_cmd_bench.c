@@ -2,6 +2,7 @@
 #include "swin_cli.h"
 #include "swin/swin.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,11 +42,63 @@ print_profile (SwinPlan *plan, int batch)
   g_array_free (stats, TRUE);
 }
 
+/* Top-1 agreement of fp16 and fp32 weights on @n random inputs (batch 1). */
+static gboolean
+measure_agreement (SwinContext *ctx, const SwinModel *model, int n, int h, int w, GError **error)
+{
+  const SwinArch *a = swin_model_get_arch (model);
+  size_t n_in = (size_t) a->in_chans * h * w;
+  SwinNet *nets[2] = { NULL, NULL };
+  SwinPlan *plans[2] = { NULL, NULL };
+  GRand *r = g_rand_new_with_seed (7);
+  int agree = 0;
+  double worst = 0;
+  gboolean ok = FALSE;
+
+  if (!(nets[0] = swin_net_new_full (ctx, model, SWIN_PRECISION_FP32, error)) ||
+      !(nets[1] = swin_net_new_full (ctx, model, SWIN_PRECISION_FP16, error)) ||
+      !(plans[0] = swin_plan_new (nets[0], 1, h, w, error)) ||
+      !(plans[1] = swin_plan_new (nets[1], 1, h, w, error)))
+    goto out;
+  for (int i = 0; i < n; i++) {
+    float *in0 = swin_plan_get_input (plans[0]), *in1 = swin_plan_get_input (plans[1]);
+    const float *l0, *l1;
+    int t0, t1;
+    double range = 0, diff = 0;
+    for (size_t j = 0; j < n_in; j++)
+      in0[j] = in1[j] = (float) g_rand_double_range (r, -2.0, 2.0);
+    if (!swin_plan_run (plans[0], error) || !swin_plan_run (plans[1], error))
+      goto out;
+    l0 = swin_plan_get_logits (plans[0]);
+    l1 = swin_plan_get_logits (plans[1]);
+    swin_topk (l0, a->num_classes, 1, &t0);
+    swin_topk (l1, a->num_classes, 1, &t1);
+    agree += t0 == t1;
+    for (int c = 0; c < a->num_classes; c++) {
+      range = MAX (range, fabs (l0[c]));
+      diff = MAX (diff, fabs (l0[c] - l1[c]));
+    }
+    worst = MAX (worst, range > 0 ? diff / range : diff);
+  }
+  printf ("fp16 vs fp32 weights on %d random inputs: top-1 agreement %d/%d, "
+          "max |delta logit| / max |logit| = %.2e\n", n, agree, n, worst);
+  ok = TRUE;
+
+out:
+  g_rand_free (r);
+  for (int i = 0; i < 2; i++) {
+    swin_plan_free (plans[i]);
+    swin_net_free (nets[i]);
+  }
+  return ok;
+}
+
 int
 swin_cmd_bench (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *device = NULL, *size = NULL, *precision = NULL;
-  int batch = 1, iters = 20, warmup = 3;
+  int batch = 1, iters = 20, warmup = 3, agreement = 0;
+  SwinPrecision prec = SWIN_PRECISION_FP32;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Checkpoint (.safetensors)", "MODEL" },
@@ -54,7 +107,9 @@ swin_cmd_bench (int argc, char **argv)
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Untimed forwards first (default 3)", "K" },
     { "size", 's', 0, G_OPTION_ARG_STRING, &size, "Input size (default: the model's)", "HxW" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device: index or name substring", "D" },
-    { "precision", 'p', 0, G_OPTION_ARG_STRING, &precision, "fp32 (default)", "P" },
+    { "precision", 'p', 0, G_OPTION_ARG_STRING, &precision, "Weight storage: fp32 (default) or fp16", "P" },
+    { "agreement", 0, 0, G_OPTION_ARG_INT, &agreement,
+      "Also compare fp16 with fp32 weights on N random inputs (top-1 agreement)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print one JSON line with the figures", NULL },
     { NULL }
   };
@@ -79,8 +134,10 @@ swin_cmd_bench (int argc, char **argv)
     return swin_cli_usage_error ("bench", "--model is required");
   if (batch < 1 || iters < 1 || warmup < 0)
     return swin_cli_usage_error ("bench", "--batch and --iters must be at least 1");
-  if (precision && strcmp (precision, "fp32") != 0)
-    return swin_cli_usage_error ("bench", "unsupported --precision '%s' (this build runs fp32)", precision);
+  if (precision && strcmp (precision, "fp16") == 0)
+    prec = SWIN_PRECISION_FP16;
+  else if (precision && strcmp (precision, "fp32") != 0)
+    return swin_cli_usage_error ("bench", "unknown --precision '%s' (fp32 or fp16)", precision);
 
   if (!(model = swin_model_load (model_path, &error)))
     return swin_cli_fail (error);
@@ -89,7 +146,7 @@ swin_cmd_bench (int argc, char **argv)
     swin_model_free (model);
     return swin_cli_usage_error ("bench", "--size must be HxW, e.g. 224x224");
   }
-  if (!(ctx = swin_context_new (device, &error)) || !(net = swin_net_new (ctx, model, &error)) ||
+  if (!(ctx = swin_context_new (device, &error)) || !(net = swin_net_new_full (ctx, model, prec, &error)) ||
       !(plan = swin_plan_new_full (net, batch, h, w, TRUE, &error)))
     goto out;
 
@@ -114,16 +171,18 @@ swin_cmd_bench (int argc, char **argv)
   qsort (times, iters, sizeof (double), cmp_double);
   {
     double med = iters % 2 ? times[iters / 2] : 0.5 * (times[iters / 2 - 1] + times[iters / 2]);
-    printf ("model %s, device %s, batch %d, %dx%d, fp32\n", swin_model_get_name (model),
-            swin_context_get_device_name (ctx), batch, h, w);
+    printf ("model %s, device %s, batch %d, %dx%d, %s weights\n", swin_model_get_name (model),
+            swin_context_get_device_name (ctx), batch, h, w, swin_precision_name (prec));
     printf ("forward: median %.2f ms, min %.2f ms, max %.2f ms over %d runs; %.2f images/s\n", med,
             times[0], times[iters - 1], iters, batch * 1000.0 / med);
     print_profile (plan, batch);
     if (json)
-      printf ("{\"device\": \"%s\", \"batch\": %d, \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
-              "\"images_per_s\": %.3f}\n", swin_context_get_device_name (ctx), batch, med, times[0],
+      printf ("{\"device\": \"%s\", \"precision\": \"%s\", \"batch\": %d, \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
+              "\"images_per_s\": %.3f}\n", swin_context_get_device_name (ctx), swin_precision_name (prec), batch, med, times[0],
               times[iters - 1], batch * 1000.0 / med);
   }
+  if (agreement > 0 && !measure_agreement (ctx, model, agreement, h, w, &error))
+    goto out;
   ret = SWIN_EXIT_OK;
 
 out:

@@ -8,7 +8,7 @@
 #define TOP_K 5
 
 typedef struct {
-  char *model, *input, *output, *size, *backend, *device;
+  char *model, *input, *output, *size, *backend, *device, *precision;
   int batch;
 } RunOptions;
 
@@ -91,8 +91,8 @@ write_logits (const char *path, const float *logits, gsize count, GError **error
 
 /* The Vulkan forward; takes ownership of @model (freed once uploaded). */
 static gboolean
-forward_vulkan (SwinModel *model, const char *device, const float *input, int batch, int height, int width,
-                float *logits, GError **error)
+forward_vulkan (SwinModel *model, const char *device, SwinPrecision precision, const float *input,
+                int batch, int height, int width, float *logits, GError **error)
 {
   const SwinArch *arch = swin_model_get_arch (model);
   gsize in_count = (gsize) batch * arch->in_chans * height * width;
@@ -108,7 +108,7 @@ forward_vulkan (SwinModel *model, const char *device, const float *input, int ba
     return FALSE;
   }
   g_printerr ("device: %s\n", swin_context_get_device_name (ctx));
-  net = swin_net_new (ctx, model, error);
+  net = swin_net_new_full (ctx, model, precision, error);
   /* The weights live on the device now: release the host copy early. */
   swin_model_free (model);
   if (net == NULL)
@@ -188,7 +188,8 @@ run (const RunOptions *opt, int height, int width)
   } else {
     SwinModel *owned = model;
     model = NULL;
-    if (!forward_vulkan (owned, opt->device, input, opt->batch, height, width, logits, &error))
+    SwinPrecision precision = g_strcmp0 (opt->precision, "fp16") == 0 ? SWIN_PRECISION_FP16 : SWIN_PRECISION_FP32;
+    if (!forward_vulkan (owned, opt->device, precision, input, opt->batch, height, width, logits, &error))
       goto fail;
   }
 
@@ -222,6 +223,8 @@ swin_cmd_run (int argc, char **argv)
     { "backend", 0, 0, G_OPTION_ARG_STRING, &opt.backend, "vulkan (default) or cpu (reference)", "NAME" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &opt.device,
       "Vulkan device: index or name substring (default: first discrete GPU)", "D" },
+    { "precision", 'p', 0, G_OPTION_ARG_STRING, &opt.precision,
+      "Weight storage on the device: fp32 (default) or fp16", "P" },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *context = g_option_context_new (NULL);
@@ -243,6 +246,8 @@ swin_cmd_run (int argc, char **argv)
     swin_cli_usage_error ("run", "invalid --size '%s': expected HxW, e.g. 224x224", opt.size);
   else if (opt.backend != NULL && strcmp (opt.backend, "vulkan") != 0 && strcmp (opt.backend, "cpu") != 0)
     swin_cli_usage_error ("run", "unknown --backend '%s': vulkan or cpu", opt.backend);
+  else if (opt.precision != NULL && strcmp (opt.precision, "fp32") != 0 && strcmp (opt.precision, "fp16") != 0)
+    swin_cli_usage_error ("run", "unknown --precision '%s': fp32 or fp16", opt.precision);
   else {
     if (opt.backend == NULL)
       opt.backend = g_strdup ("vulkan");
@@ -257,5 +262,6 @@ out:
   g_free (opt.size);
   g_free (opt.backend);
   g_free (opt.device);
+  g_free (opt.precision);
   return ret;
 }

@@ -67,16 +67,18 @@ arch_from_params (const SwinInitParams *params, SwinArch *arch, GError **error)
     memcpy (arch->depths, params->depths, sizeof (arch->depths));
     memcpy (arch->heads, params->heads, sizeof (arch->heads));
   }
+  /* Sizes below are derived in 64 bits and clamped: embed_dim and window
+   * are not validated yet, and a wild value must not overflow an int. */
   for (int s = 0; s < arch->num_stages; s++) {
     arch->windows[s] = window;
     /* MLP ratio 4, as in every published Swin variant */
-    arch->mlp_hidden[s] = 4 * SWIN_ARCH_DIM (arch, s);
+    arch->mlp_hidden[s] = (int) CLAMP (4 * (int64_t) arch->embed_dim * ((int64_t) 1 << s), 0, G_MAXINT);
   }
   arch->num_classes = params->num_classes != 0 ? params->num_classes : 1000;
   if (params->img_size != 0)
     arch->img_size = params->img_size;
   else
-    arch->img_size = window == 7 ? 224 : window == 12 ? 384 : 32 * window;
+    arch->img_size = window == 7 ? 224 : window == 12 ? 384 : (int) CLAMP (32 * (int64_t) window, 0, G_MAXINT);
 
   if (window < 1 || !swin_arch_validate (arch, &arch_error)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "invalid architecture: %s",

@@ -58,6 +58,57 @@ swin_pack_linear (const float *w, int N, int K, float *dst)
       dst[(size_t) k * N4 + n] = w[(size_t) n * K + k];
 }
 
+/* float32 -> float16, round to nearest even; overflow to infinity. */
+static guint16
+f32_to_f16 (float f)
+{
+  guint32 x;
+  guint32 sign, mant;
+  int exp;
+
+  memcpy (&x, &f, 4);
+  sign = (x >> 16) & 0x8000;
+  exp = (int) ((x >> 23) & 0xff) - 127 + 15;
+  mant = x & 0x7fffff;
+  if (((x >> 23) & 0xff) == 0xff)                   /* inf, nan */
+    return sign | 0x7c00 | (mant ? 0x200 : 0);
+  if (exp >= 31)
+    return sign | 0x7c00;
+  if (exp <= 0) {                                   /* subnormal or zero */
+    guint32 shift;
+    if (exp < -10)
+      return sign;
+    mant |= 0x800000;
+    shift = 14 - exp;
+    {
+      guint32 h = mant >> shift, rest = mant & ((1u << shift) - 1), half = 1u << (shift - 1);
+      if (rest > half || (rest == half && (h & 1)))
+        h++;
+      return sign | h;
+    }
+  }
+  {
+    guint32 h = sign | (exp << 10) | (mant >> 13), rest = mant & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (h & 1)))
+      h++;                                            /* may carry into the exponent: correct */
+    return h;
+  }
+}
+
+typedef enum { RAW, LINEAR, BIAS } PackKind;
+
+void
+swin_pack_linear_f16 (const float *w, int N, int K, guint16 *dst)
+{
+  size_t n = swin_packed_linear_size (N, K);
+  float *tmp = g_new (float, n);
+
+  swin_pack_linear (w, N, K, tmp);
+  for (size_t i = 0; i < n; i++)
+    dst[i] = f32_to_f16 (tmp[i]);
+  g_free (tmp);
+}
+
 static SwinKernel *
 get (SwinContext *ctx, const char *name, const uint32_t *spv, size_t spv_size, int n_bindings,
      const VkDescriptorType *types, uint32_t push_size, int n_spec, const uint32_t *spec,
@@ -84,7 +135,10 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
   SwinKernel *k;
 
   g_return_val_if_fail (K % 4 == 0 && M > 0 && N > 0, FALSE);
-  b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  /* packed weights are fp32 or fp16 texels: the fetch converts, the math is fp32 */
+  if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
+    b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
   if (ctx->gemm_tiled) {
     /* 64 x 64 tiles of 16 x 16 invocations */
     k = get (ctx, "gemm_tiled", swin_spv_gemm_tiled, sizeof (swin_spv_gemm_tiled), 5, types, sizeof (push),

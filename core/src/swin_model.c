@@ -12,6 +12,8 @@
 #define MAX_EMBED_DIM 65536
 #define MAX_PATCH_SIZE 64
 #define MAX_IMG_SIZE 65536
+#define MAX_WINDOW 4096
+#define MAX_DEPTH 1024
 
 /* ---- key names and shapes ---- */
 
@@ -209,6 +211,12 @@ swin_arch_validate (const SwinArch *arch, GError **error)
                    s, arch->depths[s], arch->heads[s], arch->windows[s], arch->mlp_hidden[s]);
       return FALSE;
     }
+    if (arch->depths[s] > MAX_DEPTH || arch->windows[s] > MAX_WINDOW) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                   "stage %d: depth %d, window %d: at most %d blocks and a window of %d supported",
+                   s, arch->depths[s], arch->windows[s], MAX_DEPTH, MAX_WINDOW);
+      return FALSE;
+    }
     if (c % arch->heads[s] != 0) {
       g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
                    "stage %d: %d heads do not divide %d channels", s, arch->heads[s], c);
@@ -385,6 +393,20 @@ count_blocks (struct Loader *ld, GError **error)
       g_free (key);
       return FALSE;
     }
+    /* Every block up to the highest index, checked key by key: a stray
+     * 'layers.0.blocks.999999.x' then fails here, at the cost of the blocks
+     * the file really has, instead of making the loader build a million. */
+    for (int j = 1; j <= max_block[s]; j++) {
+      char *key = block_key (ld->arch.layout, s, j, "norm1", ".weight");
+      gboolean found = swin_safetensors_lookup (ld->st, key) != NULL;
+
+      if (!found)
+        g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' missing: stage %d has tensors "
+                     "of blocks up to %d", ld->path, key, s, max_block[s]);
+      g_free (key);
+      if (!found)
+        return FALSE;
+    }
     ld->arch.depths[s] = max_block[s] + 1;
   }
   return TRUE;
@@ -404,6 +426,17 @@ parse_img_size (struct Loader *ld, const char *value, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+/* The input size of an absolute embedding's @grid, or 0 (refused by
+ * swin_arch_validate()) when out of range.  In 64 bits: the patch size is
+ * not validated yet and may be huge. */
+static int
+ape_img_size (int64_t grid, int patch_size)
+{
+  int64_t size = grid * patch_size;
+
+  return size >= 1 && size <= MAX_IMG_SIZE ? (int) size : 0;
 }
 
 static gboolean
@@ -471,9 +504,9 @@ infer_arch (struct Loader *ld, GError **error)
   } else if (arch->ape && t->ndim == 3 && t->shape[1] > 0) {
     /* No metadata: the embedding's grid is the resolution it was made for. */
     int64_t grid = (int64_t) llround (sqrt ((double) t->shape[1]));
-    arch->img_size = grid * grid == t->shape[1] && grid <= MAX_IMG_SIZE ? (int) grid * arch->patch_size : 0;
-  } else if (arch->ape && t->ndim == 4 && t->shape[1] == t->shape[2] && t->shape[1] <= MAX_IMG_SIZE) {
-    arch->img_size = (int) t->shape[1] * arch->patch_size;
+    arch->img_size = grid * grid == t->shape[1] ? ape_img_size (grid, arch->patch_size) : 0;
+  } else if (arch->ape && t->ndim == 4 && t->shape[1] == t->shape[2]) {
+    arch->img_size = ape_img_size (t->shape[1], arch->patch_size);
   } else {
     arch->img_size = arch->windows[0] == 7 ? 224 : arch->windows[0] == 12 ? 384 : 32 * arch->windows[0];
   }

@@ -10,9 +10,9 @@
 #define SLICE_ALIGN 256
 
 typedef struct {
-  SwinContext *ctx;
-  float *host;           /* NULL while sizing, the staging image while filling */
+  guint8 *host;          /* NULL while sizing, the staging image while filling */
   VkDeviceSize used;
+  gboolean half;         /* Linear weights in fp16 */
 } Packer;
 
 typedef enum { RAW, LINEAR, BIAS } PackKind;
@@ -24,13 +24,18 @@ put (Packer *p, PackKind kind, const float *src, size_t n, int N, int K)
 {
   size_t floats = kind == LINEAR ? swin_packed_linear_size (N, K)
                 : kind == BIAS ? swin_packed_bias_size (n) : n;
-  SwinSlice s = { swin_align (p->used, SLICE_ALIGN), floats * sizeof (float) };
+  gboolean half = kind == LINEAR && p->half;
+  SwinSlice s = { swin_align (p->used, SLICE_ALIGN), floats * (half ? 2 : 4), VK_FORMAT_UNDEFINED };
 
+  if (kind == LINEAR)
+    s.format = half ? VK_FORMAT_R16G16B16A16_SFLOAT : VK_FORMAT_R32G32B32A32_SFLOAT;
   if (p->host) {
-    float *dst = p->host + s.offset / sizeof (float);
-    if (kind == LINEAR)
-      swin_pack_linear (src, N, K, dst);
-    else {
+    guint8 *dst = p->host + s.offset;
+    if (half) {
+      swin_pack_linear_f16 (src, N, K, (guint16 *) dst);
+    } else if (kind == LINEAR) {
+      swin_pack_linear (src, N, K, (float *) dst);
+    } else {
       memset (dst, 0, s.size);
       if (src)
         memcpy (dst, src, n * sizeof (float));
@@ -93,15 +98,35 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
   }
 }
 
+const char *
+swin_precision_name (SwinPrecision precision)
+{
+  return precision == SWIN_PRECISION_FP16 ? "fp16" : "fp32";
+}
+
 SwinNet *
 swin_net_new (SwinContext *ctx, const SwinModel *model, GError **error)
 {
-  SwinNet *net = g_new0 (SwinNet, 1);
-  Packer p = { ctx, NULL, 0 };
+  return swin_net_new_full (ctx, model, SWIN_PRECISION_FP32, error);
+}
+
+SwinNet *
+swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision precision, GError **error)
+{
+  SwinNet *net;
+  Packer p = { NULL, 0, precision == SWIN_PRECISION_FP16 };
   gboolean ok;
 
+  if (precision == SWIN_PRECISION_FP16 && !ctx->fp16_texels) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
+                 "Vulkan device \"%s\" cannot read fp16 weights (no R16G16B16A16_SFLOAT uniform texel "
+                 "buffers): use fp32", ctx->device_name);
+    return NULL;
+  }
+  net = g_new0 (SwinNet, 1);
   net->ctx = ctx;
   net->arch = model->arch;
+  net->precision = precision;
   for (int s = 0; s < net->arch.num_stages; s++)
     net->stages[s].blocks = g_new0 (SwinBlockSlices, net->arch.depths[s]);
 
@@ -134,6 +159,12 @@ swin_net_free (SwinNet *net)
   for (int s = 0; s < net->arch.num_stages; s++)
     g_free (net->stages[s].blocks);
   g_free (net);
+}
+
+SwinPrecision
+swin_net_get_precision (const SwinNet *net)
+{
+  return net->precision;
 }
 
 const SwinArch *

@@ -6,6 +6,7 @@
 /* A tensor's place in the weight buffer. */
 typedef struct {
   VkDeviceSize offset, size;   /* bytes */
+  VkFormat format;             /* texel format of packed Linear weights, else UNDEFINED */
 } SwinSlice;
 
 typedef struct {
@@ -21,6 +22,7 @@ typedef struct {
 struct _SwinNet {
   SwinContext *ctx;
   SwinArch arch;
+  SwinPrecision precision;
   SwinBuffer *weights;
   SwinSlice patch_w, patch_b, patch_norm_w, patch_norm_b, abs_pos;
   SwinStageSlices stages[SWIN_MAX_STAGES];
@@ -31,5 +33,5 @@ struct _SwinNet {
 static inline SwinBinding
 swin_net_bind (const SwinNet *net, SwinSlice s)
 {
-  return (SwinBinding) { net->weights, s.offset, s.size, VK_FORMAT_UNDEFINED };
+  return (SwinBinding) { net->weights, s.offset, s.size, s.format };
 }

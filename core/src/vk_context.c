@@ -54,6 +54,36 @@ want_validation (void)
   return v && strcmp (v, "1") == 0;
 }
 
+/* volk keeps one process-wide table of function pointers.  Refilling it for
+ * every context would rewrite pointers that other threads are calling
+ * through (a data race, even with equal values), so it is filled once per
+ * process: the loader's entry points (volkInitialize), then, from the first
+ * instance, the loader's trampolines for the instance and device commands
+ * (volkLoadInstance).  Those dispatch on the handle to the right driver and
+ * layers, so they serve every instance and device; the per-device pointers
+ * of volkLoadDevice would not (they may point into a driver or layer that
+ * the loader unloads with its instance). */
+static gboolean
+load_loader (void)
+{
+  static gsize state = 0;   /* 1: libvulkan loaded, 2: not found */
+
+  if (g_once_init_enter (&state))
+    g_once_init_leave (&state, volkInitialize () == VK_SUCCESS ? 1 : 2);
+  return state == 1;
+}
+
+static void
+load_commands (VkInstance instance)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    volkLoadInstance (instance);
+    g_once_init_leave (&done, 1);
+  }
+}
+
 static gboolean
 create_instance (SwinContext *ctx, GError **error)
 {
@@ -78,7 +108,7 @@ create_instance (SwinContext *ctx, GError **error)
   };
   gboolean validate = want_validation ();
 
-  if (volkInitialize () != VK_SUCCESS) {
+  if (!load_loader ()) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
                  "No Vulkan loader found (libvulkan.so.1 could not be loaded)");
     return FALSE;
@@ -95,7 +125,7 @@ create_instance (SwinContext *ctx, GError **error)
     info.ppEnabledExtensionNames = exts;
   }
   SWIN_VK (vkCreateInstance (&info, NULL, &ctx->instance), error);
-  volkLoadInstanceOnly (ctx->instance);
+  load_commands (ctx->instance);
 
   if (validate) {
     VkDebugUtilsMessengerCreateInfoEXT m = {
@@ -107,6 +137,13 @@ create_instance (SwinContext *ctx, GError **error)
                      VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
       .pfnUserCallback = on_validation_message,
     };
+    /* NULL if the process's first instance came before SWIN_VK_VALIDATION
+     * was set: see load_commands(). */
+    if (!vkCreateDebugUtilsMessengerEXT) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_VULKAN,
+                   "SWIN_VK_VALIDATION must be set before the first Vulkan context is created");
+      return FALSE;
+    }
     SWIN_VK (vkCreateDebugUtilsMessengerEXT (ctx->instance, &m, NULL, &ctx->messenger), error);
   }
   return TRUE;
@@ -230,6 +267,11 @@ create_device (SwinContext *ctx, const char *want, GError **error)
     return FALSE;
   }
 
+  {
+    VkFormatProperties fp;
+    vkGetPhysicalDeviceFormatProperties (ctx->physical, VK_FORMAT_R16G16B16A16_SFLOAT, &fp);
+    ctx->fp16_texels = !!(fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT);
+  }
   vkGetPhysicalDeviceFeatures2 (ctx->physical, &feats2);
   ctx->storage_16bit = f11.storageBuffer16BitAccess && f12.shaderFloat16;
   en11.storageBuffer16BitAccess = f11.storageBuffer16BitAccess;
@@ -237,7 +279,6 @@ create_device (SwinContext *ctx, const char *want, GError **error)
 
   qinfo.queueFamilyIndex = ctx->queue_family;
   SWIN_VK (vkCreateDevice (ctx->physical, &dinfo, NULL, &ctx->device), error);
-  volkLoadDevice (ctx->device);
   vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
   return TRUE;
 
@@ -284,6 +325,12 @@ swin_context_free (SwinContext *ctx)
   g_mutex_clear (&ctx->lock);
   g_free (ctx->device_name);
   g_free (ctx);
+}
+
+gboolean
+swin_context_supports_fp16 (const SwinContext *ctx)
+{
+  return ctx->fp16_texels;
 }
 
 const char *

@@ -18,6 +18,7 @@ struct _SwinContext {
   uint32_t subgroup_size;
   gboolean gemm_tiled;                  /* shared-memory GEMM (GPUs) rather than register tiles (lavapipe) */
   gboolean timestamps;                  /* the compute queue has timestampValidBits */
+  gboolean fp16_texels;                 /* R16G16B16A16_SFLOAT uniform texel buffers */
   gboolean storage_16bit;               /* storageBuffer16BitAccess + shaderFloat16 */
   char *device_name;
   GHashTable *kernels;                  /* cache key -> SwinKernel */

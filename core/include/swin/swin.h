@@ -108,9 +108,25 @@ const char *swin_context_get_device_name (const SwinContext *ctx);
 /* Names of all Vulkan devices, NULL-terminated (g_strfreev). */
 char **swin_context_list_devices (GError **error);
 
+/* Storage precision of the weights of the linear layers on the device; the
+ * arithmetic is fp32 either way. */
+typedef enum {
+  SWIN_PRECISION_FP32,
+  SWIN_PRECISION_FP16,   /* needs R16G16B16A16_SFLOAT uniform texel buffers */
+} SwinPrecision;
+
+const char *swin_precision_name (SwinPrecision precision);
+/* Whether the device can hold weights in fp16 (see SwinPrecision). */
+gboolean swin_context_supports_fp16 (const SwinContext *ctx);
+
 /* A model's weights uploaded to a device.  @model may be freed afterwards. */
 typedef struct _SwinNet SwinNet;
+/* fp32 weights. */
 SwinNet *swin_net_new (SwinContext *ctx, const SwinModel *model, GError **error);
+/* Fails with SWIN_ERROR_NO_DEVICE when the device cannot hold @precision. */
+SwinNet *swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision precision,
+                            GError **error);
+SwinPrecision swin_net_get_precision (const SwinNet *net);
 void swin_net_free (SwinNet *net);
 const SwinArch *swin_net_get_arch (const SwinNet *net);
 
