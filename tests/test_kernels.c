@@ -112,13 +112,13 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
 static void
 test_gemm (gconstpointer mode)
 {
-  gboolean saved = ctx->gemm_tiled;
+  gboolean saved = ctx->gpu_variants;
 
   if ((GPOINTER_TO_INT (mode) & 2) && !swin_context_supports_fp16 (ctx)) {
     g_test_skip ("no fp16 texel buffers on this device");
     return;
   }
-  ctx->gemm_tiled = GPOINTER_TO_INT (mode) & 1;
+  ctx->gpu_variants = GPOINTER_TO_INT (mode) & 1;
   half_weights = (GPOINTER_TO_INT (mode) & 2) != 0;
   check_gemm (1, 1, 4, FALSE, FALSE);
   check_gemm (37, 13, 20, FALSE, FALSE);
@@ -127,7 +127,7 @@ test_gemm (gconstpointer mode)
   check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE);
   check_gemm (65, 72, 40, FALSE, TRUE);
   check_gemm (3, 1000, 768, FALSE, FALSE);
-  ctx->gemm_tiled = saved;
+  ctx->gpu_variants = saved;
   half_weights = FALSE;
 }
 
@@ -178,13 +178,19 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
   g_free (x); g_free (g); g_free (b); g_free (ad); g_free (tmp); g_free (want);
 }
 
+/* Both variants (a row per invocation; a row per workgroup) on every device. */
 static void
-test_layernorm (void)
+test_layernorm (gconstpointer rows_variant)
 {
+  gboolean saved = ctx->gpu_variants;
+
+  ctx->gpu_variants = GPOINTER_TO_INT (rows_variant);
   check_layernorm (2, 5, 3, 20, FALSE, FALSE);
   check_layernorm (1, 7, 7, 96, FALSE, TRUE);
   check_layernorm (2, 6, 4, 12, TRUE, FALSE);
   check_layernorm (3, 14, 14, 8, TRUE, FALSE);
+  check_layernorm (1, 2, 2, 1536, TRUE, FALSE);  /* long rows: several texels per invocation */
+  ctx->gpu_variants = saved;
 }
 
 /* GPU: im2col + GEMM with the conv weight as a Linear; CPU: the direct convolution. */
@@ -312,7 +318,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/kernels/gemm/shared-tiles", GINT_TO_POINTER (1), test_gemm);
   g_test_add_data_func ("/kernels/gemm/register-tiles-fp16", GINT_TO_POINTER (2), test_gemm);
   g_test_add_data_func ("/kernels/gemm/shared-tiles-fp16", GINT_TO_POINTER (3), test_gemm);
-  g_test_add_func ("/kernels/layernorm", test_layernorm);
+  g_test_add_data_func ("/kernels/layernorm/row-per-invocation", GINT_TO_POINTER (0), test_layernorm);
+  g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", GINT_TO_POINTER (1), test_layernorm);
   g_test_add_func ("/kernels/patch-embed", test_patch_embed);
   g_test_add_func ("/kernels/attention", test_attention);
   g_test_add_func ("/kernels/avgpool", test_avgpool);

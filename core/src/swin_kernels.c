@@ -7,6 +7,7 @@
 #include "gemm.spv.h"
 #include "gemm_tiled.spv.h"
 #include "layernorm.spv.h"
+#include "layernorm_rows.spv.h"
 #include "im2col.spv.h"
 #include "attention.spv.h"
 #include "avgpool.spv.h"
@@ -139,7 +140,7 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
   /* packed weights are fp32 or fp16 texels: the fetch converts, the math is fp32 */
   if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
     b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  if (ctx->gemm_tiled) {
+  if (ctx->gpu_variants) {
     /* 64 x 64 tiles of 16 x 16 invocations */
     k = get (ctx, "gemm_tiled", swin_spv_gemm_tiled, sizeof (swin_spv_gemm_tiled), 5, types, sizeof (push),
              3, spec, error);
@@ -166,9 +167,14 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
 
   g_return_val_if_fail (C % 4 == 0 && (merge_h == 0 || C % 16 == 0), FALSE);
   b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  if (ctx->gpu_variants) {
+    uint32_t gx = MIN ((uint32_t) rows, 65535u);  /* the guaranteed minimum of maxComputeWorkGroupCount */
+    k = get (ctx, "layernorm_rows", swin_spv_layernorm_rows, sizeof (swin_spv_layernorm_rows), 5, types,
+             sizeof (push), 0, NULL, error);
+    return k && swin_cmd_dispatch (cmd, k, b, &push, gx, div_up (rows, gx), 1, error);
+  }
   k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
-                       sizeof (push), 0, NULL, error);
-
+           sizeof (push), 0, NULL, error);
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (rows, 64), 1, 1, error);
 }
 

@@ -241,7 +241,7 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   ctx->subgroup_size = p11.subgroupSize;
   /* llvmpipe runs a workgroup as coroutines on one CPU thread: shared memory
    * is plain memory there and barriers are costly (docs/lavapipe-gemm.md). */
-  ctx->gemm_tiled = ctx->driver_id != VK_DRIVER_ID_MESA_LLVMPIPE;
+  ctx->gpu_variants = ctx->driver_id != VK_DRIVER_ID_MESA_LLVMPIPE;
   vkGetPhysicalDeviceMemoryProperties (ctx->physical, &ctx->mem_props);
 
   if (ctx->props.apiVersion < VK_API_VERSION_1_2) {

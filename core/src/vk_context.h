@@ -16,7 +16,8 @@ struct _SwinContext {
   VkPhysicalDeviceMemoryProperties mem_props;
   VkDriverId driver_id;
   uint32_t subgroup_size;
-  gboolean gemm_tiled;                  /* shared-memory GEMM (GPUs) rather than register tiles (lavapipe) */
+  gboolean gpu_variants;                /* workgroup-cooperative kernels (shared-memory GEMM tiles,
+                                         * a workgroup per LayerNorm row) rather than the lavapipe ones */
   gboolean timestamps;                  /* the compute queue has timestampValidBits */
   gboolean fp16_texels;                 /* R16G16B16A16_SFLOAT uniform texel buffers */
   gboolean storage_16bit;               /* storageBuffer16BitAccess + shaderFloat16 */
