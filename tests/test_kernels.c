@@ -121,7 +121,7 @@ test_gemm (gconstpointer mode)
   ctx->gpu_variants = GPOINTER_TO_INT (mode) & 1;
   half_weights = (GPOINTER_TO_INT (mode) & 2) != 0;
   check_gemm (1, 1, 4, FALSE, FALSE);
-  check_gemm (37, 13, 20, FALSE, FALSE);
+  check_gemm (37, 13, 20, FALSE, FALSE);     /* K / 4 odd: the tail step */
   check_gemm (100, 96, 96, TRUE, FALSE);
   check_gemm (133, 70, 36, FALSE, TRUE);
   check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE);
