@@ -171,8 +171,9 @@ swin_cmd_bench (int argc, char **argv)
   qsort (times, iters, sizeof (double), cmp_double);
   {
     double med = iters % 2 ? times[iters / 2] : 0.5 * (times[iters / 2 - 1] + times[iters / 2]);
-    printf ("model %s, device %s, batch %d, %dx%d, %s weights\n", swin_model_get_name (model),
-            swin_context_get_device_name (ctx), batch, h, w, swin_precision_name (prec));
+    printf ("model %s, device %s (%s), batch %d, %dx%d, %s weights\n", swin_model_get_name (model),
+            swin_context_get_device_name (ctx), swin_context_get_driver_info (ctx), batch, h, w,
+            swin_precision_name (prec));
     printf ("forward: median %.2f ms, min %.2f ms, max %.2f ms over %d runs; %.2f images/s\n", med,
             times[0], times[iters - 1], iters, batch * 1000.0 / med);
     print_profile (plan, batch);

@@ -238,6 +238,7 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   ctx->props = props2.properties;
   ctx->device_name = g_strdup (ctx->props.deviceName);
   ctx->driver_id = p12.driverID;
+  ctx->driver_info = g_strdup_printf ("%s %s", p12.driverName, p12.driverInfo);
   ctx->subgroup_size = p11.subgroupSize;
   /* llvmpipe runs a workgroup as coroutines on one CPU thread: shared memory
    * is plain memory there and barriers are costly (docs/lavapipe-gemm.md). */
@@ -324,7 +325,14 @@ swin_context_free (SwinContext *ctx)
     vkDestroyInstance (ctx->instance, NULL);
   g_mutex_clear (&ctx->lock);
   g_free (ctx->device_name);
+  g_free (ctx->driver_info);
   g_free (ctx);
+}
+
+const char *
+swin_context_get_driver_info (const SwinContext *ctx)
+{
+  return ctx->driver_info;
 }
 
 gboolean

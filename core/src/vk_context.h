@@ -22,6 +22,7 @@ struct _SwinContext {
   gboolean fp16_texels;                 /* R16G16B16A16_SFLOAT uniform texel buffers */
   gboolean storage_16bit;               /* storageBuffer16BitAccess + shaderFloat16 */
   char *device_name;
+  char *driver_info;                    /* driver name and version, e.g. "Mesa 22.3.6" */
   GHashTable *kernels;                  /* cache key -> SwinKernel */
 };
 
