@@ -10,6 +10,11 @@
  * API in <gst/swin/gstswinmeta.h>) and, for every inferred frame, posted on
  * the bus as an element message named "swinclassify".
  *
+ * The weights are stored in fp32, or in fp16 with #GstSwinClassify:precision
+ * (the arithmetic is fp32 either way).  A device that cannot hold fp16
+ * weights makes the element fail to start with an error naming the device:
+ * there is no silent fallback.
+ *
  * Frames are preprocessed on the device: colour conversion, resize
  * (bilinear, antialiased when shrinking; #GstSwinClassify:scale-mode) and
  * normalisation (#GstSwinClassify:mean, #GstSwinClassify:std).
@@ -19,6 +24,18 @@
  * never wait: a worker thread classifies the newest frame and results attach
  * to later frames, with their age in frames.  With qos=true, inference is
  * skipped (the frame still passes) for frames that are already late.
+ * A flush (seek) forgets the queued frame and the last result; results of
+ * frames from before it are dropped.  At EOS, async mode first waits for the
+ * frame being classified, so that its message precedes the EOS.
+ *
+ * The settings that gst-inspect marks as changeable only in NULL or READY
+ * (model, labels, device, mode, scale-mode, mean, std, pre-process-backend,
+ * precision)
+ * are read when the element starts.  Set while PAUSED or PLAYING they are
+ * stored, a warning is logged, and they take effect the next time the
+ * element starts (READY -> PAUSED).  The model file is read completely at
+ * start: replacing, truncating or deleting it afterwards does not affect the
+ * running element; the next start reports a file that no longer loads.
  *
  * ## Example launch line
  * |[
@@ -63,6 +80,7 @@ typedef enum {
 #define DEFAULT_MEAN "0.485,0.456,0.406"
 #define DEFAULT_STD "0.229,0.224,0.225"
 #define DEFAULT_BACKEND GST_SWIN_CLASSIFY_BACKEND_GPU
+#define DEFAULT_PRECISION SWIN_PRECISION_FP32
 
 enum {
   PROP_0,
@@ -78,6 +96,7 @@ enum {
   PROP_MEAN,
   PROP_STD,
   PROP_PRE_PROCESS_BACKEND,
+  PROP_PRECISION,
   PROP_FRAMES_INFERRED,
   PROP_LATENCY_MS,
 };
@@ -94,6 +113,7 @@ typedef struct {
   SwinFrame frame;
   SwinPreprocessParams params;
   guint64 index;
+  guint flush_seq;                /* GstSwinClassify.flush_seq when queued */
   GstSwinFrameTimes times;
 } GstSwinPendingFrame;
 
@@ -113,8 +133,10 @@ struct _GstSwinClassify {
   gchar *mean;
   gchar *std;
   GstSwinClassifyBackend backend;
+  SwinPrecision precision;
   guint64 frames_inferred;
   gdouble latency_ms;
+  gboolean running;               /* between a successful start() and stop() */
   GstClockTime reported_latency;  /* what the last LATENCY query added */
   GstClockTime earliest_time;     /* from QoS events; running time */
 
@@ -146,7 +168,8 @@ struct _GstSwinClassify {
 
   /* Results, frame count and the async worker: result_lock. */
   GMutex result_lock;
-  GCond cond;
+  GCond cond;                     /* a frame was queued, or stopping */
+  GCond idle_cond;                /* the worker finished a frame */
   guint64 n_frames;               /* frames seen since start() */
   GstStructure *result;           /* latest result, fields of gstswinmeta.h */
   guint64 result_index;           /* the frame it was computed on */
@@ -154,6 +177,8 @@ struct _GstSwinClassify {
   gboolean stopping;
   gboolean worker_failed;
   gboolean have_pending;
+  gboolean busy;                  /* the worker is classifying `working` */
+  guint flush_seq;                /* FLUSH_STOPs seen: results of older frames are dropped */
   GstSwinPendingFrame pending;    /* newest frame waiting for the worker */
   GstSwinPendingFrame working;    /* the worker's frame */
 };
@@ -219,6 +244,23 @@ gst_swin_classify_backend_get_type (void)
 
   if (g_once_init_enter (&type))
     g_once_init_leave (&type, g_enum_register_static ("GstSwinClassifyBackend", values));
+  return type;
+}
+
+#define GST_TYPE_SWIN_CLASSIFY_PRECISION (gst_swin_classify_precision_get_type ())
+static GType
+gst_swin_classify_precision_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { SWIN_PRECISION_FP32, "fp32 weights", "fp32" },
+    { SWIN_PRECISION_FP16, "fp16 weights (half the memory; fp32 arithmetic). Devices without "
+      "fp16 texel buffers refuse to start", "fp16" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstSwinClassifyPrecision", values));
   return type;
 }
 
@@ -394,10 +436,11 @@ gst_swin_classify_infer (GstSwinClassify *self, const SwinFrame *frame,
 }
 
 /* Makes @result (owned) the latest result, computed on frame @index, and
- * posts the bus message. */
+ * posts the bus message; drops it if a FLUSH_STOP came after the frame was
+ * taken (@seq: flush_seq then), since the stream has moved elsewhere. */
 static void
 gst_swin_classify_publish (GstSwinClassify *self, GstStructure *result, guint64 index,
-                           const GstSwinFrameTimes *t)
+                           guint seq, const GstSwinFrameTimes *t)
 {
   GstStructure *msg = NULL;
   gboolean post, relatency = FALSE;
@@ -405,6 +448,27 @@ gst_swin_classify_publish (GstSwinClassify *self, GstStructure *result, guint64 
 
   GST_OBJECT_LOCK (self);
   post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+  if (post)
+    msg = gst_structure_copy (result);
+
+  g_mutex_lock (&self->result_lock);
+  if (seq != self->flush_seq) {
+    g_mutex_unlock (&self->result_lock);
+    GST_DEBUG_OBJECT (self, "result of frame %" G_GUINT64_FORMAT " dropped: flushed", index);
+    gst_structure_free (result);
+    if (msg)
+      gst_structure_free (msg);
+    return;
+  }
+  if (self->result)
+    gst_structure_free (self->result);
+  self->result = result;
+  self->result_index = index;
+  age = self->n_frames > index ? self->n_frames - 1 - index : 0;
+  g_mutex_unlock (&self->result_lock);
+
+  GST_OBJECT_LOCK (self);
   /* Live pipelines: when sync inference got clearly slower than what the
    * last LATENCY query reported, ask the application to redistribute. */
   if (self->run_mode == GST_SWIN_CLASSIFY_MODE_SYNC &&
@@ -414,16 +478,6 @@ gst_swin_classify_publish (GstSwinClassify *self, GstStructure *result, guint64 
     relatency = TRUE;
   }
   GST_OBJECT_UNLOCK (self);
-  if (post)
-    msg = gst_structure_copy (result);
-
-  g_mutex_lock (&self->result_lock);
-  if (self->result)
-    gst_structure_free (self->result);
-  self->result = result;
-  self->result_index = index;
-  age = self->n_frames > index ? self->n_frames - 1 - index : 0;
-  g_mutex_unlock (&self->result_lock);
 
   if (msg) {
     gst_structure_set_name (msg, GST_SWIN_MESSAGE_NAME);
@@ -460,6 +514,7 @@ gst_swin_classify_worker (gpointer data)
     self->working = self->pending;
     self->pending = tmp;
     self->have_pending = FALSE;
+    self->busy = TRUE;
     g_mutex_unlock (&self->result_lock);
 
     result = gst_swin_classify_infer (self, &self->working.frame, &self->working.params, &error);
@@ -470,9 +525,14 @@ gst_swin_classify_worker (gpointer data)
       self->worker_failed = TRUE;
       break;
     }
-    gst_swin_classify_publish (self, result, self->working.index, &self->working.times);
+    gst_swin_classify_publish (self, result, self->working.index, self->working.flush_seq,
+                               &self->working.times);
     g_mutex_lock (&self->result_lock);
+    self->busy = FALSE;
+    g_cond_broadcast (&self->idle_cond);
   }
+  self->busy = FALSE;
+  g_cond_broadcast (&self->idle_cond);
   g_mutex_unlock (&self->result_lock);
   return NULL;
 }
@@ -512,6 +572,7 @@ queue_frame (GstSwinClassify *self, const SwinFrame *frame, guint64 index,
   }
   p->params = self->frame_params;
   p->index = index;
+  p->flush_seq = self->flush_seq;
   p->times = *times;
   self->have_pending = TRUE;
   g_cond_signal (&self->cond);
@@ -588,7 +649,7 @@ gst_swin_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
         g_clear_error (&error);
         return GST_FLOW_ERROR;
       }
-      gst_swin_classify_publish (self, result, index, &times);
+      gst_swin_classify_publish (self, result, index, self->flush_seq, &times);
     } else {
       gboolean queued;
 
@@ -681,10 +742,30 @@ gst_swin_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
 {
   GstSwinClassify *self = GST_SWIN_CLASSIFY (trans);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP) {
-    GST_OBJECT_LOCK (self);
-    self->earliest_time = GST_CLOCK_TIME_NONE;
-    GST_OBJECT_UNLOCK (self);
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_STOP:
+      GST_OBJECT_LOCK (self);
+      self->earliest_time = GST_CLOCK_TIME_NONE;
+      GST_OBJECT_UNLOCK (self);
+      /* Frames and results from before a seek describe another position:
+       * forget the queued frame and the last result, and make the worker
+       * drop what it is classifying now. */
+      g_mutex_lock (&self->result_lock);
+      self->flush_seq++;
+      self->have_pending = FALSE;
+      g_clear_pointer (&self->result, gst_structure_free);
+      g_mutex_unlock (&self->result_lock);
+      break;
+    case GST_EVENT_EOS:
+      /* Async mode: let the worker finish the frames already handed to it,
+       * so that their messages reach the bus before EOS. */
+      g_mutex_lock (&self->result_lock);
+      while (self->worker && (self->have_pending || self->busy) && !self->worker_failed)
+        g_cond_wait (&self->idle_cond, &self->result_lock);
+      g_mutex_unlock (&self->result_lock);
+      break;
+    default:
+      break;
   }
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
@@ -701,7 +782,7 @@ gst_swin_classify_query (GstBaseTransform *trans, GstPadDirection direction, Gst
 
     GST_OBJECT_LOCK (self);
     /* Only sync mode holds frames back; async adds no latency. */
-    if (self->mode == GST_SWIN_CLASSIFY_MODE_SYNC)
+    if (self->run_mode == GST_SWIN_CLASSIFY_MODE_SYNC)
       ours = (GstClockTime) (self->latency_ms * GST_MSECOND);
     self->reported_latency = ours;
     GST_OBJECT_UNLOCK (self);
@@ -743,6 +824,9 @@ gst_swin_classify_release (GstSwinClassify *self)
   self->have_pending = FALSE;
   self->stopping = FALSE;
   self->worker_failed = FALSE;
+  GST_OBJECT_LOCK (self);
+  self->running = FALSE;
+  GST_OBJECT_UNLOCK (self);
 }
 
 static gboolean
@@ -750,6 +834,7 @@ gst_swin_classify_start (GstBaseTransform *trans)
 {
   GstSwinClassify *self = GST_SWIN_CLASSIFY (trans);
   gchar *model_path, *labels_path, *device, *mean, *std;
+  SwinPrecision precision;
   SwinModel *model = NULL;
   const SwinArch *arch;
   GError *error = NULL;
@@ -765,6 +850,7 @@ gst_swin_classify_start (GstBaseTransform *trans)
   self->params.scale_mode = self->scale_mode;
   self->run_mode = self->mode;
   self->run_backend = self->backend;
+  precision = self->precision;
   self->frames_inferred = 0;
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->reported_latency = GST_CLOCK_TIME_NONE;
@@ -810,7 +896,9 @@ gst_swin_classify_start (GstBaseTransform *trans)
                        (NULL));
     goto fail;
   }
-  self->net = swin_net_new (self->ctx, model, &error);
+  /* No fallback to fp32 when the device cannot hold fp16: the error says
+   * so, and the user chooses. */
+  self->net = swin_net_new_full (self->ctx, model, precision, &error);
   if (self->net)
     self->plan = swin_plan_new (self->net, 1, self->size, self->size, &error);
   if (!self->plan) {
@@ -847,6 +935,9 @@ gst_swin_classify_start (GstBaseTransform *trans)
     }
   }
 
+  GST_OBJECT_LOCK (self);
+  self->running = TRUE;
+  GST_OBJECT_UNLOCK (self);
   g_free (model_path);
   g_free (labels_path);
   g_free (device);
@@ -880,8 +971,13 @@ gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *va
                                 GParamSpec *pspec)
 {
   GstSwinClassify *self = GST_SWIN_CLASSIFY (object);
+  gboolean deferred;
 
   GST_OBJECT_LOCK (self);
+  /* GStreamer does not enforce GST_PARAM_MUTABLE_READY: the element reads
+   * these settings in start() only, so a change while running is kept for
+   * the next start and said so. */
+  deferred = self->running && (pspec->flags & GST_PARAM_MUTABLE_READY);
   switch (prop_id) {
     case PROP_MODEL:
       g_free (self->model_path);
@@ -924,11 +1020,17 @@ gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *va
     case PROP_PRE_PROCESS_BACKEND:
       self->backend = g_value_get_enum (value);
       break;
+    case PROP_PRECISION:
+      self->precision = g_value_get_enum (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
   GST_OBJECT_UNLOCK (self);
+  if (deferred)
+    GST_WARNING_OBJECT (self, "\"%s\" changed while running: takes effect the next time the "
+                        "element starts (READY -> PAUSED)", pspec->name);
 }
 
 static void
@@ -950,6 +1052,7 @@ gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value, G
     case PROP_MEAN: g_value_set_string (value, self->mean); break;
     case PROP_STD: g_value_set_string (value, self->std); break;
     case PROP_PRE_PROCESS_BACKEND: g_value_set_enum (value, self->backend); break;
+    case PROP_PRECISION: g_value_set_enum (value, self->precision); break;
     case PROP_FRAMES_INFERRED: g_value_set_uint64 (value, self->frames_inferred); break;
     case PROP_LATENCY_MS: g_value_set_double (value, self->latency_ms); break;
     default:
@@ -973,6 +1076,7 @@ gst_swin_classify_finalize (GObject *object)
   g_mutex_clear (&self->infer_lock);
   g_mutex_clear (&self->result_lock);
   g_cond_clear (&self->cond);
+  g_cond_clear (&self->idle_cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1040,6 +1144,12 @@ gst_swin_classify_class_init (GstSwinClassifyClass *klass)
       g_param_spec_enum ("pre-process-backend", "Preprocessing backend",
           "Where frames are converted, resized and normalised", GST_TYPE_SWIN_CLASSIFY_BACKEND,
           DEFAULT_BACKEND, ready));
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_enum ("precision", "Precision",
+          "Storage of the model's weights on the device (the arithmetic is fp32 either way). "
+          "fp16 needs a device with fp16 texel buffers; elsewhere the element fails to start "
+          "with an error (no silent fallback)", GST_TYPE_SWIN_CLASSIFY_PRECISION,
+          DEFAULT_PRECISION, ready));
   g_object_class_install_property (gobject_class, PROP_FRAMES_INFERRED,
       g_param_spec_uint64 ("frames-inferred", "Frames inferred",
           "Number of frames classified since the element started", 0, G_MAXUINT64, 0,
@@ -1066,6 +1176,7 @@ gst_swin_classify_class_init (GstSwinClassifyClass *klass)
   gst_type_mark_as_plugin_api (GST_TYPE_SWIN_CLASSIFY_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_SWIN_CLASSIFY_SCALE_MODE, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_SWIN_CLASSIFY_BACKEND, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SWIN_CLASSIFY_PRECISION, 0);
 }
 
 static void
@@ -1080,10 +1191,12 @@ gst_swin_classify_init (GstSwinClassify *self)
   self->mean = g_strdup (DEFAULT_MEAN);
   self->std = g_strdup (DEFAULT_STD);
   self->backend = DEFAULT_BACKEND;
+  self->precision = DEFAULT_PRECISION;
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->reported_latency = GST_CLOCK_TIME_NONE;
   g_mutex_init (&self->infer_lock);
   g_mutex_init (&self->result_lock);
   g_cond_init (&self->cond);
+  g_cond_init (&self->idle_cond);
   gst_base_transform_set_in_place (GST_BASE_TRANSFORM (self), TRUE);
 }

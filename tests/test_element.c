@@ -9,9 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "gstswinmeta.h"
-#include "swin/swin.h"
-#include "swin/swin_preprocess.h"
+#include "swin_gst_test_util.h"
 
 #define IMG 56
 #define CLASSES 10
@@ -129,71 +127,19 @@ check_result (const GstStructure *s, guint expect_n)
   return n;
 }
 
-/* The core's answer for @buf: CPU preprocessing reference + CPU forward. */
-static void
-core_probs (GstBuffer *buf, const gchar *caps_str, float probs[CLASSES])
-{
-  GstCaps *caps = gst_caps_from_string (caps_str);
-  static const struct { GstVideoFormat gst; SwinPixelFormat swin; } map[] = {
-    { GST_VIDEO_FORMAT_RGB, SWIN_PIXEL_FORMAT_RGB }, { GST_VIDEO_FORMAT_BGR, SWIN_PIXEL_FORMAT_BGR },
-    { GST_VIDEO_FORMAT_RGBA, SWIN_PIXEL_FORMAT_RGBA }, { GST_VIDEO_FORMAT_RGBx, SWIN_PIXEL_FORMAT_RGBX },
-    { GST_VIDEO_FORMAT_BGRA, SWIN_PIXEL_FORMAT_BGRA }, { GST_VIDEO_FORMAT_BGRx, SWIN_PIXEL_FORMAT_BGRX },
-    { GST_VIDEO_FORMAT_I420, SWIN_PIXEL_FORMAT_I420 }, { GST_VIDEO_FORMAT_NV12, SWIN_PIXEL_FORMAT_NV12 },
-  };
-  GstVideoInfo info;
-  GstVideoFrame vf;
-  SwinFrame f = { 0 };
-  SwinPreprocessParams p;
-  float *input = g_new (float, 3 * IMG * IMG);
-  GError *error = NULL;
-
-  fail_unless (gst_video_info_from_caps (&info, caps));
-  gst_caps_unref (caps);
-  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
-    if (map[i].gst == GST_VIDEO_INFO_FORMAT (&info))
-      f.format = map[i].swin;
-  fail_unless (gst_video_frame_map (&vf, &info, buf, GST_MAP_READ));
-  f.width = GST_VIDEO_FRAME_WIDTH (&vf);
-  f.height = GST_VIDEO_FRAME_HEIGHT (&vf);
-  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&vf); i++) {
-    f.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
-    f.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
-  }
-  swin_preprocess_params_init (&p);
-  p.matrix = info.colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? SWIN_COLOR_MATRIX_BT709
-                                                                     : SWIN_COLOR_MATRIX_BT601;
-  p.full_range = info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-  fail_unless (swin_preprocess_cpu (&f, &p, IMG, IMG, input, &error));
-  gst_video_frame_unmap (&vf);
-  fail_unless (swin_model_forward_cpu (model, input, 1, IMG, IMG, probs, &error), "%s",
-               error ? error->message : "");
-  swin_softmax (probs, CLASSES);
-  g_free (input);
-}
-
 /* The element's top-5 equals the core's top-5 on the same frame. */
 static void
-check_against_core (GstBuffer *out, const gchar *caps)
+check_against_core (GstBuffer *out, const gchar *caps_str)
 {
   const GstStructure *s = gst_buffer_get_swin_result (out);
-  float probs[CLASSES];
-  int top[5];
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GstVideoInfo info;
 
   fail_unless (s != NULL);
   check_result (s, 5);
-  core_probs (out, caps, probs);
-  swin_topk (probs, CLASSES, 5, top);
-  for (int i = 0; i < 5; i++) {
-    gint id;
-    gdouble score;
-
-    gst_swin_result_get_class (s, i, &id, NULL, &score);
-    /* Same class, or a tie closer than the two forwards can resolve. */
-    fail_unless (id == top[i] || fabsf (probs[id] - probs[top[i]]) < 1e-5f,
-                 "rank %d: element class %d, core class %d", i, id, top[i]);
-    fail_unless (fabs (score - probs[top[i]]) < 1e-4, "rank %d: element %g, core %g", i, score,
-                 probs[top[i]]);
-  }
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+  swin_gst_test_check_result (s, model, out, &info);
 }
 
 static const gchar *format_caps[] = {

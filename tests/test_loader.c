@@ -9,7 +9,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "swin_model_private.h"
+#include "swin_keys.h"
 #include "swin_safetensors.h"
 
 /* ---- fixture: a temporary directory ---- */
@@ -804,6 +804,31 @@ test_init_bad_params (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "3 heads do not divide 32 channels"));
   g_clear_error (&error);
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+
+  /* Values that once overflowed an int before validation (UBSan). */
+  p = tiny_params (SWIN_LAYOUT_TIMM, 1);
+  p.embed_dim = G_MAXINT;
+  g_assert_false (swin_model_init_random (&p, path, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_assert_nonnull (strstr (error->message, "embed_dim 2147483647 is not supported"));
+  g_clear_error (&error);
+  p = tiny_params (SWIN_LAYOUT_TIMM, 1);
+  p.window = G_MAXINT;
+  g_assert_false (swin_model_init_random (&p, path, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  p.img_size = 64;
+  g_assert_false (swin_model_init_random (&p, path, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_assert_nonnull (strstr (error->message, "window 2147483647: at most 1024 blocks and a window of 4096"));
+  g_clear_error (&error);
+  p = tiny_params (SWIN_LAYOUT_TIMM, 1);
+  p.depths[1] = 1025;
+  g_assert_false (swin_model_init_random (&p, path, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_assert_nonnull (strstr (error->message, "stage 1: depth 1025"));
+  g_clear_error (&error);
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
   g_free (path);
 }
 
@@ -1001,6 +1026,15 @@ edit_conv_rect (GPtrArray *tensors)
   t->shape[3] = 8;
 }
 
+/* A stray key of block 1000000 (found by fuzzing): it must fail at once,
+ * not make the loader build a million blocks' worth of specs (25 s, 2.7 GB). */
+static void
+edit_stray_block (GPtrArray *tensors)
+{
+  gint64 shape = 3;
+  g_ptr_array_add (tensors, ttensor_new ("layers.0.blocks.1000000.attn_mask", "U8", 1, &shape, "abc", 3));
+}
+
 static void
 test_bad_tensors (Fixture *fx, gconstpointer data)
 {
@@ -1024,6 +1058,68 @@ test_bad_tensors (Fixture *fx, gconstpointer data)
                      "stage 0: head dimension 2 (16 channels / 8 heads) is not a multiple of 4");
   expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_conv_rect, SWIN_ERROR_ARCH,
                      "'patch_embed.proj.weight' has shape [16, 3, 2, 8]");
+  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_stray_block, SWIN_ERROR_TENSOR,
+                     "tensor 'layers.0.blocks.2.norm1.weight' missing: stage 0 has tensors of blocks up to 1000000");
+}
+
+/* An empty patch embedding with a huge patch size next to an absolute
+ * position embedding: the image size derived from the two once overflowed
+ * an int before the patch size was validated (UBSan, found by fuzzing). */
+static void
+test_ape_huge_patch (Fixture *fx, gconstpointer data)
+{
+  static const char *ape_shapes[] = { "[1,4,0]", "[1,2,2,0]" };
+  char *path = fx_path (fx, "ape.safetensors");
+  guint8 payload[8] = { 0 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (ape_shapes); i++) {
+    char *json = g_strdup_printf (
+        "{\"patch_embed.proj.weight\":{\"dtype\":\"F16\",\"shape\":[8,0,2000000000,2000000000],"
+        "\"data_offsets\":[0,0]},"
+        "\"layers.0.blocks.0.attn.relative_position_bias_table\":{\"dtype\":\"F16\",\"shape\":[1,0],"
+        "\"data_offsets\":[0,0]},"
+        "\"layers.0.blocks.0.mlp.fc1.weight\":{\"dtype\":\"F16\",\"shape\":[1,0],\"data_offsets\":[0,0]},"
+        "\"head.weight\":{\"dtype\":\"F16\",\"shape\":[1,0],\"data_offsets\":[0,0]},"
+        "\"absolute_pos_embed\":{\"dtype\":\"F16\",\"shape\":%s,\"data_offsets\":[0,0]}}", ape_shapes[i]);
+
+    write_json (path, json, payload, sizeof (payload));
+    expect_load_error (path, SWIN_ERROR_ARCH, "invalid patch embedding: 0 input channels, patch size 2000000000");
+    g_free (json);
+  }
+  g_free (path);
+}
+
+/* swin_model_load_from_bytes() is swin_model_load() without the file. */
+static void
+test_load_from_bytes (Fixture *fx, gconstpointer data)
+{
+  char *path;
+  SwinModel *model = make_tiny (fx, "mem.safetensors", SWIN_LAYOUT_TORCHVISION, 4, &path);
+  GError *error = NULL;
+  char *contents;
+  gsize len;
+  GBytes *bytes;
+  SwinModel *again;
+
+  g_assert_true (g_file_get_contents (path, &contents, &len, &error));
+  bytes = g_bytes_new_take (contents, len);
+  again = swin_model_load_from_bytes (bytes, "mem.safetensors", &error);
+  g_assert_no_error (error);
+  g_assert_true (models_equal (model, again));
+  g_assert_cmpstr (swin_model_get_name (again), ==, "mem");
+  swin_model_free (again);
+  g_bytes_unref (bytes);
+
+  /* the same messages, the name in place of the path */
+  bytes = g_bytes_new_static ("\x02\0\0\0\0", 5);
+  g_assert_null (swin_model_load_from_bytes (bytes, "mem.safetensors", &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT);
+  g_assert_cmpstr (error->message, ==, "mem.safetensors: file too short (5 bytes) to be a safetensors file");
+  g_clear_error (&error);
+  g_bytes_unref (bytes);
+
+  swin_model_free (model);
+  g_free (path);
 }
 
 /* A valid file cut short: the last tensors run past the end. */
@@ -1130,6 +1226,8 @@ main (int argc, char **argv)
   ADD_FX ("/loader/bad-container", test_bad_container);
   ADD_FX ("/loader/bad-tensors", test_bad_tensors);
   ADD_FX ("/loader/truncated", test_truncated);
+  ADD_FX ("/loader/ape-huge-patch", test_ape_huge_patch);
+  ADD_FX ("/loader/load-from-bytes", test_load_from_bytes);
 #undef ADD_FX
   g_test_add_func ("/util/topk", test_topk);
   g_test_add_func ("/util/softmax", test_softmax);

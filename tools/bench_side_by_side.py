@@ -63,7 +63,8 @@ def parse_args():
     p.add_argument("--batch", type=int, default=1, help="images per forward (default 1)")
     p.add_argument("--swin", default=os.path.join(REPO, "build", "tools", "swin"),
                    help="swin CLI (default build/tools/swin)")
-    p.add_argument("--device", help="Vulkan device for swin (default: lavapipe, via VK_DRIVER_FILES)")
+    p.add_argument("--device", help="Vulkan device for swin (default: lavapipe, via VK_DRIVER_FILES, "
+                                    "unless VK_DRIVER_FILES is already set)")
     p.add_argument("--workdir", default=os.path.join(REPO, ".bench"),
                    help="where models, input and logits are written (default .bench/)")
     p.add_argument("--seed", type=int, default=1234, help="seed of the weights and input (default 1234)")
@@ -179,7 +180,9 @@ class Bench:
         self.paths = paths
         self.shape = ",".join(str(d) for d in x.shape)
         self.swin_env = dict(os.environ, LP_NUM_THREADS=str(args.threads))
-        if args.device is None:
+        # lavapipe unless a device is named or the caller chose a driver
+        # (tools/with_mesa25.sh sets VK_DRIVER_FILES to Mesa 25's lavapipe)
+        if args.device is None and "VK_DRIVER_FILES" not in os.environ:
             self.swin_env["VK_DRIVER_FILES"] = LAVAPIPE_ICD
         self.swin_device_args = ["--device", args.device] if args.device is not None else []
 
