@@ -325,5 +325,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/avgpool", test_avgpool);
   ret = g_test_run ();
   swin_context_free (ctx);
+  swin_shutdown ();   /* the validation layer checks the instance is left empty */
   return ret;
 }

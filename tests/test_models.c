@@ -103,5 +103,6 @@ main (int argc, char **argv)
   }
   ret = g_test_run ();
   swin_context_free (ctx);
+  swin_shutdown ();   /* the validation layer checks the instance is left empty */
   return ret;
 }

@@ -205,6 +205,21 @@ test_devices (void)
   swin_context_free (c);
 }
 
+/* Many contexts one after another (every element restart makes one): NVIDIA's
+ * driver used to fail the 31st when each context had its own instance. */
+static void
+test_context_cycles (void)
+{
+  for (int i = 0; i < 60; i++) {
+    GError *error = NULL;
+    SwinContext *c = swin_context_new (g_getenv ("SWIN_TEST_DEVICE"), &error);
+    g_assert_no_error (error);
+    swin_context_free (c);
+  }
+  /* a no-op while the suite's context is alive */
+  swin_shutdown ();
+}
+
 int
 main (int argc, char **argv)
 {
@@ -221,9 +236,11 @@ main (int argc, char **argv)
   g_test_add_func ("/net/fp16", test_fp16);
   g_test_add_func ("/net/errors", test_errors);
   g_test_add_func ("/net/devices", test_devices);
+  g_test_add_func ("/net/context-cycles", test_context_cycles);
   ret = g_test_run ();
   g_rmdir (tmpdir);
   g_free (tmpdir);
   swin_context_free (ctx);
+  swin_shutdown ();   /* the validation layer checks the instance is left empty */
   return ret;
 }

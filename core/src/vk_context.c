@@ -84,8 +84,18 @@ load_commands (VkInstance instance)
   }
 }
 
+/* One VkInstance per process, made on first use and kept while the process
+ * runs: NVIDIA's ICD cannot be loaded again after ~30 load/unload cycles in
+ * one process (vkCreateInstance then fails with VK_ERROR_INCOMPATIBLE_DRIVER),
+ * and every NULL -> READY -> NULL cycle of the element would load it anew.
+ * Devices stay per context.  swin_shutdown() releases the instance. */
+static GMutex instance_lock;
+static VkInstance shared_instance;
+static VkDebugUtilsMessengerEXT shared_messenger;
+static int instance_users;
+
 static gboolean
-create_instance (SwinContext *ctx, GError **error)
+create_instance (VkInstance *instance, VkDebugUtilsMessengerEXT *messenger, GError **error)
 {
   const char *layers[] = { "VK_LAYER_KHRONOS_validation" };
   const char *exts[] = { VK_EXT_DEBUG_UTILS_EXTENSION_NAME };
@@ -124,8 +134,8 @@ create_instance (SwinContext *ctx, GError **error)
     info.enabledExtensionCount = G_N_ELEMENTS (exts);
     info.ppEnabledExtensionNames = exts;
   }
-  SWIN_VK (vkCreateInstance (&info, NULL, &ctx->instance), error);
-  load_commands (ctx->instance);
+  SWIN_VK (vkCreateInstance (&info, NULL, instance), error);
+  load_commands (*instance);
 
   if (validate) {
     VkDebugUtilsMessengerCreateInfoEXT m = {
@@ -142,14 +152,55 @@ create_instance (SwinContext *ctx, GError **error)
     if (!vkCreateDebugUtilsMessengerEXT) {
       g_set_error (error, SWIN_ERROR, SWIN_ERROR_VULKAN,
                    "SWIN_VK_VALIDATION must be set before the first Vulkan context is created");
-      return FALSE;
+      goto error;
     }
-    SWIN_VK (vkCreateDebugUtilsMessengerEXT (ctx->instance, &m, NULL, &ctx->messenger), error);
+    SWIN_VK (vkCreateDebugUtilsMessengerEXT (*instance, &m, NULL, messenger), error);
   }
   return TRUE;
 
 error:
+  if (*instance)
+    vkDestroyInstance (*instance, NULL);
+  *instance = VK_NULL_HANDLE;
   return FALSE;
+}
+
+/* Takes a reference on the process's instance, creating it on first use. */
+static VkInstance
+instance_ref (GError **error)
+{
+  VkInstance instance;
+
+  g_mutex_lock (&instance_lock);
+  if (!shared_instance)
+    create_instance (&shared_instance, &shared_messenger, error);
+  instance = shared_instance;
+  if (instance)
+    instance_users++;
+  g_mutex_unlock (&instance_lock);
+  return instance;
+}
+
+static void
+instance_unref (void)
+{
+  g_mutex_lock (&instance_lock);
+  instance_users--;
+  g_mutex_unlock (&instance_lock);
+}
+
+void
+swin_shutdown (void)
+{
+  g_mutex_lock (&instance_lock);
+  if (shared_instance && instance_users == 0) {
+    if (shared_messenger)
+      vkDestroyDebugUtilsMessengerEXT (shared_instance, shared_messenger, NULL);
+    vkDestroyInstance (shared_instance, NULL);
+    shared_instance = VK_NULL_HANDLE;
+    shared_messenger = VK_NULL_HANDLE;
+  }
+  g_mutex_unlock (&instance_lock);
 }
 
 static gboolean
@@ -294,7 +345,7 @@ swin_context_new (const char *device, GError **error)
 
   g_mutex_init (&ctx->lock);
   ctx->kernels = g_hash_table_new (g_str_hash, g_str_equal);
-  if (!create_instance (ctx, error) || !create_device (ctx, device, error)) {
+  if (!(ctx->instance = instance_ref (error)) || !create_device (ctx, device, error)) {
     swin_context_free (ctx);
     return NULL;
   }
@@ -319,10 +370,8 @@ swin_context_free (SwinContext *ctx)
     vkDeviceWaitIdle (ctx->device);
     vkDestroyDevice (ctx->device, NULL);
   }
-  if (ctx->messenger)
-    vkDestroyDebugUtilsMessengerEXT (ctx->instance, ctx->messenger, NULL);
   if (ctx->instance)
-    vkDestroyInstance (ctx->instance, NULL);
+    instance_unref ();
   g_mutex_clear (&ctx->lock);
   g_free (ctx->device_name);
   g_free (ctx->driver_info);
@@ -350,27 +399,22 @@ swin_context_get_device_name (const SwinContext *ctx)
 char **
 swin_context_list_devices (GError **error)
 {
-  SwinContext tmp = { 0 };
   g_autofree VkPhysicalDevice *devs = NULL;
+  VkInstance instance = instance_ref (error);
   GPtrArray *names = NULL;
   uint32_t n = 0;
 
-  if (!create_instance (&tmp, error))
-    goto out;
-  if (!enumerate (tmp.instance, &devs, &n, error))
-    goto out;
-  names = g_ptr_array_new ();
-  for (uint32_t i = 0; i < n; i++) {
-    VkPhysicalDeviceProperties p;
-    vkGetPhysicalDeviceProperties (devs[i], &p);
-    g_ptr_array_add (names, g_strdup (p.deviceName));
+  if (!instance)
+    return NULL;
+  if (enumerate (instance, &devs, &n, error)) {
+    names = g_ptr_array_new ();
+    for (uint32_t i = 0; i < n; i++) {
+      VkPhysicalDeviceProperties p;
+      vkGetPhysicalDeviceProperties (devs[i], &p);
+      g_ptr_array_add (names, g_strdup (p.deviceName));
+    }
+    g_ptr_array_add (names, NULL);
   }
-  g_ptr_array_add (names, NULL);
-
-out:
-  if (tmp.messenger)
-    vkDestroyDebugUtilsMessengerEXT (tmp.instance, tmp.messenger, NULL);
-  if (tmp.instance)
-    vkDestroyInstance (tmp.instance, NULL);
+  instance_unref ();
   return names ? (char **) g_ptr_array_free (names, FALSE) : NULL;
 }

@@ -5,8 +5,7 @@
 #include "swin/swin.h"
 
 struct _SwinContext {
-  VkInstance instance;
-  VkDebugUtilsMessengerEXT messenger;   /* only with SWIN_VK_VALIDATION=1 */
+  VkInstance instance;                  /* the process's shared instance (vk_context.c) */
   VkPhysicalDevice physical;
   VkDevice device;
   VkQueue queue;

@@ -105,6 +105,10 @@ typedef struct _SwinContext SwinContext;
 SwinContext *swin_context_new (const char *device, GError **error);
 void swin_context_free (SwinContext *ctx);
 const char *swin_context_get_device_name (const SwinContext *ctx);
+/* Contexts share one VkInstance per process, created on first use and kept
+ * (some drivers cannot be loaded and unloaded repeatedly in one process).
+ * This destroys it once no context is left; a later context makes a new one. */
+void swin_shutdown (void);
 /* The driver's name and version ("llvmpipe Mesa 22.3.6 ...", "NVIDIA 580.159"). */
 const char *swin_context_get_driver_info (const SwinContext *ctx);
 /* Names of all Vulkan devices, NULL-terminated (g_strfreev). */
