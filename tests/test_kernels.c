@@ -273,14 +273,22 @@ check_attention (int B, int H, int W, int M, int block, int heads, int hd)
   g_free (y); g_free (qw); g_free (qb); g_free (table); g_free (want); g_free (packed);
 }
 
+/* Both variants (a query per invocation; a window per workgroup with shared
+ * keys and values) on every device; the second falls back to the first
+ * where its shared memory does not fit (window 12 on lavapipe). */
 static void
-test_attention (void)
+test_attention (gconstpointer wg_variant)
 {
+  gboolean saved = ctx->gpu_variants;
+
+  ctx->gpu_variants = GPOINTER_TO_INT (wg_variant);
   check_attention (2, 14, 14, 7, 0, 2, 8);    /* plain windows */
   check_attention (2, 14, 14, 7, 1, 3, 4);    /* shifted, masked */
   check_attention (1, 10, 12, 7, 1, 2, 8);    /* padded to 14x14, shifted */
   check_attention (2, 5, 5, 7, 1, 1, 12);     /* window shrinks to the map, no shift */
   check_attention (1, 24, 24, 12, 1, 2, 32);  /* window 12 */
+  check_attention (1, 24, 24, 12, 1, 4, 8);   /* window 12, small heads: fits shared memory */
+  ctx->gpu_variants = saved;
 }
 
 static void
@@ -321,7 +329,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation", GINT_TO_POINTER (0), test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", GINT_TO_POINTER (1), test_layernorm);
   g_test_add_func ("/kernels/patch-embed", test_patch_embed);
-  g_test_add_func ("/kernels/attention", test_attention);
+  g_test_add_data_func ("/kernels/attention/query-per-invocation", GINT_TO_POINTER (0), test_attention);
+  g_test_add_data_func ("/kernels/attention/window-per-workgroup", GINT_TO_POINTER (1), test_attention);
   g_test_add_func ("/kernels/avgpool", test_avgpool);
   ret = g_test_run ();
   swin_context_free (ctx);

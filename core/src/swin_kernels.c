@@ -10,6 +10,7 @@
 #include "layernorm_rows.spv.h"
 #include "im2col.spv.h"
 #include "attention.spv.h"
+#include "attention_wg.spv.h"
 #include "avgpool.spv.h"
 
 #define SB VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
@@ -212,9 +213,23 @@ swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
   g_return_val_if_fail (hd % 4 == 0, FALSE);
   b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
   b[2].format = VK_FORMAT_R32_SFLOAT;
+  {
+    /* GPUs: a workgroup per window with keys and values in shared memory,
+     * where they fit (window 12 needs 37 KiB at head dim 32) */
+    const uint32_t threads = (uint32_t) (n + 31) / 32 * 32;
+    const size_t shared = (size_t) n * (2 * hd * sizeof (float) + sizeof (int32_t));
+    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+    if (ctx->gpu_variants && shared <= lim->maxComputeSharedMemorySize &&
+        threads <= lim->maxComputeWorkGroupSize[0] && threads <= lim->maxComputeWorkGroupInvocations) {
+      const uint32_t wspec[] = { n, hd / 4, threads };
+      k = get (ctx, "attention_wg", swin_spv_attention_wg, sizeof (swin_spv_attention_wg), 4, types,
+               sizeof (push), 3, wspec, error);
+      return k && swin_cmd_dispatch (cmd, k, b, &push, 1, (g->Hp / g->ws) * (g->Wp / g->ws), B * heads,
+                                     error);
+    }
+  }
   k = get (ctx, "attention", swin_spv_attention, sizeof (swin_spv_attention), 4, types,
-                       sizeof (push), 2, spec, error);
-
+           sizeof (push), 2, spec, error);
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (n, 16),
                                  (g->Hp / g->ws) * (g->Wp / g->ws), B * heads, error);
 }
