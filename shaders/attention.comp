@@ -102,18 +102,30 @@ void main ()
   vec4 o4[HD4];
   for (int d = 0; d < HD4; d++)
     o4[d] = vec4(0.0);
+  // Values two keys at a time: o4 spills on lavapipe, so each update of it
+  // is a load and a store (the GEMM's lesson, docs/lavapipe-gemm.md).
+  int vb[WN];
   j = 0;
   for (int ky = 0; ky < p.ws; ky++) {
     int y = unroll(wy0 + ky, p.shift_h, p.Hp);
     for (int kx = 0; kx < p.ws; kx++, j++) {
       int x = unroll(wx0 + kx, p.shift_w, p.Wp);
-      int vbase = (y < p.H && x < p.W) ? (base + y * p.W + x) * row4 : -1;
-      float pj = s[j] * inv;
-      for (int d = 0; d < HD4; d++) {
-        int o = 2 * C4 + h * HD4 + d;
-        o4[d] += pj * (vbase < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, vbase + o));
-      }
+      vb[j] = (y < p.H && x < p.W) ? (base + y * p.W + x) * row4 : -1;
     }
+  }
+  int vo = 2 * C4 + h * HD4;
+  for (j = 0; j + 1 < n; j += 2) {
+    float p0 = s[j] * inv, p1 = s[j + 1] * inv;
+    for (int d = 0; d < HD4; d++) {
+      vec4 v0 = vb[j] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j] + vo + d);
+      vec4 v1 = vb[j + 1] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j + 1] + vo + d);
+      o4[d] += p0 * v0 + p1 * v1;
+    }
+  }
+  if (j < n) {
+    float p0 = s[j] * inv;
+    for (int d = 0; d < HD4; d++)
+      o4[d] += p0 * (vb[j] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j] + vo + d));
   }
   int dst = (base + qtok) * C4 + h * HD4;
   for (int d = 0; d < HD4; d++)
