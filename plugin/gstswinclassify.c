@@ -30,10 +30,9 @@
  *
  * The settings that gst-inspect marks as changeable only in NULL or READY
  * (model, labels, device, mode, scale-mode, mean, std, pre-process-backend,
- * precision)
- * are read when the element starts.  Set while PAUSED or PLAYING they are
- * stored, a warning is logged, and they take effect the next time the
- * element starts (READY -> PAUSED).  The model file is read completely at
+ * precision) are read when the element starts.  Set while PAUSED or PLAYING
+ * they are stored, a warning is logged, and they take effect the next time
+ * the element starts (READY -> PAUSED).  The model file is read completely at
  * start: replacing, truncating or deleting it afterwards does not affect the
  * running element; the next start reports a file that no longer loads.
  *

@@ -1,0 +1,97 @@
+/* Helpers shared by the element tests (header-only: each test is one
+ * program): the core's answer for a video buffer, from the CPU
+ * preprocessing reference and the CPU forward, and the comparison of an
+ * element result with it. */
+#pragma once
+
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+#include <math.h>
+
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin/swin_preprocess.h"
+
+/* Softmax probabilities [num_classes] of @model for the frame in @buf
+ * described by @info, fitted with @scale_mode; g_free() them. */
+static inline float *
+swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
+                          SwinScaleMode scale_mode)
+{
+  static const struct { GstVideoFormat gst; SwinPixelFormat swin; } map[] = {
+    { GST_VIDEO_FORMAT_RGB, SWIN_PIXEL_FORMAT_RGB }, { GST_VIDEO_FORMAT_BGR, SWIN_PIXEL_FORMAT_BGR },
+    { GST_VIDEO_FORMAT_RGBA, SWIN_PIXEL_FORMAT_RGBA }, { GST_VIDEO_FORMAT_RGBx, SWIN_PIXEL_FORMAT_RGBX },
+    { GST_VIDEO_FORMAT_BGRA, SWIN_PIXEL_FORMAT_BGRA }, { GST_VIDEO_FORMAT_BGRx, SWIN_PIXEL_FORMAT_BGRX },
+    { GST_VIDEO_FORMAT_I420, SWIN_PIXEL_FORMAT_I420 }, { GST_VIDEO_FORMAT_NV12, SWIN_PIXEL_FORMAT_NV12 },
+  };
+  const SwinArch *arch = swin_model_get_arch (model);
+  gint size = arch->img_size;
+  GstVideoFrame vf;
+  SwinFrame f = { .format = SWIN_PIXEL_FORMAT_COUNT };
+  SwinPreprocessParams p;
+  float *input = g_new (float, 3 * size * size);
+  float *probs = g_new (float, arch->num_classes);
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
+    if (map[i].gst == GST_VIDEO_INFO_FORMAT (info))
+      f.format = map[i].swin;
+  fail_unless (f.format != SWIN_PIXEL_FORMAT_COUNT);
+  fail_unless (gst_video_frame_map (&vf, info, buf, GST_MAP_READ));
+  f.width = GST_VIDEO_FRAME_WIDTH (&vf);
+  f.height = GST_VIDEO_FRAME_HEIGHT (&vf);
+  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&vf); i++) {
+    f.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
+    f.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
+  }
+  swin_preprocess_params_init (&p);
+  p.scale_mode = scale_mode;
+  p.matrix = info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? SWIN_COLOR_MATRIX_BT709
+                                                                      : SWIN_COLOR_MATRIX_BT601;
+  p.full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  fail_unless (swin_preprocess_cpu (&f, &p, size, size, input, &error), "%s",
+               error ? error->message : "");
+  gst_video_frame_unmap (&vf);
+  fail_unless (swin_model_forward_cpu (model, input, 1, size, size, probs, &error), "%s",
+               error ? error->message : "");
+  swin_softmax (probs, arch->num_classes);
+  g_free (input);
+  return probs;
+}
+
+/* The result @s (an element's meta or message) lists the same top classes
+ * with the same scores as the core on @buf with @scale_mode. */
+static inline void
+swin_gst_test_check_result_scaled (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                                   const GstVideoInfo *info, SwinScaleMode scale_mode)
+{
+  gint classes = swin_model_get_arch (model)->num_classes;
+  guint n = gst_swin_result_get_n_classes (s);
+  float *probs = swin_gst_test_core_probs (model, buf, info, scale_mode);
+  int *top = g_new (int, classes);
+
+  fail_unless (n > 0 && n <= (guint) classes);
+  swin_topk (probs, classes, (int) n, top);
+  for (guint i = 0; i < n; i++) {
+    gint id;
+    gdouble score;
+
+    fail_unless (gst_swin_result_get_class (s, i, &id, NULL, &score));
+    fail_unless (id >= 0 && id < classes);
+    /* Same class, or a tie closer than the two forwards can resolve. */
+    fail_unless (id == top[i] || fabsf (probs[id] - probs[top[i]]) < 1e-5f,
+                 "rank %u: element class %d, core class %d", i, id, top[i]);
+    fail_unless (fabs (score - probs[top[i]]) < 1e-4, "rank %u: element %g, core %g", i, score,
+                 probs[top[i]]);
+  }
+  g_free (top);
+  g_free (probs);
+}
+
+/* The same with the element's default scale mode (center-crop). */
+static inline void
+swin_gst_test_check_result (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                            const GstVideoInfo *info)
+{
+  swin_gst_test_check_result_scaled (s, model, buf, info, SWIN_SCALE_CENTER_CROP);
+}
