@@ -45,10 +45,28 @@ void main ()
     for (int c = 0; c < TC; c++)
       acc[r][c] = vec4(0.0);
   }
-  // Two k steps per iteration, summed into each accumulator in one
-  // expression: the accumulators spill on lavapipe, so every update is a
-  // load and a store (1.45x over one step, docs/lavapipe-gemm.md).
+  // Four (then two) k steps per iteration, summed into each accumulator in
+  // one expression: the accumulators spill on lavapipe, so every update is
+  // a load and a store (docs/lavapipe-gemm.md).
   int k4 = 0;
+  for (; k4 + 3 < K4; k4 += 4) {
+    int wi = 4 * k4 * N4;
+    vec4 w[TC][16];
+    for (int c = 0; c < TC; c++)
+      for (int j = 0; j < 16; j++)
+        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+    for (int r = 0; r < TM; r++) {
+      vec4 a = texelFetch(A, row[r] + k4);
+      vec4 b = texelFetch(A, row[r] + k4 + 1);
+      vec4 e = texelFetch(A, row[r] + k4 + 2);
+      vec4 f = texelFetch(A, row[r] + k4 + 3);
+      for (int c = 0; c < TC; c++)
+        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
+                   + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
+                   + e.x * w[c][8] + e.y * w[c][9] + e.z * w[c][10] + e.w * w[c][11]
+                   + f.x * w[c][12] + f.y * w[c][13] + f.z * w[c][14] + f.w * w[c][15];
+    }
+  }
   for (; k4 + 1 < K4; k4 += 2) {
     int wi = 4 * k4 * N4;
     vec4 w[TC][8];

@@ -125,7 +125,8 @@ test_gemm (gconstpointer mode)
   check_gemm (100, 96, 96, TRUE, FALSE);
   check_gemm (133, 70, 36, FALSE, TRUE);
   check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE);
-  check_gemm (65, 72, 40, FALSE, TRUE);
+  check_gemm (65, 72, 40, FALSE, TRUE);      /* K / 4 = 10: the four-, two- and one-step loops */
+  check_gemm (17, 8, 28, TRUE, TRUE);        /* K / 4 = 7 */
   check_gemm (3, 1000, 768, FALSE, FALSE);
   ctx->gpu_variants = saved;
   half_weights = FALSE;
