@@ -1,5 +1,5 @@
 #version 450
-// Window attention for one query token per invocation; the workgroup grid is
+// Window attention for QP query tokens per invocation; the workgroup grid is
 // (query blocks, window, batch * heads).  The cyclic shift, the zero padding
 // of the map to whole windows and the window partition are folded into the
 // loads from qkv, and their reverse into the store: no copy passes.
@@ -10,6 +10,7 @@
 // has no vector divide, and per-key divisions used to dominate this kernel.
 layout(constant_id = 0) const int WN = 49;  // tokens per window (array bound)
 layout(constant_id = 1) const int HD4 = 8;  // head dim / 4
+layout(constant_id = 2) const int QP = 2;   // queries per invocation
 layout(local_size_x = 16) in;
 
 // Texel reads (vec4 along the head dim): the fast read path on lavapipe.
@@ -46,88 +47,105 @@ int unroll (int s, int shift, int size)
 void main ()
 {
   int n = p.ws * p.ws;
-  int qi = int(gl_GlobalInvocationID.x);
+  int q0 = int(gl_GlobalInvocationID.x) * QP;
   int win = int(gl_WorkGroupID.y);
   int b = int(gl_WorkGroupID.z) / p.heads, h = int(gl_WorkGroupID.z) % p.heads;
-  if (qi >= n)
+  if (q0 >= n)
     return;
 
   int nww = p.Wp / p.ws;
   int wy0 = (win / nww) * p.ws, wx0 = (win % nww) * p.ws;
-  int qy = qi / p.ws, qx = qi % p.ws;
   int C4 = p.C / 4, row4 = 3 * C4, tw = 2 * p.M - 1;
   int base = b * p.H * p.W;
-  int qreg = region(wy0 + qy, p.Hp, p.shift_h) * 3 + region(wx0 + qx, p.Wp, p.shift_w);
   bool masked = p.shift_h > 0 || p.shift_w > 0;
 
-  int sy = unroll(wy0 + qy, p.shift_h, p.Hp), sx = unroll(wx0 + qx, p.shift_w, p.Wp);
-  int qtok = (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
-  vec4 q[HD4];
-  for (int d = 0; d < HD4; d++) {
-    int o = h * HD4 + d;
-    q[d] = (qtok < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, (base + qtok) * row4 + o)) * p.scale;
+  // QP queries per invocation share every key and value fetch; a query
+  // index past the window repeats the last one and is not stored.
+  int qy[QP], qx[QP], qtok[QP], qreg[QP];
+  vec4 q[QP][HD4];
+  for (int u = 0; u < QP; u++) {
+    int qi = min(q0 + u, n - 1);
+    qy[u] = qi / p.ws;
+    qx[u] = qi % p.ws;
+    qreg[u] = region(wy0 + qy[u], p.Hp, p.shift_h) * 3 + region(wx0 + qx[u], p.Wp, p.shift_w);
+    int sy = unroll(wy0 + qy[u], p.shift_h, p.Hp), sx = unroll(wx0 + qx[u], p.shift_w, p.Wp);
+    qtok[u] = (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
+    for (int d = 0; d < HD4; d++) {
+      int o = h * HD4 + d;
+      q[u][d] = (qtok[u] < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, (base + qtok[u]) * row4 + o)) * p.scale;
+    }
   }
 
-  float s[WN];
-  float mx = -3.0e38;
+  float s[QP][WN];
+  float mx[QP];
+  int vb[WN];
+  for (int u = 0; u < QP; u++)
+    mx[u] = -3.0e38;
   int j = 0;
   for (int ky = 0; ky < p.ws; ky++) {
     int y = unroll(wy0 + ky, p.shift_h, p.Hp);
     int kreg_y = region(wy0 + ky, p.Hp, p.shift_h) * 3;
-    int trow = (qy - ky + p.M - 1) * tw + p.M - 1 + qx;
     for (int kx = 0; kx < p.ws; kx++, j++) {
       int x = unroll(wx0 + kx, p.shift_w, p.Wp);
       int kbase = (y < p.H && x < p.W) ? (base + y * p.W + x) * row4 : -1;
-      float acc = 0.0;
+      int kreg = kreg_y + region(wx0 + kx, p.Wp, p.shift_w);
+      vb[j] = kbase;
+      float acc[QP];
+      for (int u = 0; u < QP; u++)
+        acc[u] = 0.0;
       for (int d = 0; d < HD4; d++) {
         int o = C4 + h * HD4 + d;
-        acc += dot(q[d], kbase < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, kbase + o));
+        vec4 kv = kbase < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, kbase + o);
+        for (int u = 0; u < QP; u++)
+          acc[u] += dot(q[u][d], kv);
       }
-      acc += texelFetch(table, (trow - kx) * p.heads + h).r;
-      if (masked && kreg_y + region(wx0 + kx, p.Wp, p.shift_w) != qreg)
-        acc -= 100.0;
-      s[j] = acc;
-      mx = max(mx, acc);
+      for (int u = 0; u < QP; u++) {
+        float v = acc[u] + texelFetch(table, ((qy[u] - ky + p.M - 1) * tw + qx[u] - kx + p.M - 1) * p.heads + h).r;
+        if (masked && kreg != qreg[u])
+          v -= 100.0;
+        s[u][j] = v;
+        mx[u] = max(mx[u], v);
+      }
     }
   }
-  float sum = 0.0;
-  for (int i = 0; i < n; i++) {
-    s[i] = exp(s[i] - mx);
-    sum += s[i];
+  for (int u = 0; u < QP; u++) {
+    float sum = 0.0;
+    for (int i = 0; i < n; i++) {
+      s[u][i] = exp(s[u][i] - mx[u]);
+      sum += s[u][i];
+    }
+    float inv = 1.0 / sum;
+    for (int i = 0; i < n; i++)
+      s[u][i] *= inv;
   }
-  if (qtok < 0)
-    return;
 
-  float inv = 1.0 / sum;
-  vec4 o4[HD4];
-  for (int d = 0; d < HD4; d++)
-    o4[d] = vec4(0.0);
-  // Values two keys at a time: o4 spills on lavapipe, so each update of it
-  // is a load and a store (the GEMM's lesson, docs/lavapipe-gemm.md).
-  int vb[WN];
-  j = 0;
-  for (int ky = 0; ky < p.ws; ky++) {
-    int y = unroll(wy0 + ky, p.shift_h, p.Hp);
-    for (int kx = 0; kx < p.ws; kx++, j++) {
-      int x = unroll(wx0 + kx, p.shift_w, p.Wp);
-      vb[j] = (y < p.H && x < p.W) ? (base + y * p.W + x) * row4 : -1;
-    }
-  }
+  // Values two keys at a time: the accumulators spill on lavapipe, so each
+  // update of one is a load and a store (docs/lavapipe-gemm.md).
+  vec4 o4[QP][HD4];
+  for (int u = 0; u < QP; u++)
+    for (int d = 0; d < HD4; d++)
+      o4[u][d] = vec4(0.0);
   int vo = 2 * C4 + h * HD4;
   for (j = 0; j + 1 < n; j += 2) {
-    float p0 = s[j] * inv, p1 = s[j + 1] * inv;
     for (int d = 0; d < HD4; d++) {
       vec4 v0 = vb[j] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j] + vo + d);
       vec4 v1 = vb[j + 1] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j + 1] + vo + d);
-      o4[d] += p0 * v0 + p1 * v1;
+      for (int u = 0; u < QP; u++)
+        o4[u][d] += s[u][j] * v0 + s[u][j + 1] * v1;
     }
   }
   if (j < n) {
-    float p0 = s[j] * inv;
-    for (int d = 0; d < HD4; d++)
-      o4[d] += p0 * (vb[j] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j] + vo + d));
+    for (int d = 0; d < HD4; d++) {
+      vec4 v0 = vb[j] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j] + vo + d);
+      for (int u = 0; u < QP; u++)
+        o4[u][d] += s[u][j] * v0;
+    }
   }
-  int dst = (base + qtok) * C4 + h * HD4;
-  for (int d = 0; d < HD4; d++)
-    outv[dst + d] = o4[d];
+  for (int u = 0; u < QP; u++) {
+    if (q0 + u >= n || qtok[u] < 0)
+      continue;
+    int dst = (base + qtok[u]) * C4 + h * HD4;
+    for (int d = 0; d < HD4; d++)
+      outv[dst + d] = o4[u][d];
+  }
 }

@@ -201,7 +201,10 @@ swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
 {
   static const VkDescriptorType types[] = { TB, TB, TB, SB };
   const int hd = g->C / heads, n = g->ws * g->ws;
-  const uint32_t spec[] = { n, hd / 4 };
+  /* attention.comp: a window row of queries per invocation (half a row for
+   * windows over 8), sharing every key and value fetch among them */
+  const int qp = g->ws <= 8 ? g->ws : (g->ws + 1) / 2;
+  const uint32_t spec[] = { n, hd / 4, qp };
   struct {
     int32_t H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M;
     float scale;
@@ -229,8 +232,8 @@ swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
     }
   }
   k = get (ctx, "attention", swin_spv_attention, sizeof (swin_spv_attention), 4, types,
-           sizeof (push), 2, spec, error);
-  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (n, 16),
+           sizeof (push), 3, spec, error);
+  return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (div_up (n, qp), 16),
                                  (g->Hp / g->ws) * (g->Wp / g->ws), B * heads, error);
 }
 
