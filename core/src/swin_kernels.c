@@ -174,8 +174,11 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
              sizeof (push), 0, NULL, error);
     return k && swin_cmd_dispatch (cmd, k, b, &push, gx, div_up (rows, gx), 1, error);
   }
-  k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
-           sizeof (push), 0, NULL, error);
+  {
+    const uint32_t spec[] = { C / 4 };
+    k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
+             sizeof (push), 1, spec, error);
+  }
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (rows, 64), 1, 1, error);
 }
 
