@@ -94,9 +94,12 @@ void main ()
     }
   }
 
+  vec4 bv[TC];   // storage reads are costly on lavapipe: once per column, not per row
+  for (int c = 0; c < TC; c++)
+    bv[c] = bias[col[c]];
   for (int r = 0; r < TM && m0 + r < p.M; r++) {
     for (int c = 0; c < TC && n0 + c < N4; c++) {
-      vec4 v = acc[r][c] + bias[n0 + c];
+      vec4 v = acc[r][c] + bv[c];
       if (p.act == 1)
         v = gelu4(v);
       if (VEC_OUT) {
