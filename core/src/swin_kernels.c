@@ -1,6 +1,7 @@
 /* Kernel descriptions (bindings, push constants, specialisation) and dispatch sizes. */
 #include "swin_kernels.h"
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -16,8 +17,7 @@
 #define SB VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
 #define TB VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
 
-/* Rows of the GEMM register tile per invocation and its workgroup shape. */
-#define GEMM_TM 16
+/* Workgroup shape of the register-tile GEMM. */
 #define GEMM_WG_X 8
 #define GEMM_WG_Y 4
 
@@ -35,6 +35,26 @@ gemm_columns (int n4)
   int waste1 = div_up (n4, GEMM_WG_X) * GEMM_WG_X - n4;
   int waste2 = div_up (n4, 2 * GEMM_WG_X) * 2 * GEMM_WG_X - n4;
   return waste2 <= waste1 ? 2 : 1;
+}
+
+/* Rows per GEMM invocation: the candidate that leaves the fewest padding
+ * rows in the last workgroup row (Swin's token counts are 49 * 4^k: 16 rows
+ * fit 3136, 14 fit 784, 7 fit 196), the larger on ties. */
+static int
+gemm_rows (int M)
+{
+  static const int candidates[] = { 16, 14, 12, 8, 7 };
+  int best = 16, best_waste = INT_MAX;
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++) {
+    int rows = candidates[i] * GEMM_WG_Y;
+    int waste = (int) div_up (M, rows) * rows - M;
+    if (waste < best_waste) {
+      best = candidates[i];
+      best_waste = waste;
+    }
+  }
+  return best;
 }
 
 size_t
@@ -130,8 +150,8 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
              gboolean gelu, gboolean accumulate, GError **error)
 {
   static const VkDescriptorType types[] = { TB, TB, SB, SB, SB };
-  const int n4 = div_up (N, 4), tc = gemm_columns (n4);
-  const uint32_t spec[] = { GEMM_TM, tc, N % 4 == 0 };
+  const int n4 = div_up (N, 4), tc = gemm_columns (n4), tm = gemm_rows (M);
+  const uint32_t spec[] = { tm, tc, N % 4 == 0 };
   struct { int32_t M, N, K, act, accumulate; } push = { M, N, K, gelu, accumulate };
   SwinBinding b[5] = { *a, *w, *bias, *out, *out };
   SwinKernel *k;
@@ -149,7 +169,7 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
   }
   k = get (ctx, "gemm", swin_spv_gemm, sizeof (swin_spv_gemm), 5, types, sizeof (push), 3, spec, error);
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (div_up (n4, tc), GEMM_WG_X),
-                                 div_up (M, (uint64_t) GEMM_TM * GEMM_WG_Y), 1, error);
+                                 div_up (M, (uint64_t) tm * GEMM_WG_Y), 1, error);
 }
 
 gboolean
