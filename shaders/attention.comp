@@ -14,9 +14,9 @@ layout(constant_id = 2) const int QP = 2;   // queries per invocation
 layout(local_size_x = 16) in;
 
 // Texel reads (vec4 along the head dim): the fast read path on lavapipe.
-layout(binding = 0) uniform samplerBuffer qkv;
-layout(binding = 1) uniform samplerBuffer qkv_bias;
-layout(binding = 2) uniform samplerBuffer table;   // [(2M-1)^2, heads]
+layout(binding = 0) uniform textureBuffer qkv;
+layout(binding = 1) uniform textureBuffer qkv_bias;
+layout(binding = 2) uniform textureBuffer table;   // [(2M-1)^2, heads]
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
 
 layout(push_constant) uniform P {

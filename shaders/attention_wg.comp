@@ -9,9 +9,9 @@ layout(constant_id = 0) const int WN = 49;   // tokens per window
 layout(constant_id = 1) const int HD4 = 8;   // head dim / 4
 layout(local_size_x_id = 2) in;              // >= WN
 
-layout(binding = 0) uniform samplerBuffer qkv;
-layout(binding = 1) uniform samplerBuffer qkv_bias;
-layout(binding = 2) uniform samplerBuffer table;
+layout(binding = 0) uniform textureBuffer qkv;
+layout(binding = 1) uniform textureBuffer qkv_bias;
+layout(binding = 2) uniform textureBuffer table;
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
 
 layout(push_constant) uniform P {

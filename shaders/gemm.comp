@@ -14,8 +14,8 @@ layout(constant_id = 1) const int TC = 2;       // vec4 columns per invocation
 layout(constant_id = 2) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 layout(local_size_x = 8, local_size_y = 4) in;
 
-layout(binding = 0) uniform samplerBuffer A;
-layout(binding = 1) uniform samplerBuffer W;
+layout(binding = 0) uniform textureBuffer A;
+layout(binding = 1) uniform textureBuffer W;
 layout(binding = 2) readonly buffer Bias { vec4 bias[]; };   // padded to N4
 layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };          // the same range, as vec4

@@ -9,8 +9,8 @@
 layout(constant_id = 2) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 layout(local_size_x = 16, local_size_y = 16) in;
 
-layout(binding = 0) uniform samplerBuffer A;
-layout(binding = 1) uniform samplerBuffer W;
+layout(binding = 0) uniform textureBuffer A;
+layout(binding = 1) uniform textureBuffer W;
 layout(binding = 2) readonly buffer Bias { vec4 bias[]; };
 layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };

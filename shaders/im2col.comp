@@ -4,7 +4,7 @@
 // img[b, ci, ty * P + ky, tx * P + kx].  One output value per invocation.
 layout(local_size_x = 64) in;
 
-layout(binding = 0) uniform samplerBuffer img;   // NCHW
+layout(binding = 0) uniform textureBuffer img;   // NCHW
 layout(binding = 1) writeonly buffer Out { float outv[]; };
 
 layout(push_constant) uniform P {

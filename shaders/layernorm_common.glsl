@@ -1,6 +1,6 @@
 // Bindings, push constants and the gather of the LayerNorm kernels
 // (layernorm.comp: a row per invocation; layernorm_rows.comp: a row per workgroup).
-layout(binding = 0) uniform samplerBuffer x;       // rgba32f texels
+layout(binding = 0) uniform textureBuffer x;       // rgba32f texels
 layout(binding = 1) readonly buffer Gamma { vec4 gamma[]; };
 layout(binding = 2) readonly buffer Beta { vec4 beta[]; };
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
