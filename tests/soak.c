@@ -11,14 +11,10 @@
  * Usage: soak [FRAMES [STEP [WARMUP [PACE]]]]   (default 10000 500 2000 2000)
  * Needs the system's videotestsrc and fakesink, and this build's plugin in
  * GST_PLUGIN_PATH_1_0. */
-#include <gst/gst.h>
-#include <glib/gstdio.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "gstswinmeta.h"
-#include "swin/swin.h"
+#include "swin_stress_util.h"
 
 #define MAX_GROWTH_KIB 1024
 
@@ -29,21 +25,6 @@ typedef struct {
   gint with_result;      /* atomic: of those, buffers carrying a result */
   GArray *rss;           /* VmRSS in KiB after every step frames (streaming thread) */
 } Soak;
-
-/* VmRSS of this process in KiB, or -1. */
-static glong
-read_rss_kib (void)
-{
-  gchar *status = NULL, *line;
-  glong kib = -1;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  if ((line = strstr (status, "\nVmRSS:")))
-    kib = strtol (line + strlen ("\nVmRSS:"), NULL, 10);
-  g_free (status);
-  return kib;
-}
 
 static GstPadProbeReturn
 count_in (GstPad *pad, GstPadProbeInfo *info, gpointer data)
@@ -63,7 +44,7 @@ count_out (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   if (gst_buffer_get_swin_result (GST_PAD_PROBE_INFO_BUFFER (info)))
     g_atomic_int_inc (&soak->with_result);
   if (n % soak->step == 0) {
-    glong kib = read_rss_kib ();
+    glong kib = swin_stress_read_rss_kib ();
     g_array_append_val (soak->rss, kib);
   }
   return GST_PAD_PROBE_OK;
@@ -96,27 +77,17 @@ main (int argc, char **argv)
                 argv[0]);
     return EXIT_FAILURE;
   }
-  dir = g_dir_make_tmp ("swin-soak-XXXXXX", &error);
-  g_assert_no_error (error);
-  model = g_build_filename (dir, "soak.safetensors", NULL);
-  if (!swin_model_init_random (&ip, model, &error)) {
-    g_printerr ("%s\n", error->message);
+  model = swin_stress_write_model ("swin-soak-XXXXXX", "soak.safetensors", &ip, &dir);
+  if (!model)
     return EXIT_FAILURE;
-  }
   launch = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
                             "video/x-raw,format=RGB,width=64,height=48,framerate=30/1 ! "
                             "identity sleep-time=%u ! "
                             "swinclassify name=c mode=async model=\"%s\" ! fakesink", frames,
                             pace, model);
-  pipeline = gst_parse_launch (launch, &error);
-  g_free (launch);
-  if (!pipeline) {
-    g_printerr ("%s\n", error->message);
+  pipeline = swin_stress_launch (launch, &classify);
+  if (!pipeline)
     return EXIT_FAILURE;
-  }
-  classify = gst_bin_get_by_name (GST_BIN (pipeline), "c");
-  if (g_getenv ("SWIN_TEST_DEVICE"))
-    g_object_set (classify, "device", g_getenv ("SWIN_TEST_DEVICE"), NULL);
   pad = gst_element_get_static_pad (classify, "sink");
   gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_in, &soak, NULL);
   gst_object_unref (pad);
@@ -169,9 +140,6 @@ main (int argc, char **argv)
   gst_object_unref (classify);
   gst_object_unref (pipeline);
   g_array_free (soak.rss, TRUE);
-  g_unlink (model);
-  g_rmdir (dir);
-  g_free (model);
-  g_free (dir);
+  swin_stress_remove_model (dir, model);
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -12,12 +12,7 @@
  * both: sync and async mode alternately) 
  * Needs the system's videotestsrc and fakesink, and this build's plugin in
  * GST_PLUGIN_PATH_1_0. */
-#include <gst/gst.h>
-#include <glib/gstdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "swin/swin.h"
+#include "swin_stress_util.h"
 
 /* Runs @pipeline to EOS; FALSE (with a message) on an error. */
 static gboolean
@@ -53,21 +48,6 @@ run_to_eos (GstElement *pipeline)
   return ok;
 }
 
-/* VmRSS of this process in KiB, or -1. */
-static glong
-read_rss_kib (void)
-{
-  gchar *status = NULL, *line;
-  glong kib = -1;
-
-  if (!g_file_get_contents ("/proc/self/status", &status, NULL, NULL))
-    return -1;
-  if ((line = strstr (status, "\nVmRSS:")))
-    kib = strtol (line + strlen ("\nVmRSS:"), NULL, 10);
-  g_free (status);
-  return kib;
-}
-
 int
 main (int argc, char **argv)
 {
@@ -78,7 +58,6 @@ main (int argc, char **argv)
   guint cycles = argc > 1 ? (guint) atoi (argv[1]) : 20;
   guint frames = argc > 2 ? (guint) atoi (argv[2]) : 4;
   const gchar *modes = argc > 3 ? argv[3] : "sync";
-  GError *error = NULL;
   gchar *dir, *model, *launch;
   GstElement *pipeline, *classify;
   gint64 t0 = g_get_monotonic_time ();
@@ -90,25 +69,15 @@ main (int argc, char **argv)
     g_printerr ("usage: %s [CYCLES [FRAMES [sync|async|both]]]\n", argv[0]);
     return EXIT_FAILURE;
   }
-  dir = g_dir_make_tmp ("swin-cycles-XXXXXX", &error);
-  g_assert_no_error (error);
-  model = g_build_filename (dir, "cycles.safetensors", NULL);
-  if (!swin_model_init_random (&ip, model, &error)) {
-    g_printerr ("%s\n", error->message);
+  model = swin_stress_write_model ("swin-cycles-XXXXXX", "cycles.safetensors", &ip, &dir);
+  if (!model)
     return EXIT_FAILURE;
-  }
   launch = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
                             "video/x-raw,format=I420,width=40,height=30 ! "
                             "swinclassify name=c model=\"%s\" ! fakesink", frames, model);
-  pipeline = gst_parse_launch (launch, &error);
-  g_free (launch);
-  if (!pipeline) {
-    g_printerr ("%s\n", error->message);
+  pipeline = swin_stress_launch (launch, &classify);
+  if (!pipeline)
     return EXIT_FAILURE;
-  }
-  classify = gst_bin_get_by_name (GST_BIN (pipeline), "c");
-  if (g_getenv ("SWIN_TEST_DEVICE"))
-    g_object_set (classify, "device", g_getenv ("SWIN_TEST_DEVICE"), NULL);
 
   for (guint i = 0; i < cycles && status == EXIT_SUCCESS; i++) {
     gboolean async = g_str_equal (modes, "async") || (g_str_equal (modes, "both") && i % 2 == 1);
@@ -130,17 +99,14 @@ main (int argc, char **argv)
     /* Ten points of the RSS curve, for the record (leaks are judged by
      * valgrind and the validation layer). */
     if ((i + 1) % MAX (cycles / 10, 1) == 0)
-      g_print ("cycle %5u  VmRSS %ld KiB\n", i + 1, read_rss_kib ());
+      g_print ("cycle %5u  VmRSS %ld KiB\n", i + 1, swin_stress_read_rss_kib ());
   }
   g_print ("%u cycles of %u frames (%s): %s in %.1f s\n", cycles, frames, modes,
            status == EXIT_SUCCESS ? "ok" : "FAILED", (g_get_monotonic_time () - t0) / 1e6);
 
   gst_object_unref (classify);
   gst_object_unref (pipeline);
-  g_unlink (model);
-  g_rmdir (dir);
-  g_free (model);
-  g_free (dir);
+  swin_stress_remove_model (dir, model);
   gst_deinit ();
   return status;
 }

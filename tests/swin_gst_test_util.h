@@ -1,12 +1,15 @@
 /* Helpers shared by the element tests (header-only: each test is one
- * program): the core's answer for a video buffer, from the CPU
- * preprocessing reference and the CPU forward, and the comparison of an
- * element result with it. */
+ * program): models in a temporary directory, the element and its input
+ * frames, the suite's main(), the core's answer for a video buffer (from
+ * the CPU preprocessing reference and the CPU forward) and the comparison
+ * of an element result with it. */
 #pragma once
 
 #include <gst/check/gstcheck.h>
 #include <gst/video/video.h>
+#include <glib/gstdio.h>
 #include <math.h>
+#include <stdarg.h>
 
 #include "gstswinmeta.h"
 #include "swin/swin.h"
@@ -94,4 +97,84 @@ swin_gst_test_check_result (const GstStructure *s, const SwinModel *model, GstBu
                             const GstVideoInfo *info)
 {
   swin_gst_test_check_result_scaled (s, model, buf, info, SWIN_SCALE_CENTER_CROP);
+}
+
+/* Writes a random model @ip to @dir/@name; returns its path (g_free() it). */
+static inline gchar *
+swin_gst_test_write_model (const gchar *dir, const gchar *name, const SwinInitParams *ip)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+  GError *error = NULL;
+
+  g_assert_true (swin_model_init_random (ip, path, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* A (floating) swinclassify on @model_path and the device of
+ * SWIN_TEST_DEVICE, then the NULL-terminated property list @first_property
+ * and @args. */
+static inline GstElement *
+swin_gst_test_new_element_valist (const gchar *model_path, const gchar *first_property, va_list args)
+{
+  GstElement *e = gst_element_factory_make ("swinclassify", NULL);
+
+  fail_unless (e != NULL, "swinclassify not found");
+  g_object_set (e, "model", model_path, "device", g_getenv ("SWIN_TEST_DEVICE"), NULL);
+  if (first_property)
+    g_object_set_valist (G_OBJECT (e), first_property, args);
+  return e;
+}
+
+/* A buffer of random bytes for @caps_str, timestamped as frame @n at 30 fps. */
+static inline GstBuffer *
+swin_gst_test_make_frame (const gchar *caps_str, guint n, guint32 seed)
+{
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GstVideoInfo info;
+  GstBuffer *buf;
+  GstMapInfo map;
+  GRand *r = g_rand_new_with_seed (seed);
+
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < map.size; i++)
+    map.data[i] = (guint8) g_rand_int_range (r, 0, 256);
+  gst_buffer_unmap (buf, &map);
+  g_rand_free (r);
+  GST_BUFFER_PTS (buf) = gst_util_uint64_scale (n, GST_SECOND, 30);
+  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (1, GST_SECOND, 30);
+  return buf;
+}
+
+/* The body of a test's main(): runs the suite of @make_suite as @name
+ * (@file: the test's source, for the check report); the failure count. */
+static inline int
+swin_gst_test_run (int *argc, char ***argv, Suite *(*make_suite) (void), const gchar *name,
+                   const gchar *file)
+{
+  gst_check_init (argc, argv);
+  return gst_check_run_suite (make_suite (), name, file);
+}
+
+/* Deletes and frees the files of the NULL-terminated list after @dir,
+ * then the directory @dir itself, and frees it. */
+static inline void swin_gst_test_remove_dir (gchar *dir, ...) G_GNUC_NULL_TERMINATED;
+
+static inline void
+swin_gst_test_remove_dir (gchar *dir, ...)
+{
+  va_list args;
+  gchar *path;
+
+  va_start (args, dir);
+  while ((path = va_arg (args, gchar *)) != NULL) {
+    g_unlink (path);
+    g_free (path);
+  }
+  va_end (args);
+  g_rmdir (dir);
+  g_free (dir);
 }

@@ -171,8 +171,7 @@ concurrency_suite (void)
 
   tmpdir = g_dir_make_tmp ("swin-concurrency-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = g_build_filename (tmpdir, "tiny.safetensors", NULL);
-  g_assert_true (swin_model_init_random (&ip, model_path, &error));
+  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
 
@@ -185,16 +184,10 @@ concurrency_suite (void)
 int
 main (int argc, char **argv)
 {
-  Suite *s;
-  int failed;
+  int failed = swin_gst_test_run (&argc, &argv, concurrency_suite, "swinclassify-concurrency",
+                                  __FILE__);
 
-  gst_check_init (&argc, &argv);
-  s = concurrency_suite ();
-  failed = gst_check_run_suite (s, "swinclassify-concurrency", __FILE__);
   swin_model_free (model);
-  g_unlink (model_path);
-  g_rmdir (tmpdir);
-  g_free (model_path);
-  g_free (tmpdir);
+  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

@@ -27,9 +27,7 @@ make_tiny_model (void)
 
   tmpdir = g_dir_make_tmp ("swin-element-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = g_build_filename (tmpdir, "tiny.safetensors", NULL);
-  g_assert_true (swin_model_init_random (&ip, model_path, &error));
-  g_assert_no_error (error);
+  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
 }
@@ -37,17 +35,13 @@ make_tiny_model (void)
 static GstElement *
 make_element (const gchar *first_property, ...)
 {
-  GstElement *e = gst_element_factory_make ("swinclassify", NULL);
+  GstElement *e;
   va_list args;
 
-  fail_unless (e != NULL, "swinclassify not found");
+  va_start (args, first_property);
+  e = swin_gst_test_new_element_valist (model_path, first_property, args);
+  va_end (args);
   gst_object_ref_sink (e);
-  g_object_set (e, "model", model_path, "device", g_getenv ("SWIN_TEST_DEVICE"), NULL);
-  if (first_property) {
-    va_start (args, first_property);
-    g_object_set_valist (G_OBJECT (e), first_property, args);
-    va_end (args);
-  }
   return e;
 }
 
@@ -59,29 +53,6 @@ make_harness (GstElement *e, const gchar *caps)
   gst_object_unref (e);
   gst_harness_set_src_caps_str (h, caps);
   return h;
-}
-
-/* A buffer of random bytes for @caps, timestamped as frame @n at 30 fps. */
-static GstBuffer *
-make_frame (const gchar *caps_str, guint n, guint32 seed)
-{
-  GstCaps *caps = gst_caps_from_string (caps_str);
-  GstVideoInfo info;
-  GstBuffer *buf;
-  GstMapInfo map;
-  GRand *r = g_rand_new_with_seed (seed);
-
-  fail_unless (gst_video_info_from_caps (&info, caps));
-  gst_caps_unref (caps);
-  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  for (gsize i = 0; i < map.size; i++)
-    map.data[i] = (guint8) g_rand_int_range (r, 0, 256);
-  gst_buffer_unmap (buf, &map);
-  g_rand_free (r);
-  GST_BUFFER_PTS (buf) = gst_util_uint64_scale (n, GST_SECOND, 30);
-  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (1, GST_SECOND, 30);
-  return buf;
 }
 
 static gboolean
@@ -163,7 +134,7 @@ run_formats (gint backend)
                                   format_caps[f]);
 
     for (guint i = 0; i < 2; i++) {
-      GstBuffer *in = make_frame (format_caps[f], i, 100 * f + i), *out;
+      GstBuffer *in = swin_gst_test_make_frame (format_caps[f], i, 100 * f + i), *out;
       const GstStructure *s;
 
       out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
@@ -208,7 +179,7 @@ GST_START_TEST (test_topk_threshold_messages)
 
   gst_element_set_bus (e, bus);
   h = make_harness (e, caps);
-  out = gst_harness_push_and_pull (h, make_frame (caps, 4, 1));
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 4, 1));
   s = gst_buffer_get_swin_result (out);
   check_result (s, 3);
 
@@ -244,7 +215,7 @@ GST_START_TEST (test_topk_threshold_messages)
     g_object_set (h->element, "threshold", (best + second) / 2, "post-messages", FALSE, NULL);
   }
   gst_buffer_unref (out);
-  out = gst_harness_push_and_pull (h, make_frame (caps, 4, 1));
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 4, 1));
   check_result (gst_buffer_get_swin_result (out), 1);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
   gst_buffer_unref (out);
@@ -264,7 +235,7 @@ GST_START_TEST (test_interval)
   guint64 inferred;
 
   for (guint i = 0; i < 8; i++) {
-    GstBuffer *out = gst_harness_push_and_pull (h, make_frame (caps, i, 50 + i));
+    GstBuffer *out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, i, 50 + i));
     const GstStructure *s = gst_buffer_get_swin_result (out);
 
     fail_unless (s != NULL);
@@ -324,7 +295,7 @@ GST_START_TEST (test_async)
 
     if (i % 2 == 1)
       wait_inferred (h->element, i / 2 + 1);
-    out = gst_harness_push_and_pull (h, make_frame (caps, i, 70 + i));
+    out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, i, 70 + i));
     fail_unless (out != NULL);
     s = gst_buffer_get_swin_result (out);
     if (i % 2 == 1) {
@@ -366,7 +337,7 @@ GST_START_TEST (test_latency)
   gdouble ms;
 
   gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
-  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (caps, 0, 1)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 1)));
   lat = gst_harness_query_latency (h);
   g_object_get (h->element, "latency-ms", &ms, NULL);
   fail_unless (ms > 0.0);
@@ -392,14 +363,14 @@ GST_START_TEST (test_qos)
   /* The sink rendered the frame at 1 s 500 ms late: earliest 1.5 s. */
   fail_unless (gst_harness_push_upstream_event (h, gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 0.5,
       500 * GST_MSECOND, GST_SECOND)));
-  out = gst_harness_push_and_pull (h, make_frame (caps, 30, 1));   /* 1.0 s: late */
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 30, 1));   /* 1.0 s: late */
   fail_unless (out != NULL);
   fail_unless (gst_buffer_get_swin_result (out) == NULL);
   gst_buffer_unref (out);
   g_object_get (h->element, "frames-inferred", &inferred, NULL);
   fail_unless_equals_uint64 (inferred, 0);
 
-  out = gst_harness_push_and_pull (h, make_frame (caps, 60, 2));   /* 2.0 s: in time */
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 60, 2));   /* 2.0 s: in time */
   fail_unless (gst_buffer_get_swin_result (out) != NULL);
   fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), 0);
   gst_buffer_unref (out);
@@ -416,11 +387,11 @@ GST_START_TEST (test_caps_change)
   GstHarness *h = make_harness (make_element (NULL, NULL), format_caps[0]);
   GstBuffer *out;
 
-  out = gst_harness_push_and_pull (h, make_frame (format_caps[0], 0, 1));
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (format_caps[0], 0, 1));
   check_against_core (out, format_caps[0]);
   gst_buffer_unref (out);
   gst_harness_set_src_caps_str (h, format_caps[7]);
-  out = gst_harness_push_and_pull (h, make_frame (format_caps[7], 1, 2));
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (format_caps[7], 1, 2));
   check_against_core (out, format_caps[7]);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
@@ -488,7 +459,7 @@ GST_START_TEST (test_label_file)
     g_string_append_printf (text, "animal %c\r\n", 'a' + i);
   fail_unless (g_file_set_contents (labels, text->str, -1, NULL));
   h = make_harness (make_element ("labels", labels, NULL), caps);
-  out = gst_harness_push_and_pull (h, make_frame (caps, 0, 3));
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 3));
   s = gst_buffer_get_swin_result (out);
   for (guint i = 0; i < 5; i++) {
     gint id;
@@ -525,7 +496,7 @@ GST_START_TEST (test_state_cycles)
                             GST_STATE_CHANGE_SUCCESS);
     gst_harness_push_event (h, gst_event_new_stream_start ("cycle"));
     gst_harness_set_src_caps_str (h, caps);
-    out = gst_harness_push_and_pull (h, make_frame (caps, 0, i));
+    out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, i));
     fail_unless (out != NULL);
     if (i % 2 == 0)
       check_result (gst_buffer_get_swin_result (out), 5);
@@ -561,16 +532,9 @@ swinclassify_suite (void)
 int
 main (int argc, char **argv)
 {
-  Suite *s;
-  int failed;
+  int failed = swin_gst_test_run (&argc, &argv, swinclassify_suite, "swinclassify", __FILE__);
 
-  gst_check_init (&argc, &argv);
-  s = swinclassify_suite ();
-  failed = gst_check_run_suite (s, "swinclassify", __FILE__);
   swin_model_free (model);
-  g_unlink (model_path);
-  g_rmdir (tmpdir);
-  g_free (model_path);
-  g_free (tmpdir);
+  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

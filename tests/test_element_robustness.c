@@ -15,18 +15,6 @@ static gchar *tmpdir;
 static gchar *tiny_path, *other_path, *slow_path;
 static SwinModel *tiny, *other;
 
-/* Writes a random model to @tmpdir/@name and returns its path. */
-static gchar *
-write_model (const gchar *name, const SwinInitParams *ip)
-{
-  gchar *path = g_build_filename (tmpdir, name, NULL);
-  GError *error = NULL;
-
-  g_assert_true (swin_model_init_random (ip, path, &error));
-  g_assert_no_error (error);
-  return path;
-}
-
 static void
 make_models (void)
 {
@@ -45,9 +33,9 @@ make_models (void)
 
   tmpdir = g_dir_make_tmp ("swin-robust-XXXXXX", &error);
   g_assert_no_error (error);
-  tiny_path = write_model ("tiny.safetensors", &tiny_ip);
-  other_path = write_model ("other.safetensors", &other_ip);
-  slow_path = write_model ("slow.safetensors", &slow_ip);
+  tiny_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &tiny_ip);
+  other_path = swin_gst_test_write_model (tmpdir, "other.safetensors", &other_ip);
+  slow_path = swin_gst_test_write_model (tmpdir, "slow.safetensors", &slow_ip);
   tiny = swin_model_load (tiny_path, &error);
   g_assert_no_error (error);
   other = swin_model_load (other_path, &error);
@@ -57,44 +45,17 @@ make_models (void)
 static GstHarness *
 make_harness (const gchar *model_path, const gchar *caps, const gchar *first_property, ...)
 {
-  GstElement *e = gst_element_factory_make ("swinclassify", NULL);
+  GstElement *e;
   GstHarness *h;
   va_list args;
 
-  fail_unless (e != NULL, "swinclassify not found");
-  g_object_set (e, "model", model_path, "device", g_getenv ("SWIN_TEST_DEVICE"), NULL);
-  if (first_property) {
-    va_start (args, first_property);
-    g_object_set_valist (G_OBJECT (e), first_property, args);
-    va_end (args);
-  }
+  va_start (args, first_property);
+  e = swin_gst_test_new_element_valist (model_path, first_property, args);
+  va_end (args);
   h = gst_harness_new_with_element (e, "sink", "src");
   if (caps)
     gst_harness_set_src_caps_str (h, caps);
   return h;
-}
-
-/* A frame of random bytes for @caps, timestamped as frame @n at 30 fps. */
-static GstBuffer *
-make_frame (const gchar *caps_str, guint n, guint32 seed)
-{
-  GstCaps *caps = gst_caps_from_string (caps_str);
-  GstVideoInfo info;
-  GstBuffer *buf;
-  GstMapInfo map;
-  GRand *r = g_rand_new_with_seed (seed);
-
-  fail_unless (gst_video_info_from_caps (&info, caps));
-  gst_caps_unref (caps);
-  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
-  for (gsize i = 0; i < map.size; i++)
-    map.data[i] = (guint8) g_rand_int_range (r, 0, 256);
-  gst_buffer_unmap (buf, &map);
-  g_rand_free (r);
-  GST_BUFFER_PTS (buf) = gst_util_uint64_scale (n, GST_SECOND, 30);
-  GST_BUFFER_DURATION (buf) = gst_util_uint64_scale (1, GST_SECOND, 30);
-  return buf;
 }
 
 /* @s (meta or message) is @model's answer for @buf in @caps_str, fitted
@@ -151,6 +112,26 @@ push_segment (GstHarness *h)
   fail_unless (gst_harness_push_event (h, gst_event_new_segment (&segment)));
 }
 
+/* An async-mode harness on @model_path whose messages go to *@bus, a bus
+ * of its own. */
+static GstHarness *
+make_async_harness (const gchar *model_path, const gchar *caps, GstBus **bus)
+{
+  GstHarness *h = make_harness (model_path, caps, "mode", 1, NULL);
+
+  *bus = gst_bus_new ();
+  gst_element_set_bus (h->element, *bus);
+  return h;
+}
+
+static void
+teardown_async_harness (GstHarness *h, GstBus *bus)
+{
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+}
+
 static const gchar *renegotiation_caps[] = {
   "video/x-raw,format=RGB,width=70,height=50,framerate=30/1",
   "video/x-raw,format=I420,width=3,height=5,framerate=30/1",
@@ -168,7 +149,7 @@ GST_START_TEST (test_renegotiation_sync)
     GstBuffer *in, *out;
 
     gst_harness_set_src_caps_str (h, renegotiation_caps[i]);
-    in = make_frame (renegotiation_caps[i], i, 10 + i);
+    in = swin_gst_test_make_frame (renegotiation_caps[i], i, 10 + i);
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
     fail_unless (out != NULL);
     fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), 0);
@@ -184,17 +165,16 @@ GST_END_TEST;
  * answer for the frame it names, across the changes. */
 GST_START_TEST (test_renegotiation_async)
 {
-  GstHarness *h = make_harness (tiny_path, NULL, "mode", 1, NULL);
-  GstBus *bus = gst_bus_new ();
+  GstBus *bus;
+  GstHarness *h = make_async_harness (tiny_path, NULL, &bus);
 
-  gst_element_set_bus (h->element, bus);
   for (guint i = 0; i < G_N_ELEMENTS (renegotiation_caps); i++) {
     GstBuffer *in;
     GstMessage *msg;
     guint64 pts;
 
     gst_harness_set_src_caps_str (h, renegotiation_caps[i]);
-    in = make_frame (renegotiation_caps[i], i, 20 + i);
+    in = swin_gst_test_make_frame (renegotiation_caps[i], i, 20 + i);
     gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (in)));
     msg = wait_result (bus);
     fail_unless (msg != NULL);
@@ -204,9 +184,7 @@ GST_START_TEST (test_renegotiation_async)
     gst_message_unref (msg);
     gst_buffer_unref (in);
   }
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_async_harness (h, bus);
 }
 GST_END_TEST;
 
@@ -228,7 +206,7 @@ GST_START_TEST (test_tiny_frames)
       for (SwinScaleMode mode = SWIN_SCALE_CENTER_CROP; mode <= SWIN_SCALE_LETTERBOX; mode++) {
         GstHarness *h = make_harness (tiny_path, caps[i], "pre-process-backend", backend,
                                       "scale-mode", mode, NULL);
-        GstBuffer *in = make_frame (caps[i], 0, 40 + i), *out;
+        GstBuffer *in = swin_gst_test_make_frame (caps[i], 0, 40 + i), *out;
 
         out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
         fail_unless (out != NULL, "%s", caps[i]);
@@ -248,28 +226,27 @@ GST_END_TEST;
 GST_START_TEST (test_flush_async)
 {
   const gchar *caps = renegotiation_caps[0];
-  GstHarness *h = make_harness (slow_path, caps, "mode", 1, NULL);
-  GstBus *bus = gst_bus_new ();
+  GstBus *bus;
+  GstHarness *h = make_async_harness (slow_path, caps, &bus);
   GstBuffer *out;
   GstMessage *msg;
   guint64 pts;
 
-  gst_element_set_bus (h->element, bus);
   /* Frame 0 classified completely: a result exists before the flush. */
-  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (caps, 0, 1)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 1)));
   msg = wait_result (bus);
   fail_unless (msg != NULL);
   gst_message_unref (msg);
 
   /* Frame 1 is in flight (the slow model takes far longer than this
    * thread needs to send the flush). */
-  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (caps, 1, 2)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 1, 2)));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   push_segment (h);
 
   /* Right after the flush: no result from before it. */
-  out = gst_harness_push_and_pull (h, make_frame (caps, 100, 3));
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 100, 3));
   fail_unless (gst_buffer_get_swin_result (out) == NULL ||
                gst_swin_result_get_age (gst_buffer_get_swin_result (out)) == 0);
   gst_buffer_unref (out);
@@ -283,9 +260,7 @@ GST_START_TEST (test_flush_async)
   fail_unless (pop_result (bus) == NULL);
   fail_unless_equals_int (gst_harness_buffers_received (h), 3);
 
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_async_harness (h, bus);
 }
 GST_END_TEST;
 
@@ -310,7 +285,7 @@ GST_START_TEST (test_flush_sync)
 {
   const gchar *caps = renegotiation_caps[0];
   GstHarness *h = make_harness (slow_path, caps, NULL);
-  PushJob job = { h, make_frame (caps, 0, 5), GST_FLOW_ERROR };
+  PushJob job = { h, swin_gst_test_make_frame (caps, 0, 5), GST_FLOW_ERROR };
   GThread *thread;
   GstBuffer *out;
 
@@ -325,7 +300,7 @@ GST_START_TEST (test_flush_sync)
   while ((out = gst_harness_try_pull (h)))
     gst_buffer_unref (out);
 
-  out = gst_harness_push_and_pull (h, make_frame (caps, 1, 6));
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 1, 6));
   fail_unless (out != NULL);
   fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), 0);
   gst_buffer_unref (out);
@@ -338,13 +313,12 @@ GST_END_TEST;
 GST_START_TEST (test_eos_in_flight)
 {
   const gchar *caps = renegotiation_caps[0];
-  GstHarness *h = make_harness (slow_path, caps, "mode", 1, NULL);
-  GstBus *bus = gst_bus_new ();
+  GstBus *bus;
+  GstHarness *h = make_async_harness (slow_path, caps, &bus);
   GstMessage *msg;
   GstEvent *ev;
 
-  gst_element_set_bus (h->element, bus);
-  gst_buffer_unref (gst_harness_push_and_pull (h, make_frame (caps, 7, 7)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 7, 7)));
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless_equals_uint64 (frames_inferred (h), 1);
   msg = pop_result (bus);
@@ -356,9 +330,7 @@ GST_START_TEST (test_eos_in_flight)
   fail_unless (ev != NULL);
   gst_event_unref (ev);
 
-  gst_element_set_bus (h->element, NULL);
-  gst_object_unref (bus);
-  gst_harness_teardown (h);
+  teardown_async_harness (h, bus);
 }
 GST_END_TEST;
 
@@ -387,7 +359,7 @@ GST_START_TEST (test_model_change_playing)
   GstHarness *h = make_harness (tiny_path, caps, NULL);
   GstBuffer *in, *out;
 
-  in = make_frame (caps, 0, 8);
+  in = swin_gst_test_make_frame (caps, 0, 8);
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   fail_unless_equals_string (gst_swin_result_get_model (gst_buffer_get_swin_result (out)), "tiny");
   check_core (gst_buffer_get_swin_result (out), tiny, in, caps);
@@ -430,7 +402,7 @@ GST_START_TEST (test_model_truncated)
   g_free (contents);
   h = make_harness (copy, caps, NULL);
   gst_element_set_bus (h->element, bus);
-  in = make_frame (caps, 0, 9);
+  in = swin_gst_test_make_frame (caps, 0, 9);
   gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (in)));
 
   fail_unless (truncate (copy, (off_t) len / 2) == 0);
@@ -474,7 +446,7 @@ GST_START_TEST (test_precision_fp16)
 
   if (fp16) {
     GstHarness *h = make_harness (tiny_path, caps, "precision", 1, NULL);
-    GstBuffer *in = make_frame (caps, 0, 12), *out;
+    GstBuffer *in = swin_gst_test_make_frame (caps, 0, 12), *out;
     const GstStructure *s;
     GstVideoInfo info;
     GstCaps *c = gst_caps_from_string (caps);
@@ -550,21 +522,11 @@ robustness_suite (void)
 int
 main (int argc, char **argv)
 {
-  Suite *s;
-  int failed;
+  int failed = swin_gst_test_run (&argc, &argv, robustness_suite, "swinclassify-robustness",
+                                  __FILE__);
 
-  gst_check_init (&argc, &argv);
-  s = robustness_suite ();
-  failed = gst_check_run_suite (s, "swinclassify-robustness", __FILE__);
   swin_model_free (tiny);
   swin_model_free (other);
-  g_unlink (tiny_path);
-  g_unlink (other_path);
-  g_unlink (slow_path);
-  g_rmdir (tmpdir);
-  g_free (tiny_path);
-  g_free (other_path);
-  g_free (slow_path);
-  g_free (tmpdir);
+  swin_gst_test_remove_dir (tmpdir, tiny_path, other_path, slow_path, NULL);
   return failed;
 }

@@ -850,6 +850,50 @@ expect_load_error (const char *path, int code, const char *substring)
 static void
 test_bad_container (Fixture *fx, gconstpointer data)
 {
+  static const struct {
+    const char *json;
+    gsize payload_len;
+    int code;
+    const char *substring;
+  } entries[] = {
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w' lacks data_offsets" },
+    { "{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w' lacks dtype" },
+    { "{\"w\":[1]}", 8,
+      SWIN_ERROR_FORMAT, "entry of tensor 'w' is not a JSON object" },
+    { "{\"w\":{\"dtype\":7,\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': dtype is not a string" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': shape[0] is not a valid dimension" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': shape[0] is not a valid dimension" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":2,\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': shape is not an array" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': data_offsets is not a pair" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,\"8\"]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': data_offsets is not a pair" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': data_offsets [0, 16] out of range" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': data_offsets begin 8 > end 0" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': size mismatch" },
+    { "{\"w\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "tensor 'w': shape is larger than the file" },
+    { "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+      "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12,
+      SWIN_ERROR_FORMAT, "tensors 'a' and 'b' overlap" },
+    { "{\"w\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_TENSOR, "tensor 'w' has unknown dtype 'Q7'" },
+    { "{\"__metadata__\":[1],\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_FORMAT, "__metadata__ is not a JSON object" },
+    /* a well-formed file whose keys are of no known layout */
+    { "{\"__metadata__\":{\"a\":\"b\"},\"fc.weight\":{\"dtype\":\"F32\",\"shape\":[2],"
+      "\"data_offsets\":[0,8]}}", 8,
+      SWIN_ERROR_ARCH, "not a known Swin checkpoint layout" },
+  };
   char *path = fx_path (fx, "bad.safetensors");
   char *missing = fx_path (fx, "missing.safetensors");
   guint8 payload[16] = { 0 };
@@ -873,46 +917,11 @@ test_bad_container (Fixture *fx, gconstpointer data)
   write_raw (path, 0, "", 0, NULL, 0);
   expect_load_error (path, SWIN_ERROR_FORMAT, "JSON header is not an object");
 
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[2]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w' lacks data_offsets");
-  write_json (path, "{\"w\":{\"shape\":[2],\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w' lacks dtype");
-  write_json (path, "{\"w\":[1]}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "entry of tensor 'w' is not a JSON object");
-  write_json (path, "{\"w\":{\"dtype\":7,\"shape\":[2],\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': dtype is not a string");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': shape[0] is not a valid dimension");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': shape[0] is not a valid dimension");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":2,\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': shape is not an array");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': data_offsets is not a pair");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,\"8\"]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': data_offsets is not a pair");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': data_offsets [0, 16] out of range");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,0]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': data_offsets begin 8 > end 0");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[3],\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': size mismatch");
-  write_json (path, "{\"w\":{\"dtype\":\"F32\",\"shape\":[65536,65536,65536],\"data_offsets\":[0,8]}}",
-              payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensor 'w': shape is larger than the file");
-  write_json (path, "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
-                    "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", payload, 12);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "tensors 'a' and 'b' overlap");
-  write_json (path, "{\"w\":{\"dtype\":\"Q7\",\"shape\":[2],\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_TENSOR, "tensor 'w' has unknown dtype 'Q7'");
-  write_json (path, "{\"__metadata__\":[1],\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}",
-              payload, 8);
-  expect_load_error (path, SWIN_ERROR_FORMAT, "__metadata__ is not a JSON object");
-
-  /* a well-formed file whose keys are of no known layout */
-  write_json (path, "{\"__metadata__\":{\"a\":\"b\"},\"fc.weight\":{\"dtype\":\"F32\",\"shape\":[2],"
-                    "\"data_offsets\":[0,8]}}", payload, 8);
-  expect_load_error (path, SWIN_ERROR_ARCH, "not a known Swin checkpoint layout");
+  /* Headers that fail one way each, on a payload of zeros. */
+  for (guint i = 0; i < G_N_ELEMENTS (entries); i++) {
+    write_json (path, entries[i].json, payload, entries[i].payload_len);
+    expect_load_error (path, entries[i].code, entries[i].substring);
+  }
 
   g_free (path);
   g_free (missing);
@@ -991,17 +1000,25 @@ edit_table_rows (GPtrArray *tensors)
   ttensor_resize (t, 8 * 2 * 4);
 }
 
-/* 3 heads for 16 channels in stage 0 (every block consistently). */
+/* @heads heads in both blocks of stage 0: their bias tables (9 rows of
+ * F32) get @heads columns. */
 static void
-edit_heads (GPtrArray *tensors)
+set_stage0_heads (GPtrArray *tensors, int heads)
 {
   for (int j = 0; j < 2; j++) {
     char *name = g_strdup_printf ("layers.0.blocks.%d.attn.relative_position_bias_table", j);
     TTensor *t = tfile_find (tensors, name);
-    t->shape[1] = 3;
-    ttensor_resize (t, 9 * 3 * 4);
+    t->shape[1] = heads;
+    ttensor_resize (t, 9 * (guint) heads * 4);
     g_free (name);
   }
+}
+
+/* 3 heads for 16 channels in stage 0 (every block consistently). */
+static void
+edit_heads (GPtrArray *tensors)
+{
+  set_stage0_heads (tensors, 3);
 }
 
 /* 8 heads for 16 channels: they divide, but a head dimension of 2 is not
@@ -1009,13 +1026,7 @@ edit_heads (GPtrArray *tensors)
 static void
 edit_head_dim (GPtrArray *tensors)
 {
-  for (int j = 0; j < 2; j++) {
-    char *name = g_strdup_printf ("layers.0.blocks.%d.attn.relative_position_bias_table", j);
-    TTensor *t = tfile_find (tensors, name);
-    t->shape[1] = 8;
-    ttensor_resize (t, 9 * 8 * 4);
-    g_free (name);
-  }
+  set_stage0_heads (tensors, 8);
 }
 
 static void
@@ -1038,28 +1049,38 @@ edit_stray_block (GPtrArray *tensors)
 static void
 test_bad_tensors (Fixture *fx, gconstpointer data)
 {
-  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_i32, SWIN_ERROR_TENSOR,
-                     "tensor 'patch_embed.norm.weight' has unsupported dtype I32");
-  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_remove_fc2_bias, SWIN_ERROR_TENSOR,
-                     "tensor 'layers.0.blocks.1.mlp.fc2.bias' missing (expected shape [16])");
-  expect_edit_error (fx, SWIN_LAYOUT_TORCHVISION, edit_remove_stage0, SWIN_ERROR_TENSOR,
-                     "tensor 'features.1.0.norm1.weight' missing: stage 0 has no blocks");
-  expect_edit_error (fx, SWIN_LAYOUT_TIMM, edit_remove_merge, SWIN_ERROR_TENSOR,
-                     "tensor 'layers.1.downsample.reduction.weight' missing (expected shape [32, 64])");
-  expect_edit_error (fx, SWIN_LAYOUT_TIMM, edit_proj_shape, SWIN_ERROR_TENSOR,
-                     "tensor 'layers.1.blocks.0.attn.proj.weight' has shape [32, 16], expected [32, 32]");
-  expect_edit_error (fx, SWIN_LAYOUT_TORCHVISION, edit_reduction_shape, SWIN_ERROR_TENSOR,
-                     "tensor 'features.2.reduction.weight' has shape [64, 32], expected [32, 64]");
-  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_table_rows, SWIN_ERROR_ARCH,
-                     "'layers.0.blocks.0.attn.relative_position_bias_table' has 8 rows, not (2M-1)^2");
-  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_heads, SWIN_ERROR_ARCH,
-                     "stage 0: 3 heads do not divide 16 channels");
-  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_head_dim, SWIN_ERROR_ARCH,
-                     "stage 0: head dimension 2 (16 channels / 8 heads) is not a multiple of 4");
-  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_conv_rect, SWIN_ERROR_ARCH,
-                     "'patch_embed.proj.weight' has shape [16, 3, 2, 8]");
-  expect_edit_error (fx, SWIN_LAYOUT_ORIGINAL, edit_stray_block, SWIN_ERROR_TENSOR,
-                     "tensor 'layers.0.blocks.2.norm1.weight' missing: stage 0 has tensors of blocks up to 1000000");
+  static const struct {
+    SwinLayout layout;
+    EditFunc edit;
+    int code;
+    const char *substring;
+  } cases[] = {
+    { SWIN_LAYOUT_ORIGINAL, edit_i32, SWIN_ERROR_TENSOR,
+      "tensor 'patch_embed.norm.weight' has unsupported dtype I32" },
+    { SWIN_LAYOUT_ORIGINAL, edit_remove_fc2_bias, SWIN_ERROR_TENSOR,
+      "tensor 'layers.0.blocks.1.mlp.fc2.bias' missing (expected shape [16])" },
+    { SWIN_LAYOUT_TORCHVISION, edit_remove_stage0, SWIN_ERROR_TENSOR,
+      "tensor 'features.1.0.norm1.weight' missing: stage 0 has no blocks" },
+    { SWIN_LAYOUT_TIMM, edit_remove_merge, SWIN_ERROR_TENSOR,
+      "tensor 'layers.1.downsample.reduction.weight' missing (expected shape [32, 64])" },
+    { SWIN_LAYOUT_TIMM, edit_proj_shape, SWIN_ERROR_TENSOR,
+      "tensor 'layers.1.blocks.0.attn.proj.weight' has shape [32, 16], expected [32, 32]" },
+    { SWIN_LAYOUT_TORCHVISION, edit_reduction_shape, SWIN_ERROR_TENSOR,
+      "tensor 'features.2.reduction.weight' has shape [64, 32], expected [32, 64]" },
+    { SWIN_LAYOUT_ORIGINAL, edit_table_rows, SWIN_ERROR_ARCH,
+      "'layers.0.blocks.0.attn.relative_position_bias_table' has 8 rows, not (2M-1)^2" },
+    { SWIN_LAYOUT_ORIGINAL, edit_heads, SWIN_ERROR_ARCH,
+      "stage 0: 3 heads do not divide 16 channels" },
+    { SWIN_LAYOUT_ORIGINAL, edit_head_dim, SWIN_ERROR_ARCH,
+      "stage 0: head dimension 2 (16 channels / 8 heads) is not a multiple of 4" },
+    { SWIN_LAYOUT_ORIGINAL, edit_conv_rect, SWIN_ERROR_ARCH,
+      "'patch_embed.proj.weight' has shape [16, 3, 2, 8]" },
+    { SWIN_LAYOUT_ORIGINAL, edit_stray_block, SWIN_ERROR_TENSOR,
+      "tensor 'layers.0.blocks.2.norm1.weight' missing: stage 0 has tensors of blocks up to 1000000" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    expect_edit_error (fx, cases[i].layout, cases[i].edit, cases[i].code, cases[i].substring);
 }
 
 /* An empty patch embedding with a huge patch size next to an absolute
