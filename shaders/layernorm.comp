@@ -6,33 +6,38 @@
 // Everything moves as vec4 (C % 4 == 0): on lavapipe the cost is per fetch.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x = 64) in;
-layout(constant_id = 0) const int C4 = 24;  // channels / 4 (= push constant C / 4)
+layout(constant_id = 0) const int C4 = 24;          // channels / 4 when CACHED, else 1
+layout(constant_id = 1) const bool CACHED = true;   // the row fits the private cache
 #include "layernorm_common.glsl"
 
 void main ()
 {
   int r = int(gl_GlobalInvocationID.x);
+  int n4 = p.C / 4;
   if (r >= p.rows)
     return;
-  // The row is fetched once into private memory: every fetch is costly on
-  // lavapipe, and the two-pass statistics would otherwise read it thrice.
+  // The row is fetched once into private memory where it fits: every fetch
+  // is costly on lavapipe, and the two-pass statistics would otherwise read
+  // it thrice.  Long rows (a GPU's local memory limit) read it again.
   vec4 xs[C4];
   vec4 s = vec4(0.0);
-  for (int c = 0; c < C4; c++) {
-    xs[c] = texelFetch(x, src_index(r, c));
-    s += xs[c];
+  for (int c = 0; c < n4; c++) {
+    vec4 t = texelFetch(x, src_index(r, c));
+    if (CACHED)
+      xs[c] = t;
+    s += t;
   }
   float mean = (s.x + s.y + s.z + s.w) / float(p.C);
   vec4 v = vec4(0.0);
-  for (int c = 0; c < C4; c++) {
-    vec4 d = xs[c] - mean;
+  for (int c = 0; c < n4; c++) {
+    vec4 d = (CACHED ? xs[c] : texelFetch(x, src_index(r, c))) - mean;
     v += d * d;
   }
   float rstd = inversesqrt((v.x + v.y + v.z + v.w) / float(p.C) + 1e-5);
-  for (int c = 0; c < C4; c++) {
-    vec4 o = (xs[c] - mean) * rstd * gamma[c] + beta[c];
+  for (int c = 0; c < n4; c++) {
+    vec4 o = ((CACHED ? xs[c] : texelFetch(x, src_index(r, c))) - mean) * rstd * gamma[c] + beta[c];
     if (p.has_add == 1)
-      o += addend[(r % p.L) * C4 + c];
-    outv[r * C4 + c] = o;
+      o += addend[(r % p.L) * n4 + c];
+    outv[r * n4 + c] = o;
   }
 }

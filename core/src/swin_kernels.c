@@ -195,9 +195,12 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
     return k && swin_cmd_dispatch (cmd, k, b, &push, gx, div_up (rows, gx), 1, error);
   }
   {
-    const uint32_t spec[] = { C / 4 };
+    /* rows up to 1024 channels are cached in private memory (16 KiB would
+     * exceed some GPUs' local memory per invocation) */
+    const gboolean cached = C <= 1024;
+    const uint32_t spec[] = { cached ? C / 4 : 1, cached };
     k = get (ctx, "layernorm", swin_spv_layernorm, sizeof (swin_spv_layernorm), 5, types,
-             sizeof (push), 1, spec, error);
+             sizeof (push), 2, spec, error);
   }
   return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (rows, 64), 1, 1, error);
 }
