@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // Window attention for QP query tokens per invocation; the workgroup grid is
 // (query blocks, window, batch * heads).  The cyclic shift, the zero padding
 // of the map to whole windows and the window partition are folded into the
@@ -13,36 +14,7 @@ layout(constant_id = 1) const int HD4 = 8;  // head dim / 4
 layout(constant_id = 2) const int QP = 2;   // queries per invocation
 layout(local_size_x = 16) in;
 
-// Texel reads (vec4 along the head dim): the fast read path on lavapipe.
-layout(binding = 0) uniform textureBuffer qkv;
-layout(binding = 1) uniform textureBuffer qkv_bias;
-layout(binding = 2) uniform textureBuffer table;   // [(2M-1)^2, heads]
-layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
-
-layout(push_constant) uniform P {
-  int H, W;          // map
-  int Hp, Wp;        // padded map (multiples of ws)
-  int ws;            // window actually used
-  int shift_h, shift_w;
-  int heads, C;
-  int M;             // window of the bias table
-  float scale;
-} p;
-
-// Region of a rolled coordinate for the shift mask (as the reference's slices).
-int region (int s, int size, int shift)
-{
-  if (shift == 0)
-    return 0;
-  return s < size - p.ws ? 0 : (s < size - shift ? 1 : 2);
-}
-
-// Source coordinate of rolled coordinate s (s + shift < 2 * size).
-int unroll (int s, int shift, int size)
-{
-  int v = s + shift;
-  return v >= size ? v - size : v;
-}
+#include "attention_common.glsl"
 
 void main ()
 {

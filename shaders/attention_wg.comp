@@ -1,40 +1,20 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // The window attention of attention.comp for GPUs: one workgroup per
 // (window, batch * heads), one invocation per query token.  Each invocation
 // first stages its own token's key and value (and mask region) in shared
 // memory, so the key loops read shared memory instead of fetching every
-// key again for every query.  Same bindings and push constants as
-// attention.comp; the folded shift/padding/partition are identical.
+// key again for every query.  Bindings, push constants and the folded
+// shift/padding/partition are attention.comp's (attention_common.glsl).
 layout(constant_id = 0) const int WN = 49;   // tokens per window
 layout(constant_id = 1) const int HD4 = 8;   // head dim / 4
 layout(local_size_x_id = 2) in;              // >= WN
 
-layout(binding = 0) uniform textureBuffer qkv;
-layout(binding = 1) uniform textureBuffer qkv_bias;
-layout(binding = 2) uniform textureBuffer table;
-layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
-
-layout(push_constant) uniform P {
-  int H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M;
-  float scale;
-} p;
+#include "attention_common.glsl"
 
 shared vec4 ks[WN][HD4];
 shared vec4 vs[WN][HD4];
 shared int regions[WN];
-
-int region (int s, int size, int shift)
-{
-  if (shift == 0)
-    return 0;
-  return s < size - p.ws ? 0 : (s < size - shift ? 1 : 2);
-}
-
-int unroll (int s, int shift, int size)
-{
-  int v = s + shift;
-  return v >= size ? v - size : v;
-}
 
 void main ()
 {
