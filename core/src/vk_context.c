@@ -267,17 +267,10 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   uint32_t n = 0, nqf = 0;
   int idx;
   float prio = 1.0f;
-  VkPhysicalDeviceVulkan11Properties p11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_PROPERTIES };
-  VkPhysicalDeviceVulkan12Properties p12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_PROPERTIES, .pNext = &p11 };
+  VkPhysicalDeviceVulkan12Properties p12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_PROPERTIES };
   VkPhysicalDeviceProperties2 props2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, .pNext = &p12 };
-  VkPhysicalDeviceVulkan11Features f11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES };
-  VkPhysicalDeviceVulkan12Features f12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &f11 };
-  VkPhysicalDeviceFeatures2 feats2 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &f12 };
-  VkPhysicalDeviceVulkan11Features en11 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES };
-  VkPhysicalDeviceVulkan12Features en12 = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES, .pNext = &en11 };
-  VkPhysicalDeviceFeatures2 en = { .sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, .pNext = &en12 };
   VkDeviceQueueCreateInfo qinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, .queueCount = 1, .pQueuePriorities = &prio };
-  VkDeviceCreateInfo dinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO, .pNext = &en,
+  VkDeviceCreateInfo dinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                                .queueCreateInfoCount = 1, .pQueueCreateInfos = &qinfo };
 
   if (!enumerate (ctx->instance, &devs, &n, error))
@@ -290,7 +283,6 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   ctx->device_name = g_strdup (ctx->props.deviceName);
   ctx->driver_id = p12.driverID;
   ctx->driver_info = g_strdup_printf ("%s %s", p12.driverName, p12.driverInfo);
-  ctx->subgroup_size = p11.subgroupSize;
   /* llvmpipe runs a workgroup as coroutines on one CPU thread: shared memory
    * is plain memory there and barriers are costly (docs/lavapipe-gemm.md). */
   ctx->gpu_variants = ctx->driver_id != VK_DRIVER_ID_MESA_LLVMPIPE;
@@ -324,10 +316,6 @@ create_device (SwinContext *ctx, const char *want, GError **error)
     vkGetPhysicalDeviceFormatProperties (ctx->physical, VK_FORMAT_R16G16B16A16_SFLOAT, &fp);
     ctx->fp16_texels = !!(fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT);
   }
-  vkGetPhysicalDeviceFeatures2 (ctx->physical, &feats2);
-  ctx->storage_16bit = f11.storageBuffer16BitAccess && f12.shaderFloat16;
-  en11.storageBuffer16BitAccess = f11.storageBuffer16BitAccess;
-  en12.shaderFloat16 = f12.shaderFloat16;
 
   qinfo.queueFamilyIndex = ctx->queue_family;
   SWIN_VK (vkCreateDevice (ctx->physical, &dinfo, NULL, &ctx->device), error);

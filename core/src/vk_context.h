@@ -14,12 +14,11 @@ struct _SwinContext {
   VkPhysicalDeviceProperties props;
   VkPhysicalDeviceMemoryProperties mem_props;
   VkDriverId driver_id;
-  uint32_t subgroup_size;
   gboolean gpu_variants;                /* workgroup-cooperative kernels (shared-memory GEMM tiles,
-                                         * a workgroup per LayerNorm row) rather than the lavapipe ones */
+                                         * a workgroup per LayerNorm row or attention window)
+                                         * rather than the lavapipe ones */
   gboolean timestamps;                  /* the compute queue has timestampValidBits */
   gboolean fp16_texels;                 /* R16G16B16A16_SFLOAT uniform texel buffers */
-  gboolean storage_16bit;               /* storageBuffer16BitAccess + shaderFloat16 */
   char *device_name;
   char *driver_info;                    /* driver name and version, e.g. "Mesa 22.3.6" */
   GHashTable *kernels;                  /* cache key -> SwinKernel */
