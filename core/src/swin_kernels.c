@@ -162,9 +162,11 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
   if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
     b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
   if (ctx->gpu_variants) {
-    /* 64 x 64 tiles of 16 x 16 invocations */
+    /* 64 x 64 tiles of 16 x 16 invocations; only VEC_OUT applies, so the
+     * register-tile shape stays out of the pipeline cache key */
+    const uint32_t tiled_spec[] = { 0, 0, spec[2] };
     k = get (ctx, "gemm_tiled", swin_spv_gemm_tiled, sizeof (swin_spv_gemm_tiled), 5, types, sizeof (push),
-             3, spec, error);
+             3, tiled_spec, error);
     return k && swin_cmd_dispatch (cmd, k, b, &push, div_up (n4, 16), div_up (M, 64), 1, error);
   }
   k = get (ctx, "gemm", swin_spv_gemm, sizeof (swin_spv_gemm), 5, types, sizeof (push), 3, spec, error);
