@@ -481,6 +481,7 @@ gst_swin_classify_publish (GstSwinClassify *self, GstStructure *result, guint64 
   if (msg) {
     gst_structure_set_name (msg, GST_SWIN_MESSAGE_NAME);
     gst_structure_set (msg, GST_SWIN_FIELD_AGE, G_TYPE_UINT, (guint) MIN (age, G_MAXUINT),
+                       GST_SWIN_FIELD_FRAME, G_TYPE_UINT64, index,
                        "timestamp", G_TYPE_UINT64, t->pts,
                        "stream-time", G_TYPE_UINT64, t->stream_time,
                        "running-time", G_TYPE_UINT64, t->running_time,
@@ -671,7 +672,7 @@ gst_swin_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   }
   g_mutex_unlock (&self->result_lock);
   if (result) {
-    gst_buffer_add_swin_result (buf, result, (guint) MIN (age, G_MAXUINT));
+    gst_buffer_add_swin_result (buf, result, (guint) MIN (age, G_MAXUINT), index);
     gst_structure_free (result);
   }
   return GST_FLOW_OK;

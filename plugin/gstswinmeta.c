@@ -50,7 +50,8 @@ gst_swin_meta_register (void)
 }
 
 void
-gst_buffer_add_swin_result (GstBuffer *buffer, const GstStructure *result, guint age)
+gst_buffer_add_swin_result (GstBuffer *buffer, const GstStructure *result, guint age,
+                            guint64 frame)
 {
   GstCustomMeta *meta = gst_buffer_add_custom_meta (buffer, GST_SWIN_META_NAME);
   GstStructure *s;
@@ -64,5 +65,6 @@ gst_buffer_add_swin_result (GstBuffer *buffer, const GstStructure *result, guint
     if (v)
       gst_structure_set_value (s, result_fields[i], v);
   }
-  gst_structure_set (s, GST_SWIN_FIELD_AGE, G_TYPE_UINT, age, NULL);
+  gst_structure_set (s, GST_SWIN_FIELD_AGE, G_TYPE_UINT, age, GST_SWIN_FIELD_FRAME, G_TYPE_UINT64,
+                     frame, NULL);
 }

@@ -15,11 +15,13 @@
  *                          and this one (0: computed on this very frame)
  *   "model"      gchararray  the model's name (checkpoint file name without
  *                            extension)
+ *   "frame"      guint64   this buffer's number in the stream (0 = the first
+ *                          buffer the element saw since it started)
  *
  * The element message "swinclassify", posted for every inferred frame, has
  * the same fields plus "timestamp", "stream-time", "running-time" and
  * "duration" (guint64 nanoseconds, GST_CLOCK_TIME_NONE when unknown) of
- * that frame, so the readers below accept either structure.
+ * that frame ("frame" being the frame the result was computed on), so the readers below accept either structure.
  *
  * From Python (PyGObject; works without gst-python's overrides):
  *   meta = buf.get_custom_meta("GstSwinClassifyMeta")
@@ -44,6 +46,7 @@ G_BEGIN_DECLS
 #define GST_SWIN_FIELD_SCORES "scores"
 #define GST_SWIN_FIELD_AGE "age"
 #define GST_SWIN_FIELD_MODEL "model"
+#define GST_SWIN_FIELD_FRAME "frame"
 
 /* The result structure carried by @buffer, or NULL.  Owned by the buffer:
  * valid while the buffer is and its metadata is not changed. */
@@ -104,6 +107,17 @@ gst_swin_result_get_age (const GstStructure *result)
 
   gst_structure_get_uint (result, GST_SWIN_FIELD_AGE, &age);
   return age;
+}
+
+/* The number of the frame @result belongs to (see "frame" above); 0 when
+ * absent. */
+static inline guint64
+gst_swin_result_get_frame (const GstStructure *result)
+{
+  guint64 frame = 0;
+
+  gst_structure_get_uint64 (result, GST_SWIN_FIELD_FRAME, &frame);
+  return frame;
 }
 
 /* The model's name, or NULL; points into @result. */

@@ -9,7 +9,9 @@ G_BEGIN_DECLS
 /* Registers the GstCustomMeta once per process; TRUE if it is registered. */
 gboolean gst_swin_meta_register (void);
 
-/* Attaches @result's result fields (see gstswinmeta.h) with "age" = @age. */
-void gst_buffer_add_swin_result (GstBuffer *buffer, const GstStructure *result, guint age);
+/* Attaches @result's result fields (see gstswinmeta.h) with "age" = @age and
+ * "frame" = @frame. */
+void gst_buffer_add_swin_result (GstBuffer *buffer, const GstStructure *result, guint age,
+                                 guint64 frame);
 
 G_END_DECLS
