@@ -76,8 +76,6 @@ typedef enum {
 #define DEFAULT_MODE GST_SWIN_CLASSIFY_MODE_SYNC
 #define DEFAULT_POST_MESSAGES TRUE
 #define DEFAULT_SCALE_MODE SWIN_SCALE_CENTER_CROP
-#define DEFAULT_MEAN "0.485,0.456,0.406"
-#define DEFAULT_STD "0.229,0.224,0.225"
 #define DEFAULT_BACKEND GST_SWIN_CLASSIFY_BACKEND_GPU
 #define DEFAULT_PRECISION SWIN_PRECISION_FP32
 
@@ -266,23 +264,6 @@ gst_swin_classify_precision_get_type (void)
 /* ---- settings ---- */
 
 /* Parses "r,g,b" into three finite floats. */
-static gboolean
-parse_triplet (const gchar *text, gfloat out[3])
-{
-  gchar **parts = g_strsplit (text ? text : "", ",", -1);
-  gboolean ok = g_strv_length (parts) == 3;
-
-  for (int i = 0; ok && i < 3; i++) {
-    gchar *end;
-    gdouble v = g_ascii_strtod (g_strstrip (parts[i]), &end);
-
-    ok = end != parts[i] && *end == '\0' && isfinite (v);
-    out[i] = (gfloat) v;
-  }
-  g_strfreev (parts);
-  return ok;
-}
-
 /* Splits @text into exactly @n labels (one per line; "\r\n" accepted,
  * trailing empty lines ignored). */
 static gchar **
@@ -862,14 +843,6 @@ gst_swin_classify_start (GstBaseTransform *trans)
                        ("Set the \"model\" property to a Swin Transformer .safetensors file"));
     goto fail;
   }
-  if (!parse_triplet (mean, self->params.mean) || !parse_triplet (std, self->params.std) ||
-      !(self->params.std[0] > 0 && self->params.std[1] > 0 && self->params.std[2] > 0)) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("Invalid mean \"%s\" or std \"%s\": expected \"r,g,b\" with std > 0",
-                        mean, std), (NULL));
-    goto fail;
-  }
-
   model = swin_model_load (model_path, &error);
   if (!model) {
     if (error->code == SWIN_ERROR_IO)
@@ -878,6 +851,24 @@ gst_swin_classify_start (GstBaseTransform *trans)
     else
       GST_ELEMENT_ERROR (self, RESOURCE, READ,
                          ("Could not load model \"%s\": %s", model_path, error->message), (NULL));
+    goto fail;
+  }
+  /* mean/std left unset: the checkpoint's own, else ImageNet's (params_init). */
+  {
+    gfloat model_mean[3], model_std[3];
+
+    if (swin_model_get_normalization (model, model_mean, model_std)) {
+      memcpy (self->params.mean, model_mean, sizeof (model_mean));
+      memcpy (self->params.std, model_std, sizeof (model_std));
+    }
+  }
+  if ((mean && !swin_parse_floats (mean, self->params.mean, 3)) ||
+      (std && !swin_parse_floats (std, self->params.std, 3)) ||
+      !swin_check_normalization (self->params.mean, self->params.std, &error)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+                       ("Invalid mean \"%s\" or std \"%s\": %s", GST_STR_NULL (mean),
+                        GST_STR_NULL (std),
+                        error ? error->message : "expected three numbers \"r,g,b\""), (NULL));
     goto fail;
   }
   arch = swin_model_get_arch (model);
@@ -1134,12 +1125,14 @@ gst_swin_classify_class_init (GstSwinClassifyClass *klass)
           GST_TYPE_SWIN_CLASSIFY_SCALE_MODE, DEFAULT_SCALE_MODE, ready));
   g_object_class_install_property (gobject_class, PROP_MEAN,
       g_param_spec_string ("mean", "Mean",
-          "Per-channel mean \"r,g,b\" subtracted from pixel values in [0, 1]", DEFAULT_MEAN,
+          "Per-channel mean \"r,g,b\" subtracted from pixel values in [0, 1] "
+          "(unset: the checkpoint's __metadata__ mean, else ImageNet's 0.485,0.456,0.406)", NULL,
           ready));
   g_object_class_install_property (gobject_class, PROP_STD,
       g_param_spec_string ("std", "Standard deviation",
-          "Per-channel standard deviation \"r,g,b\" the pixel values are divided by",
-          DEFAULT_STD, ready));
+          "Per-channel standard deviation \"r,g,b\" the pixel values are divided by "
+          "(unset: the checkpoint's __metadata__ std, else ImageNet's 0.229,0.224,0.225)",
+          NULL, ready));
   g_object_class_install_property (gobject_class, PROP_PRE_PROCESS_BACKEND,
       g_param_spec_enum ("pre-process-backend", "Preprocessing backend",
           "Where frames are converted, resized and normalised", GST_TYPE_SWIN_CLASSIFY_BACKEND,
@@ -1188,8 +1181,6 @@ gst_swin_classify_init (GstSwinClassify *self)
   self->mode = DEFAULT_MODE;
   self->post_messages = DEFAULT_POST_MESSAGES;
   self->scale_mode = DEFAULT_SCALE_MODE;
-  self->mean = g_strdup (DEFAULT_MEAN);
-  self->std = g_strdup (DEFAULT_STD);
   self->backend = DEFAULT_BACKEND;
   self->precision = DEFAULT_PRECISION;
   self->earliest_time = GST_CLOCK_TIME_NONE;

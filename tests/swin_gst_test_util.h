@@ -48,6 +48,7 @@ swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideo
     f.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
   }
   swin_preprocess_params_init (&p);
+  swin_model_get_normalization (model, p.mean, p.std);
   p.scale_mode = scale_mode;
   p.matrix = info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? SWIN_COLOR_MATRIX_BT709
                                                                       : SWIN_COLOR_MATRIX_BT601;

@@ -436,12 +436,108 @@ GST_START_TEST (test_errors)
   expect_start_error (make_element ("device", "no-such-vulkan-device", NULL),
                       "No usable Vulkan device");
   expect_start_error (make_element ("mean", "0.5,0.5", NULL), "Invalid mean");
+  /* finite as a double, not as a float */
+  expect_start_error (make_element ("mean", "1e39,0,0", NULL), "Invalid mean");
+  /* so small that every activation saturates */
+  expect_start_error (make_element ("std", "0.2,1e-9,0.2", NULL), "channel 1");
 
   g_unlink (corrupt);
   g_unlink (labels);
   g_free (missing);
   g_free (corrupt);
   g_free (labels);
+}
+GST_END_TEST;
+
+/* The element's top classes and scores for one random RGB frame. */
+static float *
+element_probs_of (GstElement *e, GstBuffer **frame)
+{
+  const gchar *caps = format_caps[0];
+  GstHarness *h = make_harness (e, caps);
+  GstBuffer *out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 77));
+  const GstStructure *s = gst_buffer_get_swin_result (out);
+  float *probs = g_new0 (float, CLASSES);
+
+  fail_unless (s != NULL);
+  for (guint i = 0; i < gst_swin_result_get_n_classes (s); i++) {
+    gint id;
+    gdouble score;
+
+    fail_unless (gst_swin_result_get_class (s, i, &id, NULL, &score));
+    probs[id] = (float) score;
+  }
+  *frame = out;
+  gst_harness_teardown (h);
+  return probs;
+}
+
+/* Largest difference between the element's reported scores and @ref. */
+static float
+max_score_delta (const float *element, const float *ref)
+{
+  float d = 0.0f;
+
+  for (int c = 0; c < CLASSES; c++)
+    if (element[c] > 0.0f)
+      d = MAX (d, fabsf (element[c] - ref[c]));
+  return d;
+}
+
+/* A checkpoint's __metadata__ mean/std are the element's defaults; the
+ * properties override them. */
+GST_START_TEST (test_model_normalization)
+{
+  static const float mean[3] = { 0.9f, 0.1f, 0.5f }, std[3] = { 0.05f, 0.6f, 0.3f };
+  SwinInitParams ip = { .embed_dim = 16, .num_stages = 2, .depths = { 2, 2 }, .heads = { 1, 2 },
+                        .window = 7, .num_classes = CLASSES, .img_size = IMG, .seed = 11,
+                        .mean = mean, .std = std };
+  gchar *norm_path = swin_gst_test_write_model (tmpdir, "norm.safetensors", &ip);
+  SwinModel *norm_model = swin_model_load (norm_path, NULL);
+  GstVideoInfo info;
+  GstCaps *caps = gst_caps_from_string (format_caps[0]);
+  GstBuffer *frame;
+  GstElement *e;
+  float *probs, *with_meta, *imagenet;
+
+  fail_unless (norm_model != NULL);
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+
+  /* Same weights: the two normalisations must give clearly different
+   * scores, or the checks below could not tell them apart. */
+  e = gst_element_factory_make ("swinclassify", NULL);
+  g_object_set (e, "model", norm_path, "device", g_getenv ("SWIN_TEST_DEVICE"), "top-k", CLASSES,
+                NULL);
+  probs = element_probs_of (gst_object_ref_sink (e), &frame);
+  with_meta = swin_gst_test_core_probs (norm_model, frame, &info, SWIN_SCALE_CENTER_CROP);
+  imagenet = swin_gst_test_core_probs (model, frame, &info, SWIN_SCALE_CENTER_CROP);
+  gst_buffer_unref (frame);
+  fail_unless (max_score_delta (with_meta, imagenet) > 1e-3f);
+  fail_unless (max_score_delta (probs, with_meta) < 1e-4f, "metadata normalisation not applied");
+  g_free (probs);
+
+  /* The properties win over the metadata ... */
+  e = gst_element_factory_make ("swinclassify", NULL);
+  g_object_set (e, "model", norm_path, "device", g_getenv ("SWIN_TEST_DEVICE"), "top-k", CLASSES,
+                "mean", "0.485,0.456,0.406", "std", "0.229,0.224,0.225", NULL);
+  probs = element_probs_of (gst_object_ref_sink (e), &frame);
+  gst_buffer_unref (frame);
+  fail_unless (max_score_delta (probs, imagenet) < 1e-4f, "mean/std properties not applied");
+  g_free (probs);
+
+  /* ... and give a model without metadata the same input. */
+  probs = element_probs_of (make_element ("top-k", CLASSES, "mean", "0.9, 0.1, 0.5",
+                                          "std", "[0.05,0.6,0.3]", NULL), &frame);
+  gst_buffer_unref (frame);
+  fail_unless (max_score_delta (probs, with_meta) < 1e-4f);
+  g_free (probs);
+
+  g_free (with_meta);
+  g_free (imagenet);
+  swin_model_free (norm_model);
+  g_unlink (norm_path);
+  g_free (norm_path);
 }
 GST_END_TEST;
 
@@ -524,6 +620,7 @@ swinclassify_suite (void)
   tcase_add_test (tc, test_qos);
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_errors);
+  tcase_add_test (tc, test_model_normalization);
   tcase_add_test (tc, test_label_file);
   tcase_add_test (tc, test_state_cycles);
   return s;

@@ -141,7 +141,8 @@ add_tensor_entry (JsonBuilder *b, const char *name, const char *dtype, const int
 /* The header JSON, padded with spaces to a multiple of 8 (so that the data
  * section starts aligned, as the reference writer does). */
 static char *
-build_header (const SwinArch *arch, const char *arch_name, GArray *specs, GArray *indices, gsize *len)
+build_header (const SwinArch *arch, const char *arch_name, const SwinInitParams *params, GArray *specs,
+              GArray *indices, gsize *len)
 {
   JsonBuilder *b = json_builder_new ();
   JsonGenerator *gen = json_generator_new ();
@@ -158,6 +159,19 @@ build_header (const SwinArch *arch, const char *arch_name, GArray *specs, GArray
   json_builder_add_string_value (b, arch_name);
   json_builder_set_member_name (b, "img_size");
   json_builder_add_string_value (b, img_size);
+  for (int i = 0; i < 2; i++) {
+    const float *v = i == 0 ? params->mean : params->std;
+    char buf[3][G_ASCII_DTOSTR_BUF_SIZE], *text;
+
+    if (v == NULL)
+      continue;
+    text = g_strjoin (",", g_ascii_dtostr (buf[0], sizeof (buf[0]), v[0]),
+                      g_ascii_dtostr (buf[1], sizeof (buf[1]), v[1]),
+                      g_ascii_dtostr (buf[2], sizeof (buf[2]), v[2]), NULL);
+    json_builder_set_member_name (b, i == 0 ? "mean" : "std");
+    json_builder_add_string_value (b, text);
+    g_free (text);
+  }
   json_builder_end_object (b);
   for (guint i = 0; i < specs->len; i++) {
     const SwinTensorSpec *spec = &g_array_index (specs, SwinTensorSpec, i);
@@ -263,6 +277,12 @@ swin_model_init_random (const SwinInitParams *params, const char *path, GError *
 
   if (!arch_from_params (params, &arch, error))
     return FALSE;
+  if ((params->mean == NULL) != (params->std == NULL)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "mean and std go together");
+    return FALSE;
+  }
+  if (params->mean != NULL && !swin_check_normalization (params->mean, params->std, error))
+    return FALSE;
 
   specs = swin_tensor_specs_new (&arch, NULL);
   indices = g_array_new (FALSE, FALSE, sizeof (IndexBuffer));
@@ -275,7 +295,8 @@ swin_model_init_random (const SwinInitParams *params, const char *path, GError *
       }
     }
   }
-  header = build_header (&arch, params->arch != NULL ? params->arch : "custom", specs, indices, &header_len);
+  header = build_header (&arch, params->arch != NULL ? params->arch : "custom", params, specs, indices,
+                        &header_len);
   for (int k = 0; k < 8; k++)
     len_bytes[k] = (guint8) ((guint64) header_len >> (8 * k));
 

@@ -588,6 +588,36 @@ model_name_from_path (const char *path)
   return base;
 }
 
+/* The optional "mean"/"std" metadata: both or neither. */
+static gboolean
+read_normalization (struct Loader *ld, SwinModel *model, GError **error)
+{
+  const char *mean = swin_safetensors_get_metadata (ld->st, "mean");
+  const char *std = swin_safetensors_get_metadata (ld->st, "std");
+  GError *range_error = NULL;
+
+  if (mean == NULL && std == NULL)
+    return TRUE;
+  if (mean == NULL || std == NULL) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ has %s but no %s", ld->path,
+                 mean ? "mean" : "std", mean ? "std" : "mean");
+    return FALSE;
+  }
+  if (!swin_parse_floats (mean, model->mean, 3) || !swin_parse_floats (std, model->std, 3)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ mean '%s' / std '%s' are not "
+                 "three numbers each", ld->path, mean, std);
+    return FALSE;
+  }
+  if (!swin_check_normalization (model->mean, model->std, &range_error)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ normalisation: %s", ld->path,
+                 range_error->message);
+    g_error_free (range_error);
+    return FALSE;
+  }
+  model->has_normalization = TRUE;
+  return TRUE;
+}
+
 /* Takes @st; @path names the checkpoint in messages and the model. */
 static SwinModel *
 load_checkpoint (SwinSafetensors *st, const char *path, GError **error)
@@ -600,7 +630,7 @@ load_checkpoint (SwinSafetensors *st, const char *path, GError **error)
 
   model = g_new0 (SwinModel, 1);
   model->arena = g_ptr_array_new_with_free_func (g_free);
-  if (!load_tensors (&ld, model, error)) {
+  if (!read_normalization (&ld, model, error) || !load_tensors (&ld, model, error)) {
     swin_model_free (model);
     model = NULL;
     goto out;
@@ -657,4 +687,15 @@ swin_model_get_name (const SwinModel *model)
 {
   g_return_val_if_fail (model != NULL, NULL);
   return model->name;
+}
+
+gboolean
+swin_model_get_normalization (const SwinModel *model, float mean[3], float std[3])
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+  if (!model->has_normalization)
+    return FALSE;
+  memcpy (mean, model->mean, sizeof (model->mean));
+  memcpy (std, model->std, sizeof (model->std));
+  return TRUE;
 }

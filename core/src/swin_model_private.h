@@ -23,6 +23,8 @@ typedef struct {
 struct _SwinModel {
   SwinArch arch;
   char *name;
+  gboolean has_normalization;      /* __metadata__ mean/std present */
+  float mean[3], std[3];
   float *patch_w;                  /* [C, in_chans, p, p] */
   float *patch_b;                  /* [C] */
   float *patch_norm_w, *patch_norm_b; /* [C] */

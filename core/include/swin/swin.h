@@ -64,6 +64,25 @@ const SwinArch *swin_model_get_arch (const SwinModel *model);
 /* The file's base name without extension; used as the model name in metadata. */
 const char *swin_model_get_name (const SwinModel *model);
 
+/* The input normalisation the checkpoint declares in its __metadata__:
+ * "mean" and "std", each three comma-separated numbers (R, G, B, in units of
+ * the [0, 1] pixel range; "[a, b, c]" is accepted too).  Returns FALSE when
+ * the checkpoint declares none (the caller's defaults apply, e.g.
+ * ImageNet's); the loader refuses a checkpoint that declares only one of
+ * them or values outside swin_check_normalization()'s bounds. */
+gboolean swin_model_get_normalization (const SwinModel *model, float mean[3], float std[3]);
+
+/* Checks @mean and @std: finite, |mean| <= 1000 and 1e-4 <= std <= 1000
+ * (outside that no 8-bit picture gives a usable input: a tiny std saturates
+ * every activation and all scores come out equal).  SWIN_ERROR_INVALID_ARG
+ * naming the channel otherwise. */
+gboolean swin_check_normalization (const float mean[3], const float std[3], GError **error);
+
+/* Parses @n comma-separated numbers ("0.5, 0.25,1", optionally in [] or ())
+ * into @out.  FALSE if the count differs, a number is malformed or is not
+ * finite as a float (1e39 is finite as a double only). */
+gboolean swin_parse_floats (const char *text, float *out, int n);
+
 /* Checks that @height x @width is a valid input resolution (a positive
  * multiple of patch_size << (num_stages - 1), and equal to the absolute
  * position embedding's grid when the model has one). */
@@ -83,11 +102,13 @@ typedef struct {
   int img_size;       /* 0: 224 for window 7, 384 for window 12, else 32 * window */
   SwinLayout layout;  /* key layout to write */
   guint64 seed;
+  const float *mean;  /* NULL, or 3 values written as __metadata__ "mean" */
+  const float *std;   /* NULL, or 3 values written as __metadata__ "std" */
 } SwinInitParams;
 
 /* Writes a randomly initialised F32 checkpoint (truncated normal std 0.02 for
  * weights and bias tables, zero biases, unit LayerNorm) to @path, with
- * __metadata__ {"arch", "img_size"}. */
+ * __metadata__ {"arch", "img_size"} and, when given, "mean" and "std". */
 gboolean swin_model_init_random (const SwinInitParams *params, const char *path, GError **error);
 
 /* CPU reference forward.  @input: float32 NCHW [batch, in_chans, height, width],
