@@ -370,7 +370,7 @@ gst_swin_classify_infer (GstSwinClassify *self, const SwinFrame *frame,
     }
     ok = self->pp && swin_preprocessor_run (self->pp, frame, error);
   } else {
-    ok = swin_preprocess_cpu (frame, params, self->size, self->size,
+    ok = swin_cpu_preprocess (frame, params, self->size, self->size,
                               swin_plan_get_input (self->plan), error) &&
          swin_plan_run (self->plan, error);
   }

@@ -9,10 +9,10 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(constant_id = 0) const int TM = 16;      // rows per invocation
-layout(constant_id = 1) const int TC = 2;       // vec4 columns per invocation
-layout(constant_id = 2) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
-layout(local_size_x = 8, local_size_y = 4) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(constant_id = 3) const int TM = 16;      // rows per invocation
+layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation
+layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;

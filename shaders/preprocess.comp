@@ -5,12 +5,12 @@
 // The frame is a byte buffer read as uints, so any format and stride works
 // without texel-format support.
 
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
 
 layout(std430, binding = 0) readonly buffer Src { uint src[]; };
 layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
 
-// Must match SwinPreprocessPush in core/src/swin_preprocess_vk.c.
+// Must match SwinPreprocessPush in core/vulkan/swin_preprocess_vk.c.
 layout(push_constant) uniform Params {
   int format;                 // SwinPixelFormat
   int in_w, in_h, out_w, out_h;

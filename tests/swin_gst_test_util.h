@@ -53,10 +53,10 @@ swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideo
   p.matrix = info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? SWIN_COLOR_MATRIX_BT709
                                                                       : SWIN_COLOR_MATRIX_BT601;
   p.full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-  fail_unless (swin_preprocess_cpu (&f, &p, size, size, input, &error), "%s",
+  fail_unless (swin_cpu_preprocess (&f, &p, size, size, input, &error), "%s",
                error ? error->message : "");
   gst_video_frame_unmap (&vf);
-  fail_unless (swin_model_forward_cpu (model, input, 1, size, size, probs, &error), "%s",
+  fail_unless (swin_cpu_forward (model, input, 1, size, size, probs, &error), "%s",
                error ? error->message : "");
   swin_softmax (probs, arch->num_classes);
   g_free (input);

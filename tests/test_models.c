@@ -76,7 +76,7 @@ test_case (gconstpointer data)
   check_against ("vulkan", c, swin_plan_get_logits (plan), ref);
 
   cpu = g_new (float, n_out);
-  g_assert_true (swin_model_forward_cpu (model, input, c->batch, c->size, c->size, cpu, &error));
+  g_assert_true (swin_cpu_forward (model, input, c->batch, c->size, c->size, cpu, &error));
   g_assert_no_error (error);
   check_against ("cpu", c, cpu, ref);
 

@@ -36,7 +36,7 @@ compare_forwards (SwinModel *m, int batch, int h, int w)
   float diff, bound;
 
   swin_test_fill (input, n_in, 21, 2.0f);
-  g_assert_true (swin_model_forward_cpu (m, input, batch, h, w, cpu, &error));
+  g_assert_true (swin_cpu_forward (m, input, batch, h, w, cpu, &error));
   g_assert_no_error (error);
   net = swin_net_new (ctx, m, &error);
   g_assert_no_error (error);
@@ -136,7 +136,7 @@ test_fp16 (void)
   input = g_new (float, n_in);
   cpu = g_new (float, a->num_classes);
   swin_test_fill (input, n_in, 31, 2.0f);
-  g_assert_true (swin_model_forward_cpu (m, input, 1, 112, 112, cpu, &error));
+  g_assert_true (swin_cpu_forward (m, input, 1, 112, 112, cpu, &error));
   net = swin_net_new_full (ctx, m, SWIN_PRECISION_FP16, &error);
   g_assert_no_error (error);
   g_assert_cmpint (swin_net_get_precision (net), ==, SWIN_PRECISION_FP16);

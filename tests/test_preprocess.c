@@ -3,7 +3,7 @@
  * mode (odd sizes, padded strides, enlarging and shrinking). */
 #include "swin_test_util.h"
 #include "swin/swin_preprocess.h"
-#include "swin_preprocess_private.h"
+#include "swin_preprocess_vk.h"
 
 #include <glib/gstdio.h>
 
@@ -121,7 +121,7 @@ test_cpu_identity (void)
   test_frame_init (&t, SWIN_PIXEL_FORMAT_BGRX, 7, 5, 4, 1);
   swin_preprocess_params_init (&p);
   p.scale_mode = SWIN_SCALE_STRETCH;
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, 5, 7, out, &error));
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, 5, 7, out, &error));
   g_assert_no_error (error);
   for (int y = 0; y < 5; y++)
     for (int x = 0; x < 7; x++)
@@ -147,7 +147,7 @@ test_cpu_resample (void)
   GError *error = NULL;
 
   identity_params (&p, SWIN_SCALE_STRETCH);
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 4, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 4, out, &error));
   g_assert_no_error (error);
   g_assert_cmpfloat_with_epsilon (out[0], 0.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[1], 0.25, 1e-6);
@@ -158,7 +158,7 @@ test_cpu_resample (void)
   f.data[0] = down;
   f.width = 4;
   f.stride[0] = 12;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 2, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 2, out, &error));
   g_assert_cmpfloat_with_epsilon (out[0], 0.25 / 1.75, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[1], 1.5 / 1.75, 1e-6);
 }
@@ -181,7 +181,7 @@ test_cpu_scale_modes (void)
   /* Into 4x4: letterbox keeps 4x2 in rows 1-2, rows 0 and 3 are padding. */
   swin_preprocess_params_init (&p);
   p.scale_mode = SWIN_SCALE_LETTERBOX;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 4, 4, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 4, 4, out, &error));
   g_assert_no_error (error);
   for (int x = 0; x < 4; x++) {
     g_assert_cmpfloat (out[0 * 4 + x], ==, 0.0f);
@@ -192,7 +192,7 @@ test_cpu_scale_modes (void)
   /* Into 2x2: center-crop resizes 4x2 -> 4x2 (short side 2) and keeps
    * columns 1 and 2. */
   identity_params (&p, SWIN_SCALE_CENTER_CROP);
-  g_assert_true (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_cmpfloat_with_epsilon (out[0], 85 / 255.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[1], 170 / 255.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[2], 85 / 255.0, 1e-6);
@@ -232,8 +232,8 @@ test_cpu_yuv (void)
     vp[0] = uv[1] = cases[i].v;
     identity_params (&p, SWIN_SCALE_STRETCH);
     p.matrix = cases[i].matrix;
-    g_assert_true (swin_preprocess_cpu (&i420, &p, 2, 2, a, &error));
-    g_assert_true (swin_preprocess_cpu (&nv12, &p, 2, 2, b, &error));
+    g_assert_true (swin_cpu_preprocess (&i420, &p, 2, 2, a, &error));
+    g_assert_true (swin_cpu_preprocess (&nv12, &p, 2, 2, b, &error));
     g_assert_no_error (error);
     for (int k = 0; k < 12; k++)
       g_assert_cmpfloat (a[k], ==, b[k]);
@@ -257,10 +257,10 @@ test_cpu_full_range (void)
 
   identity_params (&p, SWIN_SCALE_STRETCH);
   p.full_range = TRUE;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 1, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 1, out, &error));
   g_assert_cmpfloat_with_epsilon (out[0], 1.0, 1e-6);
   yp[0] = 128;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 1, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 1, out, &error));
   g_assert_cmpfloat_with_epsilon (out[1], 128 / 255.0, 1e-6);
   g_assert_no_error (error);
 }
@@ -281,7 +281,7 @@ test_cpu_packed_formats_agree (void)
 
   test_frame_init (&rgb, SWIN_PIXEL_FORMAT_RGB, w, h, 0, 5);
   swin_preprocess_params_init (&p);
-  g_assert_true (swin_preprocess_cpu (&rgb.f, &p, 8, 8, ref, &error));
+  g_assert_true (swin_cpu_preprocess (&rgb.f, &p, 8, 8, ref, &error));
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
     gboolean bgr = formats[i] == SWIN_PIXEL_FORMAT_BGR || formats[i] == SWIN_PIXEL_FORMAT_BGRA ||
                    formats[i] == SWIN_PIXEL_FORMAT_BGRX;
@@ -293,7 +293,7 @@ test_cpu_packed_formats_agree (void)
       for (int x = 0; x < w; x++)
         for (int c = 0; c < 3; c++)
           t.mem[0][y * t.f.stride[0] + x * bpp + (bgr ? 2 - c : c)] = rgb.mem[0][y * w * 3 + x * 3 + c];
-    g_assert_true (swin_preprocess_cpu (&t.f, &p, 8, 8, out, &error));
+    g_assert_true (swin_cpu_preprocess (&t.f, &p, 8, 8, out, &error));
     g_assert_no_error (error);
     g_assert_cmpfloat (swin_test_max_diff (ref, out, G_N_ELEMENTS (out)), ==, 0.0f);
     test_frame_clear (&t);
@@ -312,22 +312,22 @@ test_cpu_errors (void)
 
   swin_preprocess_params_init (&p);
   f.stride[0] = 5; /* below 2 * 3 bytes */
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
   f.stride[0] = 6;
   p.std[1] = 0.0f;
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
   swin_preprocess_params_init (&p);
   f.format = SWIN_PIXEL_FORMAT_NV12; /* needs a second plane */
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
   f.format = SWIN_PIXEL_FORMAT_RGB;
   f.width = 0;
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
 }
@@ -352,10 +352,10 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
   p.scale_mode = mode;
   p.matrix = (SwinColorMatrix) (format % 3);
   p.full_range = format % 2;
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, out_h, out_w, ref, &error));
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, out_h, out_w, ref, &error));
   g_assert_no_error (error);
 
-  buf = swin_buffer_new (ctx, n * sizeof (float), SWIN_BUFFER_READBACK, &error);
+  buf = swin_buffer_new (ctx, n * sizeof (float), SWIN_BUFFER_READBACK, "test", &error);
   g_assert_no_error (error);
   pp = swin_preprocessor_new_for_buffer (ctx, buf, out_h, out_w, format, w, h, &p, &error);
   g_assert_no_error (error);
@@ -363,7 +363,7 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
   g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
   test_frame_clear (&t);
   test_frame_init (&t, format, w, h, pad, 2000 + format * 10 + mode);
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, out_h, out_w, ref, &error));
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, out_h, out_w, ref, &error));
   g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
   g_assert_no_error (error);
   g_assert_true (swin_buffer_invalidate (ctx, buf, &error));
@@ -403,7 +403,7 @@ test_gpu_errors (void)
   GError *error = NULL;
 
   swin_preprocess_params_init (&p);
-  buf = swin_buffer_new (ctx, 3 * 8 * 8 * sizeof (float), SWIN_BUFFER_READBACK, &error);
+  buf = swin_buffer_new (ctx, 3 * 8 * 8 * sizeof (float), SWIN_BUFFER_READBACK, "test", &error);
   g_assert_no_error (error);
   /* The output would not fit the buffer. */
   pp = swin_preprocessor_new_for_buffer (ctx, buf, 9, 8, SWIN_PIXEL_FORMAT_RGB, 4, 4, &p, &error);
@@ -454,7 +454,7 @@ test_gpu_plan (void)
 
   swin_preprocess_params_init (&p);
   test_frame_init (&t, SWIN_PIXEL_FORMAT_NV12, 96, 64, 0, 77);
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, 56, 56, swin_plan_get_input (plan), &error));
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, 56, 56, swin_plan_get_input (plan), &error));
   g_assert_true (swin_plan_run (plan, &error));
   g_assert_no_error (error);
   memcpy (logits, swin_plan_get_logits (plan), sizeof (logits));

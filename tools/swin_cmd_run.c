@@ -180,7 +180,7 @@ run (const RunOptions *opt, int height, int width)
   }
 
   if (strcmp (opt->backend, "cpu") == 0) {
-    gboolean ok = swin_model_forward_cpu (model, input, opt->batch, height, width, logits, &error);
+    gboolean ok = swin_cpu_forward (model, input, opt->batch, height, width, logits, &error);
     swin_model_free (model);
     model = NULL;
     if (!ok)

@@ -1,7 +1,9 @@
-/* Buffers and their memory (internal to core). */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Buffers and their memory (internal to core; above vk_command, whose
+ * command buffers carry staging copies). */
 #pragma once
 
-#include "vk_context.h"
+#include "vk_command.h"
 
 typedef enum {
   SWIN_BUFFER_DEVICE,    /* device-local; filled by swin_buffer_upload() or by shaders */
@@ -18,7 +20,9 @@ typedef struct {
 } SwinBuffer;
 
 /* Every buffer may be bound as a storage buffer and as a uniform texel buffer. */
-SwinBuffer *swin_buffer_new (SwinContext *ctx, VkDeviceSize size, SwinBufferKind kind, GError **error);
+/* @name labels the buffer for debuggers and in the log's memory reports. */
+SwinBuffer *swin_buffer_new (SwinContext *ctx, VkDeviceSize size, SwinBufferKind kind, const char *name,
+                             GError **error);
 void swin_buffer_free (SwinContext *ctx, SwinBuffer *buf);
 /* Copies host data into @dst (mapped memory directly, else through a staging buffer). */
 gboolean swin_buffer_upload (SwinContext *ctx, SwinBuffer *dst, VkDeviceSize offset,

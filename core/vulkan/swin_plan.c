@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The forward for one (batch, resolution): activation buffers allocated once
  * and the whole network recorded once into one command buffer. */
 #include "swin_plan_private.h"
@@ -158,17 +159,20 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   widest = MAX (widest, tokens * a->in_chans * a->patch_size * a->patch_size);  /* im2col rows */
 
   if (!(p->input = swin_buffer_new (net->ctx, (size_t) batch * a->in_chans * height * width * 4,
-                                    SWIN_BUFFER_UPLOAD, error)) ||
-      !(p->x = swin_buffer_new (net->ctx, act * 4, SWIN_BUFFER_DEVICE, error)) ||
-      !(p->y = swin_buffer_new (net->ctx, act * 4, SWIN_BUFFER_DEVICE, error)) ||
-      !(p->big = swin_buffer_new (net->ctx, widest * 4, SWIN_BUFFER_DEVICE, error)) ||
+                                    SWIN_BUFFER_UPLOAD, "swin plan input", error)) ||
+      !(p->x = swin_buffer_new (net->ctx, act * 4, SWIN_BUFFER_DEVICE, "swin plan residual", error)) ||
+      !(p->y = swin_buffer_new (net->ctx, act * 4, SWIN_BUFFER_DEVICE, "swin plan activations", error)) ||
+      !(p->big = swin_buffer_new (net->ctx, widest * 4, SWIN_BUFFER_DEVICE, "swin plan qkv/hidden",
+                                  error)) ||
       !(p->logits = swin_buffer_new (net->ctx, (size_t) batch * a->num_classes * 4,
-                                     SWIN_BUFFER_READBACK, error)) ||
-      !(p->cmd = swin_cmd_new_full (net->ctx, profile, error)) ||
+                                     SWIN_BUFFER_READBACK, "swin plan logits", error)) ||
+      !(p->cmd = swin_cmd_new_full (net->ctx, "swin forward", profile, error)) ||
       !record (p, error)) {
     swin_plan_free (p);
     return NULL;
   }
+  swin_log (SWIN_LOG_INFO, "plan: batch %d at %dx%d, %.1f MiB of activations", batch, height, width,
+            (p->input->size + p->x->size + p->y->size + p->big->size + p->logits->size) / 1048576.0);
   return p;
 }
 

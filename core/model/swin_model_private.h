@@ -1,7 +1,7 @@
 /* The in-memory model: every tensor converted to fp32, in PyTorch layout. */
 #pragma once
 
-#include "swin/swin.h"
+#include "swin/swin_model.h"
 
 typedef struct {
   float *norm1_w, *norm1_b;   /* [C] */

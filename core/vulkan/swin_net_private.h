@@ -1,7 +1,7 @@
 /* A model's packed weights on a device (internal to core). */
 #pragma once
 
-#include "vk_pipeline.h"
+#include "vk_kernel.h"
 
 /* A tensor's place in the weight buffer. */
 typedef struct {

@@ -1,11 +1,11 @@
 /* CPU reference kernels: plain loops, fp32 data, double where it costs nothing. */
-#include "swin_ref.h"
+#include "swin_cpu_ops.h"
 
 #include <math.h>
 #include <string.h>
 
 void
-swin_ref_linear (const float *x, int M, int K, const float *w, const float *b, int N, float *out)
+swin_cpu_linear (const float *x, int M, int K, const float *w, const float *b, int N, float *out)
 {
   /* Row by row with W transposed, so the inner loop runs over contiguous outputs. */
   float *wt = g_new (float, (size_t) K * N);
@@ -28,14 +28,14 @@ swin_ref_linear (const float *x, int M, int K, const float *w, const float *b, i
 }
 
 void
-swin_ref_gelu (float *x, size_t n)
+swin_cpu_gelu (float *x, size_t n)
 {
   for (size_t i = 0; i < n; i++)
     x[i] = 0.5f * x[i] * (1.0f + erff (x[i] * (float) M_SQRT1_2));
 }
 
 void
-swin_ref_layernorm (const float *x, int rows, int C, const float *gamma, const float *beta, float *out)
+swin_cpu_layernorm (const float *x, int rows, int C, const float *gamma, const float *beta, float *out)
 {
   for (int r = 0; r < rows; r++) {
     const float *xr = x + (size_t) r * C;
@@ -52,7 +52,7 @@ swin_ref_layernorm (const float *x, int rows, int C, const float *gamma, const f
 }
 
 void
-swin_ref_merge_gather (const float *x, int B, int H, int W, int C, float *out)
+swin_cpu_merge_gather (const float *x, int B, int H, int W, int C, float *out)
 {
   static const int dy[4] = { 0, 1, 0, 1 }, dx[4] = { 0, 0, 1, 1 };
 
@@ -67,7 +67,7 @@ swin_ref_merge_gather (const float *x, int B, int H, int W, int C, float *out)
 }
 
 void
-swin_ref_patch_embed (const float *img, int B, int Cin, int H, int W, int P,
+swin_cpu_patch_embed (const float *img, int B, int Cin, int H, int W, int P,
                       const float *w, const float *b, int C, float *out)
 {
   int Ht = H / P, Wt = W / P;
@@ -96,7 +96,7 @@ mask_region (int s, int size, int ws, int shift)
 }
 
 void
-swin_ref_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
+swin_cpu_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
                      const float *qkv_w, const float *qkv_b, const float *table, float *out)
 {
   const int C = g->C, ws = g->ws, n = ws * ws, hd = C / heads, tw = 2 * g->M - 1;
@@ -128,7 +128,7 @@ swin_ref_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
         for (int i = 0; i < n; i++)
           memcpy (win + (size_t) i * C,
                   rolled + ((size_t) (wy * ws + i / ws) * g->Wp + wx * ws + i % ws) * C, C * sizeof (float));
-        swin_ref_linear (win, n, C, qkv_w, qkv_b, 3 * C, qkv);
+        swin_cpu_linear (win, n, C, qkv_w, qkv_b, 3 * C, qkv);
 
         for (int h = 0; h < heads; h++) {
           for (int i = 0; i < n; i++) {
@@ -187,7 +187,7 @@ swin_ref_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
 }
 
 void
-swin_ref_avgpool (const float *x, int B, int L, int C, float *out)
+swin_cpu_avgpool (const float *x, int B, int L, int C, float *out)
 {
   for (int b = 0; b < B; b++)
     for (int c = 0; c < C; c++) {

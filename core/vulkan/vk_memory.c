@@ -1,6 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Buffer allocation and host uploads. */
 #include "vk_memory.h"
-#include "vk_pipeline.h"
 
 #include <string.h>
 
@@ -14,7 +14,8 @@ find_memory_type (SwinContext *ctx, uint32_t bits, VkMemoryPropertyFlags want)
 }
 
 SwinBuffer *
-swin_buffer_new (SwinContext *ctx, VkDeviceSize size, SwinBufferKind kind, GError **error)
+swin_buffer_new (SwinContext *ctx, VkDeviceSize size, SwinBufferKind kind, const char *name,
+                 GError **error)
 {
   SwinBuffer *buf = g_new0 (SwinBuffer, 1);
   VkBufferCreateInfo info = {
@@ -62,6 +63,11 @@ swin_buffer_new (SwinContext *ctx, VkDeviceSize size, SwinBufferKind kind, GErro
     buf->coherent = !!(ctx->mem_props.memoryTypes[type].propertyFlags & VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
     SWIN_VK (vkMapMemory (ctx->device, buf->memory, 0, VK_WHOLE_SIZE, 0, &buf->mapped), error);
   }
+  swin_context_name_object (ctx, VK_OBJECT_TYPE_BUFFER, (uint64_t) buf->buffer, name);
+  swin_context_name_object (ctx, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t) buf->memory, name);
+  swin_log (SWIN_LOG_DEBUG, "%s: %.2f MiB of %s memory (type %d)", name, buf->size / 1048576.0,
+            kind == SWIN_BUFFER_DEVICE ? "device" : kind == SWIN_BUFFER_UPLOAD ? "upload" : "readback",
+            type);
   return buf;
 
 error:
@@ -123,7 +129,7 @@ swin_buffer_upload (SwinContext *ctx, SwinBuffer *dst, VkDeviceSize offset,
     return flush (ctx, dst, error);
   }
 
-  staging = swin_buffer_new (ctx, MIN (size, STAGING_CHUNK), SWIN_BUFFER_UPLOAD, error);
+  staging = swin_buffer_new (ctx, MIN (size, STAGING_CHUNK), SWIN_BUFFER_UPLOAD, "swin staging", error);
   if (!staging)
     return FALSE;
   for (VkDeviceSize done = 0; done < size; done += STAGING_CHUNK) {
@@ -136,8 +142,8 @@ swin_buffer_upload (SwinContext *ctx, SwinBuffer *dst, VkDeviceSize offset,
     cmd = swin_cmd_new (ctx, error);
     if (!cmd)
       goto out;
-    ok = swin_cmd_copy (cmd, staging, 0, dst, offset + done, n, error) &&
-         swin_cmd_end (cmd, error) && swin_cmd_submit_wait (ctx, &cmd, 1, error);
+    swin_cmd_copy (cmd, staging->buffer, 0, dst->buffer, offset + done, n);
+    ok = swin_cmd_end (cmd, error) && swin_cmd_submit_wait (ctx, &cmd, 1, error);
     swin_cmd_free (cmd);
     if (!ok)
       goto out;

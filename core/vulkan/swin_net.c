@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Packing a model's weights into one device buffer, each tensor in the layout
  * its kernel reads (Linear weights transposed and column-padded for the GEMM). */
 #include "swin_net_private.h"
-#include "swin_kernels.h"
+#include "swin_pack.h"
 #include "swin_model_private.h"
 
 #include <string.h>
@@ -138,11 +139,14 @@ swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision preci
     goto error;
   }
   pack_all (&p, net, model);            /* filling pass */
-  net->weights = swin_buffer_new (ctx, p.used, SWIN_BUFFER_DEVICE, error);
+  net->weights = swin_buffer_new (ctx, p.used, SWIN_BUFFER_DEVICE, "swin weights", error);
   ok = net->weights && swin_buffer_upload (ctx, net->weights, 0, p.host, p.used, error);
   g_free (p.host);
   if (!ok)
     goto error;
+  swin_log (SWIN_LOG_INFO, "weights: %" G_GINT64_FORMAT " parameters, %.1f MiB on \"%s\" (%s Linear "
+            "weights)", net->arch.num_params, p.used / 1048576.0, ctx->device_name,
+            swin_precision_name (precision));
   return net;
 
 error:

@@ -2,7 +2,7 @@
  * before any tensor byte is read. */
 #include "swin_safetensors.h"
 
-#include "swin/swin.h"
+#include "swin/swin_model.h"
 
 #include <json-glib/json-glib.h>
 #include <math.h>

@@ -1,6 +1,5 @@
 /* Vulkan instance and device selection for SwinContext. */
 #include "vk_context.h"
-#include "vk_pipeline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +34,76 @@ swin_vk_check (VkResult r, const char *call, GError **error)
       ? SWIN_ERROR_OUT_OF_MEMORY : SWIN_ERROR_VULKAN;
   g_set_error (error, SWIN_ERROR, code, "%s failed: %s (%d)", call, swin_vk_result_name (r), r);
   return FALSE;
+}
+
+gboolean
+swin_ctx_check (SwinContext *ctx, VkResult r, const char *call, GError **error)
+{
+  if (r == VK_ERROR_DEVICE_LOST) {
+    char *why = g_strdup_printf ("%s failed: VK_ERROR_DEVICE_LOST", call);
+
+    swin_context_mark_lost (ctx, why);
+    g_free (why);
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST, "%s failed: VK_ERROR_DEVICE_LOST: the "
+                 "Vulkan device \"%s\" is lost", call, ctx->device_name);
+    return FALSE;
+  }
+  return swin_vk_check (r, call, error);
+}
+
+void
+swin_context_mark_lost (SwinContext *ctx, const char *why)
+{
+  char *copy = g_strdup (why);
+
+  if (g_atomic_pointer_compare_and_exchange (&ctx->lost, NULL, copy))
+    swin_log (SWIN_LOG_WARNING, "Vulkan device \"%s\" unusable from now on: %s", ctx->device_name, why);
+  else
+    g_free (copy);
+}
+
+gboolean
+swin_context_is_lost (SwinContext *ctx)
+{
+  return g_atomic_pointer_get (&ctx->lost) != NULL;
+}
+
+gboolean
+swin_context_check_usable (SwinContext *ctx, GError **error)
+{
+  const char *why = g_atomic_pointer_get (&ctx->lost);
+
+  if (why == NULL)
+    return TRUE;
+  g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST, "The Vulkan device \"%s\" is unusable "
+               "since an earlier failure (%s); a new context is needed", ctx->device_name, why);
+  return FALSE;
+}
+
+typedef struct {
+  SwinContextCleanup func;
+  void *data;
+} SwinCleanupEntry;
+
+void
+swin_context_add_cleanup (SwinContext *ctx, SwinContextCleanup func, void *data)
+{
+  SwinCleanupEntry e = { func, data };
+
+  g_array_append_val (ctx->cleanups, e);
+}
+
+void
+swin_context_name_object (SwinContext *ctx, VkObjectType type, uint64_t handle, const char *name)
+{
+  VkDebugUtilsObjectNameInfoEXT info = {
+    .sType = VK_STRUCTURE_TYPE_DEBUG_UTILS_OBJECT_NAME_INFO_EXT,
+    .objectType = type, .objectHandle = handle, .pObjectName = name,
+  };
+
+  /* A name is a debugging aid: failing to set one is not an error. */
+  if (ctx->debug_names && handle)
+    (void) vkSetDebugUtilsObjectNameEXT (ctx->device, &info);
 }
 
 /* Validation messages become criticals: the test environment makes those fatal. */
@@ -117,6 +186,8 @@ create_instance (VkInstance *instance, VkDebugUtilsMessengerEXT *messenger, GErr
     .pApplicationInfo = &app,
   };
   gboolean validate = want_validation ();
+  uint32_t n_exts = 0;
+  g_autofree VkExtensionProperties *avail = NULL;
 
   if (!load_loader ()) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
@@ -127,13 +198,21 @@ create_instance (VkInstance *instance, VkDebugUtilsMessengerEXT *messenger, GErr
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE, "The Vulkan loader does not support Vulkan 1.2");
     return FALSE;
   }
+  /* debug utils whenever the loader has it: object names for debuggers;
+   * the validation layer brings it in any case */
+  SWIN_VK (vkEnumerateInstanceExtensionProperties (NULL, &n_exts, NULL), error);
+  avail = g_new0 (VkExtensionProperties, MAX (n_exts, 1));
+  SWIN_VK (vkEnumerateInstanceExtensionProperties (NULL, &n_exts, avail), error);
+  for (uint32_t i = 0; i < n_exts; i++)
+    if (strcmp (avail[i].extensionName, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) == 0)
+      info.enabledExtensionCount = G_N_ELEMENTS (exts);
   if (validate) {
     info.pNext = &features;
     info.enabledLayerCount = G_N_ELEMENTS (layers);
     info.ppEnabledLayerNames = layers;
     info.enabledExtensionCount = G_N_ELEMENTS (exts);
-    info.ppEnabledExtensionNames = exts;
   }
+  info.ppEnabledExtensionNames = exts;
   SWIN_VK (vkCreateInstance (&info, NULL, instance), error);
   load_commands (*instance);
 
@@ -278,22 +357,22 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   if ((idx = choose_device (devs, n, want, error)) < 0)
     return FALSE;
   ctx->physical = devs[idx];
-  vkGetPhysicalDeviceProperties2 (ctx->physical, &props2);
-  ctx->props = props2.properties;
+  vkGetPhysicalDeviceProperties (ctx->physical, &ctx->props);
   ctx->device_name = g_strdup (ctx->props.deviceName);
-  ctx->driver_id = p12.driverID;
-  ctx->driver_info = g_strdup_printf ("%s %s", p12.driverName, p12.driverInfo);
-  /* llvmpipe runs a workgroup as coroutines on one CPU thread: shared memory
-   * is plain memory there and barriers are costly (docs/lavapipe-gemm.md). */
-  ctx->gpu_variants = ctx->driver_id != VK_DRIVER_ID_MESA_LLVMPIPE;
-  vkGetPhysicalDeviceMemoryProperties (ctx->physical, &ctx->mem_props);
-
+  /* Before anything of 1.2 is chained into a query. */
   if (ctx->props.apiVersion < VK_API_VERSION_1_2) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
                  "Vulkan device \"%s\" supports only Vulkan %u.%u; 1.2 is required", ctx->device_name,
                  VK_API_VERSION_MAJOR (ctx->props.apiVersion), VK_API_VERSION_MINOR (ctx->props.apiVersion));
     return FALSE;
   }
+  vkGetPhysicalDeviceProperties2 (ctx->physical, &props2);
+  ctx->driver_id = p12.driverID;
+  ctx->driver_info = g_strdup_printf ("%s %s", p12.driverName, p12.driverInfo);
+  /* llvmpipe runs a workgroup as coroutines on one CPU thread: shared memory
+   * is plain memory there and barriers are costly (docs/lavapipe-gemm.md). */
+  ctx->gpu_variants = ctx->driver_id != VK_DRIVER_ID_MESA_LLVMPIPE;
+  vkGetPhysicalDeviceMemoryProperties (ctx->physical, &ctx->mem_props);
 
   vkGetPhysicalDeviceQueueFamilyProperties (ctx->physical, &nqf, NULL);
   qf = g_new0 (VkQueueFamilyProperties, MAX (nqf, 1));
@@ -320,6 +399,16 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   qinfo.queueFamilyIndex = ctx->queue_family;
   SWIN_VK (vkCreateDevice (ctx->physical, &dinfo, NULL, &ctx->device), error);
   vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
+  ctx->debug_names = vkSetDebugUtilsObjectNameEXT != NULL;
+  swin_log (SWIN_LOG_INFO, "Vulkan device %d of %u: \"%s\" (%s), driver %s, Vulkan %u.%u; %s kernels, "
+            "fp16 weights %s, timestamps %s", idx, n, ctx->device_name,
+            ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ? "discrete GPU" :
+            ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU ? "integrated GPU" :
+            ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? "CPU" : "other",
+            ctx->driver_info, VK_API_VERSION_MAJOR (ctx->props.apiVersion),
+            VK_API_VERSION_MINOR (ctx->props.apiVersion),
+            ctx->gpu_variants ? "GPU (workgroup-cooperative)" : "CPU-shaped (lavapipe)",
+            ctx->fp16_texels ? "supported" : "unsupported", ctx->timestamps ? "yes" : "no");
   return TRUE;
 
 error:
@@ -332,7 +421,7 @@ swin_context_new (const char *device, GError **error)
   SwinContext *ctx = g_new0 (SwinContext, 1);
 
   g_mutex_init (&ctx->lock);
-  ctx->kernels = g_hash_table_new (g_str_hash, g_str_equal);
+  ctx->cleanups = g_array_new (FALSE, FALSE, sizeof (SwinCleanupEntry));
   if (!(ctx->instance = instance_ref (error)) || !create_device (ctx, device, error)) {
     swin_context_free (ctx);
     return NULL;
@@ -343,26 +432,29 @@ swin_context_new (const char *device, GError **error)
 void
 swin_context_free (SwinContext *ctx)
 {
-  GHashTableIter it;
-  gpointer key, value;
-
   if (!ctx)
     return;
-  g_hash_table_iter_init (&it, ctx->kernels);
-  while (g_hash_table_iter_next (&it, &key, &value)) {
-    swin_kernel_free (ctx, value);
-    g_free (key);
-  }
-  g_hash_table_destroy (ctx->kernels);
   if (ctx->device) {
-    vkDeviceWaitIdle (ctx->device);
-    vkDestroyDevice (ctx->device, NULL);
+    /* Nothing may be destroyed while the device still uses it.  A lost
+     * device returns at once, and then destroying is allowed. */
+    VkResult r = vkDeviceWaitIdle (ctx->device);
+
+    if (r != VK_SUCCESS)
+      swin_log (SWIN_LOG_WARNING, "vkDeviceWaitIdle failed at teardown: %s", swin_vk_result_name (r));
   }
+  for (guint i = ctx->cleanups->len; i > 0; i--) {
+    SwinCleanupEntry *e = &g_array_index (ctx->cleanups, SwinCleanupEntry, i - 1);
+    e->func (ctx, e->data);
+  }
+  g_array_free (ctx->cleanups, TRUE);
+  if (ctx->device)
+    vkDestroyDevice (ctx->device, NULL);
   if (ctx->instance)
     instance_unref ();
   g_mutex_clear (&ctx->lock);
   g_free (ctx->device_name);
   g_free (ctx->driver_info);
+  g_free (ctx->lost);
   g_free (ctx);
 }
 

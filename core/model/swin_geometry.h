@@ -1,7 +1,7 @@
 /* Window geometry of a Swin block at a given feature-map size. */
 #pragma once
 
-#include "swin/swin.h"
+#include "swin/swin_model.h"
 
 typedef struct {
   int H, W;            /* feature map */

@@ -1,5 +1,5 @@
 /* Error domain and small helpers shared by the library and its users. */
-#include "swin/swin.h"
+#include "swin/swin_model.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,29 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Frame preprocessing on the Vulkan device: the frame's planes are copied
  * into a host-visible buffer and shaders/preprocess.comp writes the
  * normalised NCHW tensor into the plan's input buffer; the command buffer is
  * recorded once per (format, size) and replayed for every frame. */
-#include "swin_preprocess_private.h"
+#include "swin_preprocess_vk.h"
+#include "swin_kernels.h"
 #include "swin_plan_private.h"
-#include "preprocess.spv.h"
+#include "swin_preprocess_math.h"
 
 #include <string.h>
-
-/* Mirrors the push-constant block of shaders/preprocess.comp. */
-typedef struct {
-  int32_t format;
-  int32_t in_w, in_h, out_w, out_h;
-  int32_t resized_w, resized_h, shift_x, shift_y;
-  uint32_t offset[3];
-  uint32_t stride[3];
-  float mean[3];
-  float inv_std[3];
-  float y_offset, y_scale, c_scale;
-  float r_cr, g_cb, g_cr, b_cb;
-} SwinPreprocessPush;
-
-G_STATIC_ASSERT (sizeof (SwinPreprocessPush) == 28 * 4);
-
-#define SWIN_PP_LOCAL 8
 
 struct _SwinPreprocessor {
   SwinContext *ctx;
@@ -58,8 +43,6 @@ swin_preprocessor_new_for_buffer (SwinContext *ctx, SwinBuffer *out, int out_h, 
   SwinPreprocessGeometry g;
   SwinPreprocessPush push = { 0 };
   SwinYuvCoeffs yc;
-  SwinKernelDesc desc = { 0 };
-  SwinKernel *kernel;
   SwinBinding bindings[2] = { { 0 } };
   size_t total = 0;
 
@@ -71,7 +54,7 @@ swin_preprocessor_new_for_buffer (SwinContext *ctx, SwinBuffer *out, int out_h, 
   }
   if (!swin_preprocess_check (&probe, params, error))
     return NULL;
-  if (!ctx || !out || out_h < 1 || out_w < 1 || out_h > 16384 || out_w > 16384 ||
+  if (!ctx || !out || out_h < 1 || out_w < 1 || out_h > SWIN_MAX_FRAME_SIZE || out_w > SWIN_MAX_FRAME_SIZE ||
       out->size < (VkDeviceSize) 3 * out_h * out_w * sizeof (float)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG,
                  "preprocessing output %dx%d does not fit the destination buffer", out_w, out_h);
@@ -94,7 +77,7 @@ swin_preprocessor_new_for_buffer (SwinContext *ctx, SwinBuffer *out, int out_h, 
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "frame too large");
     goto error;
   }
-  pp->upload = swin_buffer_new (ctx, total, SWIN_BUFFER_UPLOAD, error);
+  pp->upload = swin_buffer_new (ctx, total, SWIN_BUFFER_UPLOAD, "swin frame upload", error);
   if (!pp->upload)
     goto error;
 
@@ -123,25 +106,11 @@ swin_preprocessor_new_for_buffer (SwinContext *ctx, SwinBuffer *out, int out_h, 
   push.g_cr = yc.g_cr;
   push.b_cb = yc.b_cb;
 
-  desc.name = "preprocess";
-  desc.spv = swin_spv_preprocess;
-  desc.spv_size = sizeof (swin_spv_preprocess);
-  desc.n_bindings = 2;
-  desc.types[0] = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-  desc.types[1] = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
-  desc.push_size = sizeof (push);
-  kernel = swin_kernel_get (ctx, &desc, error);
-  if (!kernel)
-    goto error;
-
   bindings[0].buf = pp->upload;
   bindings[1].buf = out;
   bindings[1].size = (VkDeviceSize) 3 * out_h * out_w * sizeof (float);
-  pp->cmd = swin_cmd_new (ctx, error);
-  if (!pp->cmd ||
-      !swin_cmd_dispatch (pp->cmd, kernel, bindings, &push,
-                          (uint32_t) (out_w + SWIN_PP_LOCAL - 1) / SWIN_PP_LOCAL,
-                          (uint32_t) (out_h + SWIN_PP_LOCAL - 1) / SWIN_PP_LOCAL, 1, error) ||
+  pp->cmd = swin_cmd_new_full (ctx, "swin preprocessing", FALSE, error);
+  if (!pp->cmd || !swin_k_preprocess (pp->cmd, ctx, &bindings[0], &bindings[1], &push, error) ||
       !swin_cmd_end (pp->cmd, error))
     goto error;
   return pp;

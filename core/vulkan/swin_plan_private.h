@@ -1,7 +1,7 @@
 /* What other core modules (device-side preprocessing) need of a plan. */
 #pragma once
 
-#include "vk_pipeline.h"
+#include "vk_kernel.h"
 
 SwinContext *swin_plan_get_context (SwinPlan *plan);
 /* The device buffer behind swin_plan_get_input(): float32 NCHW. */
