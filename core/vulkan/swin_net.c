@@ -118,6 +118,8 @@ swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision preci
   Packer p = { NULL, 0, precision == SWIN_PRECISION_FP16 };
   gboolean ok;
 
+  if (!swin_context_check_usable (ctx, error))
+    return NULL;
   if (precision == SWIN_PRECISION_FP16 && !ctx->fp16_texels) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE,
                  "Vulkan device \"%s\" cannot read fp16 weights (no R16G16B16A16_SFLOAT uniform texel "

@@ -132,6 +132,8 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   SwinPlan *p;
   size_t tokens, widest = 0, act;
 
+  if (!swin_context_check_usable (net->ctx, error))
+    return NULL;
   if (batch < 1) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "Batch must be at least 1 (got %d)", batch);
     return NULL;

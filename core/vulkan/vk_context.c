@@ -162,6 +162,7 @@ static GMutex instance_lock;
 static VkInstance shared_instance;
 static VkDebugUtilsMessengerEXT shared_messenger;
 static int instance_users;
+static guint instance_creations;
 
 static gboolean
 create_instance (VkInstance *instance, VkDebugUtilsMessengerEXT *messenger, GError **error)
@@ -251,8 +252,8 @@ instance_ref (GError **error)
   VkInstance instance;
 
   g_mutex_lock (&instance_lock);
-  if (!shared_instance)
-    create_instance (&shared_instance, &shared_messenger, error);
+  if (!shared_instance && create_instance (&shared_instance, &shared_messenger, error))
+    instance_creations++;
   instance = shared_instance;
   if (instance)
     instance_users++;
@@ -280,6 +281,17 @@ swin_shutdown (void)
     shared_messenger = VK_NULL_HANDLE;
   }
   g_mutex_unlock (&instance_lock);
+}
+
+guint
+swin_instance_creations (void)
+{
+  guint n;
+
+  g_mutex_lock (&instance_lock);
+  n = instance_creations;
+  g_mutex_unlock (&instance_lock);
+  return n;
 }
 
 static gboolean
