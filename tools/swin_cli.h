@@ -22,7 +22,8 @@ int swin_cli_fail (GError *error);
 /* Prints "swin: FORMAT" and a --help hint for @command to stderr, returns
  * SWIN_EXIT_USAGE. */
 int swin_cli_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
-/* Parses @context's options; on a parse error prints it and returns FALSE. */
+/* Parses @context's options, with --verbose added (the core's reports to
+ * stderr); on a parse error prints it and returns FALSE. */
 gboolean swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv);
 
 G_END_DECLS
