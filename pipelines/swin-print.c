@@ -152,7 +152,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "overlay", 'o', 0, G_OPTION_ARG_STRING, &overlay_name,
       "Element whose \"text\" property gets the top-1 label (e.g. a textoverlay)", "NAME" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   GOptionContext *opts = g_option_context_new ("'PIPELINE DESCRIPTION'");
   App app = { 0 };

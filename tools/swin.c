@@ -67,7 +67,7 @@ swin_cli_parse (GOptionContext *context, const char *command, int *argc, char **
   const GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       "Print what the core chooses (device, driver, kernel variants, memory) to stderr", NULL },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   GError *error = NULL;
   char *prgname = g_strdup_printf ("swin %s", command);
