@@ -152,9 +152,6 @@ struct _GstSwinClassify {
   /* The plan, the device preprocessing and scratch: infer_lock. */
   GMutex infer_lock;
   SwinPreprocessor *pp;
-  SwinPixelFormat pp_format;
-  gint pp_width, pp_height;
-  SwinPreprocessParams pp_params;
   gfloat *probs;
   gint *order;
 
@@ -355,20 +352,13 @@ gst_swin_classify_infer (GstSwinClassify *self, const SwinFrame *frame,
 
   g_mutex_lock (&self->infer_lock);
   if (self->run_backend == GST_SWIN_CLASSIFY_BACKEND_GPU) {
-    /* Built on the first frame and rebuilt only when the format, size or
-     * colours change: the model and plan stay. */
-    if (!self->pp || self->pp_format != frame->format || self->pp_width != frame->width ||
-        self->pp_height != frame->height ||
-        memcmp (&self->pp_params, params, sizeof (*params)) != 0) {
-      swin_preprocessor_free (self->pp);
-      self->pp = swin_preprocessor_new (self->plan, self->size, self->size, frame->format,
-                                        frame->width, frame->height, params, error);
-      self->pp_format = frame->format;
-      self->pp_width = frame->width;
-      self->pp_height = frame->height;
-      self->pp_params = *params;
-    }
-    ok = self->pp && swin_preprocessor_run (self->pp, frame, error);
+    if (!self->pp)
+      self->pp = swin_preprocessor_new (self->plan, error);
+    ok = self->pp && swin_preprocessor_add_frame (self->pp, frame, error) == 0 &&
+         swin_preprocessor_add_image (self->pp, 0, NULL, params, error) &&
+         swin_preprocessor_run (self->pp, error);
+    if (!ok && self->pp)
+      swin_preprocessor_reset (self->pp);
   } else {
     ok = swin_cpu_preprocess (frame, params, self->size, self->size,
                               swin_plan_get_input (self->plan), error) &&

@@ -219,17 +219,21 @@ test_lost_device (void)
   SwinFrame frame = { SWIN_PIXEL_FORMAT_RGB, 16, 16, { pixels }, { 16 * 3 } };
 
   swin_preprocess_params_init (&pp_params);
-  pp = swin_preprocessor_new (plan, 112, 112, SWIN_PIXEL_FORMAT_RGB, 16, 16, &pp_params, &error);
+  pp = swin_preprocessor_new (plan, &error);
   g_assert_no_error (error);
   g_assert_true (swin_plan_run (plan, &error));
-  g_assert_true (swin_preprocessor_run (pp, &frame, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &frame, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &pp_params, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
 
   swin_context_mark_lost (c, "simulated by the test");
   g_assert_false (swin_plan_run (plan, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST);
   g_assert_nonnull (strstr (error->message, "simulated by the test"));
   g_clear_error (&error);
-  g_assert_false (swin_preprocessor_run (pp, &frame, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &frame, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &pp_params, &error));
+  g_assert_false (swin_preprocessor_run (pp, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST);
   g_clear_error (&error);
   /* nothing new is made on it either */

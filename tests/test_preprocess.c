@@ -357,14 +357,18 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
 
   buf = swin_buffer_new (ctx, n * sizeof (float), SWIN_BUFFER_READBACK, "test", &error);
   g_assert_no_error (error);
-  pp = swin_preprocessor_new_for_buffer (ctx, buf, out_h, out_w, format, w, h, &p, &error);
+  pp = swin_preprocessor_new_for_buffer (ctx, buf, out_h, out_w, 1, &error);
   g_assert_no_error (error);
   /* Run twice: the second replays the recorded commands on new pixels. */
-  g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
   test_frame_clear (&t);
   test_frame_init (&t, format, w, h, pad, 2000 + format * 10 + mode);
   g_assert_true (swin_cpu_preprocess (&t.f, &p, out_h, out_w, ref, &error));
-  g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
   g_assert_no_error (error);
   g_assert_true (swin_buffer_invalidate (ctx, buf, &error));
 
@@ -401,25 +405,169 @@ test_gpu_errors (void)
   SwinPreprocessor *pp;
   TestFrame t;
   GError *error = NULL;
+  SwinRect outside = { 2, 1, 3, 3 }, empty = { 0, 0, 0, 2 };
 
   swin_preprocess_params_init (&p);
-  buf = swin_buffer_new (ctx, 3 * 8 * 8 * sizeof (float), SWIN_BUFFER_READBACK, "test", &error);
+  buf = swin_buffer_new (ctx, 2 * 3 * 8 * 8 * sizeof (float), SWIN_BUFFER_READBACK, "test", &error);
   g_assert_no_error (error);
-  /* The output would not fit the buffer. */
-  pp = swin_preprocessor_new_for_buffer (ctx, buf, 9, 8, SWIN_PIXEL_FORMAT_RGB, 4, 4, &p, &error);
-  g_assert_null (pp);
+  /* Three outputs would not fit the buffer. */
+  g_assert_null (swin_preprocessor_new_for_buffer (ctx, buf, 8, 8, 3, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
-  /* A frame of another size than the preprocessor's. */
-  pp = swin_preprocessor_new_for_buffer (ctx, buf, 8, 8, SWIN_PIXEL_FORMAT_RGB, 4, 4, &p, &error);
+
+  pp = swin_preprocessor_new_for_buffer (ctx, buf, 8, 8, 2, &error);
   g_assert_no_error (error);
-  test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 5, 4, 0, 9);
-  g_assert_false (swin_preprocessor_run (pp, &t.f, &error));
+  /* Nothing to run. */
+  g_assert_false (swin_preprocessor_run (pp, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
+  test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 4, 4, 0, 9);
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  /* No such frame, regions outside the frame or empty, bad parameters. */
+  g_assert_false (swin_preprocessor_add_image (pp, 1, NULL, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (swin_preprocessor_add_image (pp, 0, &outside, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (swin_preprocessor_add_image (pp, 0, &empty, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  p.std[1] = 0.0f;
+  g_assert_false (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  p.std[1] = 0.5f;
+  /* Two slots, three images. */
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_false (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_cmpint (swin_preprocessor_get_n_images (pp), ==, 2);
+  swin_preprocessor_reset (pp);
+  g_assert_cmpint (swin_preprocessor_get_n_images (pp), ==, 0);
+  /* A malformed frame. */
+  t.f.stride[0] = 2;
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, -1);
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  /* Frames larger than one binding can hold. */
+  g_assert_false (swin_preprocessor_supports_size (ctx, SWIN_PIXEL_FORMAT_RGB, SWIN_MAX_FRAME_SIZE + 1, 4));
+  g_assert_true (swin_preprocessor_has_room (pp, SWIN_PIXEL_FORMAT_RGB, 64, 64));
   test_frame_clear (&t);
   swin_preprocessor_free (pp);
   swin_buffer_free (ctx, buf);
+}
+
+/* The CPU backend's regions: a region of a frame is preprocessed exactly
+ * like a frame holding just the region's pixels, where such a frame can be
+ * made by pointer arithmetic (packed formats; even offsets for Y'CbCr). */
+static void
+test_cpu_regions (void)
+{
+  static const SwinRect rects[] = { { 3, 5, 20, 11 }, { 0, 0, 1, 1 }, { 10, 2, 30, 30 }, { 38, 30, 2, 2 } };
+  const int out = 12;
+  float *a = g_new (float, 3 * out * out), *b = g_new (float, 3 * out * out);
+  GError *error = NULL;
+
+  for (int f = 0; f < SWIN_PIXEL_FORMAT_COUNT; f++) {
+    TestFrame t;
+    SwinPreprocessParams p;
+
+    test_frame_init (&t, f, 40, 32, 3, 500 + f);
+    swin_preprocess_params_init (&p);
+    p.scale_mode = (SwinScaleMode) (f % 3);
+    for (guint i = 0; i < G_N_ELEMENTS (rects); i++) {
+      const SwinRect *r = &rects[i];
+      int bpp = f <= SWIN_PIXEL_FORMAT_BGR ? 3 : f <= SWIN_PIXEL_FORMAT_BGRX ? 4 : 1;
+      SwinFrame crop = t.f;
+
+      if (f >= SWIN_PIXEL_FORMAT_I420 && (r->x % 2 || r->y % 2))
+        continue;   /* not expressible as a cropped frame */
+      crop.width = r->width;
+      crop.height = r->height;
+      crop.data[0] = t.f.data[0] + (size_t) r->y * t.f.stride[0] + (size_t) r->x * bpp;
+      if (f == SWIN_PIXEL_FORMAT_I420) {
+        crop.data[1] = t.f.data[1] + (size_t) (r->y / 2) * t.f.stride[1] + r->x / 2;
+        crop.data[2] = t.f.data[2] + (size_t) (r->y / 2) * t.f.stride[2] + r->x / 2;
+      } else if (f == SWIN_PIXEL_FORMAT_NV12) {
+        crop.data[1] = t.f.data[1] + (size_t) (r->y / 2) * t.f.stride[1] + r->x;
+      }
+      g_assert_true (swin_cpu_preprocess_region (&t.f, r, &p, out, out, a, &error));
+      g_assert_true (swin_cpu_preprocess (&crop, &p, out, out, b, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (swin_test_max_diff (a, b, 3 * out * out), ==, 0.0f);
+    }
+    test_frame_clear (&t);
+  }
+  g_free (a);
+  g_free (b);
+}
+
+/* One batch of images from frames of several formats and sizes, regions at
+ * odd positions (1x1 included), each with its own scale mode and
+ * normalisation; an unused slot is zeros.  Every image equals the CPU
+ * backend's preprocessing of the same region. */
+static void
+test_gpu_regions (void)
+{
+  static const struct {
+    int frame;
+    SwinRect rect;
+  } images[] = {
+    { 0, { 0, 0, 37, 29 } }, { 0, { 5, 3, 11, 17 } }, { 1, { 7, 9, 1, 1 } }, { 1, { 1, 1, 63, 40 } },
+    { 2, { 3, 2, 20, 30 } }, { 2, { 0, 0, 51, 33 } }, { 3, { 10, 11, 4, 6 } },
+  };
+  const int out_h = 20, out_w = 24, slots = G_N_ELEMENTS (images) + 1;
+  const size_t n = (size_t) 3 * out_h * out_w;
+  static const struct { SwinPixelFormat format; int w, h; } frames[] = {
+    { SWIN_PIXEL_FORMAT_BGRX, 37, 29 }, { SWIN_PIXEL_FORMAT_I420, 65, 43 },
+    { SWIN_PIXEL_FORMAT_NV12, 51, 33 }, { SWIN_PIXEL_FORMAT_RGB, 16, 18 },
+  };
+  TestFrame t[G_N_ELEMENTS (frames)];
+  SwinPreprocessParams params[G_N_ELEMENTS (images)];
+  float *ref = g_new (float, n);
+  GError *error = NULL;
+  SwinBuffer *buf = swin_buffer_new (ctx, slots * n * sizeof (float), SWIN_BUFFER_READBACK, "test",
+                                     &error);
+  SwinPreprocessor *pp = swin_preprocessor_new_for_buffer (ctx, buf, out_h, out_w, slots, &error);
+
+  g_assert_no_error (error);
+  memset (buf->mapped, 0x7f, slots * n * sizeof (float));   /* not zeros before the run */
+  for (guint f = 0; f < G_N_ELEMENTS (frames); f++) {
+    test_frame_init (&t[f], frames[f].format, frames[f].w, frames[f].h, f, 700 + f);
+    g_assert_cmpint (swin_preprocessor_add_frame (pp, &t[f].f, &error), ==, (int) f);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++) {
+    swin_preprocess_params_init (&params[i]);
+    params[i].scale_mode = (SwinScaleMode) (i % 3);
+    params[i].matrix = (SwinColorMatrix) (i % 3);
+    params[i].full_range = i % 2;
+    params[i].mean[i % 3] = 0.1f * i;
+    params[i].std[(i + 1) % 3] = 0.5f + 0.1f * i;
+    g_assert_true (swin_preprocessor_add_image (pp, images[i].frame, &images[i].rect, &params[i], &error));
+  }
+  g_assert_true (swin_preprocessor_run (pp, &error));
+  g_assert_no_error (error);
+  g_assert_true (swin_buffer_invalidate (ctx, buf, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++) {
+    float diff;
+
+    g_assert_true (swin_cpu_preprocess_region (&t[images[i].frame].f, &images[i].rect, &params[i], out_h,
+                                               out_w, ref, &error));
+    diff = swin_test_max_diff ((float *) buf->mapped + i * n, ref, n);
+    g_test_message ("image %u: max |delta| %.3g", i, diff);
+    g_assert_cmpfloat (diff, <=, 1e-4f);
+  }
+  for (size_t k = 0; k < n; k++)
+    g_assert_cmpfloat (((float *) buf->mapped)[(slots - 1) * n + k], ==, 0.0f);
+
+  for (guint f = 0; f < G_N_ELEMENTS (frames); f++)
+    test_frame_clear (&t[f]);
+  swin_preprocessor_free (pp);
+  swin_buffer_free (ctx, buf);
+  g_free (ref);
 }
 
 /* Through a plan: shader preprocessing + forward in one submission gives
@@ -460,9 +608,11 @@ test_gpu_plan (void)
   memcpy (logits, swin_plan_get_logits (plan), sizeof (logits));
   memset (swin_plan_get_input (plan), 0, 3 * 56 * 56 * sizeof (float));
 
-  pp = swin_preprocessor_new (plan, 56, 56, SWIN_PIXEL_FORMAT_NV12, 96, 64, &p, &error);
+  pp = swin_preprocessor_new (plan, &error);
   g_assert_no_error (error);
-  g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
   g_assert_no_error (error);
   diff = swin_test_max_diff (swin_plan_get_logits (plan), logits, 10);
   g_test_message ("logits max |delta| %.3g", diff);
@@ -497,6 +647,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/preprocess/gpu/letterbox", GINT_TO_POINTER (SWIN_SCALE_LETTERBOX),
                         test_gpu_formats);
   g_test_add_func ("/preprocess/gpu/errors", test_gpu_errors);
+  g_test_add_func ("/preprocess/cpu/regions", test_cpu_regions);
+  g_test_add_func ("/preprocess/gpu/regions", test_gpu_regions);
   g_test_add_func ("/preprocess/gpu/plan", test_gpu_plan);
 
   ctx = swin_test_context ();

@@ -116,8 +116,17 @@ gboolean
 swin_cpu_preprocess (const SwinFrame *frame, const SwinPreprocessParams *params, int out_h,
                      int out_w, float *out, GError **error)
 {
-  const int w = frame ? frame->width : 0, h = frame ? frame->height : 0;
+  return swin_cpu_preprocess_region (frame, NULL, params, out_h, out_w, out, error);
+}
+
+gboolean
+swin_cpu_preprocess_region (const SwinFrame *frame, const SwinRect *rect,
+                            const SwinPreprocessParams *params, int out_h, int out_w, float *out,
+                            GError **error)
+{
   const size_t plane = (size_t) out_h * out_w;
+  SwinRect r;
+  int w, h;
   SwinPreprocessGeometry g;
   SwinYuvCoeffs yc;
   Taps tx, ty;
@@ -125,6 +134,11 @@ swin_cpu_preprocess (const SwinFrame *frame, const SwinPreprocessParams *params,
 
   if (!swin_preprocess_check (frame, params, error))
     return FALSE;
+  r = rect ? *rect : (SwinRect) { 0, 0, frame->width, frame->height };
+  if (!swin_preprocess_check_rect (&r, frame->width, frame->height, error))
+    return FALSE;
+  w = r.width;
+  h = r.height;
   if (out_h < 1 || out_w < 1 || out_h > SWIN_MAX_FRAME_SIZE || out_w > SWIN_MAX_FRAME_SIZE || !out) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "invalid output %dx%d", out_w, out_h);
     return FALSE;
@@ -146,7 +160,7 @@ swin_cpu_preprocess (const SwinFrame *frame, const SwinPreprocessParams *params,
     for (int x = 0; x < w; x++) {
       float px[3];
 
-      fetch_rgb (frame, &yc, x, y, px);
+      fetch_rgb (frame, &yc, r.x + x, r.y + y, px);
       for (int c = 0; c < 3; c++)
         rgb[((size_t) c * h + y) * w + x] = px[c];
     }

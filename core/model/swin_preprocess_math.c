@@ -152,6 +152,18 @@ swin_preprocess_get_geometry (SwinScaleMode mode, int in_w, int in_h, int out_w,
 }
 
 gboolean
+swin_preprocess_check_rect (const SwinRect *rect, int width, int height, GError **error)
+{
+  if (rect->width < 1 || rect->height < 1 || rect->x < 0 || rect->y < 0 ||
+      rect->x > width - rect->width || rect->y > height - rect->height) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "region %dx%d at (%d, %d) is empty or "
+                 "outside the %dx%d frame", rect->width, rect->height, rect->x, rect->y, width, height);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
 swin_preprocess_check (const SwinFrame *frame, const SwinPreprocessParams *params, GError **error)
 {
   if (!frame || !params) {

@@ -34,6 +34,7 @@ typedef struct {
   int windows, bh;       /* attention: windows per image, batch * heads */
   int count;             /* im2col, avgpool: output values */
   int out_w, out_h;      /* preprocess */
+  int slots;             /* preprocess: images */
   gboolean vec_out;      /* gemm: N % 4 == 0 */
 } SwinOpArgs;
 
@@ -284,7 +285,7 @@ preprocess_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *s
 {
   g[0] = div_up (a->out_w, local[0]);
   g[1] = div_up (a->out_h, local[1]);
-  g[2] = 1;
+  g[2] = a->slots;
 }
 
 #define SPV(name) swin_spv_##name, sizeof (swin_spv_##name)
@@ -310,12 +311,12 @@ static const SwinOpInfo ops[SWIN_OP_COUNT] = {
   [SWIN_OP_AVGPOOL] = { "avgpool", 2, { SB, SB }, 3 * sizeof (int32_t), {
       { "avgpool", SPV (avgpool), FALSE, NULL, linear_spec, linear_grid },
   } },
-  [SWIN_OP_PREPROCESS] = { "preprocess", 2, { SB, SB }, sizeof (SwinPreprocessPush), {
+  [SWIN_OP_PREPROCESS] = { "preprocess", 3, { SB, SB, SB }, 2 * sizeof (int32_t), {
       { "preprocess", SPV (preprocess), FALSE, NULL, preprocess_spec, preprocess_grid },
   } },
 };
 
-G_STATIC_ASSERT (sizeof (SwinPreprocessPush) == 28 * 4);
+G_STATIC_ASSERT (sizeof (SwinPreprocessSlot) == 28 * 4);
 
 const char *
 swin_op_name (SwinOp op)
@@ -572,12 +573,13 @@ swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
 
 gboolean
 swin_k_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src, const SwinBinding *dst,
-                   const SwinPreprocessPush *push, GError **error)
+                   const SwinBinding *slots, int out_w, int out_h, int n_slots, GError **error)
 {
-  SwinOpArgs args = { .out_w = push->out_w, .out_h = push->out_h };
-  SwinBinding b[2] = { *src, *dst };
+  struct { int32_t out_w, out_h; } push = { out_w, out_h };
+  SwinOpArgs args = { .out_w = out_w, .out_h = out_h, .slots = n_slots };
+  SwinBinding b[3] = { *src, *dst, *slots };
 
-  if (push->out_w <= 0 || push->out_h <= 0)
+  if (out_w <= 0 || out_h <= 0 || n_slots <= 0)
     return invalid (error, "preprocess", "needs a non-empty output");
-  return record (cmd, ctx, SWIN_OP_PREPROCESS, &args, b, push, error);
+  return record (cmd, ctx, SWIN_OP_PREPROCESS, &args, b, &push, error);
 }

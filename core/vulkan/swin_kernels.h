@@ -59,19 +59,21 @@ gboolean swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qk
 gboolean swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
                          const SwinBinding *out, int B, int L, int C, GError **error);
 
-/* Push constants of shaders/preprocess.comp (see swin_preprocess_vk.c). */
+/* One image of a preprocessing batch (the Slot of shaders/preprocess.comp). */
 typedef struct {
-  int32_t format;
-  int32_t in_w, in_h, out_w, out_h;
+  int32_t format;                 /* SwinPixelFormat; -1: unused (zeros) */
+  int32_t x0, y0, in_w, in_h;     /* the region, in frame pixels */
   int32_t resized_w, resized_h, shift_x, shift_y;
-  uint32_t offset[3];
+  uint32_t offset[3];             /* the frame's planes in the source buffer, bytes */
   uint32_t stride[3];
   float mean[3];
   float inv_std[3];
   float y_offset, y_scale, c_scale;
   float r_cr, g_cb, g_cr, b_cb;
-} SwinPreprocessPush;
+} SwinPreprocessSlot;
 
-/* Frame bytes @src -> float32 NCHW [3, out_h, out_w] at @dst. */
+/* Frame bytes @src -> float32 NCHW [n_slots, 3, out_h, out_w] at @dst, image
+ * i as described by slot i of @slots (SwinPreprocessSlot[n_slots]). */
 gboolean swin_k_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src,
-                            const SwinBinding *dst, const SwinPreprocessPush *push, GError **error);
+                            const SwinBinding *dst, const SwinBinding *slots, int out_w, int out_h,
+                            int n_slots, GError **error);

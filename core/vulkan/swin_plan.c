@@ -207,6 +207,14 @@ swin_plan_get_context (SwinPlan *p)
   return p->net->ctx;
 }
 
+void
+swin_plan_get_shape (const SwinPlan *p, int *batch, int *height, int *width)
+{
+  *batch = p->B;
+  *height = p->H;
+  *width = p->W;
+}
+
 SwinBuffer *
 swin_plan_get_input_buffer (SwinPlan *p)
 {

@@ -21,5 +21,9 @@ gboolean swin_cpu_forward (const SwinModel *model, const float *input, int batch
  * swin/swin_preprocess.h for what is computed). */
 gboolean swin_cpu_preprocess (const SwinFrame *frame, const SwinPreprocessParams *params,
                               int out_h, int out_w, float *out, GError **error);
+/* The same for the region @rect of @frame (NULL: the whole frame). */
+gboolean swin_cpu_preprocess_region (const SwinFrame *frame, const SwinRect *rect,
+                                     const SwinPreprocessParams *params, int out_h, int out_w,
+                                     float *out, GError **error);
 
 G_END_DECLS

@@ -48,6 +48,13 @@ int swin_pixel_format_n_planes (SwinPixelFormat format);
 void swin_pixel_format_plane_size (SwinPixelFormat format, int plane, int width, int height,
                                    size_t *row_bytes, int *rows);
 
+/* A rectangle of a frame, in pixels: columns x .. x + width - 1, rows
+ * y .. y + height - 1. */
+typedef struct {
+  int x, y;
+  int width, height;
+} SwinRect;
+
 /* A frame in host memory; the caller owns the pixels. */
 typedef struct {
   SwinPixelFormat format;
@@ -103,6 +110,13 @@ typedef struct {
 
 void swin_preprocess_get_geometry (SwinScaleMode mode, int in_w, int in_h, int out_w, int out_h,
                                    SwinPreprocessGeometry *geometry);
+
+/* Checks that @rect is non-empty and lies inside a @width x @height frame;
+ * FALSE with SWIN_ERROR_INVALID_ARG otherwise.  Regions are preprocessed
+ * exactly like a frame of the region's size whose pixels are the region's
+ * (Y'CbCr chroma is read at the region's frame coordinates, so odd offsets
+ * keep their chroma siting). */
+gboolean swin_preprocess_check_rect (const SwinRect *rect, int width, int height, GError **error);
 
 /* Checks @frame (format, size, planes, strides) and @params (std > 0, enum
  * values); FALSE with SWIN_ERROR_INVALID_ARG otherwise. */

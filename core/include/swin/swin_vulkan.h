@@ -77,20 +77,47 @@ gboolean swin_plan_get_profile (SwinPlan *plan, GArray *stats, GError **error);
 
 /* ---- frame preprocessing on the device ---- */
 
-/* Preprocessing of frames of one format and size into @plan's input (batch
- * index 0), recorded once and replayed per frame.  @plan must outlive it. */
+/* A batch of images for a plan: frames are copied in once
+ * (swin_preprocessor_add_frame()), then each of the plan's batch slots, in
+ * order, shows a region of one of them (or the whole of it) fitted and
+ * normalised by its own parameters (swin_preprocessor_add_image()).  One
+ * compute dispatch preprocesses every slot straight into the plan's input;
+ * slots left unused are zeros.  Frames of different formats and sizes may
+ * share a batch.  @plan must outlive the preprocessor. */
 typedef struct _SwinPreprocessor SwinPreprocessor;
 
-/* @out_h x @out_w: the plan's input resolution.  Fails with
- * SWIN_ERROR_INVALID_ARG if the plan's input buffer is smaller than
- * 3 x out_h x out_w floats or the arguments are invalid. */
-SwinPreprocessor *swin_preprocessor_new (SwinPlan *plan, int out_h, int out_w,
-                                         SwinPixelFormat format, int width, int height,
-                                         const SwinPreprocessParams *params, GError **error);
+/* The images are the plan's input size; up to its batch of them. */
+SwinPreprocessor *swin_preprocessor_new (SwinPlan *plan, GError **error);
 void swin_preprocessor_free (SwinPreprocessor *pp);
-/* Uploads @frame (of the format and size given at creation), then runs the
- * preprocessing and the plan's forward in one submission and waits; the
- * logits are then in swin_plan_get_logits(). */
-gboolean swin_preprocessor_run (SwinPreprocessor *pp, const SwinFrame *frame, GError **error);
+/* Whether @ctx's device can preprocess @format frames of @width x @height
+ * at all: a batch's frames are bound to the shader as one storage buffer,
+ * which must fit the device's maxStorageBufferRange (128 MiB on lavapipe:
+ * 8192x4320 BGRx does not fit, I420 does).  Where it does not, the CPU
+ * backend's swin_cpu_preprocess() is the way. */
+gboolean swin_preprocessor_supports_size (const SwinContext *ctx, SwinPixelFormat format,
+                                          int width, int height);
+/* Whether @format frames of @width x @height still fit into this batch
+ * next to what was added (else run the batch first). */
+gboolean swin_preprocessor_has_room (const SwinPreprocessor *pp, SwinPixelFormat format, int width,
+                                     int height);
+/* Copies @frame into the batch and returns its index for
+ * swin_preprocessor_add_image(), or -1 with @error: SWIN_ERROR_DEVICE_LIMIT
+ * when it does not fit (see swin_preprocessor_has_room()),
+ * SWIN_ERROR_INVALID_ARG for a malformed frame. */
+int swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, GError **error);
+/* Makes the next slot show @rect (NULL: the whole frame) of frame
+ * @frame_index, fitted and normalised by @params.  SWIN_ERROR_INVALID_ARG
+ * when every slot is taken, the rectangle is empty or outside the frame, or
+ * @params is invalid. */
+gboolean swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, const SwinRect *rect,
+                                      const SwinPreprocessParams *params, GError **error);
+/* Images added since the last run. */
+int swin_preprocessor_get_n_images (const SwinPreprocessor *pp);
+/* Runs the preprocessing and the plan's forward in one submission and
+ * waits; the logits of image i are then row i of swin_plan_get_logits().
+ * The batch is empty afterwards, whether the run succeeded or not. */
+gboolean swin_preprocessor_run (SwinPreprocessor *pp, GError **error);
+/* Drops what was added without running. */
+void swin_preprocessor_reset (SwinPreprocessor *pp);
 
 G_END_DECLS
