@@ -15,7 +15,7 @@ layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
 // own fitting and normalisation.  Must match SwinPreprocessSlot in
 // core/vulkan/swin_kernels.h.
 struct Slot {
-  int format;                 // SwinPixelFormat; -1: an unused slot (zeros)
+  int format;                 // SwinPixelFormat; -1: an unused slot (zeros); -2: written by the host
   int x0, y0, in_w, in_h;     // the region, in frame pixels
   int resized_w, resized_h, shift_x, shift_y;
   uint off0, off1, off2;      // the frame's plane offsets in bytes
@@ -96,6 +96,8 @@ void main()
   if (ox >= p.out_w || oy >= p.out_h)
     return;
   Slot s = slots[gl_GlobalInvocationID.z];
+  if (s.format == -2)
+    return;
   uint plane = uint(p.out_w) * uint(p.out_h);
   uint idx = gl_GlobalInvocationID.z * 3u * plane + uint(oy) * uint(p.out_w) + uint(ox);
   int rx = ox + s.shift_x, ry = oy + s.shift_y;

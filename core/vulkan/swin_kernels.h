@@ -59,9 +59,13 @@ gboolean swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qk
 gboolean swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
                          const SwinBinding *out, int B, int L, int C, GError **error);
 
+/* Slot formats besides SwinPixelFormat values (shaders/preprocess.comp). */
+#define SWIN_SLOT_UNUSED (-1)     /* written as zeros */
+#define SWIN_SLOT_HOST (-2)       /* written by the host: left as it is */
+
 /* One image of a preprocessing batch (the Slot of shaders/preprocess.comp). */
 typedef struct {
-  int32_t format;                 /* SwinPixelFormat; -1: unused (zeros) */
+  int32_t format;                 /* SwinPixelFormat or SWIN_SLOT_* */
   int32_t x0, y0, in_w, in_h;     /* the region, in frame pixels */
   int32_t resized_w, resized_h, shift_x, shift_y;
   uint32_t offset[3];             /* the frame's planes in the source buffer, bytes */

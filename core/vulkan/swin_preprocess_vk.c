@@ -260,6 +260,21 @@ swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, const SwinRe
   return TRUE;
 }
 
+float *
+swin_preprocessor_add_host_image (SwinPreprocessor *pp, GError **error)
+{
+  SwinPreprocessSlot *slot;
+
+  if (pp->n_images >= pp->capacity || !pp->out->mapped) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "%s", pp->n_images >= pp->capacity
+                 ? "every slot of the batch is taken" : "the output is not host-visible");
+    return NULL;
+  }
+  slot = (SwinPreprocessSlot *) pp->slots->mapped + pp->n_images;
+  *slot = (SwinPreprocessSlot) { .format = SWIN_SLOT_HOST };
+  return (float *) pp->out->mapped + (size_t) pp->n_images++ * 3 * pp->out_h * pp->out_w;
+}
+
 int
 swin_preprocessor_get_n_images (const SwinPreprocessor *pp)
 {
@@ -285,7 +300,7 @@ swin_preprocessor_run (SwinPreprocessor *pp, GError **error)
     return FALSE;
   }
   for (int i = pp->n_images; i < pp->capacity; i++)
-    slots[i] = (SwinPreprocessSlot) { .format = -1 };
+    slots[i] = (SwinPreprocessSlot) { .format = SWIN_SLOT_UNUSED };
   ok = (pp->cmd || record (pp, error)) &&
        (pp->plan ? swin_plan_run_after (pp->plan, pp->cmd, error)
                  : swin_cmd_submit_wait (pp->ctx, &pp->cmd, 1, error));

@@ -26,6 +26,7 @@ typedef enum {
   SWIN_ERROR_OUT_OF_MEMORY, /* host or device memory exhausted */
   SWIN_ERROR_DEVICE_LIMIT,  /* a device limit exceeded (workgroup count, buffer range...) */
   SWIN_ERROR_DEVICE_LOST,   /* the device was lost or stopped answering; make a new context */
+  SWIN_ERROR_CANCELLED,     /* a queued request was withdrawn or its runner stopped */
 } SwinErrorCode;
 
 /* Which checkpoint key layout a model was loaded from. */

@@ -111,6 +111,11 @@ int swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, G
  * @params is invalid. */
 gboolean swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, const SwinRect *rect,
                                       const SwinPreprocessParams *params, GError **error);
+/* Reserves the next slot for an image the caller writes itself (e.g. the
+ * CPU backend's swin_cpu_preprocess_region()): returns where its float32
+ * [3, out_h, out_w] go, in the plan's host-visible input, or NULL with
+ * SWIN_ERROR_INVALID_ARG when every slot is taken. */
+float *swin_preprocessor_add_host_image (SwinPreprocessor *pp, GError **error);
 /* Images added since the last run. */
 int swin_preprocessor_get_n_images (const SwinPreprocessor *pp);
 /* Runs the preprocessing and the plan's forward in one submission and
@@ -119,5 +124,55 @@ int swin_preprocessor_get_n_images (const SwinPreprocessor *pp);
 gboolean swin_preprocessor_run (SwinPreprocessor *pp, GError **error);
 /* Drops what was added without running. */
 void swin_preprocessor_reset (SwinPreprocessor *pp);
+
+/* ---- batched inference shared by many producers ---- */
+
+/* A queue of classification requests in front of one SwinNet: a worker
+ * thread gathers the images of the requests waiting (from one element or
+ * many, whole frames or regions) into batches of up to @max_batch images,
+ * preprocesses them on the device in one dispatch and runs one forward per
+ * batch, using a plan per power of two up to @max_batch (made on first use,
+ * then kept), and hands every request its own logits. */
+typedef struct _SwinRunner SwinRunner;
+
+typedef struct {
+  int max_batch;             /* images per forward, >= 1 */
+  /* How long the oldest waiting request may wait for the batch to fill, in
+   * microseconds; 0: run whatever is waiting at once.  A full batch never
+   * waits. */
+  gint64 batch_timeout_us;
+} SwinRunnerParams;
+
+SwinRunner *swin_runner_new (SwinNet *net, const SwinRunnerParams *params, GError **error);
+/* Stops the worker; requests still waiting get SWIN_ERROR_CANCELLED. */
+void swin_runner_free (SwinRunner *runner);
+
+/* Called once per request, from the worker thread, with the logits of its
+ * images ([n_images, num_classes], valid during the call) or an error.  It
+ * must not block: other requests wait behind it. */
+typedef void (*SwinRunnerDone) (const float *logits, int n_images, const GError *error, void *user_data);
+
+typedef struct {
+  const SwinFrame *frame;    /* copied: the caller may release it on return */
+  const SwinRect *rects;     /* images: regions of the frame; NULL: the whole frame */
+  int n_rects;               /* with @rects, >= 1 */
+  const SwinPreprocessParams *params;
+  gboolean cpu_preprocess;   /* preprocess on the CPU (the CPU backend) */
+  void *owner;               /* for swin_runner_cancel() */
+} SwinRunnerRequest;
+
+/* Queues @request; @done is called exactly once, unless this returns FALSE
+ * (a malformed request, or a stopped runner). */
+gboolean swin_runner_submit (SwinRunner *runner, const SwinRunnerRequest *request, SwinRunnerDone done,
+                             void *user_data, GError **error);
+/* Queues @request and waits for it: the logits of its images are copied to
+ * @logits ([n_images, num_classes]). */
+gboolean swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
+                          GError **error);
+/* Withdraws the waiting requests of @owner (their @done gets
+ * SWIN_ERROR_CANCELLED) and waits until none of them is running. */
+void swin_runner_cancel (SwinRunner *runner, void *owner);
+/* Forwards run and images classified so far (for statistics and tests). */
+void swin_runner_get_stats (SwinRunner *runner, guint64 *forwards, guint64 *images);
 
 G_END_DECLS
