@@ -2,11 +2,15 @@
 #include <gst/gst.h>
 
 #include "gstswinclassify.h"
+#include "gstswinpublish.h"
 
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
-  return GST_ELEMENT_REGISTER (swinclassify, plugin);
+  gboolean ok = GST_ELEMENT_REGISTER (swinclassify, plugin);
+
+  ok &= GST_ELEMENT_REGISTER (swinpublish, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, swin,
