@@ -62,6 +62,8 @@ struct _GstSwinPublishMqtt {
   gboolean failed;
   gboolean interrupted;
   gboolean stopping;
+  gboolean loop_running;  /* callbacks now come from libmosquitto's thread */
+  gchar *last_error;      /* libmosquitto's last error or warning log */
   guint64 dropped;
 };
 
@@ -173,12 +175,46 @@ pump_locked (GstSwinPublishMqtt *m)
   }
 }
 
+/* libmosquitto's network thread ends for good after some errors (see
+ * mosquitto_loop_forever) without telling anyone; a thread-local value set
+ * from our callbacks tells us when it ends. */
+static void
+network_thread_ended (gpointer data)
+{
+  GstSwinPublishMqtt *m = data;
+  gboolean report;
+  gchar *why;
+
+  g_mutex_lock (&m->lock);
+  report = !m->stopping && !m->failed;
+  m->failed = TRUE;
+  g_cond_broadcast (&m->delivered);
+  why = g_strdup (m->last_error ? m->last_error : "unknown error");
+  g_mutex_unlock (&m->lock);
+  if (report)
+    GST_ELEMENT_ERROR (m->owner, RESOURCE, WRITE,
+        ("The connection to the MQTT broker %s:%d failed for good: %s", m->host, m->port, why),
+        (NULL));
+  g_free (why);
+}
+
+static GPrivate network_thread = G_PRIVATE_INIT (network_thread_ended);
+
+/* Called first in every callback. */
+static void
+watch_network_thread (GstSwinPublishMqtt *m)
+{
+  if (m->loop_running && !g_private_get (&network_thread))
+    g_private_set (&network_thread, m);
+}
+
 static void
 on_connect (struct mosquitto *mosq, void *data, int rc)
 {
   GstSwinPublishMqtt *m = data;
   gboolean report;
 
+  watch_network_thread (m);
   if (rc != 0) {
     /* Refused (bad credentials, client id not allowed ...): retrying
      * will not help. */
@@ -226,9 +262,12 @@ static void
 on_disconnect (struct mosquitto *mosq, void *data, int rc)
 {
   GstSwinPublishMqtt *m = data;
+  int err = errno;
   gboolean warn, fatal, was_connected;
   guint queued;
+  gchar *why;
 
+  watch_network_thread (m);
   g_mutex_lock (&m->lock);
   m->connected = FALSE;
   if (m->qos == 0)
@@ -243,17 +282,27 @@ on_disconnect (struct mosquitto *mosq, void *data, int rc)
     m->outage_warned = TRUE;
   queued = m->queue.length;
   was_connected = m->ever_connected;
+  /* A TLS error says more than "Error: Protocol error". */
+  why = g_strdup (rc == MOSQ_ERR_ERRNO && err == EPROTO && m->last_error ? m->last_error
+                                                                         : mosquitto_strerror (rc));
   g_mutex_unlock (&m->lock);
 
   if (fatal)
     GST_ELEMENT_ERROR (m->owner, RESOURCE, WRITE,
-        ("Connection to the MQTT broker %s:%d failed: %s", m->host, m->port,
-         mosquitto_strerror (rc)), (NULL));
+        ("Connection to the MQTT broker %s:%d failed: %s", m->host, m->port, why), (NULL));
   else if (warn)
     GST_ELEMENT_WARNING (m->owner, RESOURCE, WRITE,
         ("%s the MQTT broker %s:%d (%s); retrying, %u messages queued",
-         was_connected ? "Lost the connection to" : "Cannot connect to", m->host, m->port,
-         mosquitto_strerror (rc), queued), (NULL));
+         was_connected ? "Lost the connection to" : "Cannot connect to", m->host, m->port, why,
+         queued), (NULL));
+  g_free (why);
+  /* libmosquitto 2.0 turns every failed TLS read (the broker restarting,
+   * or down during a reconnection) into errno EPROTO, on which its network
+   * thread gives up instead of reconnecting (its issues #2825, #3258).  It
+   * checks errno right after this callback: clear it, so that a lost TLS
+   * connection is retried like a plain one. */
+  if (rc == MOSQ_ERR_ERRNO && err == EPROTO)
+    errno = 0;
 }
 
 static void
@@ -262,6 +311,7 @@ on_publish (struct mosquitto *mosq, void *data, int mid)
   GstSwinPublishMqtt *m = data;
   GList *l;
 
+  watch_network_thread (m);
   g_mutex_lock (&m->lock);
   l = m->queue.head;
   for (guint i = 0; i < m->n_in_flight && l; i++, l = l->next) {
@@ -285,10 +335,16 @@ on_log (struct mosquitto *mosq, void *data, int level, const char *text)
 {
   GstSwinPublishMqtt *m = data;
 
-  if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING))
+  watch_network_thread (m);
+  if (level & (MOSQ_LOG_ERR | MOSQ_LOG_WARNING)) {
     GST_WARNING_OBJECT (m->owner, "libmosquitto: %s", text);
-  else
+    g_mutex_lock (&m->lock);
+    g_free (m->last_error);
+    m->last_error = g_strdup (text);
+    g_mutex_unlock (&m->lock);
+  } else {
     GST_LOG_OBJECT (m->owner, "libmosquitto: %s", text);
+  }
 }
 
 static gpointer
@@ -381,17 +437,35 @@ gst_swin_publish_mqtt_new (GstElement *owner, const GstSwinPublishMqttSettings *
                    "Cannot use the TLS files", error))
     goto fail;
 
-  rc = mosquitto_connect_async (m->mosq, m->host, m->port, KEEPALIVE_S);
-  err = errno;
+  /* The first attempt works around two libmosquitto 2.0.11 bugs.  After a
+   * connect_async refused at once, its network thread never retries (it
+   * waits for a state that only a new connect call changes); a blocking
+   * attempt, refused just as fast, leaves the state from which it retries.
+   * With TLS, a non-blocking connect to a broker that is down spins the
+   * network thread at full CPU without ever retrying, so TLS connects
+   * blocking from the start (a broker that does not answer at all then
+   * delays the start by the system's TCP connect timeout). */
+  rc = s->ca_file ? MOSQ_ERR_ERRNO
+                  : mosquitto_connect_async (m->mosq, m->host, m->port, KEEPALIVE_S);
   if (rc == MOSQ_ERR_ERRNO) {
-    /* Nobody listening yet: the network thread retries. */
-    m->outage_warned = TRUE;
-    GST_ELEMENT_WARNING (owner, RESOURCE, OPEN_WRITE,
-        ("Cannot connect to the MQTT broker %s:%d (%s); retrying, messages are queued "
-         "(at most %u)", m->host, m->port, g_strerror (err), m->max_queue), (NULL));
-  } else if (!mosq_check (rc, "Cannot connect to the MQTT broker", error)) {
+    rc = mosquitto_connect (m->mosq, m->host, m->port, KEEPALIVE_S);
+    err = errno;
+    if (rc == MOSQ_ERR_ERRNO) {
+      m->outage_warned = TRUE;
+      GST_ELEMENT_WARNING (owner, RESOURCE, OPEN_WRITE,
+          ("Cannot connect to the MQTT broker %s:%d (%s); retrying, messages are queued "
+           "(at most %u)", m->host, m->port, g_strerror (err), m->max_queue), (NULL));
+      rc = MOSQ_ERR_SUCCESS;
+    }
+  }
+  if (rc != MOSQ_ERR_SUCCESS) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_OPEN_WRITE,
+                 "Cannot connect to the MQTT broker %s:%d: %s%s%s%s", m->host, m->port,
+                 mosquitto_strerror (rc), m->last_error ? " (" : "",
+                 m->last_error ? m->last_error : "", m->last_error ? ")" : "");
     goto fail;
   }
+  m->loop_running = TRUE;
   rc = mosquitto_loop_start (m->mosq);
   if (!mosq_check (rc, "Cannot start the MQTT network thread", error))
     goto fail;
@@ -505,6 +579,7 @@ gst_swin_publish_mqtt_free (GstSwinPublishMqtt *m, guint *left)
   g_queue_clear_full (&m->queue, (GDestroyNotify) message_free);
   g_cond_clear (&m->delivered);
   g_mutex_clear (&m->lock);
+  g_free (m->last_error);
   g_free (m->topic);
   g_free (m->host);
   g_free (m);
