@@ -144,7 +144,7 @@ swin_test_broker_start (SwinTestBroker *b)
 }
 
 /* Stops the broker with @sig (SIGTERM: it saves its persistence file;
- * SIGKILL: a crash) and reaps it; SIGKILL after 10 s. */
+ * SIGKILL: a crash), even a frozen one, and reaps it; SIGKILL after 10 s. */
 static inline void
 swin_test_broker_stop (SwinTestBroker *b, int sig)
 {
@@ -153,6 +153,7 @@ swin_test_broker_stop (SwinTestBroker *b, int sig)
   if (!b->pid)
     return;
   kill (b->pid, sig);
+  kill (b->pid, SIGCONT);  /* in case it was frozen (SIGSTOP) */
   while (waitpid (b->pid, NULL, WNOHANG) != b->pid) {
     if (g_get_monotonic_time () > deadline) {
       kill (b->pid, SIGKILL);
