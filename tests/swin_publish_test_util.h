@@ -385,6 +385,15 @@ swin_pub_count_messages (GstBus *bus, GstMessageType types, const gchar *text)
   return n;
 }
 
+/* Drops @bus's pending messages (each holds a reference to the element
+ * that posted it, which holds the bus) and the caller's reference. */
+static inline void
+swin_pub_bus_free (GstBus *bus)
+{
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+
 /* All messages seen on @bus, one per line, for failure reports; g_free(). */
 static inline gchar *
 swin_pub_bus_log (GstBus *bus)

@@ -206,7 +206,7 @@ GST_START_TEST (test_file_regions)
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     gst_buffer_unref (bufs[i]);
   g_strfreev (lines);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -249,7 +249,7 @@ GST_START_TEST (test_file_stdout)
     gst_buffer_unref (bufs[i]);
   }
   g_strfreev (lines);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -273,7 +273,7 @@ GST_START_TEST (test_file_dev_full)
   fail_unless (strstr (text, g_strerror (ENOSPC)) != NULL, "%s", text);
   g_free (text);
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
 }
 GST_END_TEST;
 
@@ -301,7 +301,7 @@ GST_START_TEST (test_file_unwritable)
     /* root writes into a read-only directory anyway. */
     if (i == 3 && geteuid () == 0) {
       gst_object_unref (e);
-      gst_object_unref (bus);
+      swin_pub_bus_free (bus);
       continue;
     }
     gst_element_set_bus (e, bus);
@@ -313,7 +313,7 @@ GST_START_TEST (test_file_unwritable)
     g_free (text);
     gst_element_set_state (e, GST_STATE_NULL);
     gst_object_unref (e);
-    gst_object_unref (bus);
+    swin_pub_bus_free (bus);
   }
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     g_free (paths[i]);

@@ -194,8 +194,10 @@ GST_START_TEST (test_mqtt_qos_levels)
     gchar *topic = g_strdup_printf ("swin/qos%d", qos);
     SwinTestSubscriber *sub = swin_test_subscriber_new (b, topic, qos, NULL);
     GstBus *bus;
+    gchar *client_id = g_strdup_printf ("swin-box1-qos%d", qos);
     GstHarness *h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", topic,
-                                      "qos", qos, NULL);
+                                      "qos", qos, "client-id", client_id, NULL);
+    gchar *broker_log, *connected_as;
     GPtrArray *messages;
     guint *seen;
 
@@ -209,8 +211,16 @@ GST_START_TEST (test_mqtt_qos_levels)
       fail_unless_equals_int (seen[i], 1);
     fail_unless_equals_int (get_dropped (h), 0);
     fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
+    /* The broker saw our client id. */
+    broker_log = swin_test_broker_log (b);
+    connected_as = g_strdup_printf (" as %s ", client_id);
+    fail_unless (strstr (broker_log, connected_as) != NULL, "no client %s in:\n%s", client_id,
+                 broker_log);
+    g_free (connected_as);
+    g_free (broker_log);
+    g_free (client_id);
     gst_harness_teardown (h);
-    gst_object_unref (bus);
+    swin_pub_bus_free (bus);
     g_free (seen);
     g_ptr_array_unref (messages);
     swin_test_subscriber_free (sub);
@@ -295,7 +305,7 @@ GST_START_TEST (test_mqtt_broker_restart)
   gst_harness_teardown (h);
   g_free (seen);
   g_ptr_array_unref (messages);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
   g_free (address);
@@ -361,7 +371,7 @@ GST_START_TEST (test_mqtt_overflow)
   gst_harness_teardown (h);
   g_free (seen);
   g_ptr_array_unref (messages);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
   g_free (address);
@@ -411,7 +421,7 @@ GST_START_TEST (test_mqtt_no_broker_at_start)
   gst_harness_teardown (h);
   g_free (seen);
   g_ptr_array_unref (messages);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
   g_free (address);
@@ -457,7 +467,7 @@ GST_START_TEST (test_mqtt_never_a_broker)
   fail_unless (text != NULL);
   g_free (text);
   g_free (expect);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   g_free (address);
 }
 GST_END_TEST;
@@ -487,7 +497,7 @@ GST_START_TEST (test_mqtt_stop_during_eos)
   fail_unless (g_get_monotonic_time () - t0 < 5 * G_USEC_PER_SEC);
   g_thread_join (thread);
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   g_free (address);
 }
 GST_END_TEST;
@@ -526,7 +536,7 @@ GST_START_TEST (test_mqtt_bad_settings)
     g_free (text);
     gst_element_set_state (e, GST_STATE_NULL);
     gst_object_unref (e);
-    gst_object_unref (bus);
+    swin_pub_bus_free (bus);
     }
 }
 GST_END_TEST;
@@ -575,7 +585,7 @@ GST_START_TEST (test_mqtt_password)
   fail_unless (wait_for_frames (sub, 5, 20));
   fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL));
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
 
   h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/auth",
                         "username", "camera", "password", "wrong", NULL);
@@ -586,7 +596,7 @@ GST_START_TEST (test_mqtt_password)
   g_free (text);
   fail_unless_equals_int (gst_harness_push (h, frame_buffer (0)), GST_FLOW_ERROR);
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
 
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
@@ -694,7 +704,7 @@ GST_START_TEST (test_mqtt_tls)
     fail_unless (seen[i] >= 1);
   fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_pub_bus_log (bus));
   gst_harness_teardown (h);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
   g_free (seen);
   g_ptr_array_unref (messages);
 
@@ -712,7 +722,7 @@ GST_START_TEST (test_mqtt_tls)
   g_free (text);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
-  gst_object_unref (bus);
+  swin_pub_bus_free (bus);
 
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
