@@ -5,6 +5,7 @@
 #include <swin/swin_model.h>
 
 #include "gstswinclassify.h"
+#include "gstswinpublish.h"
 
 GST_DEBUG_CATEGORY_STATIC (swin_core_debug);
 
@@ -21,9 +22,13 @@ gst_swin_core_log (SwinLogLevel level, const char *message, void *data)
 static gboolean
 plugin_init (GstPlugin *plugin)
 {
+  gboolean ok;
+
   GST_DEBUG_CATEGORY_INIT (swin_core_debug, "swincore", 0, "swinclassify core (Vulkan, kernels, memory)");
   swin_set_log_handler (gst_swin_core_log, NULL);
-  return GST_ELEMENT_REGISTER (swinclassify, plugin);
+  ok = GST_ELEMENT_REGISTER (swinclassify, plugin);
+  ok &= GST_ELEMENT_REGISTER (swinpublish, plugin);
+  return ok;
 }
 
 GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, swin,
