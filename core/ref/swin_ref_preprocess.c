@@ -6,10 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-/* Frames larger than this are refused: keeps every size computation far
- * from overflow. */
-#define SWIN_PP_MAX_SIZE 16384
-
 int
 swin_pixel_format_n_planes (SwinPixelFormat format)
 {
@@ -166,10 +162,10 @@ swin_preprocess_check (const SwinFrame *frame, const SwinPreprocessParams *param
                  (int) frame->format);
     return FALSE;
   }
-  if (frame->width < 1 || frame->height < 1 || frame->width > SWIN_PP_MAX_SIZE ||
-      frame->height > SWIN_PP_MAX_SIZE) {
+  if (frame->width < 1 || frame->height < 1 || frame->width > SWIN_PREPROCESS_MAX_SIZE ||
+      frame->height > SWIN_PREPROCESS_MAX_SIZE) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "invalid frame size %dx%d (1 to %d)",
-                 frame->width, frame->height, SWIN_PP_MAX_SIZE);
+                 frame->width, frame->height, SWIN_PREPROCESS_MAX_SIZE);
     return FALSE;
   }
   for (int p = 0; p < swin_pixel_format_n_planes (frame->format); p++) {
@@ -316,7 +312,8 @@ swin_preprocess_cpu (const SwinFrame *frame, const SwinPreprocessParams *params,
 
   if (!swin_preprocess_check (frame, params, error))
     return FALSE;
-  if (out_h < 1 || out_w < 1 || out_h > SWIN_PP_MAX_SIZE || out_w > SWIN_PP_MAX_SIZE || !out) {
+  if (out_h < 1 || out_w < 1 || out_h > SWIN_PREPROCESS_MAX_SIZE ||
+      out_w > SWIN_PREPROCESS_MAX_SIZE || !out) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "invalid output %dx%d", out_w, out_h);
     return FALSE;
   }

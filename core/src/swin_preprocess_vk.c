@@ -36,6 +36,37 @@ struct _SwinPreprocessor {
   SwinCmd *cmd;
 };
 
+/* The upload buffer's layout: the planes one after the other, rows padded
+ * to whole uints (the shader reads 32-bit words).  Returns its size. */
+static guint64
+upload_layout (SwinPixelFormat format, int width, int height, size_t offset[3],
+               size_t stride[3], size_t row_bytes[3], int rows[3])
+{
+  guint64 total = 0;
+
+  for (int p = 0; p < swin_pixel_format_n_planes (format); p++) {
+    swin_pixel_format_plane_size (format, p, width, height, &row_bytes[p], &rows[p]);
+    stride[p] = swin_align (row_bytes[p], 4);
+    offset[p] = total;
+    total += (guint64) stride[p] * rows[p];
+  }
+  return total;
+}
+
+gboolean
+swin_preprocessor_supports_size (const SwinContext *ctx, SwinPixelFormat format, int width,
+                                 int height)
+{
+  size_t offset[3], stride[3], row_bytes[3];
+  int rows[3];
+
+  if (!ctx || (unsigned) format >= SWIN_PIXEL_FORMAT_COUNT || width < 1 || height < 1 ||
+      width > SWIN_PREPROCESS_MAX_SIZE || height > SWIN_PREPROCESS_MAX_SIZE)
+    return FALSE;
+  return upload_layout (format, width, height, offset, stride, row_bytes, rows) <=
+         ctx->props.limits.maxStorageBufferRange;
+}
+
 void
 swin_preprocessor_free (SwinPreprocessor *pp)
 {
@@ -61,7 +92,7 @@ swin_preprocessor_new_for_buffer (SwinContext *ctx, SwinBuffer *out, int out_h, 
   SwinKernelDesc desc = { 0 };
   SwinKernel *kernel;
   SwinBinding bindings[2] = { { 0 } };
-  size_t total = 0;
+  guint64 total;
 
   /* Validate the size, format and parameters with the checks of the CPU
    * path: a frame description with placeholder planes. */
@@ -83,15 +114,13 @@ swin_preprocessor_new_for_buffer (SwinContext *ctx, SwinBuffer *out, int out_h, 
   pp->format = format;
   pp->width = width;
   pp->height = height;
-  /* Planes packed one after the other, rows padded to whole uints. */
-  for (int p = 0; p < swin_pixel_format_n_planes (format); p++) {
-    swin_pixel_format_plane_size (format, p, width, height, &pp->row_bytes[p], &pp->rows[p]);
-    pp->stride[p] = swin_align (pp->row_bytes[p], 4);
-    pp->offset[p] = total;
-    total += pp->stride[p] * pp->rows[p];
-  }
-  if (total > G_MAXUINT32) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "frame too large");
+  total = upload_layout (format, width, height, pp->offset, pp->stride, pp->row_bytes, pp->rows);
+  /* The whole frame is one binding (see swin_preprocessor_supports_size()). */
+  if (total > ctx->props.limits.maxStorageBufferRange) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG,
+                 "a %dx%d frame of %" G_GUINT64_FORMAT " bytes exceeds the device's "
+                 "maxStorageBufferRange of %u bytes: preprocess it on the CPU", width, height,
+                 total, ctx->props.limits.maxStorageBufferRange);
     goto error;
   }
   pp->upload = swin_buffer_new (ctx, total, SWIN_BUFFER_UPLOAD, error);

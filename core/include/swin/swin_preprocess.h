@@ -35,6 +35,10 @@ typedef enum {
   SWIN_PIXEL_FORMAT_COUNT,
 } SwinPixelFormat;
 
+/* The largest frame width and height that preprocessing accepts (1 to this);
+ * keeps every size computation far from overflow. */
+#define SWIN_PREPROCESS_MAX_SIZE 16384
+
 /* Number of planes of @format (1 to 3). */
 int swin_pixel_format_n_planes (SwinPixelFormat format);
 /* Bytes in one row and number of rows of plane @plane of a @width x @height
@@ -120,6 +124,13 @@ SwinPreprocessor *swin_preprocessor_new (SwinPlan *plan, int out_h, int out_w,
                                          SwinPixelFormat format, int width, int height,
                                          const SwinPreprocessParams *params, GError **error);
 void swin_preprocessor_free (SwinPreprocessor *pp);
+/* Whether @ctx's device can preprocess @format frames of @width x @height:
+ * the frame is bound to the shader as one storage buffer, which must fit the
+ * device's maxStorageBufferRange (128 MiB on lavapipe: 8192x4320 BGRx does
+ * not fit, I420 does).  Where it does not, swin_preprocessor_new() fails
+ * and swin_preprocess_cpu() is the way. */
+gboolean swin_preprocessor_supports_size (const SwinContext *ctx, SwinPixelFormat format,
+                                          int width, int height);
 /* Uploads @frame (of the format and size given at creation), then runs the
  * preprocessing and the plan's forward in one submission and waits; the
  * logits are then in swin_plan_get_logits(). */
