@@ -18,7 +18,11 @@
  *
  * Frames are preprocessed on the device: colour conversion, resize
  * (bilinear, antialiased when shrinking; #GstSwinClassify:scale-mode) and
- * normalisation (#GstSwinClassify:mean, #GstSwinClassify:std).
+ * normalisation (#GstSwinClassify:mean, #GstSwinClassify:std).  Frames up to
+ * 16384 pixels per side are accepted (larger ones are refused at caps
+ * negotiation, so that a videoscale upstream can adapt); those too large
+ * for the device to bind at once (8192x4320 BGRx on lavapipe) are
+ * preprocessed on the CPU instead, with the same result.
  *
  * In sync mode each inferred frame waits for its result and the element adds
  * the measured inference time to the pipeline latency.  In async mode frames
