@@ -12,47 +12,33 @@
 #include <stdarg.h>
 
 #include "gstswinmeta.h"
+#include "gstswinvideo.h"
 #include "swin/swin.h"
 #include "swin/swin_preprocess.h"
 
 /* Softmax probabilities [num_classes] of @model for the frame in @buf
- * described by @info, fitted with @scale_mode; g_free() them. */
+ * described by @info, fitted with @scale_mode, from the core's CPU
+ * preprocessing and CPU forward; the frame and its colours are read with
+ * the element's own mapping (gstswinvideo.h).  g_free() them. */
 static inline float *
 swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
                           SwinScaleMode scale_mode)
 {
-  static const struct { GstVideoFormat gst; SwinPixelFormat swin; } map[] = {
-    { GST_VIDEO_FORMAT_RGB, SWIN_PIXEL_FORMAT_RGB }, { GST_VIDEO_FORMAT_BGR, SWIN_PIXEL_FORMAT_BGR },
-    { GST_VIDEO_FORMAT_RGBA, SWIN_PIXEL_FORMAT_RGBA }, { GST_VIDEO_FORMAT_RGBx, SWIN_PIXEL_FORMAT_RGBX },
-    { GST_VIDEO_FORMAT_BGRA, SWIN_PIXEL_FORMAT_BGRA }, { GST_VIDEO_FORMAT_BGRx, SWIN_PIXEL_FORMAT_BGRX },
-    { GST_VIDEO_FORMAT_I420, SWIN_PIXEL_FORMAT_I420 }, { GST_VIDEO_FORMAT_NV12, SWIN_PIXEL_FORMAT_NV12 },
-  };
   const SwinArch *arch = swin_model_get_arch (model);
   gint size = arch->img_size;
   GstVideoFrame vf;
-  SwinFrame f = { .format = SWIN_PIXEL_FORMAT_COUNT };
-  SwinPreprocessParams p;
+  SwinFrame f;
+  SwinPreprocessParams base, p;
   float *input = g_new (float, 3 * size * size);
   float *probs = g_new (float, arch->num_classes);
   GError *error = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
-    if (map[i].gst == GST_VIDEO_INFO_FORMAT (info))
-      f.format = map[i].swin;
-  fail_unless (f.format != SWIN_PIXEL_FORMAT_COUNT);
+  swin_preprocess_params_init (&base);
+  swin_model_get_normalization (model, base.mean, base.std);
+  base.scale_mode = scale_mode;
+  gst_swin_video_params_from_info (info, &base, &p);
   fail_unless (gst_video_frame_map (&vf, info, buf, GST_MAP_READ));
-  f.width = GST_VIDEO_FRAME_WIDTH (&vf);
-  f.height = GST_VIDEO_FRAME_HEIGHT (&vf);
-  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&vf); i++) {
-    f.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
-    f.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
-  }
-  swin_preprocess_params_init (&p);
-  swin_model_get_normalization (model, p.mean, p.std);
-  p.scale_mode = scale_mode;
-  p.matrix = info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? SWIN_COLOR_MATRIX_BT709
-                                                                      : SWIN_COLOR_MATRIX_BT601;
-  p.full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  fail_unless (gst_swin_video_frame_describe (&vf, &f));
   fail_unless (swin_cpu_preprocess (&f, &p, size, size, input, &error), "%s",
                error ? error->message : "");
   gst_video_frame_unmap (&vf);

@@ -8,6 +8,8 @@
 #include <glib/gstdio.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "swin_gst_test_util.h"
 
@@ -426,6 +428,8 @@ GST_START_TEST (test_errors)
   gchar *missing = g_build_filename (tmpdir, "missing.safetensors", NULL);
   gchar *corrupt = g_build_filename (tmpdir, "corrupt.safetensors", NULL);
   gchar *labels = g_build_filename (tmpdir, "labels.txt", NULL);
+  gchar *fifo = g_build_filename (tmpdir, "labels.fifo", NULL);
+  gchar *big = g_build_filename (tmpdir, "big.txt", NULL);
 
   expect_start_error (make_element ("model", NULL, NULL), "No model set");
   expect_start_error (make_element ("model", missing, NULL), "Could not load model");
@@ -435,6 +439,23 @@ GST_START_TEST (test_errors)
   expect_start_error (make_element ("labels", labels, NULL), "has 3 labels but the model has 10");
   expect_start_error (make_element ("device", "no-such-vulkan-device", NULL),
                       "No usable Vulkan device");
+  /* Label files that are not regular files fail at once: a FIFO used to
+   * block the state change forever, /dev/zero to fill the memory. */
+  fail_unless (mkfifo (fifo, 0600) == 0);
+  expect_start_error (make_element ("labels", fifo, NULL), "is not a regular file");
+  expect_start_error (make_element ("labels", "/dev/zero", NULL),
+                      "/dev/zero is not a regular file");
+  expect_start_error (make_element ("labels", tmpdir, NULL), "is not a regular file");
+  expect_start_error (make_element ("labels", missing, NULL), "Could not read the label file");
+  /* 16 MiB is the limit (a sparse file: nothing is read) */
+  fail_unless (g_file_set_contents (big, "", 0, NULL));
+  fail_unless (truncate (big, 16 * 1024 * 1024 + 1) == 0);
+  expect_start_error (make_element ("labels", big, NULL), "more than the 16777216 allowed");
+  /* Latin-1 on line 3, a NUL byte on line 2: not UTF-8 */
+  fail_unless (g_file_set_contents (labels, "cat\ndog\ncaf\xe9\n", -1, NULL));
+  expect_start_error (make_element ("labels", labels, NULL), "line 3: not valid UTF-8");
+  fail_unless (g_file_set_contents (labels, "cat\nd\0g\nbird\n", 13, NULL));
+  expect_start_error (make_element ("labels", labels, NULL), "line 2: not valid UTF-8");
   expect_start_error (make_element ("mean", "0.5,0.5", NULL), "Invalid mean");
   /* finite as a double, not as a float */
   expect_start_error (make_element ("mean", "1e39,0,0", NULL), "Invalid mean");
@@ -443,9 +464,13 @@ GST_START_TEST (test_errors)
 
   g_unlink (corrupt);
   g_unlink (labels);
+  g_unlink (fifo);
+  g_unlink (big);
   g_free (missing);
   g_free (corrupt);
   g_free (labels);
+  g_free (fifo);
+  g_free (big);
 }
 GST_END_TEST;
 
@@ -484,6 +509,38 @@ max_score_delta (const float *element, const float *ref)
   return d;
 }
 
+/* The core's CPU probabilities for the limited-range Y'CbCr frame @buf
+ * (@info) converted with @matrix; default scale mode and normalisation. */
+static float *
+core_probs_yuv (GstBuffer *buf, const GstVideoInfo *info, SwinColorMatrix matrix)
+{
+  float *input = g_new (float, 3 * IMG * IMG), *probs = g_new (float, CLASSES);
+  SwinPreprocessParams p;
+  GstVideoFrame vf;
+  SwinFrame f = { .format = SWIN_PIXEL_FORMAT_I420 };
+  GError *error = NULL;
+
+  swin_preprocess_params_init (&p);
+  p.matrix = matrix;
+  p.full_range = FALSE;
+  fail_unless (GST_VIDEO_INFO_FORMAT (info) == GST_VIDEO_FORMAT_I420);
+  fail_unless (gst_video_frame_map (&vf, info, buf, GST_MAP_READ));
+  f.width = GST_VIDEO_FRAME_WIDTH (&vf);
+  f.height = GST_VIDEO_FRAME_HEIGHT (&vf);
+  for (guint i = 0; i < 3; i++) {
+    f.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
+    f.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
+  }
+  fail_unless (swin_cpu_preprocess (&f, &p, IMG, IMG, input, &error), "%s",
+               error ? error->message : "");
+  gst_video_frame_unmap (&vf);
+  fail_unless (swin_cpu_forward (model, input, 1, IMG, IMG, probs, &error), "%s",
+               error ? error->message : "");
+  swin_softmax (probs, CLASSES);
+  g_free (input);
+  return probs;
+}
+
 /* A checkpoint's __metadata__ mean/std are the element's defaults; the
  * properties override them. */
 GST_START_TEST (test_model_normalization)
@@ -499,6 +556,8 @@ GST_START_TEST (test_model_normalization)
   GstBuffer *frame;
   GstElement *e;
   float *probs, *with_meta, *imagenet;
+  SwinPreprocessParams defaults;
+  gchar *mean_str, *std_str;
 
   fail_unless (norm_model != NULL);
   fail_unless (gst_video_info_from_caps (&info, caps));
@@ -517,10 +576,17 @@ GST_START_TEST (test_model_normalization)
   fail_unless (max_score_delta (probs, with_meta) < 1e-4f, "metadata normalisation not applied");
   g_free (probs);
 
-  /* The properties win over the metadata ... */
+  /* The properties win over the metadata ... (the core's defaults, written
+   * out as the property strings) */
+  swin_preprocess_params_init (&defaults);
+  mean_str = g_strdup_printf ("%.9g,%.9g,%.9g", defaults.mean[0], defaults.mean[1],
+                              defaults.mean[2]);
+  std_str = g_strdup_printf ("%.9g,%.9g,%.9g", defaults.std[0], defaults.std[1], defaults.std[2]);
   e = gst_element_factory_make ("swinclassify", NULL);
   g_object_set (e, "model", norm_path, "device", g_getenv ("SWIN_TEST_DEVICE"), "top-k", CLASSES,
-                "mean", "0.485,0.456,0.406", "std", "0.229,0.224,0.225", NULL);
+                "mean", mean_str, "std", std_str, NULL);
+  g_free (mean_str);
+  g_free (std_str);
   probs = element_probs_of (gst_object_ref_sink (e), &frame);
   gst_buffer_unref (frame);
   fail_unless (max_score_delta (probs, imagenet) < 1e-4f, "mean/std properties not applied");
@@ -575,6 +641,86 @@ GST_START_TEST (test_label_file)
 }
 GST_END_TEST;
 
+/* A label file saved with a byte-order mark and non-ASCII names: the mark
+ * is not part of label 0, the names arrive as written. */
+GST_START_TEST (test_label_file_utf8)
+{
+  const gchar *caps = format_caps[0];
+  static const gchar *names[CLASSES] = {
+    "chat", "café", "Straße", "ёж", "鳥", "ĳsvogel", "señal", "ørn", "żubr", "ψάρι",
+  };
+  gchar *labels = g_build_filename (tmpdir, "bom.txt", NULL);
+  GString *text = g_string_new ("\xef\xbb\xbf");
+  GstHarness *h;
+  GstBuffer *out;
+  const GstStructure *s;
+
+  for (int i = 0; i < CLASSES; i++)
+    g_string_append_printf (text, "%s\n", names[i]);
+  fail_unless (g_file_set_contents (labels, text->str, -1, NULL));
+  h = make_harness (make_element ("labels", labels, "top-k", CLASSES, NULL), caps);
+  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 3));
+  s = gst_buffer_get_swin_result (out);
+  fail_unless_equals_int (gst_swin_result_get_n_classes (s), CLASSES);
+  for (guint i = 0; i < CLASSES; i++) {
+    gint id;
+    const gchar *label;
+
+    fail_unless (gst_swin_result_get_class (s, i, &id, &label, NULL));
+    fail_unless_equals_string (label, names[id]);
+  }
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  g_unlink (labels);
+  g_free (labels);
+  g_string_free (text, TRUE);
+}
+GST_END_TEST;
+
+/* A BT.2020 I420 frame is classified as the core's CPU pipeline does with
+ * the BT.2020 coefficients, given here explicitly (not through the
+ * element's caps mapping, which the helpers share), and clearly unlike
+ * with BT.601's. */
+GST_START_TEST (test_bt2020)
+{
+  const gchar *caps_str = "video/x-raw,format=I420,width=70,height=50,framerate=30/1,"
+                          "colorimetry=bt2020";
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GstHarness *h = make_harness (make_element ("top-k", CLASSES, NULL), caps_str);
+  GstBuffer *in = swin_gst_test_make_frame (caps_str, 0, 21), *out;
+  float *probs = g_new0 (float, CLASSES), *bt2020, *bt601;
+  const GstStructure *s;
+  GstVideoInfo info;
+
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  fail_unless_equals_int (info.colorimetry.matrix, GST_VIDEO_COLOR_MATRIX_BT2020);
+  out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  s = gst_buffer_get_swin_result (out);
+  fail_unless (s != NULL);
+  for (guint i = 0; i < gst_swin_result_get_n_classes (s); i++) {
+    gint id;
+    gdouble score;
+
+    fail_unless (gst_swin_result_get_class (s, i, &id, NULL, &score));
+    probs[id] = (float) score;
+  }
+  bt2020 = core_probs_yuv (in, &info, SWIN_COLOR_MATRIX_BT2020);
+  bt601 = core_probs_yuv (in, &info, SWIN_COLOR_MATRIX_BT601);
+  /* The two conversions differ by ~3e-4 in score on this model; the
+   * element and the CPU pipeline agree to ~1e-8. */
+  fail_unless (max_score_delta (bt2020, bt601) > 1e-4f, "BT.2020 and BT.601 indistinguishable");
+  fail_unless (max_score_delta (probs, bt2020) < 1e-5f, "not classified with BT.2020 colours: %g",
+               max_score_delta (probs, bt2020));
+  g_free (probs);
+  g_free (bt2020);
+  g_free (bt601);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  gst_caps_unref (caps);
+}
+GST_END_TEST;
+
 /* 50 NULL <-> PLAYING cycles, a frame classified in each (sync and async
  * alternately), without failures. */
 GST_START_TEST (test_state_cycles)
@@ -622,6 +768,8 @@ swinclassify_suite (void)
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_model_normalization);
   tcase_add_test (tc, test_label_file);
+  tcase_add_test (tc, test_label_file_utf8);
+  tcase_add_test (tc, test_bt2020);
   tcase_add_test (tc, test_state_cycles);
   return s;
 }

@@ -17,7 +17,7 @@ typedef struct {
 static const Command commands[] = {
   { "info", swin_cmd_info, "print a checkpoint's layout and architecture" },
   { "init", swin_cmd_init, "write a randomly initialised checkpoint" },
-  { "run", swin_cmd_run, "classify float32 NCHW images with a checkpoint" },
+  { "run", swin_cmd_run, "classify images (float32 NCHW or raw RGB) with a checkpoint" },
   { "bench", swin_cmd_bench, "time the Vulkan forward, per kernel" },
 };
 

@@ -2,13 +2,16 @@
  * (tiny, for tests) architecture, written as F32 safetensors in any of the
  * three key layouts. */
 #include "swin_keys.h"
+#include "swin_file.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
   const char *name;
@@ -271,6 +274,7 @@ swin_model_init_random (const SwinInitParams *params, const char *path, GError *
   gsize header_len;
   guint8 len_bytes[8];
   FILE *f = NULL;
+  int fd;
   gboolean ok = FALSE;
 
   g_return_val_if_fail (params != NULL && path != NULL, FALSE);
@@ -300,9 +304,14 @@ swin_model_init_random (const SwinInitParams *params, const char *path, GError *
   for (int k = 0; k < 8; k++)
     len_bytes[k] = (guint8) ((guint64) header_len >> (8 * k));
 
-  f = g_fopen (path, "wb");
+  /* A regular file only: a FIFO would block until someone reads it. */
+  fd = swin_file_open (path, O_WRONLY | O_CREAT | O_TRUNC, error);
+  if (fd < 0)
+    goto out;
+  f = fdopen (fd, "wb");
   if (f == NULL) {
     int err = errno;
+    close (fd);
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "cannot create %s: %s", path, g_strerror (err));
     goto out;
   }

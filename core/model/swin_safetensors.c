@@ -1,12 +1,15 @@
 /* safetensors reader: every field of the header is checked against the file
  * before any tensor byte is read. */
 #include "swin_safetensors.h"
+#include "swin_file.h"
 
 #include "swin/swin_model.h"
 
+#include <fcntl.h>
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 struct _SwinSafetensors {
   char *path;              /* or the name given with the bytes: starts messages */
@@ -370,17 +373,19 @@ swin_safetensors_open (const char *path, GError **error)
   GMappedFile *file;
   GBytes *bytes;
   GError *io_error = NULL;
+  int fd;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  /* mmap of a directory or device fails with an obscure message */
-  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR)) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s is not a regular file", path);
+  /* Regular files only: mmap of a directory or device fails with an
+   * obscure message, and opening a FIFO blocks. */
+  fd = swin_file_open (path, O_RDONLY, error);
+  if (fd < 0)
     return NULL;
-  }
-  file = g_mapped_file_new (path, FALSE, &io_error);
+  file = g_mapped_file_new_from_fd (fd, FALSE, &io_error);
+  close (fd);
   if (file == NULL) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s", io_error->message);
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s: %s", path, io_error->message);
     g_error_free (io_error);
     return NULL;
   }

@@ -135,6 +135,13 @@ void swin_set_log_handler (SwinLogFunc func, void *user_data);
 
 /* ---- helpers ---- */
 
+/* Reads the regular file @path into a new NUL-terminated buffer (g_free()
+ * it) of *@length bytes.  Refuses with SWIN_ERROR_IO, naming @path, what
+ * cannot be opened, what is not a regular file (a FIFO would block, a device
+ * such as /dev/zero never ends) and files larger than @max_bytes. */
+gboolean swin_file_get_contents (const char *path, gsize max_bytes, char **contents,
+                                 gsize *length, GError **error);
+
 /* Indices of the @k largest of @n values, descending (ties: lower index first). */
 void swin_topk (const float *values, int n, int k, int *indices);
 /* In-place softmax over @n values. */
