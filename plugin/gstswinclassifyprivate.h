@@ -33,6 +33,12 @@ struct _GstSwinClassify {
   gchar *std;
   GstSwinClassifyBackend backend;
   SwinPrecision precision;
+  GstSwinClassifyRegion region;
+  gchar *object_class;
+  gchar *min_roi_size;
+  guint batch_size;
+  guint64 batch_timeout;
+  gchar *instance_id;
   guint64 frames_inferred;
   gdouble latency_ms;
   gboolean running;               /* between a successful start() and stop() */
@@ -43,6 +49,9 @@ struct _GstSwinClassify {
   GstSwinInfer *infer;
   GstSwinWorker *worker;          /* async mode only */
   GstSwinClassifyMode run_mode;
+  GstSwinClassifyRegion run_region;
+  GArray *classes;                /* object-class as GQuarks; NULL: every type */
+  gint min_roi_width, min_roi_height;
 
   /* Streaming thread only. */
   GstVideoInfo info;
@@ -50,6 +59,14 @@ struct _GstSwinClassify {
 
   GstSwinResults results;
 };
+
+/* gstswinclassifyprops.c: the properties, their defaults and accessors. */
+void gst_swin_classify_install_properties (GObjectClass *gobject_class);
+void gst_swin_classify_init_properties (GstSwinClassify *self);
+void gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *value,
+                                     GParamSpec *pspec);
+void gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value,
+                                     GParamSpec *pspec);
 
 /* Installs the streaming vfuncs of gstswinclassifystream.c. */
 void gst_swin_classify_stream_class_init (GstBaseTransformClass *trans_class);

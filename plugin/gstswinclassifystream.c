@@ -4,6 +4,8 @@
  * the latest result; caps to the core's frame description; flush, EOS, QoS
  * and the LATENCY query. */
 #include "gstswinclassifyprivate.h"
+#include "gstswinmetaprivate.h"
+#include "gstswinregions.h"
 #include "gstswinvideo.h"
 
 #define GST_CAT_DEFAULT gst_swin_classify_debug
@@ -26,8 +28,8 @@ gst_swin_classify_process (const GstSwinJob *job, gpointer data)
   top_k = self->top_k;
   threshold = self->threshold;
   GST_OBJECT_UNLOCK (self);
-  result = gst_swin_infer_run (self->infer, &job->frame, &job->params, top_k, threshold, &error);
-  if (!result) {
+  if (!gst_swin_infer_run (self->infer, &job->frame, NULL, 0, &job->params, top_k, threshold,
+                           &result, &error)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
     g_clear_error (&error);
     return FALSE;
@@ -61,6 +63,68 @@ gst_swin_classify_process (const GstSwinJob *job, gpointer data)
   if (relatency)
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
   return TRUE;
+}
+
+/* inference-region=roi-list: classifies @buf's selected regions in one
+ * request, attaches their results and posts the message listing them.
+ * Frames without such regions pass untouched.  FALSE after posting an
+ * error. */
+static gboolean
+gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const SwinFrame *frame,
+                                   const SwinPreprocessParams *params,
+                                   const GstSwinFramePosition *pos)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  GArray *regions = gst_swin_regions_collect (GST_OBJECT (self), buf, frame->width, frame->height,
+                                              self->classes, self->min_roi_width,
+                                              self->min_roi_height);
+  GstStructure **results = NULL;
+  SwinRect *rects;
+  GError *error = NULL;
+  gboolean post, ok = TRUE;
+  guint top_k;
+  gdouble threshold;
+
+  if (regions->len == 0)
+    goto out;
+  GST_OBJECT_LOCK (self);
+  top_k = self->top_k;
+  threshold = self->threshold;
+  post = self->post_messages;
+  GST_OBJECT_UNLOCK (self);
+
+  rects = g_new (SwinRect, regions->len);
+  for (guint i = 0; i < regions->len; i++)
+    rects[i] = g_array_index (regions, GstSwinRegion, i).rect;
+  results = g_new0 (GstStructure *, regions->len);
+  ok = gst_swin_infer_run (self->infer, frame, rects, regions->len, params, top_k, threshold, results,
+                           &error);
+  g_free (rects);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
+    g_clear_error (&error);
+    goto out;
+  }
+  gst_swin_regions_attach (regions, results);
+  GST_OBJECT_LOCK (self);
+  self->frames_inferred++;
+  self->latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
+  GST_OBJECT_UNLOCK (self);
+  if (post) {
+    GstStructure *msg = gst_structure_new (GST_SWIN_META_NAME, GST_SWIN_FIELD_MODEL, G_TYPE_STRING,
+                                           gst_swin_infer_get_model_name (self->infer), NULL);
+
+    gst_swin_regions_describe (regions, results, msg);
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
+        gst_swin_results_message (msg, pos, 0)));
+  }
+
+out:
+  for (guint i = 0; results && i < regions->len; i++)
+    gst_structure_free (results[i]);
+  g_free (results);
+  g_array_unref (regions);
+  return ok;
 }
 
 /* Whether the frame starting at running time @rt is already late for the
@@ -115,6 +179,12 @@ gst_swin_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
   }
   gst_swin_video_frame_describe (&vf, &job.frame);
   job.params = self->frame_params;
+  if (self->run_region == GST_SWIN_CLASSIFY_REGION_ROI_LIST) {
+    gboolean ok = gst_swin_classify_process_regions (self, buf, &job.frame, &job.params, pos);
+
+    gst_video_frame_unmap (&vf);
+    return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
+  }
   if (!self->worker) {
     gboolean ok = gst_swin_classify_process (&job, self);
 

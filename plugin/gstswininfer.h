@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The classifier behind the element: a model on a Vulkan device with its
- * labels and normalisation, turning one frame into a result structure (the
- * fields of gstswinmeta.h). */
+/* The classifier behind one element: its share of a model instance (private
+ * or shared through model-instance-id), its labels and normalisation;
+ * turns a frame, or regions of it, into result structures (the fields of
+ * gstswinmeta.h). */
 #pragma once
 
 #include <gst/gst.h>
 
 #include "swin/swin.h"
-#include "swin/swin_preprocess.h"
 
 G_BEGIN_DECLS
 
@@ -20,31 +20,40 @@ typedef struct {
   const gchar *std;
   SwinScaleMode scale_mode;
   SwinPrecision precision;
-  gboolean cpu_preprocess;  /* preprocess every frame on the CPU */
+  gboolean cpu_preprocess;  /* preprocess every image on the CPU */
+  const gchar *instance_id; /* model-instance-id; NULL or "": private */
+  guint batch_size;         /* images per forward */
+  guint64 batch_timeout_us; /* a shared instance's wait for a batch to fill */
 } GstSwinInferConfig;
 
 typedef struct _GstSwinInfer GstSwinInfer;
 
-/* Loads the model, the labels and the normalisation, opens the device and
- * runs one warm-up forward.  NULL with @error in GST_RESOURCE_ERROR (the
- * code says which step failed) otherwise.  @owner: the element, for log
- * messages; it must outlive the result. */
-GstSwinInfer *gst_swin_infer_new (const GstSwinInferConfig *config, GstObject *owner,
-                                  GError **error);
+/* Takes a share of the model instance (loading the model, opening the
+ * device and warming up when the instance is new), loads the labels and
+ * the normalisation.  NULL with @error in GST_RESOURCE_ERROR (the code says
+ * which step failed) otherwise; *@warning (g_free()) when the instance keeps
+ * batching settings other than @config's.  @owner: the element; it must
+ * outlive the result. */
+GstSwinInfer *gst_swin_infer_new (const GstSwinInferConfig *config, GstElement *owner,
+                                  gchar **warning, GError **error);
+/* Withdraws this element's requests and gives up its share. */
 void gst_swin_infer_free (GstSwinInfer *infer);
 
 /* Scale mode, mean and std; the colours come from each stream's caps. */
 const SwinPreprocessParams *gst_swin_infer_get_params (const GstSwinInfer *infer);
-/* Milliseconds the warm-up forward took: the first latency estimate. */
+/* Milliseconds the instance's warm-up forward took: a first latency. */
 gdouble gst_swin_infer_get_warmup_ms (const GstSwinInfer *infer);
+/* The model's name (the checkpoint's file name without extension). */
+const gchar *gst_swin_infer_get_model_name (const GstSwinInfer *infer);
 
-/* Classifies @frame: the @top_k best classes whose softmax score is at
- * least @threshold, as a GST_SWIN_META_NAME structure without age or frame
- * number.  Frames the device cannot preprocess (see
- * swin_preprocessor_supports_size()) are preprocessed on the CPU.  Any
- * thread; calls are serialised.  NULL with @error on failure. */
-GstStructure *gst_swin_infer_run (GstSwinInfer *infer, const SwinFrame *frame,
-                                  const SwinPreprocessParams *params, guint top_k,
-                                  gdouble threshold, GError **error);
+/* Classifies @n_rects regions of @frame (@rects NULL: the whole frame, one
+ * result) in as few forwards as the batch size allows: @results[i] becomes
+ * the @top_k best classes of image i whose softmax score is at least
+ * @threshold, as a GST_SWIN_META_NAME structure without age or frame
+ * number.  Frames the device cannot bind are preprocessed on the CPU.  Any
+ * thread.  FALSE with @error on failure (no results then). */
+gboolean gst_swin_infer_run (GstSwinInfer *infer, const SwinFrame *frame, const SwinRect *rects,
+                             guint n_rects, const SwinPreprocessParams *params, guint top_k,
+                             gdouble threshold, GstStructure **results, GError **error);
 
 G_END_DECLS

@@ -45,6 +45,22 @@ gst_swin_classify_scale_mode_get_type (void)
 }
 
 GType
+gst_swin_classify_region_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    { GST_SWIN_CLASSIFY_REGION_FULL_FRAME, "Classify the whole frame", "full-frame" },
+    { GST_SWIN_CLASSIFY_REGION_ROI_LIST,
+      "Classify each region of interest (GstVideoRegionOfInterestMeta) on the frame", "roi-list" },
+    { 0, NULL, NULL },
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstSwinClassifyRegion", values));
+  return type;
+}
+
+GType
 gst_swin_classify_backend_get_type (void)
 {
   static GType type = 0;
@@ -154,12 +170,11 @@ gst_swin_settings_load_labels (const gchar *path, gint n_classes, GError **error
 }
 
 gboolean
-gst_swin_settings_normalization (const SwinModel *model, const gchar *mean, const gchar *std,
-                                 SwinPreprocessParams *params, GError **error)
+gst_swin_settings_normalization (const gchar *mean, const gchar *std, SwinPreprocessParams *params,
+                                 GError **error)
 {
   GError *check_error = NULL;
 
-  swin_model_get_normalization (model, params->mean, params->std);
   if ((mean && !swin_parse_floats (mean, params->mean, 3)) ||
       (std && !swin_parse_floats (std, params->std, 3)) ||
       !swin_check_normalization (params->mean, params->std, &check_error)) {
@@ -169,5 +184,54 @@ gst_swin_settings_normalization (const SwinModel *model, const gchar *mean, cons
     g_clear_error (&check_error);
     return FALSE;
   }
+  return TRUE;
+}
+
+gboolean
+gst_swin_settings_object_classes (const gchar *text, GArray **classes, GError **error)
+{
+  gchar **items;
+
+  *classes = NULL;
+  if (!text || !*text)
+    return TRUE;
+  items = g_strsplit (text, ",", -1);
+  *classes = g_array_new (FALSE, FALSE, sizeof (GQuark));
+  for (guint i = 0; items[i]; i++) {
+    GQuark q;
+
+    g_strstrip (items[i]);
+    if (!*items[i]) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                   "object-class \"%s\": item %u is empty", text, i + 1);
+      g_clear_pointer (classes, g_array_unref);
+      break;
+    }
+    q = g_quark_from_string (items[i]);
+    g_array_append_val (*classes, q);
+  }
+  g_strfreev (items);
+  return *classes != NULL;
+}
+
+gboolean
+gst_swin_settings_size (const gchar *name, const gchar *text, gint *width, gint *height,
+                        GError **error)
+{
+  gchar **parts = g_strsplit (text ? text : "", "x", -1);
+  guint64 w = 0, h = 0;
+  gboolean ok = g_strv_length (parts) == 2 &&
+                g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXINT, &w, NULL) &&
+                g_ascii_string_to_unsigned (parts[1], 10, 1, G_MAXINT, &h, NULL);
+
+  g_strfreev (parts);
+  if (!ok) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "%s \"%s\": expected WIDTHxHEIGHT in positive pixels, e.g. 16x16", name,
+                 GST_STR_NULL (text));
+    return FALSE;
+  }
+  *width = (gint) w;
+  *height = (gint) h;
   return TRUE;
 }
