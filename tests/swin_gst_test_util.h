@@ -16,13 +16,14 @@
 #include "swin/swin.h"
 #include "swin/swin_preprocess.h"
 
-/* Softmax probabilities [num_classes] of @model for the frame in @buf
- * described by @info, fitted with @scale_mode, from the core's CPU
- * preprocessing and CPU forward; the frame and its colours are read with
- * the element's own mapping (gstswinvideo.h).  g_free() them. */
+/* Softmax probabilities [num_classes] of @model for the region @rect
+ * (NULL: the whole frame) of the frame in @buf described by @info, fitted
+ * with @scale_mode, from the core's CPU preprocessing and CPU forward; the
+ * frame and its colours are read with the element's own mapping
+ * (gstswinvideo.h).  g_free() them. */
 static inline float *
-swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
-                          SwinScaleMode scale_mode)
+swin_gst_test_core_region_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
+                                 const SwinRect *rect, SwinScaleMode scale_mode)
 {
   const SwinArch *arch = swin_model_get_arch (model);
   gint size = arch->img_size;
@@ -39,7 +40,7 @@ swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideo
   gst_swin_video_params_from_info (info, &base, &p);
   fail_unless (gst_video_frame_map (&vf, info, buf, GST_MAP_READ));
   fail_unless (gst_swin_video_frame_describe (&vf, &f));
-  fail_unless (swin_cpu_preprocess (&f, &p, size, size, input, &error), "%s",
+  fail_unless (swin_cpu_preprocess_region (&f, rect, &p, size, size, input, &error), "%s",
                error ? error->message : "");
   gst_video_frame_unmap (&vf);
   fail_unless (swin_cpu_forward (model, input, 1, size, size, probs, &error), "%s",
@@ -49,15 +50,25 @@ swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideo
   return probs;
 }
 
-/* The result @s (an element's meta or message) lists the same top classes
- * with the same scores as the core on @buf with @scale_mode. */
+/* The same for the whole frame. */
+static inline float *
+swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
+                          SwinScaleMode scale_mode)
+{
+  return swin_gst_test_core_region_probs (model, buf, info, NULL, scale_mode);
+}
+
+/* The result @s (an element's meta or message, or a region's
+ * "classification") lists the same top classes with the same scores as the
+ * core on @rect (NULL: the whole frame) of @buf with @scale_mode. */
 static inline void
-swin_gst_test_check_result_scaled (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
-                                   const GstVideoInfo *info, SwinScaleMode scale_mode)
+swin_gst_test_check_region_result (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                                   const GstVideoInfo *info, const SwinRect *rect,
+                                   SwinScaleMode scale_mode)
 {
   gint classes = swin_model_get_arch (model)->num_classes;
   guint n = gst_swin_result_get_n_classes (s);
-  float *probs = swin_gst_test_core_probs (model, buf, info, scale_mode);
+  float *probs = swin_gst_test_core_region_probs (model, buf, info, rect, scale_mode);
   int *top = g_new (int, classes);
 
   fail_unless (n > 0 && n <= (guint) classes);
@@ -76,6 +87,13 @@ swin_gst_test_check_result_scaled (const GstStructure *s, const SwinModel *model
   }
   g_free (top);
   g_free (probs);
+}
+
+static inline void
+swin_gst_test_check_result_scaled (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                                   const GstVideoInfo *info, SwinScaleMode scale_mode)
+{
+  swin_gst_test_check_region_result (s, model, buf, info, NULL, scale_mode);
 }
 
 /* The same with the element's default scale mode (center-crop). */
