@@ -37,14 +37,16 @@ if [ ! -d "$tsan" ]; then
   CC=clang meson setup "$tsan" "$root" -Db_sanitize=thread -Db_lundef=false -Dtests=enabled \
     -Dplugin=enabled
 fi
-ninja -C "$tsan" plugin/libgstswin.so tests/test-concurrency tests/test-element-robustness
+ninja -C "$tsan" plugin/libgstswin.so tests/test-concurrency tests/test-element-robustness \
+  tests/test-shared tests/test-publish-mqtt
 # The system's gst-plugin-scanner cannot load a TSan-built plugin: scan in
 # the (instrumented) test process.  GSlice's lock-free magazines are GLib
 # internals TSan cannot follow: plain malloc instead.  Check's fork mode
 # would run the tests in a child of a threaded process: off.
 TSAN_OPTIONS="suppressions=$src/tsan.supp halt_on_error=1" \
 GST_REGISTRY_FORK=no G_SLICE=always-malloc CK_FORK=no \
-  meson test -C "$tsan" --no-rebuild --print-errorlogs concurrency element-robustness
+  meson test -C "$tsan" --no-rebuild --print-errorlogs concurrency element-robustness shared \
+    publish-mqtt
 
 [ "$long" = 1 ] || exit 0
 
