@@ -19,6 +19,7 @@ static const Command commands[] = {
   { "init", swin_cmd_init, "write a randomly initialised checkpoint" },
   { "run", swin_cmd_run, "classify images (float32 NCHW or raw RGB) with a checkpoint" },
   { "bench", swin_cmd_bench, "time the Vulkan forward, per kernel" },
+  { "bench-regions", swin_cmd_regions, "time regions of a frame, batched and one by one" },
 };
 
 static void
@@ -26,7 +27,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "Usage: swin COMMAND [OPTIONS...]\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+    fprintf (out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nRun 'swin COMMAND --help' for a command's options.\n");
 }
 

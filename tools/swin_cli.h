@@ -16,6 +16,7 @@ int swin_cmd_info (int argc, char **argv);
 int swin_cmd_init (int argc, char **argv);
 int swin_cmd_run (int argc, char **argv);
 int swin_cmd_bench (int argc, char **argv);
+int swin_cmd_regions (int argc, char **argv);
 
 /* Prints "swin: MESSAGE" to stderr, frees @error, returns SWIN_EXIT_FAILURE. */
 int swin_cli_fail (GError *error);
