@@ -131,6 +131,29 @@ swin_gst_test_new_element_valist (const gchar *model_path, const gchar *first_pr
   return e;
 }
 
+/* Starting @e (taken) fails with an error message containing @expect. */
+static inline void
+swin_gst_test_expect_start_error (GstElement *e, const gchar *expect)
+{
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *error = NULL;
+
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error message for \"%s\"", expect);
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (strstr (error->message, expect) != NULL, "\"%s\" does not contain \"%s\"",
+               error->message, expect);
+  g_error_free (error);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
+}
+
 /* A buffer of random bytes for @caps_str, timestamped as frame @n at 30 fps. */
 static inline GstBuffer *
 swin_gst_test_make_frame (const gchar *caps_str, guint n, guint32 seed)

@@ -400,28 +400,6 @@ GST_START_TEST (test_caps_change)
 }
 GST_END_TEST;
 
-/* Starting fails with an error message containing @expect. */
-static void
-expect_start_error (GstElement *e, const gchar *expect)
-{
-  GstBus *bus = gst_bus_new ();
-  GstMessage *msg;
-  GError *error = NULL;
-
-  gst_element_set_bus (e, bus);
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no error message for \"%s\"", expect);
-  gst_message_parse_error (msg, &error, NULL);
-  fail_unless (strstr (error->message, expect) != NULL, "\"%s\" does not contain \"%s\"",
-               error->message, expect);
-  g_error_free (error);
-  gst_message_unref (msg);
-  gst_element_set_state (e, GST_STATE_NULL);
-  gst_element_set_bus (e, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (e);
-}
 
 GST_START_TEST (test_errors)
 {
@@ -431,36 +409,36 @@ GST_START_TEST (test_errors)
   gchar *fifo = g_build_filename (tmpdir, "labels.fifo", NULL);
   gchar *big = g_build_filename (tmpdir, "big.txt", NULL);
 
-  expect_start_error (make_element ("model", NULL, NULL), "No model set");
-  expect_start_error (make_element ("model", missing, NULL), "Could not load model");
+  swin_gst_test_expect_start_error (make_element ("model", NULL, NULL), "No model set");
+  swin_gst_test_expect_start_error (make_element ("model", missing, NULL), "Could not load model");
   fail_unless (g_file_set_contents (corrupt, "\x10\x00\x00\x00\x00\x00\x00\x00{not json}", 18, NULL));
-  expect_start_error (make_element ("model", corrupt, NULL), "Could not load model");
+  swin_gst_test_expect_start_error (make_element ("model", corrupt, NULL), "Could not load model");
   fail_unless (g_file_set_contents (labels, "cat\ndog\nbird\n", -1, NULL));
-  expect_start_error (make_element ("labels", labels, NULL), "has 3 labels but the model has 10");
-  expect_start_error (make_element ("device", "no-such-vulkan-device", NULL),
+  swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "has 3 labels but the model has 10");
+  swin_gst_test_expect_start_error (make_element ("device", "no-such-vulkan-device", NULL),
                       "No usable Vulkan device");
   /* Label files that are not regular files fail at once: a FIFO used to
    * block the state change forever, /dev/zero to fill the memory. */
   fail_unless (mkfifo (fifo, 0600) == 0);
-  expect_start_error (make_element ("labels", fifo, NULL), "is not a regular file");
-  expect_start_error (make_element ("labels", "/dev/zero", NULL),
+  swin_gst_test_expect_start_error (make_element ("labels", fifo, NULL), "is not a regular file");
+  swin_gst_test_expect_start_error (make_element ("labels", "/dev/zero", NULL),
                       "/dev/zero is not a regular file");
-  expect_start_error (make_element ("labels", tmpdir, NULL), "is not a regular file");
-  expect_start_error (make_element ("labels", missing, NULL), "Could not read the label file");
+  swin_gst_test_expect_start_error (make_element ("labels", tmpdir, NULL), "is not a regular file");
+  swin_gst_test_expect_start_error (make_element ("labels", missing, NULL), "Could not read the label file");
   /* 16 MiB is the limit (a sparse file: nothing is read) */
   fail_unless (g_file_set_contents (big, "", 0, NULL));
   fail_unless (truncate (big, 16 * 1024 * 1024 + 1) == 0);
-  expect_start_error (make_element ("labels", big, NULL), "more than the 16777216 allowed");
+  swin_gst_test_expect_start_error (make_element ("labels", big, NULL), "more than the 16777216 allowed");
   /* Latin-1 on line 3, a NUL byte on line 2: not UTF-8 */
   fail_unless (g_file_set_contents (labels, "cat\ndog\ncaf\xe9\n", -1, NULL));
-  expect_start_error (make_element ("labels", labels, NULL), "line 3: not valid UTF-8");
+  swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "line 3: not valid UTF-8");
   fail_unless (g_file_set_contents (labels, "cat\nd\0g\nbird\n", 13, NULL));
-  expect_start_error (make_element ("labels", labels, NULL), "line 2: not valid UTF-8");
-  expect_start_error (make_element ("mean", "0.5,0.5", NULL), "Invalid mean");
+  swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "line 2: not valid UTF-8");
+  swin_gst_test_expect_start_error (make_element ("mean", "0.5,0.5", NULL), "Invalid mean");
   /* finite as a double, not as a float */
-  expect_start_error (make_element ("mean", "1e39,0,0", NULL), "Invalid mean");
+  swin_gst_test_expect_start_error (make_element ("mean", "1e39,0,0", NULL), "Invalid mean");
   /* so small that every activation saturates */
-  expect_start_error (make_element ("std", "0.2,1e-9,0.2", NULL), "channel 1");
+  swin_gst_test_expect_start_error (make_element ("std", "0.2,1e-9,0.2", NULL), "channel 1");
 
   g_unlink (corrupt);
   g_unlink (labels);

@@ -9,42 +9,6 @@
 
 static SwinContext *ctx;
 
-/* A frame with its own pixel memory; rows padded by @pad bytes. */
-typedef struct {
-  SwinFrame f;
-  guint8 *mem[3];
-} TestFrame;
-
-static void
-test_frame_init (TestFrame *t, SwinPixelFormat format, int w, int h, int pad, guint32 seed)
-{
-  GRand *r = g_rand_new_with_seed (seed);
-
-  memset (t, 0, sizeof (*t));
-  t->f.format = format;
-  t->f.width = w;
-  t->f.height = h;
-  for (int p = 0; p < swin_pixel_format_n_planes (format); p++) {
-    size_t row;
-    int rows;
-
-    swin_pixel_format_plane_size (format, p, w, h, &row, &rows);
-    t->f.stride[p] = row + pad;
-    t->mem[p] = g_malloc (t->f.stride[p] * rows);
-    for (size_t i = 0; i < t->f.stride[p] * rows; i++)
-      t->mem[p][i] = (guint8) g_rand_int_range (r, 0, 256);
-    t->f.data[p] = t->mem[p];
-  }
-  g_rand_free (r);
-}
-
-static void
-test_frame_clear (TestFrame *t)
-{
-  for (int p = 0; p < 3; p++)
-    g_free (t->mem[p]);
-}
-
 /* Unit mean/std: the output is the resampled [0, 1] value itself. */
 static void
 identity_params (SwinPreprocessParams *p, SwinScaleMode mode)
@@ -113,12 +77,12 @@ test_geometry (void)
 static void
 test_cpu_identity (void)
 {
-  TestFrame t;
+  SwinTestFrame t;
   SwinPreprocessParams p;
   float out[3 * 5 * 7];
   GError *error = NULL;
 
-  test_frame_init (&t, SWIN_PIXEL_FORMAT_BGRX, 7, 5, 4, 1);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_BGRX, 7, 5, 4, 1);
   swin_preprocess_params_init (&p);
   p.scale_mode = SWIN_SCALE_STRETCH;
   g_assert_true (swin_cpu_preprocess (&t.f, &p, 5, 7, out, &error));
@@ -130,7 +94,7 @@ test_cpu_identity (void)
         float v = t.f.data[0][y * t.f.stride[0] + x * 4 + (2 - c)] / 255.0f;
         g_assert_cmpfloat_with_epsilon (out[(c * 5 + y) * 7 + x], (v - p.mean[c]) / p.std[c], 1e-5);
       }
-  test_frame_clear (&t);
+  swin_test_frame_clear (&t);
 }
 
 /* Bilinear at pixel centres: 2 -> 4 gives 0, 1/4, 3/4, 1 of the step;
@@ -274,21 +238,21 @@ test_cpu_packed_formats_agree (void)
     SWIN_PIXEL_FORMAT_BGRA, SWIN_PIXEL_FORMAT_BGRX,
   };
   const int w = 11, h = 7;
-  TestFrame rgb;
+  SwinTestFrame rgb;
   SwinPreprocessParams p;
   float ref[3 * 8 * 8], out[3 * 8 * 8];
   GError *error = NULL;
 
-  test_frame_init (&rgb, SWIN_PIXEL_FORMAT_RGB, w, h, 0, 5);
+  swin_test_frame_init (&rgb, SWIN_PIXEL_FORMAT_RGB, w, h, 0, 5);
   swin_preprocess_params_init (&p);
   g_assert_true (swin_cpu_preprocess (&rgb.f, &p, 8, 8, ref, &error));
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
     gboolean bgr = formats[i] == SWIN_PIXEL_FORMAT_BGR || formats[i] == SWIN_PIXEL_FORMAT_BGRA ||
                    formats[i] == SWIN_PIXEL_FORMAT_BGRX;
     int bpp = formats[i] == SWIN_PIXEL_FORMAT_BGR ? 3 : 4;
-    TestFrame t;
+    SwinTestFrame t;
 
-    test_frame_init (&t, formats[i], w, h, 3, 100 + i);
+    swin_test_frame_init (&t, formats[i], w, h, 3, 100 + i);
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++)
         for (int c = 0; c < 3; c++)
@@ -296,9 +260,9 @@ test_cpu_packed_formats_agree (void)
     g_assert_true (swin_cpu_preprocess (&t.f, &p, 8, 8, out, &error));
     g_assert_no_error (error);
     g_assert_cmpfloat (swin_test_max_diff (ref, out, G_N_ELEMENTS (out)), ==, 0.0f);
-    test_frame_clear (&t);
+    swin_test_frame_clear (&t);
   }
-  test_frame_clear (&rgb);
+  swin_test_frame_clear (&rgb);
 }
 
 static void
@@ -342,12 +306,12 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
   SwinBuffer *buf;
   SwinPreprocessor *pp;
   SwinPreprocessParams p;
-  TestFrame t;
+  SwinTestFrame t;
   float *ref = g_new (float, n);
   GError *error = NULL;
   float diff;
 
-  test_frame_init (&t, format, w, h, pad, 1000 + format * 10 + mode);
+  swin_test_frame_init (&t, format, w, h, pad, 1000 + format * 10 + mode);
   swin_preprocess_params_init (&p);
   p.scale_mode = mode;
   p.matrix = (SwinColorMatrix) (format % 3);
@@ -363,8 +327,8 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
   g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
   g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
   g_assert_true (swin_preprocessor_run (pp, &error));
-  test_frame_clear (&t);
-  test_frame_init (&t, format, w, h, pad, 2000 + format * 10 + mode);
+  swin_test_frame_clear (&t);
+  swin_test_frame_init (&t, format, w, h, pad, 2000 + format * 10 + mode);
   g_assert_true (swin_cpu_preprocess (&t.f, &p, out_h, out_w, ref, &error));
   g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
   g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
@@ -381,7 +345,7 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
 
   swin_preprocessor_free (pp);
   swin_buffer_free (ctx, buf);
-  test_frame_clear (&t);
+  swin_test_frame_clear (&t);
   g_free (ref);
 }
 
@@ -403,7 +367,7 @@ test_gpu_errors (void)
   SwinPreprocessParams p;
   SwinBuffer *buf;
   SwinPreprocessor *pp;
-  TestFrame t;
+  SwinTestFrame t;
   GError *error = NULL;
   SwinRect outside = { 2, 1, 3, 3 }, empty = { 0, 0, 0, 2 };
 
@@ -421,7 +385,7 @@ test_gpu_errors (void)
   g_assert_false (swin_preprocessor_run (pp, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
-  test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 4, 4, 0, 9);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 4, 4, 0, 9);
   g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
   /* No such frame, regions outside the frame or empty, bad parameters. */
   g_assert_false (swin_preprocessor_add_image (pp, 1, NULL, &p, &error));
@@ -455,7 +419,7 @@ test_gpu_errors (void)
   /* Frames larger than one binding can hold. */
   g_assert_false (swin_preprocessor_supports_size (ctx, SWIN_PIXEL_FORMAT_RGB, SWIN_MAX_FRAME_SIZE + 1, 4));
   g_assert_true (swin_preprocessor_has_room (pp, SWIN_PIXEL_FORMAT_RGB, 64, 64));
-  test_frame_clear (&t);
+  swin_test_frame_clear (&t);
   swin_preprocessor_free (pp);
   swin_buffer_free (ctx, buf);
 }
@@ -472,10 +436,10 @@ test_cpu_regions (void)
   GError *error = NULL;
 
   for (int f = 0; f < SWIN_PIXEL_FORMAT_COUNT; f++) {
-    TestFrame t;
+    SwinTestFrame t;
     SwinPreprocessParams p;
 
-    test_frame_init (&t, f, 40, 32, 3, 500 + f);
+    swin_test_frame_init (&t, f, 40, 32, 3, 500 + f);
     swin_preprocess_params_init (&p);
     p.scale_mode = (SwinScaleMode) (f % 3);
     for (guint i = 0; i < G_N_ELEMENTS (rects); i++) {
@@ -499,7 +463,7 @@ test_cpu_regions (void)
       g_assert_no_error (error);
       g_assert_cmpfloat (swin_test_max_diff (a, b, 3 * out * out), ==, 0.0f);
     }
-    test_frame_clear (&t);
+    swin_test_frame_clear (&t);
   }
   g_free (a);
   g_free (b);
@@ -525,7 +489,7 @@ test_gpu_regions (void)
     { SWIN_PIXEL_FORMAT_BGRX, 37, 29 }, { SWIN_PIXEL_FORMAT_I420, 65, 43 },
     { SWIN_PIXEL_FORMAT_NV12, 51, 33 }, { SWIN_PIXEL_FORMAT_RGB, 16, 18 },
   };
-  TestFrame t[G_N_ELEMENTS (frames)];
+  SwinTestFrame t[G_N_ELEMENTS (frames)];
   SwinPreprocessParams params[G_N_ELEMENTS (images)];
   float *ref = g_new (float, n);
   GError *error = NULL;
@@ -536,7 +500,7 @@ test_gpu_regions (void)
   g_assert_no_error (error);
   memset (buf->mapped, 0x7f, slots * n * sizeof (float));   /* not zeros before the run */
   for (guint f = 0; f < G_N_ELEMENTS (frames); f++) {
-    test_frame_init (&t[f], frames[f].format, frames[f].w, frames[f].h, f, 700 + f);
+    swin_test_frame_init (&t[f], frames[f].format, frames[f].w, frames[f].h, f, 700 + f);
     g_assert_cmpint (swin_preprocessor_add_frame (pp, &t[f].f, &error), ==, (int) f);
   }
   for (guint i = 0; i < G_N_ELEMENTS (images); i++) {
@@ -564,7 +528,7 @@ test_gpu_regions (void)
     g_assert_cmpfloat (((float *) buf->mapped)[(slots - 1) * n + k], ==, 0.0f);
 
   for (guint f = 0; f < G_N_ELEMENTS (frames); f++)
-    test_frame_clear (&t[f]);
+    swin_test_frame_clear (&t[f]);
   swin_preprocessor_free (pp);
   swin_buffer_free (ctx, buf);
   g_free (ref);
@@ -584,7 +548,7 @@ test_gpu_plan (void)
   SwinNet *net;
   SwinPlan *plan;
   SwinPreprocessor *pp;
-  TestFrame t;
+  SwinTestFrame t;
   float logits[10];
   GError *error = NULL;
   float diff;
@@ -601,7 +565,7 @@ test_gpu_plan (void)
   g_assert_no_error (error);
 
   swin_preprocess_params_init (&p);
-  test_frame_init (&t, SWIN_PIXEL_FORMAT_NV12, 96, 64, 0, 77);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_NV12, 96, 64, 0, 77);
   g_assert_true (swin_cpu_preprocess (&t.f, &p, 56, 56, swin_plan_get_input (plan), &error));
   g_assert_true (swin_plan_run (plan, &error));
   g_assert_no_error (error);
@@ -619,7 +583,7 @@ test_gpu_plan (void)
   g_assert_cmpfloat (diff, <=, 1e-4f * swin_test_max_abs (logits, 10));
 
   swin_preprocessor_free (pp);
-  test_frame_clear (&t);
+  swin_test_frame_clear (&t);
   swin_plan_free (plan);
   swin_net_free (net);
   swin_model_free (m);

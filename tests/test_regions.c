@@ -272,38 +272,16 @@ GST_START_TEST (test_interval_and_min_size)
 }
 GST_END_TEST;
 
-/* Starting fails with an error message containing @expect. */
-static void
-expect_start_error (GstElement *e, const gchar *expect)
-{
-  GstBus *bus = gst_bus_new ();
-  GstMessage *msg;
-  GError *error = NULL;
-
-  gst_element_set_bus (e, bus);
-  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  fail_unless (msg != NULL, "no error message for \"%s\"", expect);
-  gst_message_parse_error (msg, &error, NULL);
-  fail_unless (strstr (error->message, expect) != NULL, "\"%s\" does not contain \"%s\"",
-               error->message, expect);
-  g_error_free (error);
-  gst_message_unref (msg);
-  gst_element_set_state (e, GST_STATE_NULL);
-  gst_element_set_bus (e, NULL);
-  gst_object_unref (bus);
-  gst_object_unref (e);
-}
 
 GST_START_TEST (test_bad_settings)
 {
   static const gchar *bad_sizes[] = { "16", "axb", "0x5", "-1x4", "16x16x16", "x", "" };
 
-  expect_start_error (make_element ("object-class", "face,,car", NULL), "item 2 is empty");
-  expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
+  swin_gst_test_expect_start_error (make_element ("object-class", "face,,car", NULL), "item 2 is empty");
+  swin_gst_test_expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
   for (guint i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
-    expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
-  expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
+    swin_gst_test_expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
+  swin_gst_test_expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
 }
 GST_END_TEST;
 

@@ -14,42 +14,6 @@ static SwinContext *ctx;
 static SwinModel *model;
 static SwinNet *net;
 
-/* A random frame with its own pixels. */
-typedef struct {
-  SwinFrame f;
-  guint8 *mem[3];
-} Frame;
-
-static void
-frame_init (Frame *t, SwinPixelFormat format, int w, int h, guint32 seed)
-{
-  GRand *r = g_rand_new_with_seed (seed);
-
-  memset (t, 0, sizeof (*t));
-  t->f.format = format;
-  t->f.width = w;
-  t->f.height = h;
-  for (int p = 0; p < swin_pixel_format_n_planes (format); p++) {
-    size_t row;
-    int rows;
-
-    swin_pixel_format_plane_size (format, p, w, h, &row, &rows);
-    t->f.stride[p] = row + 1;
-    t->mem[p] = g_malloc (t->f.stride[p] * rows);
-    for (size_t i = 0; i < t->f.stride[p] * rows; i++)
-      t->mem[p][i] = (guint8) g_rand_int_range (r, 0, 256);
-    t->f.data[p] = t->mem[p];
-  }
-  g_rand_free (r);
-}
-
-static void
-frame_clear (Frame *t)
-{
-  for (int p = 0; p < 3; p++)
-    g_free (t->mem[p]);
-}
-
 /* The CPU backend's logits of @rect of @f. */
 static void
 cpu_logits (const SwinFrame *f, const SwinRect *rect, const SwinPreprocessParams *p, float *logits)
@@ -101,7 +65,7 @@ produce (gpointer data)
   int w = 40 + 13 * pr->id, h = 30 + 7 * pr->id;
 
   for (int k = 0; k < 3; k++) {
-    Frame t;
+    SwinTestFrame t;
     SwinRect rects[3] = { { 1, 3, w / 2, h / 2 }, { w - 9, h - 5, 9, 5 }, { 0, 0, w, h } };
     int n = 1 + (pr->id + k) % 3;
     SwinPreprocessParams p;
@@ -109,7 +73,7 @@ produce (gpointer data)
     SwinRunnerRequest req = { &t.f, pr->id % 2 ? rects : NULL, n, &p, FALSE, pr };
     GError *error = NULL;
 
-    frame_init (&t, formats[pr->id % 4], w, h, 100 * pr->id + k);
+    swin_test_frame_init (&t, formats[pr->id % 4], w, h, 1, 100 * pr->id + k);
     swin_preprocess_params_init (&p);
     p.scale_mode = (SwinScaleMode) ((pr->id + k) % 3);
     p.mean[k % 3] = 0.25f;
@@ -120,7 +84,7 @@ produce (gpointer data)
       cpu_logits (&t.f, req.rects ? &rects[i] : NULL, &p, want);
       assert_logits (logits + i * CLASSES, want);
     }
-    frame_clear (&t);
+    swin_test_frame_clear (&t);
   }
   return NULL;
 }
@@ -210,14 +174,14 @@ test_batching (void)
 {
   SwinRunner *runner = runner_new (4, G_USEC_PER_SEC * 30);
   Results res = { 0 };
-  Frame t;
+  SwinTestFrame t;
   SwinPreprocessParams p;
   guint64 forwards;
   gint64 t0;
 
   g_mutex_init (&res.lock);
   g_cond_init (&res.cond);
-  frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 64, 48, 5);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 64, 48, 1, 5);
   swin_preprocess_params_init (&p);
   t0 = g_get_monotonic_time ();
   for (int i = 0; i < 4; i++) {
@@ -244,7 +208,7 @@ test_batching (void)
   wait_done (&res, 5);
   g_assert_cmpint (g_get_monotonic_time () - t0, >=, 200000);
   swin_runner_free (runner);
-  frame_clear (&t);
+  swin_test_frame_clear (&t);
   g_cond_clear (&res.cond);
   g_mutex_clear (&res.lock);
 }
@@ -255,7 +219,7 @@ static void
 test_split_and_cpu (void)
 {
   SwinRunner *runner = runner_new (3, 0);
-  Frame t;
+  SwinTestFrame t;
   SwinPreprocessParams p;
   SwinRect rects[7];
   float logits[7 * CLASSES], cpu[7 * CLASSES], want[CLASSES];
@@ -263,7 +227,7 @@ test_split_and_cpu (void)
   GError *error = NULL;
   guint64 forwards;
 
-  frame_init (&t, SWIN_PIXEL_FORMAT_NV12, 71, 49, 9);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_NV12, 71, 49, 1, 9);
   swin_preprocess_params_init (&p);
   for (int i = 0; i < 7; i++)
     rects[i] = (SwinRect) { 3 * i + 1, 2 * i, 20 + i, 17 + 2 * i };
@@ -278,7 +242,7 @@ test_split_and_cpu (void)
     assert_logits (logits + i * CLASSES, want);
     assert_logits (cpu + i * CLASSES, want);
   }
-  frame_clear (&t);
+  swin_test_frame_clear (&t);
   swin_runner_free (runner);
 }
 
@@ -291,7 +255,7 @@ test_cancel_and_stop (void)
   SwinRunner *runner = runner_new (2, 100000);
   Results mine = { 0 }, theirs = { 0 };
   int owner_a, owner_b;
-  Frame t;
+  SwinTestFrame t;
   SwinPreprocessParams p;
   float want[CLASSES];
 
@@ -299,7 +263,7 @@ test_cancel_and_stop (void)
   g_cond_init (&mine.cond);
   g_mutex_init (&theirs.lock);
   g_cond_init (&theirs.cond);
-  frame_init (&t, SWIN_PIXEL_FORMAT_RGBA, 33, 35, 11);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_RGBA, 33, 35, 1, 11);
   swin_preprocess_params_init (&p);
   for (int i = 0; i < 8; i++) {
     submit (runner, &mine, i, &t.f, NULL, &p, FALSE, &owner_a);
@@ -327,7 +291,7 @@ test_cancel_and_stop (void)
   g_assert_cmpint (theirs.done, ==, 11);
   g_assert_cmpint (theirs.cancelled, ==, 3);
   g_mutex_unlock (&theirs.lock);
-  frame_clear (&t);
+  swin_test_frame_clear (&t);
 }
 
 static void
@@ -335,7 +299,7 @@ test_errors (void)
 {
   SwinRunnerParams bad = { 0, 0 };
   SwinRunner *runner;
-  Frame t;
+  SwinTestFrame t;
   SwinPreprocessParams p;
   SwinRect outside = { 30, 0, 20, 10 };
   SwinRunnerRequest req = { NULL, &outside, 1, &p, FALSE, NULL };
@@ -346,7 +310,7 @@ test_errors (void)
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
   runner = runner_new (2, 0);
-  frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 40, 30, 3);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 40, 30, 1, 3);
   swin_preprocess_params_init (&p);
   g_assert_false (swin_runner_run (runner, &req, logits, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
@@ -360,7 +324,7 @@ test_errors (void)
   g_assert_false (swin_runner_run (runner, &req, logits, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
-  frame_clear (&t);
+  swin_test_frame_clear (&t);
   swin_runner_free (runner);
 }
 
