@@ -20,6 +20,7 @@ is first checked against torchvision where the rules agree.
 Exits with status 77 when torch or torchvision cannot be imported.
 """
 
+import functools
 import json
 import math
 import os
@@ -269,13 +270,7 @@ def generate(outdir):
                            1000 + size)
 
     # b) Window 12 at 384x384, batch 2, on a narrow model to keep tests fast.
-    arch = {"patch_size": 4, "embed_dim": 32, "depths": [2, 2, 2, 2],
-            "num_heads": [1, 2, 4, 8], "window_size": 12}
-    model = swin_transformer.SwinTransformer(
-        patch_size=[4, 4], embed_dim=32, depths=[2, 2, 2, 2], num_heads=[1, 2, 4, 8],
-        window_size=[12, 12], num_classes=100).eval()
-    reinit(model)
-    calibrate_head(model, 384)
+    model, arch = small_model(12, 100, 384)
     saved = [save_model(outdir, "w12", model, "timm", 384)]
     cases += make_case(outdir, "w12", model, "torchvision", saved, arch, 2, 384, 384, 2000)
 
@@ -292,7 +287,7 @@ def generate(outdir):
     state = original_state(model)
     saved = [save_model(outdir, "w7", model, layout, 224)
              for layout in ("original", "timm", "torchvision")]
-    original = lambda x: ref_swin_original.forward(state, x)
+    original = functools.partial(ref_swin_original.forward, state)
     cases += make_case(outdir, "w7", original, "original", saved[:1], arch, 1, 224, 448, 3000,
                        torchvision=model)
     cases += make_case(outdir, "w7", original, "original", saved[:2], arch, 1, 160, 160, 3001,
@@ -306,7 +301,7 @@ def generate(outdir):
     state = original_state(model)
     saved = [save_model(outdir, "w4", model, layout, 128)
              for layout in ("original", "timm", "torchvision")]
-    original = lambda x: ref_swin_original.forward(state, x)
+    original = functools.partial(ref_swin_original.forward, state)
     cases += make_case(outdir, "w4", original, "original", saved[:1], arch, 1, 64, 64, 4000,
                        torchvision=model)
     cases += make_case(outdir, "w4", original, "original", saved[:2], arch, 1, 64, 128, 4001,
