@@ -288,10 +288,11 @@ static const char *attention_variant;
 
 /* GPU: qkv GEMM + attention kernel; CPU: the reference's pad/roll/partition formulation. */
 static void
-check_attention (int B, int H, int W, int M, int block, int heads, int hd)
+check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd)
 {
   GError *error = NULL;
-  SwinArch arch = { .embed_dim = heads * hd, .num_stages = 1, .windows = { M }, .heads = { heads } };
+  SwinArch arch = { .layout = layout, .embed_dim = heads * hd, .num_stages = 1, .windows = { M },
+                    .heads = { heads } };
   SwinAttnGeom g;
   int C = heads * hd, L = H * W, tw = 2 * M - 1;
   size_t n = (size_t) B * L * C;
@@ -334,8 +335,8 @@ check_attention (int B, int H, int W, int M, int block, int heads, int hd)
       swin_cmd_free (cmd);
     }
   }
-  g_test_message ("attention %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d", H, W, M, block, g.ws, g.Hp,
-                  g.Wp, g.shift_h);
+  g_test_message ("attention %s %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d,%d", swin_layout_name (layout),
+                  H, W, M, block, g.ws, g.Hp, g.Wp, g.shift_h, g.shift_w);
 
   swin_buffer_free (ctx, by); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb);
   swin_buffer_free (ctx, bt); swin_buffer_free (ctx, bqkv); swin_buffer_free (ctx, bo);
@@ -349,14 +350,20 @@ check_attention (int B, int H, int W, int M, int block, int heads, int hd)
 static void
 test_attention (gconstpointer variant)
 {
+  const SwinLayout TV = SWIN_LAYOUT_TORCHVISION, ORIG = SWIN_LAYOUT_ORIGINAL;
+
   attention_variant = variant;
   force (SWIN_OP_ATTENTION, variant);
-  check_attention (2, 14, 14, 7, 0, 2, 8);    /* plain windows */
-  check_attention (2, 14, 14, 7, 1, 3, 4);    /* shifted, masked */
-  check_attention (1, 10, 12, 7, 1, 2, 8);    /* padded to 14x14, shifted */
-  check_attention (2, 5, 5, 7, 1, 1, 12);     /* window shrinks to the map, no shift */
-  check_attention (1, 24, 24, 12, 1, 2, 32);  /* window 12 */
-  check_attention (1, 24, 24, 12, 1, 4, 8);   /* window 12, small heads: fits shared memory */
+  check_attention (TV, 2, 14, 14, 7, 0, 2, 8);    /* plain windows */
+  check_attention (TV, 2, 14, 14, 7, 1, 3, 4);    /* shifted, masked */
+  check_attention (TV, 1, 10, 12, 7, 1, 2, 8);    /* padded to 14x14, shifted */
+  check_attention (TV, 2, 5, 5, 7, 1, 1, 12);     /* map inside one window: padded to 7x7, no shift */
+  check_attention (TV, 1, 5, 10, 7, 1, 2, 8);     /* padded to 7x14, shifted along W only */
+  check_attention (ORIG, 2, 5, 5, 7, 1, 1, 12);   /* window shrinks to the map, no shift */
+  check_attention (ORIG, 1, 5, 10, 7, 1, 2, 8);   /* window shrinks to 5: two windows, no shift */
+  check_attention (ORIG, 1, 6, 9, 7, 1, 2, 8);    /* window shrinks to 6, map padded to 6x12 */
+  check_attention (TV, 1, 24, 24, 12, 1, 2, 32);  /* window 12 */
+  check_attention (TV, 1, 24, 24, 12, 1, 4, 8);   /* window 12, small heads: fits shared memory */
   force (SWIN_OP_ATTENTION, NULL);
 }
 

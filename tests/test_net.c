@@ -1,6 +1,6 @@
 /* The Vulkan forward against the CPU reference forward on generated models:
  * weights beyond maxStorageBufferRange, batch > 1, resolutions that pad the
- * windows, window shrinking; device selection and argument errors. */
+ * windows, the window rule of each layout; device selection and argument errors. */
 #include "swin_test_util.h"
 #include "vk_context.h"
 
@@ -71,15 +71,20 @@ tiny (int window, int img_size)
   return p;
 }
 
+/* The window geometry follows the layout (swin_geometry.h): torchvision pads
+ * small maps up to the window, the original and timm layouts shrink it. */
 static void
-test_batch_and_sizes (void)
+test_batch_and_sizes (gconstpointer layout)
 {
   SwinInitParams p = tiny (7, 112);
-  SwinModel *m = make_model (&p, "tiny.safetensors");
+  SwinModel *m;
 
+  p.layout = GPOINTER_TO_INT (layout);
+  m = make_model (&p, "tiny.safetensors");
   compare_forwards (m, 3, 112, 112);   /* maps 28, 14, 7: exact windows */
-  compare_forwards (m, 2, 64, 96);     /* maps 16x24, 8x12, 4x6: padding, then a shrunk window */
-  compare_forwards (m, 1, 32, 32);     /* every map at most the window: no shift anywhere */
+  compare_forwards (m, 2, 64, 96);     /* maps 16x24, 8x12, 4x6: padding, then a small map */
+  compare_forwards (m, 1, 32, 32);     /* maps 8, 4, 2 */
+  compare_forwards (m, 1, 32, 64);     /* maps 8x16, 4x8, 2x4: small non-square maps */
   swin_model_free (m);
 }
 
@@ -358,7 +363,10 @@ main (int argc, char **argv)
   ctx = swin_test_context ();
   tmpdir = g_dir_make_tmp ("swin-net-XXXXXX", &error);
   g_assert_no_error (error);
-  g_test_add_func ("/net/batch-and-sizes", test_batch_and_sizes);
+  g_test_add_data_func ("/net/batch-and-sizes/torchvision", GINT_TO_POINTER (SWIN_LAYOUT_TORCHVISION),
+                        test_batch_and_sizes);
+  g_test_add_data_func ("/net/batch-and-sizes/original", GINT_TO_POINTER (SWIN_LAYOUT_ORIGINAL),
+                        test_batch_and_sizes);
   g_test_add_func ("/net/window12", test_window12);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
