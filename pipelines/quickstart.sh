@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # One command on a fresh Debian 12 machine: install what is missing, build,
 # fetch the pretrained Swin-T when online, and run the demo pipeline.
 #

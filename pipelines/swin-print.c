@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin-print: runs a pipeline containing a swinclassify element and prints
  * one JSON line per frame with the classification attached to it, in the
  * same form as the swinpublish element (plugin/gstswinjson.h), e.g.

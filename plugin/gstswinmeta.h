@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swinclassify: reading classification results from buffers and bus messages.
  *
  * Installed as <gst/swin/gstswinmeta.h>.  Header-only: applications need no

@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #extension GL_GOOGLE_include_directive : require
 // Window attention for QP query tokens per invocation; the workgroup grid is
 // (query blocks, window, batch * heads).  The cyclic shift, the zero padding

@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #extension GL_GOOGLE_include_directive : require
 // The window attention of attention.comp for GPUs: one workgroup per
 // (window, batch * heads), one invocation per query token.  Each invocation

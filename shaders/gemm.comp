@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // out[M,N] (=|+=) act(A[M,K] * W[N,K]^T + bias[N])
 // A is read as vec4 texels along K (K % 4 == 0); W is pre-packed at load time
 // as [K][N4] vec4 texels (N4 = ceil(N/4), zero-padded), so one fetch brings

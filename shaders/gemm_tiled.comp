@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The GEMM of gemm.comp for GPUs: T x T invocations (T = 16: 256) compute a
 // 4T x 4T output tile staged through shared memory T values of K at a time;
 // each invocation computes a 4 x 4 block from vec4 shared loads.  Same bindings, packing and epilogue

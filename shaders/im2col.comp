@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Patch extraction for the patch embedding, which then runs as a GEMM with
 // K = Cin * P * P: out[b * Ht * Wt + t, (ci * P + ky) * P + kx] =
 // img[b, ci, ty * P + ky, tx * P + kx].  One output value per invocation.

@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // out[r, :] = LayerNorm(x_r) * gamma + beta (+ addend[r % L, :]), one row per
 // invocation, two-pass mean/variance (eps 1e-5, biased variance, as PyTorch).
 // With merge = 1, row r of the output is the 2x2 patch-merging gather of an

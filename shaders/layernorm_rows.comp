@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The LayerNorm of layernorm.comp for GPUs: one workgroup per row, so that
 // few long rows (patch merging, late stages) still fill the device.  The
 // sums are reduced through shared memory (portable to any subgroup size).

@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Frame preprocessing (see core/include/swin/swin_preprocess.h): for each
 // output pixel of each image of the batch (gl_GlobalInvocationID.z), colour-
 // convert the source pixels under the (antialiased) triangle filter,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Reliability checks that plain `meson test` does not run.
 #
 #   tests/ci-stress.sh [--long] BUILDDIR

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the torchvision reference data of the Swin tests into OUTDIR.
 
 Usage: gen_torchvision.py OUTDIR

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* State-cycle stress of the element: CYCLES times NULL -> PLAYING -> EOS ->
  * NULL on one `videotestsrc ! swinclassify ! fakesink` pipeline, with the
  * smallest model the core accepts.  Every cycle must classify every frame

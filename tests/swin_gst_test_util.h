@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers shared by the element tests (header-only: each test is one
  * program): models in a temporary directory, the element and its input
  * frames, the suite's main(), the core's answer for a video buffer (from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers shared by the core tests (header-only: each test is one program). */
 #pragma once
 

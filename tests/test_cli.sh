@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The `swin` CLI: init -> info with the published numbers, run on both
 # backends, and error handling (one "swin: ..." line, exit 1 or 2, no crash).
 # Run by meson with SWIN_CLI set to the binary.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The swinclassify element through GstHarness, on tiny generated models:
  * pixels untouched, metadata and messages, agreement with the core's CPU
  * path, every format, inference-interval, async mode, QoS, latency, caps

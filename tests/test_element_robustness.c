@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The swinclassify element on bad or awkward input, through GstHarness:
  * caps renegotiated mid-stream (sync and async), tiny and odd frame sizes,
  * flush and EOS while an inference is in flight, the model property changed

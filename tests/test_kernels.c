@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Every Vulkan kernel against its CPU reference twin on random data, with
  * sizes that are not multiples of any tile and batch > 1. */
 #include "swin_test_util.h"

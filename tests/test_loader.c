@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Checkpoint loading: round trips through swin_model_init_random() in every
  * key layout, F16/BF16 conversion, metadata, and every kind of bad file.
  *

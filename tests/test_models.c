@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Whole models against reference logits: tests/gen_torchvision.py writes
  * seeded random Swin models in each key layout, inputs at several resolutions
  * and the logits of torchvision (or, for the original repository's window

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Vulkan forward against the CPU reference forward on generated models:
  * weights beyond maxStorageBufferRange, batch > 1, resolutions that pad the
  * windows, the window rule of each layout; device selection and argument errors. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Frame preprocessing: the CPU reference against hand-computed values, and
  * the compute shader against the CPU reference for every format and scale
  * mode (odd sizes, padded strides, enlarging and shrinking). */

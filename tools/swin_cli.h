@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The `swin` command line tool: one function per subcommand. */
 #pragma once
 

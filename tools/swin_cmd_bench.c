@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin bench: time the Vulkan forward and break it down per kernel. */
 #include "swin_cli.h"
 #include "swin/swin.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin init: write a randomly initialised checkpoint. */
 #include "swin_cli.h"
 

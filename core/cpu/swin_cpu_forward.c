@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The whole Swin forward on the CPU, block by block as the PyTorch reference. */
 #include "swin/swin_cpu.h"
 #include "swin_cpu_ops.h"

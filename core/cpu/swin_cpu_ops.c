@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* CPU reference kernels: plain loops, fp32 data, double where it costs nothing. */
 #include "swin_cpu_ops.h"
 

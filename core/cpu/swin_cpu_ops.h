@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* CPU reference of every kernel and of the whole forward.  Written for
  * clarity, in the order the PyTorch reference computes things; the Vulkan
  * kernels are tested against these functions. */

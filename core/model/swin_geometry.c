@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Window geometry shared by the CPU reference and the Vulkan plan. */
 #include "swin_geometry.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Window geometry of a Swin block at a given feature-map size. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Randomly initialised checkpoints: the named Swin variants or a custom
  * (tiny, for tests) architecture, written as F32 safetensors in any of the
  * three key layouts. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The tensors of a Swin checkpoint: key names per layout, expected shapes,
  * and how random initialisation fills them.  One list shared by the loader
  * (which checks and fills a SwinModel) and swin_model_init_random() (which

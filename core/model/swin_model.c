@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Checkpoint loading: key-layout detection, architecture inference from the
  * tensor shapes, and a shape check of every tensor before conversion. */
 #include "swin_keys.h"

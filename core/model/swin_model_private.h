@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The in-memory model: every tensor converted to fp32, in PyTorch layout. */
 #pragma once
 

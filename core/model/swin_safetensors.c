@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* safetensors reader: every field of the header is checked against the file
  * before any tensor byte is read. */
 #include "swin_safetensors.h"

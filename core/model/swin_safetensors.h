@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A validating reader of safetensors files: an 8-byte little-endian header
  * length, a JSON header {name: {dtype, shape, data_offsets}, "__metadata__":
  * {string: string}}, then the tensor bytes. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Error domain and small helpers shared by the library and its users. */
 #include "swin/swin_model.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A model's packed weights on a device (internal to core). */
 #pragma once
 

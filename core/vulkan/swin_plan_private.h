@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* What other core modules (device-side preprocessing) need of a plan. */
 #pragma once
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Vulkan instance and device selection for SwinContext. */
 #include "vk_context.h"
 
