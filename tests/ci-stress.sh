@@ -27,7 +27,10 @@ root=$(dirname "$src")
 . "$src/stress-env.sh"
 
 # The memcheck test exists only where meson found valgrind: CI must have it.
-if ! meson test -C "$build" --list 2>/dev/null | grep -q "cycles-memcheck"; then
+# (The list is read whole first: grep -q closing the pipe early would fail
+# it under pipefail.)
+tests=$(meson test -C "$build" --list 2>/dev/null)
+if ! grep -q "cycles-memcheck" <<<"$tests"; then
   echo "$build has no cycles-memcheck test: install valgrind and reconfigure" >&2
   exit 1
 fi
