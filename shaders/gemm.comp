@@ -1,5 +1,6 @@
 #version 450
-// out[M,N] (=|+=) act(A[M,K] * W[N,K]^T + bias[N])
+// out[M,N] (=|+=) act(A[M,K] * W[N,K]^T + bias[N]), optionally with A's rows
+// normalised (gemm_common.glsl)
 // A is read as vec4 texels along K (K % 4 == 0); W is pre-packed at load time
 // as [K][N4] vec4 texels (N4 = ceil(N/4), zero-padded), so one fetch brings
 // four output columns.  Uniform texel buffers are the fast read path on
@@ -12,19 +13,7 @@
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
 layout(constant_id = 3) const int TM = 16;      // rows per invocation
 layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation
-layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
-
-layout(binding = 0) uniform textureBuffer A;
-layout(binding = 1) uniform textureBuffer W;
-layout(binding = 2) readonly buffer Bias { vec4 bias[]; };   // padded to N4
-layout(binding = 3) buffer Out { float outv[]; };
-layout(binding = 4) buffer Out4 { vec4 outv4[]; };          // the same range, as vec4
-
-layout(push_constant) uniform P {
-  int M, N, K;
-  int act;        // 0: none, 1: exact GELU
-  int accumulate; // 1: out += result (residual)
-} p;
+#include "gemm_common.glsl"
 
 void main ()
 {
@@ -32,34 +21,37 @@ void main ()
   int m0 = int(gl_GlobalInvocationID.y) * TM;
   int N4 = (p.N + 3) / 4;
   int K4 = p.K / 4;
+  int k4_end = k_end() / 4;
   if (n0 >= N4 || m0 >= p.M)
     return;
 
   vec4 acc[TM][TC];
+  vec2 rn[TM];
   int row[TM];
   int col[TC];
   for (int c = 0; c < TC; c++)
     col[c] = min(n0 + c, N4 - 1);       // clamped: columns past N4 are computed, not stored
   for (int r = 0; r < TM; r++) {
     row[r] = min(m0 + r, p.M - 1) * K4;  // likewise rows past M
+    rn[r] = row_norm(min(m0 + r, p.M - 1));
     for (int c = 0; c < TC; c++)
       acc[r][c] = vec4(0.0);
   }
   // Four (then two) k steps per iteration, summed into each accumulator in
   // one expression: the accumulators spill on lavapipe, so every update is
   // a load and a store (docs/lavapipe-gemm.md).
-  int k4 = 0;
-  for (; k4 + 3 < K4; k4 += 4) {
+  int k4 = k_begin() / 4;
+  for (; k4 + 3 < k4_end; k4 += 4) {
     int wi = 4 * k4 * N4;
     vec4 w[TC][16];
     for (int c = 0; c < TC; c++)
       for (int j = 0; j < 16; j++)
         w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
     for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + k4);
-      vec4 b = texelFetch(A, row[r] + k4 + 1);
-      vec4 e = texelFetch(A, row[r] + k4 + 2);
-      vec4 f = texelFetch(A, row[r] + k4 + 3);
+      vec4 a = norm_a(texelFetch(A, row[r] + k4), rn[r]);
+      vec4 b = norm_a(texelFetch(A, row[r] + k4 + 1), rn[r]);
+      vec4 e = norm_a(texelFetch(A, row[r] + k4 + 2), rn[r]);
+      vec4 f = norm_a(texelFetch(A, row[r] + k4 + 3), rn[r]);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
                    + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
@@ -67,28 +59,28 @@ void main ()
                    + f.x * w[c][12] + f.y * w[c][13] + f.z * w[c][14] + f.w * w[c][15];
     }
   }
-  for (; k4 + 1 < K4; k4 += 2) {
+  for (; k4 + 1 < k4_end; k4 += 2) {
     int wi = 4 * k4 * N4;
     vec4 w[TC][8];
     for (int c = 0; c < TC; c++)
       for (int j = 0; j < 8; j++)
         w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
     for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + k4);
-      vec4 b = texelFetch(A, row[r] + k4 + 1);
+      vec4 a = norm_a(texelFetch(A, row[r] + k4), rn[r]);
+      vec4 b = norm_a(texelFetch(A, row[r] + k4 + 1), rn[r]);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
                    + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7];
     }
   }
-  if (k4 < K4) {
+  if (k4 < k4_end) {
     int wi = 4 * k4 * N4;
     vec4 w[TC][4];
     for (int c = 0; c < TC; c++)
       for (int j = 0; j < 4; j++)
         w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
     for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + k4);
+      vec4 a = norm_a(texelFetch(A, row[r] + k4), rn[r]);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
     }
@@ -97,20 +89,7 @@ void main ()
   vec4 bv[TC];   // storage reads are costly on lavapipe: once per column, not per row
   for (int c = 0; c < TC; c++)
     bv[c] = bias[col[c]];
-  for (int r = 0; r < TM && m0 + r < p.M; r++) {
-    for (int c = 0; c < TC && n0 + c < N4; c++) {
-      vec4 v = acc[r][c] + bv[c];
-      if (p.act == 1)
-        v = gelu4(v);
-      if (VEC_OUT) {
-        int o = (m0 + r) * (p.N / 4) + n0 + c;
-        outv4[o] = p.accumulate == 1 ? outv4[o] + v : v;
-      } else {
-        for (int e = 0; e < 4 && 4 * (n0 + c) + e < p.N; e++) {
-          int o = (m0 + r) * p.N + 4 * (n0 + c) + e;
-          outv[o] = p.accumulate == 1 ? outv[o] + v[e] : v[e];
-        }
-      }
-    }
-  }
+  for (int r = 0; r < TM && m0 + r < p.M; r++)
+    for (int c = 0; c < TC && n0 + c < N4; c++)
+      store_out(m0 + r, n0 + c, acc[r][c], bv[c]);
 }

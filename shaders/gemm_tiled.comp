@@ -1,31 +1,29 @@
 #version 450
 // The GEMM of gemm.comp for GPUs: T x T invocations (T = 16: 256) compute a
 // 4T x 4T output tile staged through shared memory T values of K at a time;
-// each invocation computes a 4 x 4 block from vec4 shared loads.  Same bindings, packing and epilogue
-// as gemm.comp; on lavapipe shared memory buys nothing, so it uses gemm.comp.
+// each invocation computes a 4 x 4 block from vec4 shared loads.  Same
+// bindings, packing and epilogue as gemm.comp (gemm_common.glsl); on lavapipe
+// shared memory buys nothing, so it uses gemm.comp.
+// With SWIN_F16 (fp16 weights on a device with shaderFloat16) the tiles are
+// held in fp16 and each tile's T products are summed in fp16 (packed f16vec4
+// FMAs), then added to the fp32 accumulators.
 #extension GL_GOOGLE_include_directive : require
+#ifdef SWIN_F16
+#extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
+#define VAL f16vec4
+#else
+#define VAL vec4
+#endif
 #include "common.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
-layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
-
-layout(binding = 0) uniform textureBuffer A;
-layout(binding = 1) uniform textureBuffer W;
-layout(binding = 2) readonly buffer Bias { vec4 bias[]; };
-layout(binding = 3) buffer Out { float outv[]; };
-layout(binding = 4) buffer Out4 { vec4 outv4[]; };
-
-layout(push_constant) uniform P {
-  int M, N, K;
-  int act;
-  int accumulate;
-} p;
+#include "gemm_common.glsl"
 
 // The loader roles below need T * T == 4 * BM and BN4 == BK == T.
 const int T = int(gl_WorkGroupSize.x);
 const int BM = 4 * T, BN4 = T, BK = T;
-shared vec4 As[BK][BM / 4];   // As[k][m4]: A transposed, 4 rows per vec4
-shared vec4 Ws[BK][BN4];      // Ws[k][n4]: 4 columns per vec4
+shared VAL As[BK][BM / 4];   // As[k][m4]: A transposed, 4 rows per vec4
+shared VAL Ws[BK][BN4];      // Ws[k][n4]: 4 columns per vec4
 
 void main ()
 {
@@ -33,56 +31,48 @@ void main ()
   int tid = ty * T + tx;
   int m0 = int(gl_WorkGroupID.y) * BM, n40 = int(gl_WorkGroupID.x) * BN4;
   int N4 = (p.N + 3) / 4, K4 = p.K / 4;
+  int kend = k_end(), k4_end = kend / 4;
 
   // Loader roles: A tile BM rows x 4 vec4 along K; W tile BK k x BN4 vec4.
   int a_row = tid / 4, a_k4 = tid % 4;
   int a_src = min(m0 + a_row, p.M - 1) * K4;
+  vec2 a_norm = row_norm(min(m0 + a_row, p.M - 1));
   int w_k = tid / BN4, w_n4 = min(n40 + tid % BN4, N4 - 1);
 
   vec4 acc[4];
   for (int i = 0; i < 4; i++)
     acc[i] = vec4(0.0);
 
-  for (int k0 = 0; k0 < p.K; k0 += BK) {
+  for (int k0 = k_begin(); k0 < kend; k0 += BK) {
     int ka = k0 / 4 + a_k4;
-    vec4 a = ka < K4 ? texelFetch(A, a_src + ka) : vec4(0.0);
+    VAL a = VAL(ka < k4_end ? norm_a(texelFetch(A, a_src + ka), a_norm) : vec4(0.0));
     // scatter the 4 K values of this row into the transposed tile
     As[4 * a_k4 + 0][a_row / 4][a_row % 4] = a.x;
     As[4 * a_k4 + 1][a_row / 4][a_row % 4] = a.y;
     As[4 * a_k4 + 2][a_row / 4][a_row % 4] = a.z;
     As[4 * a_k4 + 3][a_row / 4][a_row % 4] = a.w;
     int kw = k0 + w_k;
-    Ws[w_k][tid % BN4] = kw < p.K ? texelFetch(W, kw * N4 + w_n4) : vec4(0.0);
+    Ws[w_k][tid % BN4] = VAL(kw < kend ? texelFetch(W, kw * N4 + w_n4) : vec4(0.0));
     barrier();
+    // a tile's products are summed in the working precision, then added
+    VAL part[4] = { VAL(0.0), VAL(0.0), VAL(0.0), VAL(0.0) };
     for (int kk = 0; kk < BK; kk++) {
-      vec4 av = As[kk][ty];
-      vec4 wv = Ws[kk][tx];
-      acc[0] += av.x * wv;
-      acc[1] += av.y * wv;
-      acc[2] += av.z * wv;
-      acc[3] += av.w * wv;
+      VAL av = As[kk][ty];
+      VAL wv = Ws[kk][tx];
+      part[0] += av.x * wv;
+      part[1] += av.y * wv;
+      part[2] += av.z * wv;
+      part[3] += av.w * wv;
     }
+    for (int i = 0; i < 4; i++)
+      acc[i] += vec4(part[i]);
     barrier();
   }
 
   int n4 = n40 + tx;
   if (n4 >= N4)
     return;
-  for (int i = 0; i < 4; i++) {
-    int m = m0 + 4 * ty + i;
-    if (m >= p.M)
-      break;
-    vec4 v = acc[i] + bias[n4];
-    if (p.act == 1)
-      v = gelu4(v);
-    if (VEC_OUT) {
-      int o = m * (p.N / 4) + n4;
-      outv4[o] = p.accumulate == 1 ? outv4[o] + v : v;
-    } else {
-      for (int e = 0; e < 4 && 4 * n4 + e < p.N; e++) {
-        int o = m * p.N + 4 * n4 + e;
-        outv[o] = p.accumulate == 1 ? outv[o] + v[e] : v[e];
-      }
-    }
-  }
+  vec4 b = bias[n4];
+  for (int i = 0; i < 4 && m0 + 4 * ty + i < p.M; i++)
+    store_out(m0 + 4 * ty + i, n4, acc[i], b);
 }

@@ -34,10 +34,14 @@ void main ()
     v += d * d;
   }
   float rstd = inversesqrt((v.x + v.y + v.z + v.w) / float(p.C) + 1e-5);
+#ifdef SWIN_ROWSTATS
+  stats[r] = vec4(rstd, -mean * rstd, 0.0, 0.0);
+#else
   for (int c = 0; c < n4; c++) {
     vec4 o = ((CACHED ? xs[c] : texelFetch(x, src_index(r, c))) - mean) * rstd * gamma[c] + beta[c];
     if (p.has_add == 1)
       o += addend[(r % p.L) * n4 + c];
     outv[r * n4 + c] = o;
   }
+#endif
 }

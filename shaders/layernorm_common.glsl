@@ -1,10 +1,18 @@
 // Bindings, push constants and the gather of the LayerNorm kernels
 // (layernorm.comp: a row per invocation; layernorm_rows.comp: a row per workgroup).
+// With SWIN_ROWSTATS the same kernels only write each row's statistics, as
+// (rstd, -mean * rstd): the GEMM that follows normalises its A rows with
+// them (gemm_common.glsl), the LayerNorm's gamma and beta folded into its
+// weights and bias.
 layout(binding = 0) uniform textureBuffer x;       // rgba32f texels
+#ifdef SWIN_ROWSTATS
+layout(binding = 1) writeonly buffer Stats { vec4 stats[]; };
+#else
 layout(binding = 1) readonly buffer Gamma { vec4 gamma[]; };
 layout(binding = 2) readonly buffer Beta { vec4 beta[]; };
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
 layout(binding = 4) readonly buffer Add { vec4 addend[]; };
+#endif
 
 layout(push_constant) uniform P {
   int rows, C;
@@ -27,6 +35,7 @@ int src_index (int r, int c4)
   return ((b * p.H + y) * p.W + xx) * cin4 + c4 % cin4;
 }
 
+#ifndef SWIN_ROWSTATS
 // Normalises, scales and shifts texel c4 of row r and stores it.
 void store_row_texel (int r, int c4, float mean, float rstd)
 {
@@ -36,3 +45,4 @@ void store_row_texel (int r, int c4, float mean, float rstd)
     o += addend[(r % p.L) * C4 + c4];
   outv[r * C4 + c4] = o;
 }
+#endif

@@ -42,6 +42,11 @@ void main ()
     v += d * d;
   }
   float rstd = inversesqrt(workgroup_sum(v.x + v.y + v.z + v.w) / float(p.C) + 1e-5);
+#ifdef SWIN_ROWSTATS
+  if (t == 0)
+    stats[r] = vec4(rstd, -mean * rstd, 0.0, 0.0);
+#else
   for (int c = t; c < C4; c += T)
     store_row_texel(r, c, mean, rstd);
+#endif
 }

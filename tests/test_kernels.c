@@ -4,6 +4,7 @@
 #include "swin_kernels.h"
 #include "swin_pack.h"
 #include "swin_cpu_ops.h"
+#include "vk_features.h"
 
 static SwinContext *ctx;
 
@@ -85,8 +86,6 @@ assert_close (const float *got, const float *want, size_t n, float rel)
     g_error ("max |diff| %g > bound %g", diff, bound);
 }
 
-static gboolean half_weights;   /* check_gemm with fp16 weight storage */
-
 /* @x rounded to the nearest fp16 value, ties to even, written independently
  * of the packer's bit manipulation: in the normal range fp16 keeps 11
  * significant bits, below 2^-14 a fixed step of 2^-24 (|x| < 65504 here). */
@@ -100,82 +99,278 @@ round_to_f16 (float x)
   frexpf (x, &e);                       /* |x| = m * 2^e, m in [0.5, 1) */
   return ldexpf (nearbyintf (ldexpf (x, 11 - MAX (e, -13))), MAX (e, -13) - 11);
 }
-static const char *gemm_variant;
 
 static void
-check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
+round_all_to_f16 (float *x, size_t n)
 {
+  for (size_t i = 0; i < n; i++)
+    x[i] = round_to_f16 (x[i]);
+}
+
+/* One GEMM variant under test. */
+typedef struct {
+  const char *variant;
+  gboolean half_w;      /* fp16 weights */
+  gboolean half_math;   /* the variant rounds A to fp16 as well */
+  gboolean split;       /* split-K: needs scratch */
+  float tol;            /* max |diff| / max(1, max |reference|) */
+} GemmCase;
+
+static const GemmCase *gemm_case;
+
+/* Whether the device has what @c needs (else forcing it must fail). */
+static gboolean
+gemm_case_fits (const GemmCase *c)
+{
+  if (c->half_w && !swin_context_supports_fp16 (ctx))
+    return FALSE;
+  if (c->half_math && !ctx->shader_f16)
+    return FALSE;
+  return !strstr (c->variant, "coopmat") || ctx->coopmat;
+}
+
+/* out = act(LN?(a) W^T + bias) (+ res) on the device, with the forced
+ * variant, against the CPU twins.  With @norm, @a's rows go through a
+ * LayerNorm with random gamma and beta first: on the device the row
+ * statistics kernel and the GEMM's normalising prologue with gamma and beta
+ * folded into the weights. */
+static void
+check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate, gboolean norm)
+{
+  const GemmCase *c = gemm_case;
   GError *error = NULL;
   float *a = g_new (float, (size_t) M * K), *w = g_new (float, (size_t) N * K), *bias = g_new0 (float, N + 4);
   float *res = g_new (float, (size_t) M * N), *want = g_new (float, (size_t) M * N);
+  float *gamma = g_new (float, K), *beta = g_new (float, K), *lhs = g_new (float, (size_t) M * K);
+  float *wd = g_new (float, (size_t) N * K), *bd = g_new0 (float, N + 4);
   float *packed = g_new (float, swin_packed_linear_size (N, K));
-  SwinBuffer *ba, *bw, *bb, *bo;
+  VkDeviceSize scratch_bytes = (VkDeviceSize) 4 * M * ((N + 3) / 4) * 16;
+  SwinBuffer *ba, *bw, *bb, *bo, *bs, *bsc;
   SwinCmd *cmd;
+  gboolean ok = TRUE;
 
   swin_test_fill (a, (size_t) M * K, 1, 1.0f);
   swin_test_fill (w, (size_t) N * K, 2, 1.0f / sqrtf (K));
   swin_test_fill (bias, N, 3, 0.5f);
   swin_test_fill (res, (size_t) M * N, 4, 1.0f);
-  if (half_weights) {
-    /* the reference uses the same weights rounded to fp16 */
-    swin_pack_linear_f16 (w, N, K, (guint16 *) packed);
-    for (size_t i = 0; i < (size_t) N * K; i++)
-      w[i] = round_to_f16 (w[i]);
+  swin_test_fill (gamma, K, 5, 1.0f);
+  swin_test_fill (beta, K, 6, 0.5f);
+  if (norm) {
+    for (size_t i = 0; i < (size_t) M * K; i++)
+      a[i] = 3.0f * a[i] + 2.0f;   /* rows far from normalised */
+    swin_pack_fold_layernorm (w, bias, gamma, beta, N, K, wd, bd);
   } else {
-    swin_pack_linear (w, N, K, packed);
+    memcpy (wd, w, (size_t) N * K * sizeof (float));
+    memcpy (bd, bias, N * sizeof (float));
   }
 
-  swin_cpu_linear (a, M, K, w, bias, N, want);
+  /* The reference: what reaches the products, in fp32 or rounded to fp16 as
+   * the variant rounds it.  fp32 arithmetic gets the unfolded LayerNorm and
+   * weights: the fold is checked too. */
+  if (!c->half_w && norm) {
+    swin_cpu_layernorm (a, M, K, gamma, beta, lhs);
+    swin_cpu_linear (lhs, M, K, w, bias, N, want);
+  } else {
+    if (norm) {
+      float *ones = g_new (float, K), *zeros = g_new0 (float, K);
+      for (int k = 0; k < K; k++)
+        ones[k] = 1.0f;
+      swin_cpu_layernorm (a, M, K, ones, zeros, lhs);
+      g_free (ones);
+      g_free (zeros);
+    } else {
+      memcpy (lhs, a, (size_t) M * K * sizeof (float));
+    }
+    if (c->half_math)
+      round_all_to_f16 (lhs, (size_t) M * K);
+    if (c->half_w) {
+      float *wr = g_memdup2 (wd, (size_t) N * K * sizeof (float));
+      round_all_to_f16 (wr, (size_t) N * K);
+      swin_cpu_linear (lhs, M, K, wr, bd, N, want);
+      g_free (wr);
+    } else {
+      swin_cpu_linear (lhs, M, K, wd, bd, N, want);
+    }
+  }
   if (gelu)
     swin_cpu_gelu (want, (size_t) M * N);
   if (accumulate)
     for (size_t i = 0; i < (size_t) M * N; i++)
       want[i] += res[i];
 
+  if (c->half_w)
+    swin_pack_linear_f16 (wd, N, K, (guint16 *) packed);
+  else
+    swin_pack_linear (wd, N, K, packed);
   ba = buf_new (a, (size_t) M * K);
   bw = buf_new (packed, swin_packed_linear_size (N, K));
-  bb = buf_new (bias, swin_packed_bias_size (N));
+  bb = buf_new (bd, swin_packed_bias_size (N));
   bo = buf_new (accumulate ? res : NULL, (size_t) M * N);
+  bs = buf_new (NULL, (size_t) M * 4);
+  bsc = buf_new (NULL, scratch_bytes / sizeof (float));
   cmd = cmd_begin ();
   {
-    SwinBinding A = bnd (ba), W = bnd (bw), B = bnd (bb), O = bnd (bo);
-    if (half_weights)
+    SwinBinding A = bnd (ba), W = bnd (bw), B = bnd (bb), O = bnd (bo), S = bnd (bs), X = bnd (bsc);
+    if (c->half_w)
       W.format = VK_FORMAT_R16G16B16A16_SFLOAT;
-    gboolean ok = swin_k_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error);
-    recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
+    if (norm)
+      ok = swin_k_rowstats (cmd, ctx, &A, &S, M, K, &error);
+    g_assert_no_error (error);
+    ok = ok && swin_k_gemm_full (cmd, ctx, &A, norm ? &S : NULL, &W, &B, &O, c->split ? &X : NULL, M, N, K,
+                                 gelu, accumulate, &error);
+    ok = recorded (SWIN_OP_GEMM, c->variant, ok, error, gemm_case_fits (c));
   }
-  cmd_run (cmd);
-  assert_close (bo->mapped, want, (size_t) M * N, 1e-5f);
+  if (ok) {
+    cmd_run (cmd);
+    {
+      float diff = swin_test_max_diff (bo->mapped, want, (size_t) M * N);
+      float bound = c->tol * fmaxf (1.0f, swin_test_max_abs (want, (size_t) M * N));
+      g_test_message ("%s %dx%dx%d%s: max |diff| %.3g (bound %.3g)", c->variant, M, N, K, norm ? " norm" : "",
+                      diff, bound);
+      if (!(diff <= bound))
+        g_error ("%s %dx%dx%d: max |diff| %g > bound %g", c->variant, M, N, K, diff, bound);
+    }
+  } else {
+    swin_cmd_free (cmd);
+  }
 
   swin_buffer_free (ctx, ba);
   swin_buffer_free (ctx, bw);
   swin_buffer_free (ctx, bb);
   swin_buffer_free (ctx, bo);
+  swin_buffer_free (ctx, bs);
+  swin_buffer_free (ctx, bsc);
   g_free (a); g_free (w); g_free (bias); g_free (res); g_free (want); g_free (packed);
+  g_free (gamma); g_free (beta); g_free (lhs); g_free (wd); g_free (bd);
 }
 
-/* Both GEMM variants, with fp32 and fp16 weights, run on every device,
- * whichever the device would pick.  @mode: bit 0 tiled, bit 1 fp16. */
+/* Every GEMM variant, forced, on every device whichever the device would
+ * pick; a variant the device cannot run must refuse to record, and its test
+ * is then skipped (the cooperative-matrix ones run only on GPUs with
+ * VK_NV_cooperative_matrix, in the -Dtest_device=system suite). */
 static void
-test_gemm (gconstpointer mode)
+test_gemm (gconstpointer data)
 {
-  if ((GPOINTER_TO_INT (mode) & 2) && !swin_context_supports_fp16 (ctx)) {
-    g_test_skip ("no fp16 texel buffers on this device");
+  gemm_case = data;
+  force (SWIN_OP_GEMM, gemm_case->variant);
+  check_gemm (1, 1, 64, FALSE, FALSE, FALSE);
+  if (!gemm_case_fits (gemm_case)) {
+    force (SWIN_OP_GEMM, NULL);
+    g_test_skip ("the device cannot run this variant");
     return;
   }
-  gemm_variant = GPOINTER_TO_INT (mode) & 1 ? "gemm_tiled" : "gemm";
-  force (SWIN_OP_GEMM, gemm_variant);
-  half_weights = (GPOINTER_TO_INT (mode) & 2) != 0;
-  check_gemm (1, 1, 4, FALSE, FALSE);
-  check_gemm (37, 13, 20, FALSE, FALSE);     /* K / 4 odd: the tail step */
-  check_gemm (100, 96, 96, TRUE, FALSE);
-  check_gemm (133, 70, 36, FALSE, TRUE);
-  check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE);
-  check_gemm (65, 72, 40, FALSE, TRUE);      /* K / 4 = 10: the four-, two- and one-step loops */
-  check_gemm (17, 8, 28, TRUE, TRUE);        /* K / 4 = 7 */
-  check_gemm (3, 1000, 768, FALSE, FALSE);
+  /* split-K needs K >= 64 (two slices) */
+  if (!gemm_case->split) {
+    check_gemm (1, 1, 4, FALSE, FALSE, FALSE);
+    check_gemm (37, 13, 20, FALSE, FALSE, FALSE);  /* K / 4 odd: the tail step */
+    check_gemm (17, 8, 28, TRUE, TRUE, FALSE);     /* K / 4 = 7 */
+    check_gemm (65, 72, 40, FALSE, TRUE, FALSE);   /* K / 4 = 10: the four-, two- and one-step loops */
+  }
+  check_gemm (100, 96, 96, TRUE, FALSE, FALSE);
+  check_gemm (133, 70, 100, FALSE, TRUE, FALSE);   /* a short last slice when split */
+  check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE, TRUE);
+  check_gemm (49, 200, 196, FALSE, TRUE, TRUE);    /* K not a multiple of any K step */
+  check_gemm (3, 1000, 768, FALSE, FALSE, FALSE);
   force (SWIN_OP_GEMM, NULL);
-  half_weights = FALSE;
+}
+
+static const GemmCase gemm_cases[] = {
+  { "gemm", FALSE, FALSE, FALSE, 1e-5f },
+  { "gemm", TRUE, FALSE, FALSE, 1e-5f },
+  { "gemm_tiled", FALSE, FALSE, FALSE, 1e-5f },
+  { "gemm_tiled", TRUE, FALSE, FALSE, 1e-5f },
+  { "gemm_tiled_split", FALSE, FALSE, TRUE, 1e-5f },
+  { "gemm_tiled_split", TRUE, FALSE, TRUE, 1e-5f },
+  /* fp16 sums of 16 products: about 1e-3 of a product's size */
+  { "gemm_tiled_f16", TRUE, TRUE, FALSE, 2e-3f },
+  { "gemm_tiled_f16_split", TRUE, TRUE, TRUE, 2e-3f },
+  /* exact fp16 products, fp32 sums (in the tensor cores' own order) */
+  { "gemm_coopmat", TRUE, TRUE, FALSE, 1e-4f },
+  { "gemm_coopmat_split", TRUE, TRUE, TRUE, 1e-4f },
+};
+
+/* The device's cooperative matrix shapes -> the one the GEMM uses. */
+static void
+test_coopmat_shape (void)
+{
+#define P(m, n, k, a, c) { VK_STRUCTURE_TYPE_COOPERATIVE_MATRIX_PROPERTIES_NV, NULL, m, n, k, \
+    VK_COMPONENT_TYPE_##a##_NV, VK_COMPONENT_TYPE_##a##_NV, VK_COMPONENT_TYPE_##c##_NV, \
+    VK_COMPONENT_TYPE_##c##_NV, VK_SCOPE_SUBGROUP_NV }
+  /* what NVIDIA's drivers list (Turing and later), and variations */
+  const VkCooperativeMatrixPropertiesNV nvidia[] = {
+    P (16, 8, 16, FLOAT16, FLOAT16), P (16, 8, 8, FLOAT16, FLOAT16), P (16, 16, 16, FLOAT16, FLOAT16),
+    P (16, 8, 16, FLOAT16, FLOAT32), P (16, 8, 8, FLOAT16, FLOAT32), P (16, 16, 16, FLOAT16, FLOAT32),
+    P (8, 8, 32, SINT8, SINT32),
+  };
+  const VkCooperativeMatrixPropertiesNV small[] = {
+    P (16, 8, 8, FLOAT16, FLOAT32), P (16, 16, 16, FLOAT16, FLOAT16),
+  };
+  VkCooperativeMatrixPropertiesNV odd[] = {
+    P (16, 16, 16, FLOAT16, FLOAT16),   /* fp16 sums only */
+    P (24, 8, 16, FLOAT16, FLOAT32),    /* does not divide the 32 x 32 subgroup tile */
+    P (16, 16, 64, FLOAT16, FLOAT32),   /* deeper than the 32-deep K step */
+    P (16, 16, 16, FLOAT16, FLOAT32),
+  };
+  uint32_t shape[3] = { 0, 0, 0 };
+
+  g_assert_true (swin_coopmat_pick_shape (nvidia, G_N_ELEMENTS (nvidia), shape));
+  g_assert_cmpuint (shape[0], ==, 16); g_assert_cmpuint (shape[1], ==, 16); g_assert_cmpuint (shape[2], ==, 16);
+  g_assert_true (swin_coopmat_pick_shape (small, G_N_ELEMENTS (small), shape));
+  g_assert_cmpuint (shape[0], ==, 16); g_assert_cmpuint (shape[1], ==, 8); g_assert_cmpuint (shape[2], ==, 8);
+  odd[3].scope = VK_SCOPE_WORKGROUP_NV;
+  g_assert_false (swin_coopmat_pick_shape (odd, G_N_ELEMENTS (odd), shape));
+  g_assert_false (swin_coopmat_pick_shape (NULL, 0, shape));
+  /* a context has the extension enabled exactly when it found a shape */
+  g_assert_true (!ctx->coopmat || (ctx->coopmat_shape[0] && ctx->coopmat_shape[1] && ctx->coopmat_shape[2]));
+#undef P
+}
+
+/* The statistics kernel alone: its (rstd, -mean * rstd) normalise each row
+ * as the CPU LayerNorm does (without its affine part). */
+static void
+test_rowstats (gconstpointer variant)
+{
+  static const int shapes[][2] = { { 37, 20 }, { 50, 96 }, { 9, 1024 }, { 4, 1536 } };
+
+  force (SWIN_OP_ROWSTATS, variant);
+  for (guint s = 0; s < G_N_ELEMENTS (shapes); s++) {
+    int rows = shapes[s][0], C = shapes[s][1];
+    size_t n = (size_t) rows * C;
+    float *x = g_new (float, n), *want = g_new (float, n), *got = g_new (float, n);
+    float *ones = g_new (float, C), *zeros = g_new0 (float, C);
+    SwinBuffer *bx, *bs;
+    SwinCmd *cmd = cmd_begin ();
+    GError *error = NULL;
+    gboolean ok;
+
+    swin_test_fill (x, n, 40 + s, 3.0f);
+    for (size_t i = 0; i < n; i++)
+      x[i] += 5.0f;
+    for (int c = 0; c < C; c++)
+      ones[c] = 1.0f;
+    swin_cpu_layernorm (x, rows, C, ones, zeros, want);
+    bx = buf_new (x, n);
+    bs = buf_new (NULL, (size_t) rows * 4);
+    {
+      SwinBinding X = bnd (bx), S = bnd (bs);
+      ok = swin_k_rowstats (cmd, ctx, &X, &S, rows, C, &error);
+    }
+    if (recorded (SWIN_OP_ROWSTATS, variant, ok, error, C <= 1024 || strcmp (variant, "rowstats_private") != 0)) {
+      cmd_run (cmd);
+      for (int r = 0; r < rows; r++) {
+        const float *st = (const float *) bs->mapped + 4 * r;
+        for (int c = 0; c < C; c++)
+          got[(size_t) r * C + c] = x[(size_t) r * C + c] * st[0] + st[1];
+      }
+      assert_close (got, want, n, 1e-5f);
+    } else {
+      swin_cmd_free (cmd);
+    }
+    swin_buffer_free (ctx, bx);
+    swin_buffer_free (ctx, bs);
+    g_free (x); g_free (want); g_free (got); g_free (ones); g_free (zeros);
+  }
+  force (SWIN_OP_ROWSTATS, NULL);
 }
 
 static const char *layernorm_variant;
@@ -391,10 +586,16 @@ main (int argc, char **argv)
 
   g_test_init (&argc, &argv, NULL);
   ctx = swin_test_context ();
-  g_test_add_data_func ("/kernels/gemm/register-tiles", GINT_TO_POINTER (0), test_gemm);
-  g_test_add_data_func ("/kernels/gemm/shared-tiles", GINT_TO_POINTER (1), test_gemm);
-  g_test_add_data_func ("/kernels/gemm/register-tiles-fp16", GINT_TO_POINTER (2), test_gemm);
-  g_test_add_data_func ("/kernels/gemm/shared-tiles-fp16", GINT_TO_POINTER (3), test_gemm);
+  for (guint i = 0; i < G_N_ELEMENTS (gemm_cases); i++) {
+    const GemmCase *c = &gemm_cases[i];
+    g_autofree char *path = g_strdup_printf ("/kernels/gemm/%s%s", c->variant,
+                                             c->half_w && !c->half_math ? "-fp16-weights" : "");
+    g_test_add_data_func (path, c, test_gemm);
+  }
+  g_test_add_func ("/kernels/gemm/coopmat-shape", test_coopmat_shape);
+  g_test_add_data_func ("/kernels/rowstats/row-per-invocation", "rowstats", test_rowstats);
+  g_test_add_data_func ("/kernels/rowstats/row-per-invocation-cached", "rowstats_private", test_rowstats);
+  g_test_add_data_func ("/kernels/rowstats/row-per-workgroup", "rowstats_rows", test_rowstats);
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation", "layernorm", test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation-cached", "layernorm_private", test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", "layernorm_rows", test_layernorm);

@@ -6,6 +6,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+
+/* CPU time (user + system) of the whole process so far, in ms: on lavapipe
+ * the forward runs on this process's threads, and on a shared machine its
+ * CPU time varies far less with other processes' load than wall time. */
+static double
+process_cpu_ms (void)
+{
+  struct rusage ru;
+
+  getrusage (RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-3;
+}
 
 static int
 cmp_double (const void *a, const void *b)
@@ -119,7 +132,7 @@ swin_cmd_bench (int argc, char **argv)
   SwinContext *ctx = NULL;
   SwinNet *net = NULL;
   SwinPlan *plan = NULL;
-  double *times = NULL;
+  double *times = NULL, cpu_ms;
   int h, w, ret = SWIN_EXIT_FAILURE;
   float *input;
   size_t n_in;
@@ -162,25 +175,28 @@ swin_cmd_bench (int argc, char **argv)
     if (!swin_plan_run (plan, &error))
       goto out;
   times = g_new (double, iters);
+  cpu_ms = process_cpu_ms ();
   for (int i = 0; i < iters; i++) {
     gint64 t0 = g_get_monotonic_time ();
     if (!swin_plan_run (plan, &error))
       goto out;
     times[i] = (g_get_monotonic_time () - t0) / 1000.0;
   }
+  cpu_ms = (process_cpu_ms () - cpu_ms) / iters;
   qsort (times, iters, sizeof (double), cmp_double);
   {
     double med = iters % 2 ? times[iters / 2] : 0.5 * (times[iters / 2 - 1] + times[iters / 2]);
     printf ("model %s, device %s (%s), batch %d, %dx%d, %s weights\n", swin_model_get_name (model),
             swin_context_get_device_name (ctx), swin_context_get_driver_info (ctx), batch, h, w,
             swin_precision_name (prec));
-    printf ("forward: median %.2f ms, min %.2f ms, max %.2f ms over %d runs; %.2f images/s\n", med,
-            times[0], times[iters - 1], iters, batch * 1000.0 / med);
+    printf ("forward: median %.2f ms, min %.2f ms, max %.2f ms over %d runs; %.2f images/s; "
+            "%.1f ms of process CPU time per forward\n", med, times[0], times[iters - 1], iters,
+            batch * 1000.0 / med, cpu_ms);
     print_profile (plan, batch);
     if (json)
       printf ("{\"device\": \"%s\", \"precision\": \"%s\", \"batch\": %d, \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
-              "\"images_per_s\": %.3f}\n", swin_context_get_device_name (ctx), swin_precision_name (prec), batch, med, times[0],
-              times[iters - 1], batch * 1000.0 / med);
+              "\"images_per_s\": %.3f, \"cpu_ms\": %.3f}\n", swin_context_get_device_name (ctx), swin_precision_name (prec), batch, med, times[0],
+              times[iters - 1], batch * 1000.0 / med, cpu_ms);
   }
   if (agreement > 0 && !measure_agreement (ctx, model, agreement, h, w, &error))
     goto out;

@@ -9,8 +9,13 @@
 
 #include "gemm.spv.h"
 #include "gemm_tiled.spv.h"
+#include "gemm_tiled_f16.spv.h"
+#include "gemm_coopmat.spv.h"
+#include "gemm_reduce.spv.h"
 #include "layernorm.spv.h"
 #include "layernorm_rows.spv.h"
+#include "rowstats.spv.h"
+#include "rowstats_rows.spv.h"
 #include "im2col.spv.h"
 #include "attention.spv.h"
 #include "attention_wg.spv.h"
@@ -35,6 +40,11 @@ typedef struct {
   int count;             /* im2col, avgpool: output values */
   int out_w, out_h;      /* preprocess */
   gboolean vec_out;      /* gemm: N % 4 == 0 */
+  gboolean half_w;       /* gemm: fp16 weights */
+  gboolean norm;         /* gemm: A rows normalised by their statistics */
+  int split;             /* gemm: K slices of the split-K variants (< 2: they cannot run) */
+  gboolean split_pays;   /* gemm: the unsplit grid leaves compute units idle */
+  VkDeviceSize scratch;  /* gemm: bytes of scratch for split-K partial sums (0: none) */
 } SwinOpArgs;
 
 typedef struct {
@@ -44,15 +54,22 @@ typedef struct {
   /* Chosen automatically only on devices that run workgroups cooperatively
    * (GPUs); on lavapipe such kernels pay for barriers and gain nothing. */
   gboolean gpu_only;
-  /* Hard requirements (device limits, sizes); NULL: none.  Sets @why. */
+  /* Hard requirements (device features and limits, sizes); NULL: none.
+   * Sets @why.  A forced variant must fit. */
   gboolean (*fits) (const SwinContext *ctx, const SwinOpArgs *a, char **why);
+  /* Preference beyond gpu_only: whether the automatic choice takes this
+   * variant for @a (NULL: always, where it fits).  Ignored when forced. */
+  gboolean (*pays) (const SwinContext *ctx, const SwinOpArgs *a);
   /* Workgroup size and the shader's own specialisation constants (ids 3...);
    * returns how many of those. */
-  int (*specialise) (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec);
+  int (*specialise) (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec);
   void (*grid) (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3]);
+  /* Split-K: the dispatch leaves partial sums in the scratch buffer and is
+   * followed by SWIN_OP_GEMM_REDUCE. */
+  gboolean split;
 } SwinVariant;
 
-#define SWIN_MAX_VARIANTS 3
+#define SWIN_MAX_VARIANTS 8
 
 typedef struct {
   const char *name;
@@ -63,6 +80,14 @@ typedef struct {
 } SwinOpInfo;
 
 /* ---- GEMM ---- */
+
+/* Output tile of the GPU GEMM variants (gemm_tiled.comp, gemm_coopmat.comp). */
+#define GEMM_TILE 64
+/* Split-K slices are whole multiples of the variants' K steps (16, 32). */
+#define SPLIT_ALIGN 32
+#define SPLIT_MAX 8
+/* Shorter slices would spend more on the partial sums than they save. */
+#define SPLIT_MIN_K 128
 
 /* Register-tile GEMM (gemm.comp): vec4 columns per invocation: two halve the
  * fetches of the shared A rows, unless that leaves more lanes of the last
@@ -95,15 +120,24 @@ gemm_rows (int M, int wg_y)
   return best;
 }
 
+/* The constants every GEMM shader shares (gemm_common.glsl, ids 5-7). */
+static void
+gemm_common_spec (const SwinOpArgs *a, gboolean split, uint32_t *spec)
+{
+  spec[2] = a->vec_out;
+  spec[3] = a->norm;
+  spec[4] = split;
+}
+
 static int
-gemm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+gemm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 8;
   local[1] = 4;
   spec[0] = gemm_rows (a->M, local[1]);
   spec[1] = gemm_columns (div_up (a->N, 4), local[0]);
-  spec[2] = a->vec_out;
-  return 3;
+  gemm_common_spec (a, FALSE, spec);
+  return 5;
 }
 
 static void
@@ -114,24 +148,173 @@ gemm_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, u
   g[2] = 1;
 }
 
-/* Shared-memory GEMM (gemm_tiled.comp): T x T invocations, 4T x 4T tiles. */
+/* Shared-memory GEMM (gemm_tiled.comp): 16 x 16 invocations, 64 x 64 tiles. */
 static int
-gemm_tiled_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+gemm_tiled_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
-  local[0] = local[1] = 16;
+  local[0] = local[1] = GEMM_TILE / 4;
   /* the register-tile constants do not apply: fixed, so that they do not
    * multiply the pipelines */
   spec[0] = spec[1] = 0;
-  spec[2] = a->vec_out;
-  return 3;
+  gemm_common_spec (a, FALSE, spec);
+  return 5;
+}
+
+static int
+gemm_tiled_split_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  gemm_tiled_spec (ctx, a, local, spec);
+  spec[4] = TRUE;
+  return 5;
+}
+
+/* Tiles of 64 x 64 outputs (tiled and cooperative-matrix variants), one
+ * layer per K slice when split. */
+static void
+gemm_tile_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = div_up (a->N, GEMM_TILE);
+  g[1] = div_up (a->M, GEMM_TILE);
+  g[2] = spec[4] ? (uint32_t) a->split : 1;
+}
+
+/* fp16 arithmetic is for fp16 weights only: fp32 stays exact fp32. */
+static gboolean
+gemm_f16_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  if (!a->half_w) {
+    *why = g_strdup ("fp32 weights keep fp32 arithmetic");
+    return FALSE;
+  }
+  if (!ctx->shader_f16) {
+    *why = g_strdup ("the device has no shaderFloat16");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Cooperative matrices (gemm_coopmat.comp): 4 subgroups per workgroup. */
+#define COOPMAT_SHARED ((64 * 40 + 32 * 72) * 2 + 64 * 68 * 4)   /* bytes: As, Bs, Cs */
+
+static gboolean
+gemm_coopmat_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+
+  if (!gemm_f16_fits (ctx, a, why))
+    return FALSE;
+  if (!ctx->coopmat) {
+    *why = g_strdup ("the device has no VK_NV_cooperative_matrix with fp16 inputs and fp32 sums");
+    return FALSE;
+  }
+  if (4 * ctx->subgroup_size > lim->maxComputeWorkGroupInvocations ||
+      4 * ctx->subgroup_size > lim->maxComputeWorkGroupSize[0] || COOPMAT_SHARED > lim->maxComputeSharedMemorySize) {
+    *why = g_strdup_printf ("needs workgroups of 4 subgroups of %u and %d bytes of shared memory",
+                            ctx->subgroup_size, COOPMAT_SHARED);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+gemm_coopmat_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 4 * ctx->subgroup_size;
+  spec[0] = ctx->coopmat_shape[0];
+  spec[1] = ctx->coopmat_shape[1];
+  gemm_common_spec (a, FALSE, spec);
+  spec[5] = ctx->coopmat_shape[2];
+  return 6;
+}
+
+static int
+gemm_coopmat_split_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  gemm_coopmat_spec (ctx, a, local, spec);
+  spec[4] = TRUE;
+  return 6;
+}
+
+/* Split-K: @a->split slices (at least two) and room for their partial sums. */
+static gboolean
+split_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  VkDeviceSize need = (VkDeviceSize) MAX (a->split, 2) * a->M * div_up (a->N, 4) * 16;
+
+  if (a->split < 2) {
+    *why = g_strdup_printf ("K = %d is too short to split", a->K);
+    return FALSE;
+  }
+  if (a->scratch < need) {
+    *why = g_strdup_printf ("%d slices of partial sums need %" G_GUINT64_FORMAT " bytes of scratch; "
+                            "%" G_GUINT64_FORMAT " given", a->split, (guint64) need, (guint64) a->scratch);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+split_pays (const SwinContext *ctx, const SwinOpArgs *a)
+{
+  return a->split_pays;
+}
+
+static gboolean
+gemm_tiled_split_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  return split_fits (ctx, a, why);
+}
+
+static gboolean
+gemm_tiled_f16_split_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  return gemm_f16_fits (ctx, a, why) && split_fits (ctx, a, why);
+}
+
+static gboolean
+gemm_coopmat_split_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  return gemm_coopmat_fits (ctx, a, why) && split_fits (ctx, a, why);
+}
+
+/* K slices for the split-K variants: where the unsplit grid of 64 x 64
+ * tiles leaves compute units idle (batch 1 in the late stages: Swin-T's
+ * last fc2 has 12 tiles for an H200's 132 SMs), enough slices to fill them
+ * once, each at least SPLIT_MIN_K long; else (only forced runs take a split
+ * variant then) slices of SPLIT_ALIGN.  Sets @a->split and @a->split_pays;
+ * returns the K values per slice. */
+static int
+gemm_split (const SwinContext *ctx, SwinOpArgs *a)
+{
+  uint32_t tiles = div_up (a->M, GEMM_TILE) * div_up (a->N, GEMM_TILE);
+  int slices = 1, k_slice;
+
+  if (ctx->compute_units > tiles)
+    slices = MIN ((int) div_up (ctx->compute_units, tiles), MIN (SPLIT_MAX, a->K / SPLIT_MIN_K));
+  a->split_pays = slices >= 2;
+  if (!a->split_pays)
+    slices = MIN (4, a->K / SPLIT_ALIGN);
+  k_slice = (int) div_up (div_up (a->K, MAX (slices, 1)), SPLIT_ALIGN) * SPLIT_ALIGN;
+  a->split = (int) div_up (a->K, k_slice);
+  return k_slice;
+}
+
+/* The sum of the slices (gemm_reduce.comp): a vec4 per invocation. */
+static int
+gemm_reduce_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 64;
+  spec[0] = spec[1] = 0;
+  gemm_common_spec (a, FALSE, spec);
+  spec[3] = FALSE;
+  return 5;
 }
 
 static void
-gemm_tiled_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+gemm_reduce_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
 {
-  g[0] = div_up (div_up (a->N, 4), local[0]);
-  g[1] = div_up (a->M, 4 * local[1]);
-  g[2] = 1;
+  g[0] = div_up ((uint64_t) a->M * div_up (a->N, 4), local[0]);
+  g[1] = g[2] = 1;
 }
 
 /* ---- LayerNorm ---- */
@@ -151,7 +334,7 @@ layernorm_private_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
 }
 
 static int
-layernorm_private_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+layernorm_private_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;
   spec[0] = a->C / 4;
@@ -160,7 +343,7 @@ layernorm_private_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 }
 
 static int
-layernorm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+layernorm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;
   spec[0] = 1;
@@ -169,7 +352,7 @@ layernorm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 }
 
 static int
-layernorm_rows_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+layernorm_rows_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;   /* a power of two: the shader's reduction halves it */
   return 0;
@@ -218,7 +401,7 @@ attention_wg_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
 }
 
 static int
-attention_wg_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+attention_wg_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = attention_wg_threads (a);
   spec[0] = a->n;
@@ -237,7 +420,7 @@ attention_wg_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t 
 /* attention.comp: a window row of queries per invocation (half a row for
  * windows over 8), sharing every key and value fetch among them. */
 static int
-attention_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+attention_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   int ws = (int) lround (sqrt (a->n));
 
@@ -259,7 +442,7 @@ attention_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *sp
 /* ---- one value per invocation ---- */
 
 static int
-linear_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+linear_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;
   return 0;
@@ -273,7 +456,7 @@ linear_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec,
 }
 
 static int
-preprocess_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+preprocess_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = local[1] = 8;
   return 0;
@@ -290,28 +473,48 @@ preprocess_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *s
 #define SPV(name) swin_spv_##name, sizeof (swin_spv_##name)
 
 static const SwinOpInfo ops[SWIN_OP_COUNT] = {
-  [SWIN_OP_GEMM] = { "gemm", 5, { TB, TB, SB, SB, SB }, 5 * sizeof (int32_t), {
-      { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, gemm_tiled_spec, gemm_tiled_grid },
-      { "gemm", SPV (gemm), FALSE, NULL, gemm_spec, gemm_grid },
+  /* A, W, bias, out (as float and as vec4), row statistics */
+  [SWIN_OP_GEMM] = { "gemm", 6, { TB, TB, SB, SB, SB, TB }, 6 * sizeof (int32_t), {
+      { "gemm_coopmat_split", SPV (gemm_coopmat), TRUE, gemm_coopmat_split_fits, split_pays,
+        gemm_coopmat_split_spec, gemm_tile_grid, TRUE },
+      { "gemm_coopmat", SPV (gemm_coopmat), TRUE, gemm_coopmat_fits, NULL, gemm_coopmat_spec, gemm_tile_grid },
+      { "gemm_tiled_f16_split", SPV (gemm_tiled_f16), TRUE, gemm_tiled_f16_split_fits, split_pays,
+        gemm_tiled_split_spec, gemm_tile_grid, TRUE },
+      { "gemm_tiled_f16", SPV (gemm_tiled_f16), TRUE, gemm_f16_fits, NULL, gemm_tiled_spec, gemm_tile_grid },
+      { "gemm_tiled_split", SPV (gemm_tiled), TRUE, gemm_tiled_split_fits, split_pays, gemm_tiled_split_spec,
+        gemm_tile_grid, TRUE },
+      { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, NULL, gemm_tiled_spec, gemm_tile_grid },
+      { "gemm", SPV (gemm), FALSE, NULL, NULL, gemm_spec, gemm_grid },
+  } },
+  /* the GEMM's bindings: A holds the partial sums */
+  [SWIN_OP_GEMM_REDUCE] = { "gemm_reduce", 6, { TB, TB, SB, SB, SB, TB }, 6 * sizeof (int32_t), {
+      { "gemm_reduce", SPV (gemm_reduce), FALSE, NULL, NULL, gemm_reduce_spec, gemm_reduce_grid },
   } },
   [SWIN_OP_LAYERNORM] = { "layernorm", 5, { TB, SB, SB, SB, SB }, 7 * sizeof (int32_t), {
-      { "layernorm_rows", SPV (layernorm_rows), TRUE, NULL, layernorm_rows_spec, layernorm_rows_grid },
-      { "layernorm_private", SPV (layernorm), FALSE, layernorm_private_fits, layernorm_private_spec,
+      { "layernorm_rows", SPV (layernorm_rows), TRUE, NULL, NULL, layernorm_rows_spec, layernorm_rows_grid },
+      { "layernorm_private", SPV (layernorm), FALSE, layernorm_private_fits, NULL, layernorm_private_spec,
         linear_grid },
-      { "layernorm", SPV (layernorm), FALSE, NULL, layernorm_spec, linear_grid },
+      { "layernorm", SPV (layernorm), FALSE, NULL, NULL, layernorm_spec, linear_grid },
+  } },
+  /* the LayerNorm kernels writing (rstd, -mean * rstd) per row */
+  [SWIN_OP_ROWSTATS] = { "rowstats", 2, { TB, SB }, 7 * sizeof (int32_t), {
+      { "rowstats_rows", SPV (rowstats_rows), TRUE, NULL, NULL, layernorm_rows_spec, layernorm_rows_grid },
+      { "rowstats_private", SPV (rowstats), FALSE, layernorm_private_fits, NULL, layernorm_private_spec,
+        linear_grid },
+      { "rowstats", SPV (rowstats), FALSE, NULL, NULL, layernorm_spec, linear_grid },
   } },
   [SWIN_OP_IM2COL] = { "im2col", 2, { TB, SB }, 5 * sizeof (int32_t), {
-      { "im2col", SPV (im2col), FALSE, NULL, linear_spec, linear_grid },
+      { "im2col", SPV (im2col), FALSE, NULL, NULL, linear_spec, linear_grid },
   } },
   [SWIN_OP_ATTENTION] = { "attention", 4, { TB, TB, TB, SB }, 11 * sizeof (int32_t), {
-      { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, attention_wg_spec, attention_wg_grid },
-      { "attention", SPV (attention), FALSE, NULL, attention_spec, attention_grid },
+      { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, NULL, attention_wg_spec, attention_wg_grid },
+      { "attention", SPV (attention), FALSE, NULL, NULL, attention_spec, attention_grid },
   } },
   [SWIN_OP_AVGPOOL] = { "avgpool", 2, { SB, SB }, 3 * sizeof (int32_t), {
-      { "avgpool", SPV (avgpool), FALSE, NULL, linear_spec, linear_grid },
+      { "avgpool", SPV (avgpool), FALSE, NULL, NULL, linear_spec, linear_grid },
   } },
   [SWIN_OP_PREPROCESS] = { "preprocess", 2, { SB, SB }, sizeof (SwinPreprocessPush), {
-      { "preprocess", SPV (preprocess), FALSE, NULL, preprocess_spec, preprocess_grid },
+      { "preprocess", SPV (preprocess), FALSE, NULL, NULL, preprocess_spec, preprocess_grid },
   } },
 };
 
@@ -421,7 +624,7 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
   } else {
     for (int i = 0; i < variant_count (info) && index < 0; i++) {
       const SwinVariant *v = &info->variants[i];
-      if (v->gpu_only && !ctx->gpu_variants)
+      if ((v->gpu_only && !ctx->gpu_variants) || (v->pays && !v->pays (ctx, a)))
         continue;
       if (v->fits && !v->fits (ctx, a, &why)) {
         swin_log (SWIN_LOG_DEBUG, "%s: variant %s skipped: %s", info->name, v->name, why);
@@ -446,13 +649,12 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
   return chosen;
 }
 
-/* Chooses, specialises, fetches and dispatches @op. */
+/* Specialises, fetches and dispatches variant @v of @op. */
 static gboolean
-record (SwinCmd *cmd, SwinContext *ctx, SwinOp op, const SwinOpArgs *a, const SwinBinding *bindings,
-        const void *push, GError **error)
+dispatch (SwinCmd *cmd, SwinContext *ctx, SwinOp op, const SwinVariant *v, const SwinOpArgs *a,
+          const SwinBinding *bindings, const void *push, GError **error)
 {
   const SwinOpInfo *info = &ops[op];
-  const SwinVariant *v = choose (ctx, op, a, error);
   SwinKernelDesc desc = {
     .n_bindings = info->n_bindings, .types = info->types, .push_size = info->push_size,
     .local = { 1, 1, 1 },
@@ -460,15 +662,23 @@ record (SwinCmd *cmd, SwinContext *ctx, SwinOp op, const SwinOpArgs *a, const Sw
   SwinKernel *k;
   uint32_t g[3];
 
-  if (!v)
-    return FALSE;
   desc.name = v->name;
   desc.spv = v->spv;
   desc.spv_size = v->spv_size;
-  desc.n_spec = v->specialise (a, desc.local, desc.spec);
+  desc.n_spec = v->specialise (ctx, a, desc.local, desc.spec);
   v->grid (a, desc.local, desc.spec, g);
   k = swin_kernel_get (ctx, &desc, error);
-  return k && swin_kernel_dispatch (cmd, k, bindings, push, g[0], g[1], g[2], error);
+  return k && swin_kernel_dispatch (cmd, k, v->name, bindings, push, g[0], g[1], g[2], error);
+}
+
+/* Chooses and dispatches @op. */
+static gboolean
+record (SwinCmd *cmd, SwinContext *ctx, SwinOp op, const SwinOpArgs *a, const SwinBinding *bindings,
+        const void *push, GError **error)
+{
+  const SwinVariant *v = choose (ctx, op, a, error);
+
+  return v && dispatch (cmd, ctx, op, v, a, bindings, push, error);
 }
 
 static gboolean
@@ -485,18 +695,71 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
              const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
              gboolean gelu, gboolean accumulate, GError **error)
 {
-  struct { int32_t M, N, K, act, accumulate; } push = { M, N, K, gelu, accumulate };
-  SwinOpArgs args = { .M = M, .N = N, .K = K, .vec_out = N % 4 == 0 };
-  SwinBinding b[5] = { *a, *w, *bias, *out, *out };
+  return swin_k_gemm_full (cmd, ctx, a, NULL, w, bias, out, NULL, M, N, K, gelu, accumulate, error);
+}
 
-  G_STATIC_ASSERT (sizeof (push) == 5 * sizeof (int32_t));
+gboolean
+swin_k_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *stats,
+                  const SwinBinding *w, const SwinBinding *bias, const SwinBinding *out,
+                  const SwinBinding *scratch, int M, int N, int K, gboolean gelu, gboolean accumulate,
+                  GError **error)
+{
+  struct { int32_t M, N, K, act, accumulate, k_slice; } push = { M, N, K, gelu, accumulate, K };
+  SwinOpArgs args = { .M = M, .N = N, .K = K, .vec_out = N % 4 == 0, .norm = stats != NULL,
+                      .half_w = w->format == VK_FORMAT_R16G16B16A16_SFLOAT };
+  /* Without statistics the binding still needs a valid range: A stands in, unread. */
+  SwinBinding b[6] = { *a, *w, *bias, *out, *out, stats ? *stats : *a };
+  const SwinVariant *v;
+  int k_slice;
+
+  G_STATIC_ASSERT (sizeof (push) == 6 * sizeof (int32_t));
   if (K % 4 != 0 || M <= 0 || N <= 0)
     return invalid (error, "gemm", "needs M, N > 0 and K a multiple of 4");
-  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  /* packed weights are fp32 or fp16 texels: the fetch converts, the math is fp32 */
+  b[0].format = b[5].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  /* packed weights are fp32 or fp16 texels: the fetch converts */
   if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
     b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  return record (cmd, ctx, SWIN_OP_GEMM, &args, b, &push, error);
+  if (scratch)
+    args.scratch = scratch->size ? scratch->size : scratch->buf->size - scratch->offset;
+  k_slice = gemm_split (ctx, &args);
+  if (!(v = choose (ctx, SWIN_OP_GEMM, &args, error)))
+    return FALSE;
+  if (!v->split)
+    return dispatch (cmd, ctx, SWIN_OP_GEMM, v, &args, b, &push, error);
+
+  /* the slices' partial sums into the scratch, then their sum into @out */
+  push.k_slice = k_slice;
+  b[3] = b[4] = *scratch;
+  if (!dispatch (cmd, ctx, SWIN_OP_GEMM, v, &args, b, &push, error))
+    return FALSE;
+  b[0] = *scratch;
+  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  b[3] = b[4] = *out;
+  return record (cmd, ctx, SWIN_OP_GEMM_REDUCE, &args, b, &push, error);
+}
+
+VkDeviceSize
+swin_kernels_split_scratch (const SwinContext *ctx)
+{
+  /* A GEMM splits only while its tiles are fewer than the units, into at
+   * most div_up (units, tiles) slices of at most a tile's partial sums. */
+  if (!ctx->gpu_variants || ctx->compute_units == 0)
+    return 0;
+  return (VkDeviceSize) 2 * ctx->compute_units * GEMM_TILE * GEMM_TILE * sizeof (float);
+}
+
+gboolean
+swin_k_rowstats (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in, const SwinBinding *stats,
+                 int rows, int C, GError **error)
+{
+  struct { int32_t rows, C, merge, H, W, has_add, L; } push = { rows, C, 0, 0, 0, 0, 1 };
+  SwinOpArgs args = { .rows = rows, .C = C, .count = rows };
+  SwinBinding b[2] = { *in, *stats };
+
+  if (C % 4 != 0 || rows <= 0)
+    return invalid (error, "rowstats", "needs rows > 0 and C a multiple of 4");
+  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  return record (cmd, ctx, SWIN_OP_ROWSTATS, &args, b, &push, error);
 }
 
 gboolean

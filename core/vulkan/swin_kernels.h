@@ -12,7 +12,9 @@
 
 typedef enum {
   SWIN_OP_GEMM,
+  SWIN_OP_GEMM_REDUCE,   /* the second dispatch of the split-K GEMM variants */
   SWIN_OP_LAYERNORM,
+  SWIN_OP_ROWSTATS,
   SWIN_OP_IM2COL,
   SWIN_OP_ATTENTION,
   SWIN_OP_AVGPOOL,
@@ -35,6 +37,26 @@ const char *swin_kernels_last_variant (SwinContext *ctx, SwinOp op);
 gboolean swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
                       const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
                       gboolean gelu, gboolean accumulate, GError **error);
+
+/* swin_k_gemm(), and:
+ * @stats: NULL, or per row of @a its LayerNorm statistics as written by
+ * swin_k_rowstats(): A's rows are then normalised (the LayerNorm's gamma and
+ * beta folded into @w and @bias, see swin_pack_fold_layernorm());
+ * @scratch: NULL, or room for split-K partial sums: GEMMs whose grid leaves
+ * compute units idle may then be split along K (GPU variants), a second
+ * dispatch adding up the slices. */
+gboolean swin_k_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *stats,
+                           const SwinBinding *w, const SwinBinding *bias, const SwinBinding *out,
+                           const SwinBinding *scratch, int M, int N, int K, gboolean gelu,
+                           gboolean accumulate, GError **error);
+/* Bytes of scratch that let every GEMM on @ctx split where it pays (0 where
+ * none does: no GPU variants or an unknown number of compute units). */
+VkDeviceSize swin_kernels_split_scratch (const SwinContext *ctx);
+
+/* Per row of @in ([rows, C]) its LayerNorm statistics (eps 1e-5, biased
+ * variance) as the texel (rstd, -mean * rstd, 0, 0) into @stats. */
+gboolean swin_k_rowstats (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in, const SwinBinding *stats,
+                          int rows, int C, GError **error);
 
 /* LayerNorm of @rows rows of @C channels into @out; with @merge_h > 0 the
  * rows are the 2x2 patch-merging gather of an merge_h x merge_w map of C/4

@@ -77,3 +77,19 @@ swin_pack_linear_f16 (const float *w, int N, int K, guint16 *dst)
   g_free (tmp);
 }
 
+
+void
+swin_pack_fold_layernorm (const float *w, const float *b, const float *gamma, const float *beta,
+                          int N, int K, float *w_out, float *b_out)
+{
+  for (int n = 0; n < N; n++) {
+    const float *row = w + (size_t) n * K;
+    double shift = b ? b[n] : 0.0;   /* in double: a sum over K of mixed signs */
+
+    for (int k = 0; k < K; k++) {
+      w_out[(size_t) n * K + k] = row[k] * gamma[k];
+      shift += (double) row[k] * beta[k];
+    }
+    b_out[n] = (float) shift;
+  }
+}

@@ -27,6 +27,7 @@ struct _SwinCmd {
   const char *label;
   double flops;
   GPtrArray *labels;              /* label of query i + 1 */
+  GPtrArray *variants;            /* kernel variant of query i + 1 */
   GArray *query_flops;            /* double, FLOPs of query i + 1 */
   gboolean profiled;              /* recorded with profiling requested */
   gint pending;                   /* submitted and not known to be finished (atomic) */
@@ -62,6 +63,7 @@ swin_cmd_new_full (SwinContext *ctx, const char *name, gboolean profile, GError 
   SWIN_VK (vkBeginCommandBuffer (cmd->cb, &begin), error);
   cmd->profiled = profile;
   cmd->labels = g_ptr_array_new ();
+  cmd->variants = g_ptr_array_new ();
   cmd->query_flops = g_array_new (FALSE, FALSE, sizeof (double));
   if (profile && ctx->props.limits.timestampPeriod > 0 && ctx->timestamps) {
     VkQueryPoolCreateInfo qi = {
@@ -104,6 +106,8 @@ swin_cmd_free (SwinCmd *cmd)
     vkDestroyQueryPool (dev, cmd->queries, NULL);
   if (cmd->labels)
     g_ptr_array_free (cmd->labels, TRUE);
+  if (cmd->variants)
+    g_ptr_array_free (cmd->variants, TRUE);
   if (cmd->query_flops)
     g_array_free (cmd->query_flops, TRUE);
   g_array_free (cmd->views, TRUE);
@@ -162,7 +166,7 @@ swin_cmd_keep_view (SwinCmd *cmd, VkBufferView view)
 }
 
 void
-swin_cmd_dispatched (SwinCmd *cmd)
+swin_cmd_dispatched (SwinCmd *cmd, const char *variant)
 {
   VkMemoryBarrier mb = {
     .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
@@ -175,6 +179,7 @@ swin_cmd_dispatched (SwinCmd *cmd)
   if (cmd->queries && cmd->n_queries < cmd->max_queries) {
     vkCmdWriteTimestamp (cmd->cb, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, cmd->queries, cmd->n_queries++);
     g_ptr_array_add (cmd->labels, (gpointer) (cmd->label ? cmd->label : "other"));
+    g_ptr_array_add (cmd->variants, (gpointer) variant);
     g_array_append_val (cmd->query_flops, cmd->flops);
   }
 }
@@ -207,12 +212,15 @@ swin_cmd_read_profile (SwinCmd *cmd, GArray *entries, GError **error)
   g_array_set_size (entries, 0);
   for (guint q = 1; q < cmd->n_queries; q++) {
     const char *label = g_ptr_array_index (cmd->labels, q - 1);
+    const char *variant = g_ptr_array_index (cmd->variants, q - 1);
     SwinKernelStat *e = NULL;
-    for (guint i = 0; i < entries->len && !e; i++)
-      if (strcmp (g_array_index (entries, SwinKernelStat, i).label, label) == 0)
-        e = &g_array_index (entries, SwinKernelStat, i);
+    for (guint i = 0; i < entries->len && !e; i++) {
+      SwinKernelStat *c = &g_array_index (entries, SwinKernelStat, i);
+      if (strcmp (c->label, label) == 0 && strcmp (c->variant, variant) == 0)
+        e = c;
+    }
     if (!e) {
-      SwinKernelStat z = { label, 0, 0, 0 };
+      SwinKernelStat z = { label, 0, 0, 0, variant };
       g_array_append_val (entries, z);
       e = &g_array_index (entries, SwinKernelStat, entries->len - 1);
     }

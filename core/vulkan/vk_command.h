@@ -29,9 +29,10 @@ void swin_cmd_keep_view (SwinCmd *cmd, VkBufferView view);
 
 /* Names the next dispatches (static string) and the FLOPs of each, for profiles. */
 void swin_cmd_label (SwinCmd *cmd, const char *label, double flops);
-/* After a dispatch: the compute -> compute barrier (each dispatch reads what
- * the previous ones wrote) and, when profiling, a timestamp. */
-void swin_cmd_dispatched (SwinCmd *cmd);
+/* After a dispatch of @variant (static string): the compute -> compute
+ * barrier (each dispatch reads what the previous ones wrote) and, when
+ * profiling, a timestamp. */
+void swin_cmd_dispatched (SwinCmd *cmd, const char *variant);
 /* Records a copy between buffers followed by a transfer -> compute barrier. */
 void swin_cmd_copy (SwinCmd *cmd, VkBuffer src, VkDeviceSize src_offset, VkBuffer dst,
                     VkDeviceSize dst_offset, VkDeviceSize size);
@@ -43,7 +44,7 @@ gboolean swin_cmd_end (SwinCmd *cmd, GError **error);
  * Fails fast with SWIN_ERROR_DEVICE_LOST once the context is lost. */
 gboolean swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error);
 
-/* After a run: SwinKernelStat per label, in first-recorded order.  Fails with
+/* After a run: SwinKernelStat per label and variant, in first-recorded order.  Fails with
  * SWIN_ERROR_INVALID_ARG when @cmd was not recorded with profiling and with
  * SWIN_ERROR_NO_DEVICE when the device has no compute timestamps. */
 gboolean swin_cmd_read_profile (SwinCmd *cmd, GArray *entries, GError **error);

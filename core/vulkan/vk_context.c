@@ -1,5 +1,6 @@
 /* Vulkan instance and device selection for SwinContext. */
 #include "vk_context.h"
+#include "vk_features.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -363,6 +364,8 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   VkDeviceQueueCreateInfo qinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, .queueCount = 1, .pQueuePriorities = &prio };
   VkDeviceCreateInfo dinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                                .queueCreateInfoCount = 1, .pQueueCreateInfos = &qinfo };
+  SwinDeviceFeatures features;
+  g_autofree char *units = NULL;
 
   if (!enumerate (ctx->instance, &devs, &n, error))
     return FALSE;
@@ -408,19 +411,30 @@ create_device (SwinContext *ctx, const char *want, GError **error)
     ctx->fp16_texels = !!(fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT);
   }
 
+  if (!swin_features_probe (ctx, &features, error))
+    return FALSE;
+  dinfo.pNext = &features.features;
+  dinfo.enabledExtensionCount = features.n_extensions;
+  dinfo.ppEnabledExtensionNames = features.extensions;
   qinfo.queueFamilyIndex = ctx->queue_family;
   SWIN_VK (vkCreateDevice (ctx->physical, &dinfo, NULL, &ctx->device), error);
   vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
   ctx->debug_names = vkSetDebugUtilsObjectNameEXT != NULL;
+  units = ctx->compute_units ? g_strdup_printf ("%u", ctx->compute_units) : g_strdup ("unknown");
   swin_log (SWIN_LOG_INFO, "Vulkan device %d of %u: \"%s\" (%s), driver %s, Vulkan %u.%u; %s kernels, "
-            "fp16 weights %s, timestamps %s", idx, n, ctx->device_name,
+            "fp16 weights %s, fp16 arithmetic %s, cooperative matrices %s, subgroup %u, compute "
+            "units %s, timestamps %s", idx, n, ctx->device_name,
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ? "discrete GPU" :
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU ? "integrated GPU" :
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? "CPU" : "other",
             ctx->driver_info, VK_API_VERSION_MAJOR (ctx->props.apiVersion),
             VK_API_VERSION_MINOR (ctx->props.apiVersion),
             ctx->gpu_variants ? "GPU (workgroup-cooperative)" : "CPU-shaped (lavapipe)",
-            ctx->fp16_texels ? "supported" : "unsupported", ctx->timestamps ? "yes" : "no");
+            ctx->fp16_texels ? "supported" : "unsupported", ctx->shader_f16 ? "yes" : "no",
+            ctx->coopmat ? "yes" : "no", ctx->subgroup_size, units, ctx->timestamps ? "yes" : "no");
+  if (ctx->coopmat)
+    swin_log (SWIN_LOG_INFO, "cooperative matrix shape %ux%ux%u (fp16 x fp16 + fp32)", ctx->coopmat_shape[0],
+              ctx->coopmat_shape[1], ctx->coopmat_shape[2]);
   return TRUE;
 
 error:

@@ -29,6 +29,11 @@ struct _SwinContext {
                                          * rather than the lavapipe ones */
   gboolean timestamps;                  /* the compute queue has timestampValidBits */
   gboolean fp16_texels;                 /* R16G16B16A16_SFLOAT uniform texel buffers */
+  gboolean shader_f16;                  /* shaderFloat16 enabled: fp16 arithmetic in shaders */
+  gboolean coopmat;                     /* VK_NV_cooperative_matrix enabled, fp16 x fp16 + fp32 */
+  uint32_t coopmat_shape[3];            /* its M, N, K (vk_features.c) */
+  uint32_t subgroup_size;
+  uint32_t compute_units;               /* SMs or CUs where the driver says, else 0 */
   gboolean debug_names;                 /* VK_EXT_debug_utils object names */
   char *device_name;
   char *driver_info;                    /* driver name and version, e.g. "Mesa 22.3.6" */

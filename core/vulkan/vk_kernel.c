@@ -149,8 +149,8 @@ format_bytes (VkFormat f)
 }
 
 gboolean
-swin_kernel_dispatch (SwinCmd *cmd, SwinKernel *k, const SwinBinding *bind, const void *push,
-                      uint32_t gx, uint32_t gy, uint32_t gz, GError **error)
+swin_kernel_dispatch (SwinCmd *cmd, SwinKernel *k, const char *variant, const SwinBinding *bind,
+                      const void *push, uint32_t gx, uint32_t gy, uint32_t gz, GError **error)
 {
   SwinContext *ctx = swin_cmd_get_context (cmd);
   VkCommandBuffer cb = swin_cmd_get_buffer (cmd);
@@ -211,7 +211,7 @@ swin_kernel_dispatch (SwinCmd *cmd, SwinKernel *k, const SwinBinding *bind, cons
   if (k->push_size)
     vkCmdPushConstants (cb, k->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, k->push_size, push);
   vkCmdDispatch (cb, gx, gy, gz);
-  swin_cmd_dispatched (cmd);
+  swin_cmd_dispatched (cmd, variant);
   return TRUE;
 
 error:

@@ -50,9 +50,9 @@ typedef struct {
   VkFormat format;
 } SwinBinding;
 
-/* Records one dispatch of @kernel and the barrier after it.  Fails with
- * SWIN_ERROR_DEVICE_LIMIT when the grid or a binding exceeds the device's
- * limits. */
-gboolean swin_kernel_dispatch (SwinCmd *cmd, SwinKernel *kernel, const SwinBinding *bindings,
-                               const void *push, uint32_t gx, uint32_t gy, uint32_t gz,
-                               GError **error);
+/* Records one dispatch of @kernel and the barrier after it; @variant (a
+ * static string) names it in profiles.  Fails with SWIN_ERROR_DEVICE_LIMIT
+ * when the grid or a binding exceeds the device's limits. */
+gboolean swin_kernel_dispatch (SwinCmd *cmd, SwinKernel *kernel, const char *variant,
+                               const SwinBinding *bindings, const void *push, uint32_t gx, uint32_t gy,
+                               uint32_t gz, GError **error);

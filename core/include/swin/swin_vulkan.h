@@ -26,11 +26,15 @@ const char *swin_context_get_driver_info (const SwinContext *ctx);
 /* Names of all Vulkan devices, NULL-terminated (g_strfreev). */
 char **swin_context_list_devices (GError **error);
 
-/* Storage precision of the weights of the linear layers on the device; the
- * arithmetic is fp32 either way. */
+/* Precision of the linear layers on the device. */
 typedef enum {
-  SWIN_PRECISION_FP32,
-  SWIN_PRECISION_FP16,   /* needs R16G16B16A16_SFLOAT uniform texel buffers */
+  SWIN_PRECISION_FP32,   /* fp32 weights and arithmetic, on every device */
+  /* fp16 weights (R16G16B16A16_SFLOAT uniform texel buffers, which the device
+   * must have) and fp16 arithmetic with fp32 accumulation wherever the device
+   * allows it: tensor cores through VK_NV_cooperative_matrix, else packed
+   * fp16 FMAs (shaderFloat16) in the GPU kernels, else (lavapipe, where fp16
+   * arithmetic is emulated and slower) fp32 arithmetic on the fp16 weights. */
+  SWIN_PRECISION_FP16,
 } SwinPrecision;
 
 const char *swin_precision_name (SwinPrecision precision);
@@ -60,12 +64,14 @@ gboolean swin_plan_run (SwinPlan *plan, GError **error);
 /* Host-mapped logits [batch, num_classes], valid after swin_plan_run(). */
 const float *swin_plan_get_logits (SwinPlan *plan);
 
-/* Device time of one kind of kernel in the last run of a profiled plan. */
+/* Device time of one kind of kernel, run by one kernel variant, in the last
+ * run of a profiled plan. */
 typedef struct {
   const char *label;   /* "qkv", "attention", "fc1"... (static) */
   int count;           /* dispatches */
   double ms;           /* device time of all of them */
   double gflop;        /* their arithmetic */
+  const char *variant; /* the kernel variant that ran them, "gemm_tiled"... (static) */
 } SwinKernelStat;
 
 /* Like swin_plan_new(); with @profile, every dispatch is timestamped (where
