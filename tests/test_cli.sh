@@ -119,6 +119,35 @@ if ! awk -v d="$maxdiff" 'BEGIN { exit !(d < 1e-3) }'; then
   fail "cpu and vulkan logits differ by $maxdiff"
 fi
 
+# --- bench ---
+# The breakdown names the variant that ran each kernel: every variant the
+# core reports choosing (--verbose) appears in it, and in the JSON line.
+# fp16 is also compared with fp32 on a batch of random inputs.
+for precision in fp32 fp16; do
+  extra=()
+  if [ $precision = fp16 ]; then
+    extra=(--batch 2 --agreement 3)
+  fi
+  expect_ok "bench $precision" "$swin" bench --model "$model" --size 64x64 --iters 1 --warmup 0 --json \
+    --precision "$precision" --verbose "${extra[@]}" "${device_args[@]}"
+  if ! grep -q '^kernel  *variant  *count' "$tmp/out"; then
+    fail "bench $precision: no variant column: $(cat "$tmp/out")"
+  fi
+  json=$(grep '^{' "$tmp/out")
+  for chosen in $(sed -n 's/.*: variant \([a-z0-9_]*\).*/\1/p' "$tmp/err" | sort -u); do
+    if ! grep -q "^[a-z0-9_]*  *$chosen  *[0-9]" "$tmp/out" || ! grep -q "\"variants\": \"[^\"]*$chosen" <<<"$json"; then
+      fail "bench $precision: variant $chosen reported but not in the breakdown: $(cat "$tmp/out")"
+    fi
+  done
+  if ! grep -q "\"precision\": \"$precision\"" <<<"$json"; then
+    fail "bench $precision: JSON line: $json"
+  fi
+done
+if ! grep -q '^fp16 vs fp32 on 3 random inputs: top-1 agreement [0-3]/3 ' "$tmp/out"; then
+  fail "bench agreement: $(cat "$tmp/out")"
+fi
+expect_error "bench: bad precision" 2 "unknown --precision 'fp8'" "$swin" bench --model "$model" --precision fp8
+
 # --- errors ---
 expect_error "no command" 2 "no command given" "$swin"
 expect_error "unknown command" 2 "unknown command 'frobnicate'" "$swin" frobnicate

@@ -44,7 +44,7 @@ compare_forwards (SwinModel *m, int batch, int h, int w)
   plan = swin_plan_new (net, batch, h, w, &error);
   g_assert_no_error (error);
   memcpy (swin_plan_get_input (plan), input, n_in * sizeof (float));
-  g_assert_true (swin_plan_run (plan, &error));
+  swin_plan_run (plan, &error);
   g_assert_no_error (error);
 
   diff = swin_test_max_diff (swin_plan_get_logits (plan), cpu, n_out);

@@ -534,6 +534,7 @@ typedef struct {
   int forced[SWIN_OP_COUNT];
   const char *last[SWIN_OP_COUNT];
   guint reported[SWIN_OP_COUNT];   /* bit per variant */
+  int norm_in_gemm;                /* forced: 0 none, 1 no, 2 yes */
 } SwinOpState;
 
 static void
@@ -595,6 +596,25 @@ swin_kernels_last_variant (SwinContext *ctx, SwinOp op)
   name = op_state (ctx)->last[op];
   g_mutex_unlock (&ctx->lock);
   return name;
+}
+
+gboolean
+swin_kernels_norm_in_gemm (SwinContext *ctx)
+{
+  int forced;
+
+  g_mutex_lock (&ctx->lock);
+  forced = op_state (ctx)->norm_in_gemm;
+  g_mutex_unlock (&ctx->lock);
+  return forced ? forced == 2 : ctx->gpu_variants;
+}
+
+void
+swin_kernels_force_norm_in_gemm (SwinContext *ctx, int norm_in_gemm)
+{
+  g_mutex_lock (&ctx->lock);
+  op_state (ctx)->norm_in_gemm = norm_in_gemm < 0 ? 0 : norm_in_gemm ? 2 : 1;
+  g_mutex_unlock (&ctx->lock);
 }
 
 /* The variant of @op for @a: the forced one, which must fit, else the first

@@ -32,6 +32,17 @@ gboolean swin_kernels_force (SwinContext *ctx, SwinOp op, const char *variant, G
 /* The variant the last recording of @op on @ctx used, or NULL. */
 const char *swin_kernels_last_variant (SwinContext *ctx, SwinOp op);
 
+/* Whether a LayerNorm before a GEMM runs as a row-statistics pass with the
+ * GEMM normalising its input rows (GPUs: no normalised copy of the
+ * activations is written and read back), or as a LayerNorm pass of its own
+ * (lavapipe, where normalising in the register-tile GEMM costs more than the
+ * pass: docs/lavapipe-gemm.md).  The LayerNorm's gamma and beta are folded
+ * into the GEMM's weights either way (swin_net.c). */
+gboolean swin_kernels_norm_in_gemm (SwinContext *ctx);
+/* Makes swin_kernels_norm_in_gemm() return @norm_in_gemm (-1: back to the
+ * automatic choice).  For tests. */
+void swin_kernels_force_norm_in_gemm (SwinContext *ctx, int norm_in_gemm);
+
 /* out[M, N] (=|+=) act(a[M, K] * W^T + bias).  @a: M*K floats, K % 4 == 0;
  * @w: packed (swin_pack_linear); @bias: swin_packed_bias_size(N) floats. */
 gboolean swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,

@@ -18,6 +18,7 @@ typedef struct {
 
 typedef enum { RAW, LINEAR, BIAS } PackKind;
 
+
 /* Reserves (and when filling, writes) one tensor; @n: elements for RAW/BIAS,
  * @N x @K for LINEAR; @src NULL means zeros. */
 static SwinSlice
@@ -46,6 +47,26 @@ put (Packer *p, PackKind kind, const float *src, size_t n, int N, int K)
   return s;
 }
 
+/* A Linear whose input is a LayerNorm's output: its weight and bias with the
+ * LayerNorm's gamma and beta folded in (swin_pack_fold_layernorm()), so that
+ * the GEMM needs only each row's statistics.  @b may be NULL (zeros). */
+static void
+put_folded (Packer *p, const float *w, const float *b, const float *gamma, const float *beta, int N, int K,
+            SwinSlice *w_slice, SwinSlice *b_slice)
+{
+  float *wf = NULL, *bf = NULL;
+
+  if (p->host) {
+    wf = g_new (float, (size_t) N * K);
+    bf = g_new (float, N);
+    swin_pack_fold_layernorm (w, b, gamma, beta, N, K, wf, bf);
+  }
+  *w_slice = put (p, LINEAR, wf, 0, N, K);
+  *b_slice = put (p, BIAS, bf, N, 0, 0);
+  g_free (wf);
+  g_free (bf);
+}
+
 static void
 pack_all (Packer *p, SwinNet *net, const SwinModel *m)
 {
@@ -69,17 +90,11 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
     for (int j = 0; j < a->depths[s]; j++) {
       const SwinBlockWeights *w = &sw->blocks[j];
       SwinBlockSlices *b = &ss->blocks[j];
-      b->norm1_w = put (p, RAW, w->norm1_w, C, 0, 0);
-      b->norm1_b = put (p, RAW, w->norm1_b, C, 0, 0);
-      b->qkv_w = put (p, LINEAR, w->qkv_w, 0, 3 * C, C);
-      b->qkv_b = put (p, BIAS, w->qkv_b, 3 * C, 0, 0);
+      put_folded (p, w->qkv_w, w->qkv_b, w->norm1_w, w->norm1_b, 3 * C, C, &b->qkv_w, &b->qkv_b);
       b->proj_w = put (p, LINEAR, w->proj_w, 0, C, C);
       b->proj_b = put (p, BIAS, w->proj_b, C, 0, 0);
       b->table = put (p, RAW, w->rpb_table, (size_t) (2 * M - 1) * (2 * M - 1) * a->heads[s], 0, 0);
-      b->norm2_w = put (p, RAW, w->norm2_w, C, 0, 0);
-      b->norm2_b = put (p, RAW, w->norm2_b, C, 0, 0);
-      b->fc1_w = put (p, LINEAR, w->fc1_w, 0, hid, C);
-      b->fc1_b = put (p, BIAS, w->fc1_b, hid, 0, 0);
+      put_folded (p, w->fc1_w, w->fc1_b, w->norm2_w, w->norm2_b, hid, C, &b->fc1_w, &b->fc1_b);
       b->fc2_w = put (p, LINEAR, w->fc2_w, 0, C, hid);
       b->fc2_b = put (p, BIAS, w->fc2_b, C, 0, 0);
     }
@@ -92,10 +107,18 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
   }
   {
     int C = SWIN_ARCH_DIM (a, a->num_stages - 1);
+    float *ones = p->host ? g_new (float, C) : NULL;
+
     net->norm_w = put (p, RAW, m->norm_w, C, 0, 0);
     net->norm_b = put (p, RAW, m->norm_b, C, 0, 0);
     net->head_w = put (p, LINEAR, m->head_w, 0, a->num_classes, C);
     net->head_b = put (p, BIAS, m->head_b, a->num_classes, 0, 0);
+    /* channels double per stage: the last is the widest */
+    for (int c = 0; ones && c < C; c++)
+      ones[c] = 1.0f;
+    net->ones = put (p, RAW, ones, C, 0, 0);
+    net->zeros = put (p, RAW, NULL, C, 0, 0);
+    g_free (ones);
   }
 }
 

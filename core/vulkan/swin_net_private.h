@@ -9,9 +9,11 @@ typedef struct {
   VkFormat format;             /* texel format of packed Linear weights, else UNDEFINED */
 } SwinSlice;
 
+/* qkv and fc1 carry the affine part of the LayerNorm before them (swin_net.c):
+ * the plan only normalises their input rows (swin_kernels_norm_in_gemm()). */
 typedef struct {
-  SwinSlice norm1_w, norm1_b, qkv_w, qkv_b, proj_w, proj_b, table;
-  SwinSlice norm2_w, norm2_b, fc1_w, fc1_b, fc2_w, fc2_b;
+  SwinSlice qkv_w, qkv_b, proj_w, proj_b, table;
+  SwinSlice fc1_w, fc1_b, fc2_w, fc2_b;
 } SwinBlockSlices;
 
 typedef struct {
@@ -27,6 +29,7 @@ struct _SwinNet {
   SwinSlice patch_w, patch_b, patch_norm_w, patch_norm_b, abs_pos;
   SwinStageSlices stages[SWIN_MAX_STAGES];
   SwinSlice norm_w, norm_b, head_w, head_b;
+  SwinSlice ones, zeros;   /* the widest stage's channels: gamma and beta of a bare normalisation */
 };
 
 /* A binding of a weight slice. */

@@ -13,6 +13,8 @@ struct _SwinPlan {
   SwinBuffer *y;        /* normalised / attention output / merge gather */
   SwinBuffer *big;      /* qkv [B, L, 3C] or MLP hidden [B, L, hidden] */
   SwinBuffer *logits;   /* [B, classes] */
+  SwinBuffer *stats;    /* LayerNorm statistics of the rows of x: [B, L] texels */
+  SwinBuffer *scratch;  /* split-K partial sums, or NULL where no GEMM splits */
   SwinCmd *cmd;
 };
 
@@ -25,6 +27,40 @@ bind (SwinBuffer *buf, size_t floats)
   return (SwinBinding) { buf, 0, swin_align (floats * sizeof (float), 16), VK_FORMAT_UNDEFINED };
 }
 
+/* A GEMM of the forward: the plan's scratch lets it split along K. */
+static gboolean
+gemm (SwinPlan *p, const SwinBinding *a, const SwinBinding *stats, const SwinBinding *w, const SwinBinding *b,
+      const SwinBinding *out, int M, int N, int K, gboolean gelu, gboolean accumulate, GError **error)
+{
+  SwinBinding scratch = { p->scratch, 0, 0, VK_FORMAT_UNDEFINED };
+
+  return swin_k_gemm_full (p->cmd, p->net->ctx, a, stats, w, b, out, p->scratch ? &scratch : NULL, M, N, K,
+                           gelu, accumulate, error);
+}
+
+/* The LayerNorm of x before a GEMM (its gamma and beta are in the GEMM's
+ * weights): either the statistics of x's rows, which the GEMM applies as it
+ * reads them (*@a = x, *@stats = st), or x normalised into y (*@a = y, no
+ * statistics); see swin_kernels_norm_in_gemm(). */
+static gboolean
+normalise (SwinPlan *p, const SwinBinding *x, const SwinBinding *st, const SwinBinding *y, int rows, int C,
+           const SwinBinding **a, const SwinBinding **stats, GError **error)
+{
+  SwinNet *net = p->net;
+  SwinBinding ones = swin_net_bind (net, net->ones), zeros = swin_net_bind (net, net->zeros);
+
+  if (swin_kernels_norm_in_gemm (net->ctx)) {
+    *a = x;
+    *stats = st;
+    LABEL ("rowstats", 0);
+    return swin_k_rowstats (p->cmd, net->ctx, x, st, rows, C, error);
+  }
+  *a = y;
+  *stats = NULL;
+  LABEL ("layernorm", 0);
+  return swin_k_layernorm (p->cmd, net->ctx, x, &ones, &zeros, y, rows, C, 0, 0, NULL, 0, error);
+}
+
 /* Records one Swin block on the residual stream x ([B, H*W, C]). */
 static gboolean
 record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
@@ -35,27 +71,27 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
   const SwinBlockSlices *w = &net->stages[s].blocks[j];
   const int C = SWIN_ARCH_DIM (a, s), hid = a->mlp_hidden[s], rows = p->B * H * W;
   SwinAttnGeom g;
+  const SwinBinding *in, *in_stats;
   SwinBinding x = bind (p->x, (size_t) rows * C), y = bind (p->y, (size_t) rows * C);
   SwinBinding qkv = bind (p->big, (size_t) rows * 3 * C), hidden = bind (p->big, (size_t) rows * hid);
-  SwinBinding n1w = swin_net_bind (net, w->norm1_w), n1b = swin_net_bind (net, w->norm1_b);
+  SwinBinding st = bind (p->stats, (size_t) rows * 4);
   SwinBinding qw = swin_net_bind (net, w->qkv_w), qb = swin_net_bind (net, w->qkv_b);
   SwinBinding pw = swin_net_bind (net, w->proj_w), pb = swin_net_bind (net, w->proj_b);
   SwinBinding tab = swin_net_bind (net, w->table);
-  SwinBinding n2w = swin_net_bind (net, w->norm2_w), n2b = swin_net_bind (net, w->norm2_b);
   SwinBinding f1w = swin_net_bind (net, w->fc1_w), f1b = swin_net_bind (net, w->fc1_b);
   SwinBinding f2w = swin_net_bind (net, w->fc2_w), f2b = swin_net_bind (net, w->fc2_b);
 
-  double gemm = 2.0 * rows * C, attn;  /* gemm: FLOPs per output column of a K = C GEMM */
+  double flops = 2.0 * rows * C, attn;  /* FLOPs per output column of a K = C GEMM */
 
   swin_attn_geometry (a, s, j, H, W, &g);
   attn = 4.0 * p->B * (g.Hp * g.Wp) * (g.ws * g.ws) * C;
-  return (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error)) &&
-         (LABEL ("qkv", gemm * 3 * C), swin_k_gemm (p->cmd, ctx, &y, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
+  return normalise (p, &x, &st, &y, rows, C, &in, &in_stats, error) &&
+         (LABEL ("qkv", flops * 3 * C), gemm (p, in, in_stats, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
          (LABEL ("attention", attn), swin_k_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], error)) &&
-         (LABEL ("proj", gemm * C), swin_k_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
-         (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
-         (LABEL ("fc1", gemm * hid), swin_k_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
-         (LABEL ("fc2", gemm * hid), swin_k_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
+         (LABEL ("proj", flops * C), gemm (p, &y, NULL, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
+         normalise (p, &x, &st, &y, rows, C, &in, &in_stats, error) &&
+         (LABEL ("fc1", flops * hid), gemm (p, in, in_stats, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
+         (LABEL ("fc2", flops * hid), gemm (p, &hidden, NULL, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
 }
 
 static gboolean
@@ -77,7 +113,7 @@ record (SwinPlan *p, GError **error)
   if (!swin_k_im2col (p->cmd, ctx, &in, &cols, p->B, a->in_chans, p->H, p->W, a->patch_size, error))
     return FALSE;
   LABEL ("patch_embed", 2.0 * p->B * H * W * C * kp);
-  if (!swin_k_gemm (p->cmd, ctx, &cols, &pw, &pb, &y, p->B * H * W, C, kp, FALSE, FALSE, error) ||
+  if (!gemm (p, &cols, NULL, &pw, &pb, &y, p->B * H * W, C, kp, FALSE, FALSE, error) ||
       !(LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &y, &nw, &nb, &x, p->B * H * W, C, 0, 0,
                          a->ape ? &ape : NULL, H * W, error)))
     return FALSE;
@@ -97,7 +133,7 @@ record (SwinPlan *p, GError **error)
       if (!swin_k_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error))
         return FALSE;
       LABEL ("merge", 2.0 * rows * 4 * C * 2 * C);
-      if (!swin_k_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
+      if (!gemm (p, &g, NULL, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
         return FALSE;
       H /= 2;
       W /= 2;
@@ -114,7 +150,7 @@ record (SwinPlan *p, GError **error)
     return (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &xf, &fw, &fb, &yf, rows, C, 0, 0, NULL, 0, error)) &&
            (LABEL ("pool", 0), swin_k_avgpool (p->cmd, ctx, &yf, &pooled, p->B, H * W, C, error)) &&
            (LABEL ("head", 2.0 * p->B * C * a->num_classes),
-            swin_k_gemm (p->cmd, ctx, &pooled, &hw, &hb, &lo, p->B, a->num_classes, C, FALSE, FALSE, error)) &&
+            gemm (p, &pooled, NULL, &hw, &hb, &lo, p->B, a->num_classes, C, FALSE, FALSE, error)) &&
            swin_cmd_end (p->cmd, error);
   }
 }
@@ -131,6 +167,8 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   const SwinArch *a = &net->arch;
   SwinPlan *p;
   size_t tokens, widest = 0, act;
+  VkDeviceSize scratch = swin_kernels_split_scratch (net->ctx);
+  gboolean norm_in_gemm = swin_kernels_norm_in_gemm (net->ctx);
 
   if (!swin_context_check_usable (net->ctx, error))
     return NULL;
@@ -168,13 +206,21 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
                                   error)) ||
       !(p->logits = swin_buffer_new (net->ctx, (size_t) batch * a->num_classes * 4,
                                      SWIN_BUFFER_READBACK, "swin plan logits", error)) ||
+      (norm_in_gemm && !(p->stats = swin_buffer_new (net->ctx, tokens * 16, SWIN_BUFFER_DEVICE,
+                                                      "swin plan row statistics", error))) ||
+      (scratch && !(p->scratch = swin_buffer_new (net->ctx, scratch, SWIN_BUFFER_DEVICE,
+                                                  "swin plan split-K partial sums", error))) ||
       !(p->cmd = swin_cmd_new_full (net->ctx, "swin forward", profile, error)) ||
       !record (p, error)) {
     swin_plan_free (p);
     return NULL;
   }
-  swin_log (SWIN_LOG_INFO, "plan: batch %d at %dx%d, %.1f MiB of activations", batch, height, width,
-            (p->input->size + p->x->size + p->y->size + p->big->size + p->logits->size) / 1048576.0);
+  swin_log (SWIN_LOG_INFO, "plan: batch %d at %dx%d, %.1f MiB of activations; LayerNorms before qkv and "
+            "fc1 %s; %s", batch, height, width,
+            (p->input->size + p->x->size + p->y->size + p->big->size + p->logits->size +
+             (p->stats ? p->stats->size : 0) + (p->scratch ? p->scratch->size : 0)) / 1048576.0,
+            norm_in_gemm ? "as row statistics applied by the GEMM" : "as a pass of their own",
+            p->scratch ? "GEMMs that leave compute units idle split along K" : "no split-K");
   return p;
 }
 
@@ -192,6 +238,8 @@ swin_plan_free (SwinPlan *p)
   swin_buffer_free (ctx, p->y);
   swin_buffer_free (ctx, p->big);
   swin_buffer_free (ctx, p->logits);
+  swin_buffer_free (ctx, p->stats);
+  swin_buffer_free (ctx, p->scratch);
   g_free (p);
 }
 
