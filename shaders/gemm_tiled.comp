@@ -5,7 +5,7 @@
 // bindings, packing and epilogue as gemm.comp (gemm_common.glsl); on lavapipe
 // shared memory buys nothing, so it uses gemm.comp.
 // With SWIN_F16 (fp16 weights on a device with shaderFloat16) the tiles are
-// held in fp16 and each tile's T products are summed in fp16 (packed f16vec4
+// held in fp16 and every CHUNK products are summed in fp16 (packed f16vec4
 // FMAs), then added to the fp32 accumulators.
 #extension GL_GOOGLE_include_directive : require
 #ifdef SWIN_F16
@@ -22,6 +22,11 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // sw
 // The loader roles below need T * T == 4 * BM and BN4 == BK == T.
 const int T = int(gl_WorkGroupSize.x);
 const int BM = 4 * T, BN4 = T, BK = T;
+// Products summed in the working precision before each add to the fp32
+// accumulators: with fp16, 8 is the measured balance between accuracy (16:
+// twice the error of 4 against fp32, docs/lavapipe-gemm.md) and the
+// conversions each add costs.
+const int CHUNK = 8;
 shared VAL As[BK][BM / 4];   // As[k][m4]: A transposed, 4 rows per vec4
 shared VAL Ws[BK][BN4];      // Ws[k][n4]: 4 columns per vec4
 
@@ -54,18 +59,19 @@ void main ()
     int kw = k0 + w_k;
     Ws[w_k][tid % BN4] = VAL(kw < kend ? texelFetch(W, kw * N4 + w_n4) : vec4(0.0));
     barrier();
-    // a tile's products are summed in the working precision, then added
-    VAL part[4] = { VAL(0.0), VAL(0.0), VAL(0.0), VAL(0.0) };
-    for (int kk = 0; kk < BK; kk++) {
-      VAL av = As[kk][ty];
-      VAL wv = Ws[kk][tx];
-      part[0] += av.x * wv;
-      part[1] += av.y * wv;
-      part[2] += av.z * wv;
-      part[3] += av.w * wv;
+    for (int k1 = 0; k1 < BK; k1 += CHUNK) {
+      VAL part[4] = { VAL(0.0), VAL(0.0), VAL(0.0), VAL(0.0) };
+      for (int kk = k1; kk < k1 + CHUNK; kk++) {
+        VAL av = As[kk][ty];
+        VAL wv = Ws[kk][tx];
+        part[0] += av.x * wv;
+        part[1] += av.y * wv;
+        part[2] += av.z * wv;
+        part[3] += av.w * wv;
+      }
+      for (int i = 0; i < 4; i++)
+        acc[i] += vec4(part[i]);
     }
-    for (int i = 0; i < 4; i++)
-      acc[i] += vec4(part[i]);
     barrier();
   }
 

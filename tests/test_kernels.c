@@ -144,7 +144,7 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate, gboolean no
   float *gamma = g_new (float, K), *beta = g_new (float, K), *lhs = g_new (float, (size_t) M * K);
   float *wd = g_new (float, (size_t) N * K), *bd = g_new0 (float, N + 4);
   float *packed = g_new (float, swin_packed_linear_size (N, K));
-  VkDeviceSize scratch_bytes = (VkDeviceSize) 4 * M * ((N + 3) / 4) * 16;
+  VkDeviceSize scratch_bytes = (VkDeviceSize) 4 * M * ((N + 3) / 4) * 16;   /* at most 4 slices */
   SwinBuffer *ba, *bw, *bb, *bo, *bs, *bsc;
   SwinCmd *cmd;
   gboolean ok = TRUE;
@@ -259,13 +259,11 @@ test_gemm (gconstpointer data)
     g_test_skip ("the device cannot run this variant");
     return;
   }
-  /* split-K needs K >= 64 (two slices) */
-  if (!gemm_case->split) {
-    check_gemm (1, 1, 4, FALSE, FALSE, FALSE);
-    check_gemm (37, 13, 20, FALSE, FALSE, FALSE);  /* K / 4 odd: the tail step */
-    check_gemm (17, 8, 28, TRUE, TRUE, FALSE);     /* K / 4 = 7 */
-    check_gemm (65, 72, 40, FALSE, TRUE, FALSE);   /* K / 4 = 10: the four-, two- and one-step loops */
-  }
+  /* split-K: one slice up to K = 32 */
+  check_gemm (1, 1, 4, FALSE, FALSE, FALSE);
+  check_gemm (37, 13, 20, FALSE, FALSE, FALSE);    /* K / 4 odd: the tail step */
+  check_gemm (17, 8, 28, TRUE, TRUE, FALSE);       /* K / 4 = 7 */
+  check_gemm (65, 72, 40, FALSE, TRUE, FALSE);     /* K / 4 = 10: the four-, two- and one-step loops */
   check_gemm (100, 96, 96, TRUE, FALSE, FALSE);
   check_gemm (133, 70, 100, FALSE, TRUE, FALSE);   /* a short last slice when split */
   check_gemm (2 * 49 + 3, 384, 96, TRUE, FALSE, TRUE);

@@ -2,6 +2,7 @@
  * weights beyond maxStorageBufferRange, batch > 1, resolutions that pad the
  * windows, window shrinking; device selection and argument errors. */
 #include "swin_test_util.h"
+#include "swin_kernels.h"
 #include "vk_context.h"
 
 #include <glib/gstdio.h>
@@ -24,9 +25,12 @@ make_model (const SwinInitParams *params, const char *name)
   return m;
 }
 
-/* Runs both forwards on a random input and compares them. */
-static void
-compare_forwards (SwinModel *m, int batch, int h, int w)
+/* Runs both forwards on a random input and compares them: the Vulkan one
+ * with @precision, within @rel of the largest CPU logit (and, in fp16, with
+ * the same top-1 for every image).  FALSE when the device cannot run what
+ * the test forced (the plan refuses with SWIN_ERROR_DEVICE_LIMIT). */
+static gboolean
+compare_forwards_full (SwinModel *m, SwinPrecision precision, int batch, int h, int w, float rel)
 {
   const SwinArch *a = swin_model_get_arch (m);
   size_t n_in = (size_t) batch * a->in_chans * h * w, n_out = (size_t) batch * a->num_classes;
@@ -39,9 +43,17 @@ compare_forwards (SwinModel *m, int batch, int h, int w)
   swin_test_fill (input, n_in, 21, 2.0f);
   g_assert_true (swin_cpu_forward (m, input, batch, h, w, cpu, &error));
   g_assert_no_error (error);
-  net = swin_net_new (ctx, m, &error);
+  net = swin_net_new_full (ctx, m, precision, &error);
   g_assert_no_error (error);
   plan = swin_plan_new (net, batch, h, w, &error);
+  if (g_error_matches (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LIMIT)) {
+    g_test_message ("not on this device: %s", error->message);
+    g_error_free (error);
+    swin_net_free (net);
+    g_free (input);
+    g_free (cpu);
+    return FALSE;
+  }
   g_assert_no_error (error);
   memcpy (swin_plan_get_input (plan), input, n_in * sizeof (float));
   swin_plan_run (plan, &error);
@@ -49,15 +61,29 @@ compare_forwards (SwinModel *m, int batch, int h, int w)
 
   diff = swin_test_max_diff (swin_plan_get_logits (plan), cpu, n_out);
   /* Relative to the logits themselves: random-init logits are small. */
-  bound = 1e-4f * swin_test_max_abs (cpu, n_out);
+  bound = rel * swin_test_max_abs (cpu, n_out);
   g_assert_cmpfloat (bound, >, 0.0f);
-  g_test_message ("batch %d %dx%d: max |delta| %.3g (bound %.3g)", batch, h, w, diff, bound);
+  g_test_message ("%s, batch %d %dx%d: max |delta| %.3g (bound %.3g)", swin_precision_name (precision), batch,
+                  h, w, diff, bound);
   g_assert_cmpfloat (diff, <=, bound);
+  for (int b = 0; precision == SWIN_PRECISION_FP16 && b < batch; b++) {
+    int t_ref, t_got;
+    swin_topk (cpu + (size_t) b * a->num_classes, a->num_classes, 1, &t_ref);
+    swin_topk (swin_plan_get_logits (plan) + (size_t) b * a->num_classes, a->num_classes, 1, &t_got);
+    g_assert_cmpint (t_ref, ==, t_got);
+  }
 
   swin_plan_free (plan);
   swin_net_free (net);
   g_free (input);
   g_free (cpu);
+  return TRUE;
+}
+
+static void
+compare_forwards (SwinModel *m, int batch, int h, int w)
+{
+  g_assert_true (compare_forwards_full (m, SWIN_PRECISION_FP32, batch, h, w, 1e-4f));
 }
 
 /* A tiny 3-stage model: C = 16, 32, 64 with head dims 8, 8, 16. */
@@ -159,6 +185,132 @@ test_fp16 (void)
   swin_model_free (m);
   g_free (input);
   g_free (cpu);
+}
+
+/* The whole forward with one family of kernels forced, whichever the device
+ * would choose: the GPU-shaped ones (a workgroup per LayerNorm row or
+ * attention window, LayerNorm statistics applied in the GEMM, shared-memory
+ * and cooperative-matrix GEMMs, split-K) run on lavapipe too, the
+ * lavapipe-shaped ones on GPUs. */
+typedef struct {
+  const char *gemm;
+  gboolean gpu_shaped;
+  SwinPrecision precision;
+  float rel;
+} NetCase;
+
+static void
+test_forced_kernels (gconstpointer data)
+{
+  const NetCase *c = data;
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m;
+  GError *error = NULL;
+  gboolean ran;
+
+  if (c->precision == SWIN_PRECISION_FP16 && !swin_context_supports_fp16 (ctx)) {
+    g_test_skip ("no fp16 texel buffers on this device");
+    return;
+  }
+  m = make_model (&p, "tiny-forced.safetensors");
+  g_assert_true (swin_kernels_force (ctx, SWIN_OP_GEMM, c->gemm, &error));
+  g_assert_true (swin_kernels_force (ctx, SWIN_OP_LAYERNORM, c->gpu_shaped ? "layernorm_rows" : "layernorm_private", &error));
+  g_assert_true (swin_kernels_force (ctx, SWIN_OP_ROWSTATS, c->gpu_shaped ? "rowstats_rows" : "rowstats_private", &error));
+  g_assert_true (swin_kernels_force (ctx, SWIN_OP_ATTENTION, c->gpu_shaped ? "attention_wg" : "attention", &error));
+  g_assert_no_error (error);
+  swin_kernels_force_norm_in_gemm (ctx, c->gpu_shaped);
+  /* padded windows, then a shrunk one; batch 2 */
+  ran = compare_forwards_full (m, c->precision, 2, 64, 96, c->rel);
+  if (ran)
+    g_assert_cmpstr (swin_kernels_last_variant (ctx, SWIN_OP_GEMM), ==, c->gemm);
+  for (int op = 0; op < SWIN_OP_COUNT; op++)
+    g_assert_true (swin_kernels_force (ctx, op, NULL, NULL));
+  swin_kernels_force_norm_in_gemm (ctx, -1);
+  swin_model_free (m);
+  if (!ran)
+    g_test_skip ("the device cannot run these kernels");
+}
+
+static const NetCase net_cases[] = {
+  { "gemm", FALSE, SWIN_PRECISION_FP32, 1e-4f },
+  { "gemm_tiled", TRUE, SWIN_PRECISION_FP32, 1e-4f },
+  { "gemm_tiled_split", TRUE, SWIN_PRECISION_FP32, 1e-4f },
+  { "gemm_tiled_f16", TRUE, SWIN_PRECISION_FP16, 1e-2f },
+  { "gemm_tiled_f16_split", TRUE, SWIN_PRECISION_FP16, 1e-2f },
+  { "gemm_coopmat", TRUE, SWIN_PRECISION_FP16, 1e-2f },
+  { "gemm_coopmat_split", TRUE, SWIN_PRECISION_FP16, 1e-2f },
+};
+
+/* fp16 arithmetic against fp32 on 1000 random inputs: the same top-1 for at
+ * least 99.9 % of them.  Where the device would not choose an fp16
+ * arithmetic GEMM by itself (lavapipe), the packed-fp16 one is forced. */
+static void
+test_fp16_agreement (void)
+{
+  const int n = 1000, batch = 50, h = 112, w = 112;
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m;
+  const SwinArch *a;
+  GError *error = NULL;
+  SwinNet *nets[2];
+  SwinPlan *plans[2];
+  GHashTable *classes = g_hash_table_new (NULL, NULL);
+  int agree = 0;
+  float worst = 0;
+  size_t n_in;
+
+  if (!swin_context_supports_fp16 (ctx) || !ctx->shader_f16) {
+    g_test_skip ("no fp16 arithmetic on this device");
+    return;
+  }
+  m = make_model (&p, "tiny-agree.safetensors");
+  a = swin_model_get_arch (m);
+  n_in = (size_t) batch * a->in_chans * h * w;
+  nets[0] = swin_net_new_full (ctx, m, SWIN_PRECISION_FP32, &error);
+  nets[1] = swin_net_new_full (ctx, m, SWIN_PRECISION_FP16, &error);
+  g_assert_no_error (error);
+  plans[0] = swin_plan_new (nets[0], batch, h, w, &error);
+  if (!ctx->gpu_variants)
+    g_assert_true (swin_kernels_force (ctx, SWIN_OP_GEMM, "gemm_tiled_f16", &error));
+  plans[1] = swin_plan_new (nets[1], batch, h, w, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (swin_kernels_force (ctx, SWIN_OP_GEMM, NULL, &error));
+
+  for (int done = 0; done < n; done += batch) {
+    swin_test_fill (swin_plan_get_input (plans[0]), n_in, 1000 + done, 2.0f);
+    memcpy (swin_plan_get_input (plans[1]), swin_plan_get_input (plans[0]), n_in * sizeof (float));
+    g_assert_true (swin_plan_run (plans[0], &error));
+    g_assert_true (swin_plan_run (plans[1], &error));
+    g_assert_no_error (error);
+    for (int b = 0; b < batch; b++) {
+      const float *l32 = swin_plan_get_logits (plans[0]) + (size_t) b * a->num_classes;
+      const float *l16 = swin_plan_get_logits (plans[1]) + (size_t) b * a->num_classes;
+      float lo = l32[0], hi = l32[0];
+      int t32, t16;
+      swin_topk (l32, a->num_classes, 1, &t32);
+      swin_topk (l16, a->num_classes, 1, &t16);
+      agree += t32 == t16;
+      g_hash_table_add (classes, GINT_TO_POINTER (t32 + 1));
+      for (int c = 0; c < a->num_classes; c++) {
+        lo = fminf (lo, l32[c]);
+        hi = fmaxf (hi, l32[c]);
+      }
+      worst = fmaxf (worst, swin_test_max_diff (l32, l16, a->num_classes) / (hi - lo));
+    }
+  }
+  g_test_message ("fp16 arithmetic vs fp32 on %d random inputs: top-1 agreement %d/%d, %u distinct top-1 "
+                  "classes, max |delta logit| / logit range %.3g", n, agree, n, g_hash_table_size (classes), worst);
+  /* the inputs must not all land on one class, or agreeing proves little */
+  g_assert_cmpuint (g_hash_table_size (classes), >=, 3);
+  g_assert_cmpint (agree * 1000, >=, 999 * n);
+  g_assert_cmpfloat (worst, <, 1e-2f);
+  for (int i = 0; i < 2; i++) {
+    swin_plan_free (plans[i]);
+    swin_net_free (nets[i]);
+  }
+  g_hash_table_destroy (classes);
+  swin_model_free (m);
 }
 
 static void
@@ -358,6 +510,12 @@ main (int argc, char **argv)
   g_test_add_func ("/net/window12", test_window12);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
+  g_test_add_func ("/net/fp16-agreement", test_fp16_agreement);
+  for (guint i = 0; i < G_N_ELEMENTS (net_cases); i++) {
+    g_autofree char *path = g_strdup_printf ("/net/forced/%s%s", net_cases[i].gemm,
+                                             net_cases[i].gpu_shaped ? "" : "-lavapipe-shaped");
+    g_test_add_data_func (path, &net_cases[i], test_forced_kernels);
+  }
   g_test_add_func ("/net/errors", test_errors);
   g_test_add_func ("/net/devices", test_devices);
   g_test_add_func ("/net/profile-without-profiling", test_profile_without_profiling);

@@ -235,16 +235,13 @@ gemm_coopmat_split_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t l
   return 6;
 }
 
-/* Split-K: @a->split slices (at least two) and room for their partial sums. */
+/* Split-K: room for the slices' partial sums.  (A forced split variant
+ * runs a GEMM too short to split as a single slice.) */
 static gboolean
 split_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
 {
-  VkDeviceSize need = (VkDeviceSize) MAX (a->split, 2) * a->M * div_up (a->N, 4) * 16;
+  VkDeviceSize need = (VkDeviceSize) a->split * a->M * div_up (a->N, 4) * 16;
 
-  if (a->split < 2) {
-    *why = g_strdup_printf ("K = %d is too short to split", a->K);
-    return FALSE;
-  }
   if (a->scratch < need) {
     *why = g_strdup_printf ("%d slices of partial sums need %" G_GUINT64_FORMAT " bytes of scratch; "
                             "%" G_GUINT64_FORMAT " given", a->split, (guint64) need, (guint64) a->scratch);
@@ -281,8 +278,8 @@ gemm_coopmat_split_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why
  * tiles leaves compute units idle (batch 1 in the late stages: Swin-T's
  * last fc2 has 12 tiles for an H200's 132 SMs), enough slices to fill them
  * once, each at least SPLIT_MIN_K long; else (only forced runs take a split
- * variant then) slices of SPLIT_ALIGN.  Sets @a->split and @a->split_pays;
- * returns the K values per slice. */
+ * variant then) up to four slices of at least SPLIT_ALIGN.  Sets @a->split
+ * and @a->split_pays; returns the K values per slice. */
 static int
 gemm_split (const SwinContext *ctx, SwinOpArgs *a)
 {
@@ -293,7 +290,7 @@ gemm_split (const SwinContext *ctx, SwinOpArgs *a)
     slices = MIN ((int) div_up (ctx->compute_units, tiles), MIN (SPLIT_MAX, a->K / SPLIT_MIN_K));
   a->split_pays = slices >= 2;
   if (!a->split_pays)
-    slices = MIN (4, a->K / SPLIT_ALIGN);
+    slices = MIN (4, (int) div_up (a->K, SPLIT_ALIGN));
   k_slice = (int) div_up (div_up (a->K, MAX (slices, 1)), SPLIT_ALIGN) * SPLIT_ALIGN;
   a->split = (int) div_up (a->K, k_slice);
   return k_slice;
@@ -598,6 +595,49 @@ swin_kernels_last_variant (SwinContext *ctx, SwinOp op)
   return name;
 }
 
+/* Preferences from the environment, for the whole process: SWIN_KERNELS=
+ * op=variant[,op=variant...][,norm_in_gemm=0|1], e.g. "gemm=gemm_tiled_f16"
+ * to compare kernels in a whole forward (swin bench) without rebuilding.
+ * Unlike swin_kernels_force(), a preferred variant that cannot run for some
+ * recording leaves the automatic choice to it. */
+typedef struct {
+  int variant[SWIN_OP_COUNT];   /* index + 1, 0: none */
+  int norm_in_gemm;             /* 0 none, 1 no, 2 yes */
+} SwinPreferences;
+
+static const SwinPreferences *
+preferences (void)
+{
+  static SwinPreferences prefs;
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done)) {
+    g_auto (GStrv) items = g_strsplit (g_getenv ("SWIN_KERNELS") ? g_getenv ("SWIN_KERNELS") : "", ",", -1);
+
+    for (int i = 0; items[i]; i++) {
+      g_auto (GStrv) kv = g_strsplit (g_strstrip (items[i]), "=", 2);
+      gboolean known = FALSE;
+
+      if (!kv[0] || !*kv[0])
+        continue;
+      if (kv[1] && strcmp (kv[0], "norm_in_gemm") == 0 && (strcmp (kv[1], "0") == 0 || strcmp (kv[1], "1") == 0)) {
+        prefs.norm_in_gemm = kv[1][0] == '1' ? 2 : 1;
+        known = TRUE;
+      }
+      for (int op = 0; op < SWIN_OP_COUNT && kv[1] && !known; op++)
+        for (int v = 0; v < variant_count (&ops[op]) && strcmp (ops[op].name, kv[0]) == 0; v++)
+          if (strcmp (ops[op].variants[v].name, kv[1]) == 0) {
+            prefs.variant[op] = v + 1;
+            known = TRUE;
+          }
+      swin_log (known ? SWIN_LOG_INFO : SWIN_LOG_WARNING, "SWIN_KERNELS: %s \"%s\"",
+                known ? "preferring" : "ignoring unknown operation, variant or value in", items[i]);
+    }
+    g_once_init_leave (&done, 1);
+  }
+  return &prefs;
+}
+
 gboolean
 swin_kernels_norm_in_gemm (SwinContext *ctx)
 {
@@ -606,6 +646,8 @@ swin_kernels_norm_in_gemm (SwinContext *ctx)
   g_mutex_lock (&ctx->lock);
   forced = op_state (ctx)->norm_in_gemm;
   g_mutex_unlock (&ctx->lock);
+  if (!forced)
+    forced = preferences ()->norm_in_gemm;
   return forced ? forced == 2 : ctx->gpu_variants;
 }
 
@@ -617,15 +659,16 @@ swin_kernels_force_norm_in_gemm (SwinContext *ctx, int norm_in_gemm)
   g_mutex_unlock (&ctx->lock);
 }
 
-/* The variant of @op for @a: the forced one, which must fit, else the first
- * preferred one that fits. */
+/* The variant of @op for @a: the forced one, which must fit, else the one
+ * SWIN_KERNELS prefers where it fits, else the first in the table's order of
+ * preference that fits. */
 static const SwinVariant *
 choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
 {
   const SwinOpInfo *info = &ops[op];
   const SwinVariant *chosen = NULL;
   gboolean first_use;
-  int forced, index = -1;
+  int forced, index = -1, preferred = preferences ()->variant[op];
   char *why = NULL;
 
   g_mutex_lock (&ctx->lock);
@@ -642,6 +685,14 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
     }
     index = forced - 1;
   } else {
+    if (preferred) {
+      const SwinVariant *v = &info->variants[preferred - 1];
+      if (!v->fits || v->fits (ctx, a, &why))
+        index = preferred - 1;
+      else
+        swin_log (SWIN_LOG_DEBUG, "%s: preferred variant %s skipped: %s", info->name, v->name, why);
+      g_clear_pointer (&why, g_free);
+    }
     for (int i = 0; i < variant_count (info) && index < 0; i++) {
       const SwinVariant *v = &info->variants[i];
       if ((v->gpu_only && !ctx->gpu_variants) || (v->pays && !v->pays (ctx, a)))
@@ -665,7 +716,7 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
   g_mutex_unlock (&ctx->lock);
   if (first_use)
     swin_log (SWIN_LOG_INFO, "%s on \"%s\": variant %s%s", info->name, ctx->device_name, chosen->name,
-              forced ? " (forced)" : "");
+              forced ? " (forced)" : preferred == index + 1 ? " (SWIN_KERNELS)" : "");
   return chosen;
 }
 
@@ -759,13 +810,24 @@ swin_k_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const Sw
 }
 
 VkDeviceSize
-swin_kernels_split_scratch (const SwinContext *ctx)
+swin_kernels_split_scratch (SwinContext *ctx, uint64_t largest)
 {
-  /* A GEMM splits only while its tiles are fewer than the units, into at
-   * most div_up (units, tiles) slices of at most a tile's partial sums. */
-  if (!ctx->gpu_variants || ctx->compute_units == 0)
-    return 0;
-  return (VkDeviceSize) 2 * ctx->compute_units * GEMM_TILE * GEMM_TILE * sizeof (float);
+  int forced, preferred = preferences ()->variant[SWIN_OP_GEMM];
+  VkDeviceSize bytes = 0;
+
+  g_mutex_lock (&ctx->lock);
+  forced = op_state (ctx)->forced[SWIN_OP_GEMM];
+  g_mutex_unlock (&ctx->lock);
+  /* A GEMM splits by itself only while its tiles are fewer than the units,
+   * into at most div_up (units, tiles) slices of at most a tile's partial
+   * sums; a forced or preferred split variant splits any GEMM into at most
+   * four. */
+  if (ctx->gpu_variants && ctx->compute_units > 0)
+    bytes = (VkDeviceSize) 2 * ctx->compute_units * GEMM_TILE * GEMM_TILE * sizeof (float);
+  if ((forced && ops[SWIN_OP_GEMM].variants[forced - 1].split) ||
+      (preferred && ops[SWIN_OP_GEMM].variants[preferred - 1].split))
+    bytes = MAX (bytes, (VkDeviceSize) 4 * largest * 16);
+  return bytes;
 }
 
 gboolean

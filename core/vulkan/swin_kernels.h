@@ -60,9 +60,11 @@ gboolean swin_k_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a,
                            const SwinBinding *w, const SwinBinding *bias, const SwinBinding *out,
                            const SwinBinding *scratch, int M, int N, int K, gboolean gelu,
                            gboolean accumulate, GError **error);
-/* Bytes of scratch that let every GEMM on @ctx split where it pays (0 where
- * none does: no GPU variants or an unknown number of compute units). */
-VkDeviceSize swin_kernels_split_scratch (const SwinContext *ctx);
+/* Bytes of scratch that let every GEMM on @ctx split where it pays, or where
+ * a split variant is forced; @largest: the most vec4 of output (M * N / 4,
+ * N rounded up) of any of the GEMMs.  0 where none splits (lavapipe, or an
+ * unknown number of compute units). */
+VkDeviceSize swin_kernels_split_scratch (SwinContext *ctx, uint64_t largest);
 
 /* Per row of @in ([rows, C]) its LayerNorm statistics (eps 1e-5, biased
  * variance) as the texel (rstd, -mean * rstd, 0, 0) into @stats. */

@@ -155,6 +155,24 @@ record (SwinPlan *p, GError **error)
   }
 }
 
+/* The most vec4 of output of any GEMM of the forward (for split-K scratch). */
+static uint64_t
+largest_gemm_output (const SwinArch *a, int B, int H, int W)
+{
+  uint64_t most = (uint64_t) B * (a->num_classes + 3) / 4;   /* the head */
+
+  for (int s = 0; s < a->num_stages; s++) {
+    uint64_t rows = (uint64_t) B * H * W;
+    int C = SWIN_ARCH_DIM (a, s), widest = MAX (3 * C, a->mlp_hidden[s]);
+    most = MAX (most, rows * ((widest + 3) / 4));
+    if (s + 1 < a->num_stages) {
+      H /= 2;
+      W /= 2;
+    }
+  }
+  return most;
+}
+
 SwinPlan *
 swin_plan_new (SwinNet *net, int batch, int height, int width, GError **error)
 {
@@ -167,7 +185,7 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   const SwinArch *a = &net->arch;
   SwinPlan *p;
   size_t tokens, widest = 0, act;
-  VkDeviceSize scratch = swin_kernels_split_scratch (net->ctx);
+  VkDeviceSize scratch;
   gboolean norm_in_gemm = swin_kernels_norm_in_gemm (net->ctx);
 
   if (!swin_context_check_usable (net->ctx, error))
@@ -185,6 +203,8 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
     return NULL;
   }
 
+  scratch = swin_kernels_split_scratch (net->ctx, largest_gemm_output (a, batch, height / a->patch_size,
+                                                                       width / a->patch_size));
   p = g_new0 (SwinPlan, 1);
   p->net = net;
   p->B = batch;
