@@ -69,13 +69,14 @@ print_profile (SwinPlan *plan, int batch, GString *variants)
  * at a time; the logit differences relative to each input's logit range
  * (max - min of the fp32 logits). */
 static gboolean
-measure_agreement (SwinContext *ctx, const SwinModel *model, int n, int batch, int h, int w, GError **error)
+measure_agreement (SwinContext *ctx, const SwinModel *model, int n, int batch, int h, int w, guint32 seed,
+                   GError **error)
 {
   const SwinArch *a = swin_model_get_arch (model);
   size_t n_in = (size_t) a->in_chans * h * w;
   SwinNet *nets[2] = { NULL, NULL };
   SwinPlan *plans[2] = { NULL, NULL };
-  GRand *r = g_rand_new_with_seed (7);
+  GRand *r = g_rand_new_with_seed (seed);
   GHashTable *classes = g_hash_table_new (NULL, NULL);
   int agree = 0, done = 0;
   double worst = 0, sum_rel = 0, min_gap = G_MAXDOUBLE;
@@ -136,7 +137,7 @@ int
 swin_cmd_bench (int argc, char **argv)
 {
   g_autofree char *model_path = NULL, *device = NULL, *size = NULL, *precision = NULL;
-  int batch = 1, iters = 20, warmup = 3, agreement = 0;
+  int batch = 1, iters = 20, warmup = 3, agreement = 0, seed = 7;
   SwinPrecision prec = SWIN_PRECISION_FP32;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
@@ -151,6 +152,7 @@ swin_cmd_bench (int argc, char **argv)
       "allows it", "P" },
     { "agreement", 0, 0, G_OPTION_ARG_INT, &agreement,
       "Also compare fp16 with fp32 on N random inputs, --batch at a time (top-1 agreement)", "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Seed of the --agreement inputs (default 7)", "S" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print one JSON line with the figures", NULL },
     G_OPTION_ENTRY_NULL
   };
@@ -227,7 +229,7 @@ swin_cmd_bench (int argc, char **argv)
               "\"images_per_s\": %.3f, \"cpu_ms\": %.3f, \"variants\": \"%s\"}\n", swin_context_get_device_name (ctx), swin_precision_name (prec), batch, med, times[0],
               times[iters - 1], batch * 1000.0 / med, cpu_ms, variants->str);
   }
-  if (agreement > 0 && !measure_agreement (ctx, model, agreement, batch, h, w, &error))
+  if (agreement > 0 && !measure_agreement (ctx, model, agreement, batch, h, w, (guint32) seed, &error))
     goto out;
   ret = SWIN_EXIT_OK;
 

@@ -159,7 +159,7 @@ record (SwinPlan *p, GError **error)
 static uint64_t
 largest_gemm_output (const SwinArch *a, int B, int H, int W)
 {
-  uint64_t most = (uint64_t) B * (a->num_classes + 3) / 4;   /* the head */
+  uint64_t most = (uint64_t) B * ((a->num_classes + 3) / 4);   /* the head */
 
   for (int s = 0; s < a->num_stages; s++) {
     uint64_t rows = (uint64_t) B * H * W;
