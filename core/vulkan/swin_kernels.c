@@ -474,44 +474,44 @@ static const SwinOpInfo ops[SWIN_OP_COUNT] = {
   [SWIN_OP_GEMM] = { "gemm", 6, { TB, TB, SB, SB, SB, TB }, 6 * sizeof (int32_t), {
       { "gemm_coopmat_split", SPV (gemm_coopmat), TRUE, gemm_coopmat_split_fits, split_pays,
         gemm_coopmat_split_spec, gemm_tile_grid, TRUE },
-      { "gemm_coopmat", SPV (gemm_coopmat), TRUE, gemm_coopmat_fits, NULL, gemm_coopmat_spec, gemm_tile_grid },
+      { "gemm_coopmat", SPV (gemm_coopmat), TRUE, gemm_coopmat_fits, NULL, gemm_coopmat_spec, gemm_tile_grid, FALSE },
       { "gemm_tiled_f16_split", SPV (gemm_tiled_f16), TRUE, gemm_tiled_f16_split_fits, split_pays,
         gemm_tiled_split_spec, gemm_tile_grid, TRUE },
-      { "gemm_tiled_f16", SPV (gemm_tiled_f16), TRUE, gemm_f16_fits, NULL, gemm_tiled_spec, gemm_tile_grid },
+      { "gemm_tiled_f16", SPV (gemm_tiled_f16), TRUE, gemm_f16_fits, NULL, gemm_tiled_spec, gemm_tile_grid, FALSE },
       { "gemm_tiled_split", SPV (gemm_tiled), TRUE, gemm_tiled_split_fits, split_pays, gemm_tiled_split_spec,
         gemm_tile_grid, TRUE },
-      { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, NULL, gemm_tiled_spec, gemm_tile_grid },
-      { "gemm", SPV (gemm), FALSE, NULL, NULL, gemm_spec, gemm_grid },
+      { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, NULL, gemm_tiled_spec, gemm_tile_grid, FALSE },
+      { "gemm", SPV (gemm), FALSE, NULL, NULL, gemm_spec, gemm_grid, FALSE },
   } },
   /* the GEMM's bindings: A holds the partial sums */
   [SWIN_OP_GEMM_REDUCE] = { "gemm_reduce", 6, { TB, TB, SB, SB, SB, TB }, 6 * sizeof (int32_t), {
-      { "gemm_reduce", SPV (gemm_reduce), FALSE, NULL, NULL, gemm_reduce_spec, gemm_reduce_grid },
+      { "gemm_reduce", SPV (gemm_reduce), FALSE, NULL, NULL, gemm_reduce_spec, gemm_reduce_grid, FALSE },
   } },
   [SWIN_OP_LAYERNORM] = { "layernorm", 5, { TB, SB, SB, SB, SB }, 7 * sizeof (int32_t), {
-      { "layernorm_rows", SPV (layernorm_rows), TRUE, NULL, NULL, layernorm_rows_spec, layernorm_rows_grid },
+      { "layernorm_rows", SPV (layernorm_rows), TRUE, NULL, NULL, layernorm_rows_spec, layernorm_rows_grid, FALSE },
       { "layernorm_private", SPV (layernorm), FALSE, layernorm_private_fits, NULL, layernorm_private_spec,
-        linear_grid },
-      { "layernorm", SPV (layernorm), FALSE, NULL, NULL, layernorm_spec, linear_grid },
+        linear_grid, FALSE },
+      { "layernorm", SPV (layernorm), FALSE, NULL, NULL, layernorm_spec, linear_grid, FALSE },
   } },
   /* the LayerNorm kernels writing (rstd, -mean * rstd) per row */
   [SWIN_OP_ROWSTATS] = { "rowstats", 2, { TB, SB }, 7 * sizeof (int32_t), {
-      { "rowstats_rows", SPV (rowstats_rows), TRUE, NULL, NULL, layernorm_rows_spec, layernorm_rows_grid },
+      { "rowstats_rows", SPV (rowstats_rows), TRUE, NULL, NULL, layernorm_rows_spec, layernorm_rows_grid, FALSE },
       { "rowstats_private", SPV (rowstats), FALSE, layernorm_private_fits, NULL, layernorm_private_spec,
-        linear_grid },
-      { "rowstats", SPV (rowstats), FALSE, NULL, NULL, layernorm_spec, linear_grid },
+        linear_grid, FALSE },
+      { "rowstats", SPV (rowstats), FALSE, NULL, NULL, layernorm_spec, linear_grid, FALSE },
   } },
   [SWIN_OP_IM2COL] = { "im2col", 2, { TB, SB }, 5 * sizeof (int32_t), {
-      { "im2col", SPV (im2col), FALSE, NULL, NULL, linear_spec, linear_grid },
+      { "im2col", SPV (im2col), FALSE, NULL, NULL, linear_spec, linear_grid, FALSE },
   } },
   [SWIN_OP_ATTENTION] = { "attention", 4, { TB, TB, TB, SB }, 11 * sizeof (int32_t), {
-      { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, NULL, attention_wg_spec, attention_wg_grid },
-      { "attention", SPV (attention), FALSE, NULL, NULL, attention_spec, attention_grid },
+      { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, NULL, attention_wg_spec, attention_wg_grid, FALSE },
+      { "attention", SPV (attention), FALSE, NULL, NULL, attention_spec, attention_grid, FALSE },
   } },
   [SWIN_OP_AVGPOOL] = { "avgpool", 2, { SB, SB }, 3 * sizeof (int32_t), {
-      { "avgpool", SPV (avgpool), FALSE, NULL, NULL, linear_spec, linear_grid },
+      { "avgpool", SPV (avgpool), FALSE, NULL, NULL, linear_spec, linear_grid, FALSE },
   } },
   [SWIN_OP_PREPROCESS] = { "preprocess", 2, { SB, SB }, sizeof (SwinPreprocessPush), {
-      { "preprocess", SPV (preprocess), FALSE, NULL, NULL, preprocess_spec, preprocess_grid },
+      { "preprocess", SPV (preprocess), FALSE, NULL, NULL, preprocess_spec, preprocess_grid, FALSE },
   } },
 };
 
