@@ -10,7 +10,8 @@
 # Two steps: the GPU machine has neither this project's build dependencies
 # (glslang, GLib and json-glib headers, volk) nor a network.
 #
-#  1. Here, on Debian 12, in the repository root:
+#  1. Here, on Debian 12, in the checkout that the device tool sends (the
+#     session's own checkout, on a branch with this script):
 #       tools/bench_gpu.sh prepare
 #     builds build-gpu/ (-Dtest_device=system -Dplugin=disabled), stages into
 #     .gpu/ the binaries (stripped), the Debian libraries they load beyond
