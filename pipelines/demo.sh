@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Demo: classify a test video with swinclassify and print one JSON line per
 # frame (pipelines/swin-print).
 #

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # One command on a fresh Debian 12 machine: install what is missing, build,
 # and run a demo: online, the pretrained ImageNet Swin-T (downloaded) on a
 # test pattern; offline, the Fashion-MNIST Swin shipped in models/ on test

@@ -1,12 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin-print: runs a pipeline containing a swinclassify element and prints
- * one JSON line per frame with the classification attached to it:
+ * one JSON line per frame with the classification attached to it, in the
+ * same form as the swinpublish element (plugin/gstswinjson.h), e.g.
  *
- *   {"frame":3,"pts":100000000,"age":0,"model":"swin_t","classes":[{"id":207,
- *    "label":"golden retriever","score":0.8312}, ...]}
+ *   {"timestamp":100000000,"pts":100000000,"source":"swinclassify0",
+ *    "resolution":{"width":320,"height":240},"model":"swin_t","frame":3,"age":0,
+ *    "classes":[{"id":207,"label":"golden retriever","score":0.8312...}, ...]}
  *
- * Frames without a result yet print "classes":null.  With --overlay=NAME the
- * top-1 label and score are also written into the "text" property of the
- * element NAME (e.g. a textoverlay downstream of swinclassify).
+ * Frames without a result yet have no "model", "frame", "age" and "classes".
+ * With --overlay=NAME the top-1 label and score are also written into the
+ * "text" property of the element NAME (e.g. a textoverlay downstream of
+ * swinclassify).
  *
  * Usage: swin-print [--overlay=NAME] 'PIPELINE DESCRIPTION'
  * e.g.   swin-print 'videotestsrc num-buffers=10 ! swinclassify model=m.safetensors ! fakesink'
@@ -15,30 +19,29 @@
 #include <gst/gst.h>
 #include <stdio.h>
 
+#include "gstswinjson.h"
 #include "gstswinmeta.h"
 
 typedef struct {
   GMainLoop *loop;
   GstElement *pipeline;
   GstElement *overlay;   /* NULL without --overlay */
-  guint64 frames;
   int status;
 } App;
 
-/* Appends @s as a JSON string literal. */
+/* Writes the top-1 class of @r into the overlay's text. */
 static void
-append_json_string (GString *out, const gchar *s)
+update_overlay (App *app, const GstStructure *r)
 {
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) (s ? s : ""); *p; p++) {
-    if (*p == '"' || *p == '\\')
-      g_string_append_printf (out, "\\%c", *p);
-    else if (*p < 0x20)
-      g_string_append_printf (out, "\\u%04x", *p);
-    else
-      g_string_append_c (out, *p);
-  }
-  g_string_append_c (out, '"');
+  const gchar *label;
+  gdouble score;
+  gchar *text;
+
+  if (!gst_swin_result_get_class (r, 0, NULL, &label, &score))
+    return;
+  text = g_strdup_printf ("%s (%.0f%%)", label, 100.0 * score);
+  g_object_set (app->overlay, "text", text, NULL);
+  g_free (text);
 }
 
 static GstPadProbeReturn
@@ -47,45 +50,34 @@ on_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   App *app = data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
   const GstStructure *r = gst_buffer_get_swin_result (buf);
-  GString *line = g_string_new (NULL);
+  GstCaps *caps = gst_pad_get_current_caps (pad);
+  GstEvent *segment_event = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  const GstSegment *segment = NULL;
+  GstSwinJsonContext ctx = { 0 };
+  gchar *source = gst_element_get_name (GST_PAD_PARENT (pad));
+  gchar *line;
 
-  g_string_append_printf (line, "{\"frame\":%" G_GUINT64_FORMAT ",\"pts\":", app->frames++);
-  if (GST_BUFFER_PTS_IS_VALID (buf))
-    g_string_append_printf (line, "%" G_GUINT64_FORMAT, GST_BUFFER_PTS (buf));
-  else
-    g_string_append (line, "null");
-  if (!r) {
-    g_string_append (line, ",\"classes\":null}");
-  } else {
-    guint n = gst_swin_result_get_n_classes (r);
+  if (caps) {
+    const GstStructure *s = gst_caps_get_structure (caps, 0);
 
-    g_string_append_printf (line, ",\"age\":%u,\"model\":", gst_swin_result_get_age (r));
-    append_json_string (line, gst_swin_result_get_model (r));
-    g_string_append (line, ",\"classes\":[");
-    for (guint i = 0; i < n; i++) {
-      gint id;
-      const gchar *label;
-      gdouble score;
-      gchar num[G_ASCII_DTOSTR_BUF_SIZE];
-
-      if (!gst_swin_result_get_class (r, i, &id, &label, &score))
-        break;
-      g_string_append_printf (line, "%s{\"id\":%d,\"label\":", i ? "," : "", id);
-      append_json_string (line, label);
-      g_string_append_printf (line, ",\"score\":%s}",
-                              g_ascii_formatd (num, sizeof (num), "%.6g", score));
-      if (i == 0 && app->overlay) {
-        gchar *text = g_strdup_printf ("%s (%.0f%%)", label, 100.0 * score);
-
-        g_object_set (app->overlay, "text", text, NULL);
-        g_free (text);
-      }
-    }
-    g_string_append (line, "]}");
+    gst_structure_get_int (s, "width", &ctx.width);
+    gst_structure_get_int (s, "height", &ctx.height);
   }
-  puts (line->str);
+  if (segment_event)
+    gst_event_parse_segment (segment_event, &segment);
+  ctx.segment = segment;
+  ctx.source = source;
+  line = gst_swin_json_serialize (buf, &ctx, NULL);
+  puts (line);
   fflush (stdout);
-  g_string_free (line, TRUE);
+  if (r && app->overlay)
+    update_overlay (app, r);
+  g_free (line);
+  g_free (source);
+  if (segment_event)
+    gst_event_unref (segment_event);
+  if (caps)
+    gst_caps_unref (caps);
   return GST_PAD_PROBE_OK;
 }
 
@@ -152,7 +144,7 @@ main (int argc, char **argv)
   GOptionEntry entries[] = {
     { "overlay", 'o', 0, G_OPTION_ARG_STRING, &overlay_name,
       "Element whose \"text\" property gets the top-1 label (e.g. a textoverlay)", "NAME" },
-    { NULL },
+    G_OPTION_ENTRY_NULL,
   };
   GOptionContext *opts = g_option_context_new ("'PIPELINE DESCRIPTION'");
   App app = { 0 };

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swinclassify: classifies video frames with a Swin Transformer on Vulkan. */
 #pragma once
 

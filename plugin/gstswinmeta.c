@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The classification result as a GstCustomMeta (GStreamer >= 1.20): a
  * GstStructure that C and Python applications can read without linking to
  * this plugin. */

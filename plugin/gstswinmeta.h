@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swinclassify: reading classification results from buffers and bus messages.
  *
  * Installed as <gst/swin/gstswinmeta.h>.  Header-only: applications need no
@@ -29,12 +30,25 @@
  *   ok, labels = s.get_array("labels")    # also "class-ids", "scores"
  *   [labels.get_nth(i) for i in range(labels.n_values)]
  *
+ * With inference-region=roi-list the element classifies the regions a
+ * detector attached (GstVideoRegionOfInterestMeta) instead of the whole
+ * frame: each classified region's meta gets a parameter structure named
+ * GST_SWIN_REGION_PARAM ("classification") holding "label" (gchararray,
+ * the best class), "label_id" (gint), "confidence" (gdouble, its softmax
+ * score) -- the fields DL Streamer's tools read --, "model_name", and the
+ * top-k as "class-ids", "labels", "scores" (as above, so that
+ * gst_swin_result_get_class() reads them too); the frame gets no
+ * GstSwinClassifyMeta.  The element message then carries "regions": an
+ * array of structures {id, roi-type, x, y, w, h, class-ids, labels, scores}.
+ *
  * The meta is registered when the swinclassify plugin is loaded; in a
  * process without the plugin the readers below simply find no meta.
+ * (gstreamer-video-1.0 is needed for the region readers.)
  */
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 G_BEGIN_DECLS
 
@@ -47,6 +61,13 @@ G_BEGIN_DECLS
 #define GST_SWIN_FIELD_AGE "age"
 #define GST_SWIN_FIELD_MODEL "model"
 #define GST_SWIN_FIELD_FRAME "frame"
+#define GST_SWIN_FIELD_REGIONS "regions"
+
+#define GST_SWIN_REGION_PARAM "classification"
+#define GST_SWIN_FIELD_LABEL "label"
+#define GST_SWIN_FIELD_LABEL_ID "label_id"
+#define GST_SWIN_FIELD_CONFIDENCE "confidence"
+#define GST_SWIN_FIELD_MODEL_NAME "model_name"
 
 /* The result structure carried by @buffer, or NULL.  Owned by the buffer:
  * valid while the buffer is and its metadata is not changed. */
@@ -125,6 +146,37 @@ static inline const gchar *
 gst_swin_result_get_model (const GstStructure *result)
 {
   return gst_structure_get_string (result, GST_SWIN_FIELD_MODEL);
+}
+
+/* The "classification" result swinclassify attached to @meta, or NULL
+ * (the region was not classified).  Owned by the meta.  Its top-k reads
+ * with gst_swin_result_get_class(). */
+static inline const GstStructure *
+gst_video_region_of_interest_meta_get_swin_result (GstVideoRegionOfInterestMeta *meta)
+{
+  return gst_video_region_of_interest_meta_get_param (meta, GST_SWIN_REGION_PARAM);
+}
+
+/* The best class of a region's result: FALSE when none passed the
+ * threshold.  Any output pointer may be NULL; @label points into @result. */
+static inline gboolean
+gst_swin_region_result_get_best (const GstStructure *result, const gchar **label, gint *label_id,
+                                 gdouble *confidence)
+{
+  const gchar *l = gst_structure_get_string (result, GST_SWIN_FIELD_LABEL);
+  gint id;
+  gdouble c;
+
+  if (!l || !gst_structure_get_int (result, GST_SWIN_FIELD_LABEL_ID, &id) ||
+      !gst_structure_get_double (result, GST_SWIN_FIELD_CONFIDENCE, &c))
+    return FALSE;
+  if (label)
+    *label = l;
+  if (label_id)
+    *label_id = id;
+  if (confidence)
+    *confidence = c;
+  return TRUE;
 }
 
 G_END_DECLS

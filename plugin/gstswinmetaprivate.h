@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writing the classification meta (plugin-internal; readers are in the
  * installed gstswinmeta.h). */
 #pragma once

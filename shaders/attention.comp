@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #extension GL_GOOGLE_include_directive : require
 // Window attention for QP query tokens per invocation; the workgroup grid is
 // (query blocks, window, batch * heads).  The cyclic shift, the zero padding
@@ -9,10 +10,10 @@
 //   out: [B, H*W, C]; padded tokens are not stored.
 // The key loops walk the window row by row with no integer division: llvmpipe
 // has no vector divide, and per-key divisions used to dominate this kernel.
-layout(constant_id = 0) const int WN = 49;  // tokens per window (array bound)
-layout(constant_id = 1) const int HD4 = 8;  // head dim / 4
-layout(constant_id = 2) const int QP = 2;   // queries per invocation
-layout(local_size_x = 16) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(constant_id = 3) const int WN = 49;  // tokens per window (array bound)
+layout(constant_id = 4) const int HD4 = 8;  // head dim / 4
+layout(constant_id = 5) const int QP = 2;   // queries per invocation
 
 #include "attention_common.glsl"
 

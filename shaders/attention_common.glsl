@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bindings, push constants and coordinate helpers of the window attention
 // kernels (attention.comp: queries per invocation; attention_wg.comp: a
 // window per workgroup).  They share the folding of the cyclic shift, the

@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #extension GL_GOOGLE_include_directive : require
 // The window attention of attention.comp for GPUs: one workgroup per
 // (window, batch * heads), one invocation per query token.  Each invocation
@@ -6,9 +7,9 @@
 // memory, so the key loops read shared memory instead of fetching every
 // key again for every query.  Bindings, push constants and the folded
 // shift/padding/partition are attention.comp's (attention_common.glsl).
-layout(constant_id = 0) const int WN = 49;   // tokens per window
-layout(constant_id = 1) const int HD4 = 8;   // head dim / 4
-layout(local_size_x_id = 2) in;              // >= WN
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c  // x >= WN
+layout(constant_id = 3) const int WN = 49;   // tokens per window
+layout(constant_id = 4) const int HD4 = 8;   // head dim / 4
 
 #include "attention_common.glsl"
 

@@ -1,6 +1,7 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Global average pool over tokens: out[b, c] = mean_t x[b, t, c].
-layout(local_size_x = 64) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
 
 layout(binding = 0) readonly buffer In { float x[]; };
 layout(binding = 1) writeonly buffer Out { float outv[]; };

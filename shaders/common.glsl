@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers shared by the compute shaders.
 
 // erf(x) by Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7): GLSL has no erf,

@@ -1,4 +1,5 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // out[M,N] (=|+=) act(A[M,K] * W[N,K]^T + bias[N])
 // A is read as vec4 texels along K (K % 4 == 0); W is pre-packed at load time
 // as [K][N4] vec4 texels (N4 = ceil(N/4), zero-padded), so one fetch brings
@@ -9,10 +10,10 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(constant_id = 0) const int TM = 16;      // rows per invocation
-layout(constant_id = 1) const int TC = 2;       // vec4 columns per invocation
-layout(constant_id = 2) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
-layout(local_size_x = 8, local_size_y = 4) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(constant_id = 3) const int TM = 16;      // rows per invocation
+layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation
+layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;

@@ -1,13 +1,14 @@
 #version 450
-// The GEMM of gemm.comp for GPUs: 64 x 64 output tiles staged through shared
-// memory 16 values of K at a time; each of the 256 invocations computes a
-// 4 x 4 block from vec4 shared loads.  Same bindings, packing and epilogue
+// SPDX-License-Identifier: LGPL-2.1-or-later
+// The GEMM of gemm.comp for GPUs: T x T invocations (T = 16: 256) compute a
+// 4T x 4T output tile staged through shared memory T values of K at a time;
+// each invocation computes a 4 x 4 block from vec4 shared loads.  Same bindings, packing and epilogue
 // as gemm.comp; on lavapipe shared memory buys nothing, so it uses gemm.comp.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(constant_id = 2) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
-layout(local_size_x = 16, local_size_y = 16) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;
@@ -21,21 +22,23 @@ layout(push_constant) uniform P {
   int accumulate;
 } p;
 
-const int BM = 64, BN4 = 16, BK = 16;
+// The loader roles below need T * T == 4 * BM and BN4 == BK == T.
+const int T = int(gl_WorkGroupSize.x);
+const int BM = 4 * T, BN4 = T, BK = T;
 shared vec4 As[BK][BM / 4];   // As[k][m4]: A transposed, 4 rows per vec4
 shared vec4 Ws[BK][BN4];      // Ws[k][n4]: 4 columns per vec4
 
 void main ()
 {
   int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
-  int tid = ty * 16 + tx;
+  int tid = ty * T + tx;
   int m0 = int(gl_WorkGroupID.y) * BM, n40 = int(gl_WorkGroupID.x) * BN4;
   int N4 = (p.N + 3) / 4, K4 = p.K / 4;
 
-  // Loader roles: A tile 64 rows x 4 vec4 along K; W tile 16 k x 16 vec4.
+  // Loader roles: A tile BM rows x 4 vec4 along K; W tile BK k x BN4 vec4.
   int a_row = tid / 4, a_k4 = tid % 4;
   int a_src = min(m0 + a_row, p.M - 1) * K4;
-  int w_k = tid / 16, w_n4 = min(n40 + tid % 16, N4 - 1);
+  int w_k = tid / BN4, w_n4 = min(n40 + tid % BN4, N4 - 1);
 
   vec4 acc[4];
   for (int i = 0; i < 4; i++)
@@ -50,7 +53,7 @@ void main ()
     As[4 * a_k4 + 2][a_row / 4][a_row % 4] = a.z;
     As[4 * a_k4 + 3][a_row / 4][a_row % 4] = a.w;
     int kw = k0 + w_k;
-    Ws[w_k][tid % 16] = kw < p.K ? texelFetch(W, kw * N4 + w_n4) : vec4(0.0);
+    Ws[w_k][tid % BN4] = kw < p.K ? texelFetch(W, kw * N4 + w_n4) : vec4(0.0);
     barrier();
     for (int kk = 0; kk < BK; kk++) {
       vec4 av = As[kk][ty];

@@ -1,8 +1,9 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Patch extraction for the patch embedding, which then runs as a GEMM with
 // K = Cin * P * P: out[b * Ht * Wt + t, (ci * P + ky) * P + kx] =
 // img[b, ci, ty * P + ky, tx * P + kx].  One output value per invocation.
-layout(local_size_x = 64) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
 
 layout(binding = 0) uniform textureBuffer img;   // NCHW
 layout(binding = 1) writeonly buffer Out { float outv[]; };

@@ -1,13 +1,14 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // out[r, :] = LayerNorm(x_r) * gamma + beta (+ addend[r % L, :]), one row per
 // invocation, two-pass mean/variance (eps 1e-5, biased variance, as PyTorch).
 // With merge = 1, row r of the output is the 2x2 patch-merging gather of an
 // H x W map of Cin = C/4 channels, in the order x00, x10, x01, x11.
 // Everything moves as vec4 (C % 4 == 0): on lavapipe the cost is per fetch.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
-layout(constant_id = 0) const int C4 = 24;          // channels / 4 when CACHED, else 1
-layout(constant_id = 1) const bool CACHED = true;   // the row fits the private cache
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(constant_id = 3) const int C4 = 24;          // channels / 4 when CACHED, else 1
+layout(constant_id = 4) const bool CACHED = true;   // the row fits the private cache
 #include "layernorm_common.glsl"
 
 void main ()

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bindings, push constants and the gather of the LayerNorm kernels
 // (layernorm.comp: a row per invocation; layernorm_rows.comp: a row per workgroup).
 layout(binding = 0) uniform textureBuffer x;       // rgba32f texels

@@ -1,20 +1,22 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The LayerNorm of layernorm.comp for GPUs: one workgroup per row, so that
 // few long rows (patch merging, late stages) still fill the device.  The
 // sums are reduced through shared memory (portable to any subgroup size).
 // Rows are numbered across a 2D grid: gl_NumWorkGroups.x * y + x.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x = 64) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
 #include "layernorm_common.glsl"
 
-shared float partial[64];
+const int T = int(gl_WorkGroupSize.x);   // a power of two
+shared float partial[T];
 
 float workgroup_sum (float v)
 {
   int t = int(gl_LocalInvocationID.x);
   partial[t] = v;
   barrier();
-  for (int s = 32; s > 0; s >>= 1) {
+  for (int s = T / 2; s > 0; s >>= 1) {
     if (t < s)
       partial[t] += partial[t + s];
     barrier();
@@ -32,15 +34,15 @@ void main ()
   if (r >= p.rows)
     return;   // uniform across the workgroup: no barrier is skipped by part of it
   vec4 s = vec4(0.0);
-  for (int c = t; c < C4; c += 64)
+  for (int c = t; c < C4; c += T)
     s += texelFetch(x, src_index(r, c));
   float mean = workgroup_sum(s.x + s.y + s.z + s.w) / float(p.C);
   vec4 v = vec4(0.0);
-  for (int c = t; c < C4; c += 64) {
+  for (int c = t; c < C4; c += T) {
     vec4 d = texelFetch(x, src_index(r, c)) - mean;
     v += d * d;
   }
   float rstd = inversesqrt(workgroup_sum(v.x + v.y + v.z + v.w) / float(p.C) + 1e-5);
-  for (int c = t; c < C4; c += 64)
+  for (int c = t; c < C4; c += T)
     store_row_texel(r, c, mean, rstd);
 }

@@ -1,26 +1,35 @@
 #version 450
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Frame preprocessing (see core/include/swin/swin_preprocess.h): for each
-// output pixel, colour-convert the source pixels under the (antialiased)
-// triangle filter, resample, normalise, and write float32 NCHW [3, H, W].
+// output pixel of each image of the batch (gl_GlobalInvocationID.z), colour-
+// convert the source pixels under the (antialiased) triangle filter,
+// resample, normalise, and write float32 NCHW [3, H, W] at the image's slot.
 // The frame is a byte buffer read as uints, so any format and stride works
 // without texel-format support.
 
-layout(local_size_x = 8, local_size_y = 8, local_size_z = 1) in;
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
 
 layout(std430, binding = 0) readonly buffer Src { uint src[]; };
 layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
 
-// Must match SwinPreprocessPush in core/src/swin_preprocess_vk.c.
-layout(push_constant) uniform Params {
-  int format;                 // SwinPixelFormat
-  int in_w, in_h, out_w, out_h;
+// One image of the batch: a region of one of the uploaded frames, with its
+// own fitting and normalisation.  Must match SwinPreprocessSlot in
+// core/vulkan/swin_kernels.h.
+struct Slot {
+  int format;                 // SwinPixelFormat; -1: an unused slot (zeros); -2: written by the host
+  int x0, y0, in_w, in_h;     // the region, in frame pixels
   int resized_w, resized_h, shift_x, shift_y;
-  uint off0, off1, off2;      // plane offsets in bytes
+  uint off0, off1, off2;      // the frame's plane offsets in bytes
   uint stride0, stride1, stride2;
   float mean_r, mean_g, mean_b;
   float istd_r, istd_g, istd_b;
   float y_offset, y_scale, c_scale;
   float r_cr, g_cb, g_cr, b_cb;
+};
+layout(std430, binding = 2) readonly buffer Slots { Slot slots[]; };
+
+layout(push_constant) uniform Params {
+  int out_w, out_h;           // the network's input size
 } p;
 
 const int FMT_RGB = 0, FMT_BGR = 1, FMT_RGBA = 2, FMT_RGBX = 3, FMT_BGRA = 4, FMT_BGRX = 5,
@@ -31,35 +40,37 @@ float byte_at(uint a)
   return float((src[a >> 2] >> ((a & 3u) * 8u)) & 0xffu);
 }
 
-vec3 fetch(int x, int y)
+// Pixel (x, y) of the region, at frame pixel (x0 + x, y0 + y): chroma is
+// sited by frame coordinates.
+vec3 fetch(Slot s, int x, int y)
 {
-  uint ux = uint(x), uy = uint(y);
-  uint row = p.off0 + uy * p.stride0;
+  uint ux = uint(s.x0 + x), uy = uint(s.y0 + y);
+  uint row = s.off0 + uy * s.stride0;
   float Y, U, V;
 
-  if (p.format == FMT_RGB || p.format == FMT_BGR) {
+  if (s.format == FMT_RGB || s.format == FMT_BGR) {
     uint a = row + ux * 3u;
     vec3 v = vec3(byte_at(a), byte_at(a + 1u), byte_at(a + 2u)) / 255.0;
-    return p.format == FMT_RGB ? v : v.bgr;
+    return s.format == FMT_RGB ? v : v.bgr;
   }
-  if (p.format <= FMT_BGRX) {
+  if (s.format <= FMT_BGRX) {
     uint a = row + ux * 4u;
     vec3 v = vec3(byte_at(a), byte_at(a + 1u), byte_at(a + 2u)) / 255.0;
-    return p.format <= FMT_RGBX ? v : v.bgr;
+    return s.format <= FMT_RGBX ? v : v.bgr;
   }
   Y = byte_at(row + ux);
-  if (p.format == FMT_I420) {
-    U = byte_at(p.off1 + (uy / 2u) * p.stride1 + ux / 2u);
-    V = byte_at(p.off2 + (uy / 2u) * p.stride2 + ux / 2u);
+  if (s.format == FMT_I420) {
+    U = byte_at(s.off1 + (uy / 2u) * s.stride1 + ux / 2u);
+    V = byte_at(s.off2 + (uy / 2u) * s.stride2 + ux / 2u);
   } else {
-    uint a = p.off1 + (uy / 2u) * p.stride1 + (ux / 2u) * 2u;
+    uint a = s.off1 + (uy / 2u) * s.stride1 + (ux / 2u) * 2u;
     U = byte_at(a);
     V = byte_at(a + 1u);
   }
-  float yy = (Y - p.y_offset) * p.y_scale;
-  float cb = (U - 128.0) * p.c_scale;
-  float cr = (V - 128.0) * p.c_scale;
-  return clamp(vec3(yy + p.r_cr * cr, yy + p.g_cb * cb + p.g_cr * cr, yy + p.b_cb * cb), 0.0, 1.0);
+  float yy = (Y - s.y_offset) * s.y_scale;
+  float cb = (U - 128.0) * s.c_scale;
+  float cr = (V - 128.0) * s.c_scale;
+  return clamp(vec3(yy + s.r_cr * cr, yy + s.g_cb * cb + s.g_cr * cr, yy + s.b_cb * cb), 0.0, 1.0);
 }
 
 // Taps [lo, hi) of the filter centred at resized coordinate r along an axis
@@ -85,11 +96,14 @@ void main()
   int ox = int(gl_GlobalInvocationID.x), oy = int(gl_GlobalInvocationID.y);
   if (ox >= p.out_w || oy >= p.out_h)
     return;
+  Slot s = slots[gl_GlobalInvocationID.z];
+  if (s.format == -2)
+    return;
   uint plane = uint(p.out_w) * uint(p.out_h);
-  uint idx = uint(oy) * uint(p.out_w) + uint(ox);
-  int rx = ox + p.shift_x, ry = oy + p.shift_y;
+  uint idx = gl_GlobalInvocationID.z * 3u * plane + uint(oy) * uint(p.out_w) + uint(ox);
+  int rx = ox + s.shift_x, ry = oy + s.shift_y;
 
-  if (rx < 0 || rx >= p.resized_w || ry < 0 || ry >= p.resized_h) {
+  if (s.format < 0 || rx < 0 || rx >= s.resized_w || ry < 0 || ry >= s.resized_h) {
     dst[idx] = 0.0;
     dst[idx + plane] = 0.0;
     dst[idx + 2u * plane] = 0.0;
@@ -98,8 +112,8 @@ void main()
 
   float cx, ix, cy, iy;
   int x0, x1, y0, y1;
-  axis(rx, p.in_w, p.resized_w, cx, ix, x0, x1);
-  axis(ry, p.in_h, p.resized_h, cy, iy, y0, y1);
+  axis(rx, s.in_w, s.resized_w, cx, ix, x0, x1);
+  axis(ry, s.in_h, s.resized_h, cy, iy, y0, y1);
 
   float sum_x = 0.0, sum_y = 0.0;
   for (int x = x0; x < x1; x++)
@@ -113,12 +127,12 @@ void main()
       continue;
     vec3 row = vec3(0.0);
     for (int x = x0; x < x1; x++)
-      row += tri(x, cx, ix) * fetch(x, y);
+      row += tri(x, cx, ix) * fetch(s, x, y);
     acc += wy * row;
   }
   acc /= sum_x * sum_y;
 
-  dst[idx] = (acc.r - p.mean_r) * p.istd_r;
-  dst[idx + plane] = (acc.g - p.mean_g) * p.istd_g;
-  dst[idx + 2u * plane] = (acc.b - p.mean_b) * p.istd_b;
+  dst[idx] = (acc.r - s.mean_r) * s.istd_r;
+  dst[idx + plane] = (acc.g - s.mean_g) * s.istd_g;
+  dst[idx + 2u * plane] = (acc.b - s.mean_b) * s.istd_b;
 }

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # CI hardening pass: the whole meson test suite (every suite) built with
 # AddressSanitizer + UndefinedBehaviorSanitizer (gcc) where any report fails
 # the test, then a time-boxed pass of the loader fuzzer (clang, libFuzzer).

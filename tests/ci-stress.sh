@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Reliability checks that plain `meson test` does not run.
 #
 #   tests/ci-stress.sh [--long] BUILDDIR
@@ -26,7 +27,10 @@ root=$(dirname "$src")
 . "$src/stress-env.sh"
 
 # The memcheck test exists only where meson found valgrind: CI must have it.
-if ! meson test -C "$build" --list 2>/dev/null | grep -q "cycles-memcheck"; then
+# (The list is read whole first: grep -q closing the pipe early would fail
+# it under pipefail.)
+tests=$(meson test -C "$build" --list 2>/dev/null)
+if ! grep -q "cycles-memcheck" <<<"$tests"; then
   echo "$build has no cycles-memcheck test: install valgrind and reconfigure" >&2
   exit 1
 fi
@@ -37,14 +41,16 @@ if [ ! -d "$tsan" ]; then
   CC=clang meson setup "$tsan" "$root" -Db_sanitize=thread -Db_lundef=false -Dtests=enabled \
     -Dplugin=enabled
 fi
-ninja -C "$tsan" plugin/libgstswin.so tests/test-concurrency tests/test-element-robustness
+ninja -C "$tsan" plugin/libgstswin.so tests/test-concurrency tests/test-element-robustness \
+  tests/test-shared tests/test-publish-mqtt
 # The system's gst-plugin-scanner cannot load a TSan-built plugin: scan in
 # the (instrumented) test process.  GSlice's lock-free magazines are GLib
 # internals TSan cannot follow: plain malloc instead.  Check's fork mode
 # would run the tests in a child of a threaded process: off.
 TSAN_OPTIONS="suppressions=$src/tsan.supp halt_on_error=1" \
 GST_REGISTRY_FORK=no G_SLICE=always-malloc CK_FORK=no \
-  meson test -C "$tsan" --no-rebuild --print-errorlogs concurrency element-robustness
+  meson test -C "$tsan" --no-rebuild --print-errorlogs concurrency element-robustness shared \
+    publish-mqtt
 
 [ "$long" = 1 ] || exit 0
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the torchvision reference data of the Swin tests into OUTDIR.
 
 Usage: gen_torchvision.py OUTDIR
@@ -6,13 +7,21 @@ Usage: gen_torchvision.py OUTDIR
 torchvision's Swin Transformer, with every parameter re-initialised to seeded
 random values large enough that each part of the network (biases, LayerNorm
 affine terms, relative position bias, shift mask) changes the logits, is run
-on a seeded random input. The weights are written as safetensors in the three
-key layouts the C loader accepts, with the input and torchvision's logits as
-raw float32 little-endian files and a manifest.json that lists the cases.
+on seeded random inputs at several resolutions. The weights are written as
+safetensors in the key layouts the C loader accepts, with the inputs and the
+reference logits as raw float32 little-endian files and a manifest.json that
+lists the cases (tests/test_models.c runs each).
+
+The reference is torchvision itself for the torchvision layout, and for the
+original and timm layouts wherever the window rule of the original repository
+gives the same result; at resolutions where the rules differ (a map smaller
+than the window), the original and timm cases use ref_swin_original.py, which
+is first checked against torchvision where the rules agree.
 
 Exits with status 77 when torch or torchvision cannot be imported.
 """
 
+import functools
 import json
 import math
 import os
@@ -28,6 +37,7 @@ try:
     from torch import nn
     from torchvision.models import swin_transformer
 
+    import ref_swin_original
     import safetensors_io
 except ImportError as e:
     print("gen_torchvision.py: torch, torchvision and numpy are needed (%s)" % e, file=sys.stderr)
@@ -108,12 +118,12 @@ def min_top5_gap(logits):
     return float((top[:, :-1] - top[:, 1:]).min())
 
 
-def run_reference(model, shape, seed):
+def run_reference(forward, shape, seed):
     """Returns (input, logits) for the first seed from `seed` with a separated top 5."""
     for attempt in range(64):
         generator = torch.Generator().manual_seed(seed + attempt)
         x = random_images(shape, generator)
-        logits = model(x)
+        logits = forward(x)
         if min_top5_gap(logits) >= MIN_TOP5_GAP:
             return x, logits
     raise RuntimeError("no input with a top-5 gap of %g in 64 tries" % MIN_TOP5_GAP)
@@ -148,71 +158,156 @@ def layout_key(key, layout):
     raise KeyError("unexpected torchvision key %s" % key)
 
 
-def save_model(path, model, layout, img_size):
+def save_model(outdir, name, model, layout, img_size):
+    """Writes model in one key layout; returns the manifest fields naming it."""
     tensors = {}
     for key, value in model.state_dict().items():
         # Recomputed by every loader from the window size.
         if key.endswith("relative_position_index"):
             continue
         tensors[layout_key(key, layout)] = safetensors_io.from_numpy(value.numpy(), "F32")
-    safetensors_io.save(path, tensors, {"img_size": str(img_size)})
+    model_file = "%s_%s.safetensors" % (name, layout)
+    safetensors_io.save(os.path.join(outdir, model_file), tensors, {"img_size": str(img_size)})
+    return {"layout": layout, "model": model_file, "img_size": img_size}
+
+
+def original_state(model):
+    """The state dict of a torchvision model under the original layout's names."""
+    return {layout_key(key, "original"): value for key, value in model.state_dict().items()
+            if not key.endswith("relative_position_index")}
 
 
 def save_f32(path, tensor):
     tensor.numpy().astype("<f4").tofile(path)
 
 
-def make_case(outdir, name, model, arch, layouts, batch, size, seed):
-    """Runs model on a seeded input and writes one manifest entry per layout."""
-    x, logits = run_reference(model, (batch, 3, size, size), seed)
-    save_f32(os.path.join(outdir, name + "_input.f32"), x)
-    save_f32(os.path.join(outdir, name + "_logits.f32"), logits)
+def max_delta(a, b):
+    return float((a - b).abs().max())
+
+
+def make_case(outdir, name, forward, reference, saved, arch, batch, height, width, seed,
+              torchvision=None):
+    """Runs forward (reference "torchvision" or "original") on a seeded input
+    and writes one manifest entry per model in saved.
+
+    torchvision: the torchvision model, to record how far its logits are from
+    the reference's where that is not torchvision itself.
+    """
+    x, logits = run_reference(forward, (batch, 3, height, width), seed)
+    stem = "%s_%dx%d_%s" % (name, height, width, reference)
+    save_f32(os.path.join(outdir, stem + "_input.f32"), x)
+    save_f32(os.path.join(outdir, stem + "_logits.f32"), logits)
+    extra = {}
+    if torchvision is not None:
+        extra["torchvision_max_delta"] = max_delta(torchvision(x), logits)
     cases = []
-    for layout in layouts:
-        model_file = "%s_%s.safetensors" % (name, layout)
-        save_model(os.path.join(outdir, model_file), model, layout, size)
-        cases.append({
-            "name": "%s_%s" % (name, layout),
-            "layout": layout,
-            "model": model_file,
-            "input": name + "_input.f32",
-            "logits": name + "_logits.f32",
+    for model in saved:
+        case = {
+            "name": "%s_%s_%dx%d" % (name, model["layout"], height, width),
+            "reference": reference,
+            "input": stem + "_input.f32",
+            "logits": stem + "_logits.f32",
             "batch": batch,
-            "height": size,
-            "width": size,
+            "height": height,
+            "width": width,
             "classes": int(logits.shape[1]),
             "arch": arch,
             "max_abs_logit": float(logits.abs().max()),
             "min_top5_gap": min_top5_gap(logits),
             "top5": torch.topk(logits, 5, dim=1).indices.tolist(),
-        })
-    print("%s: max |logit| %.3f, min top-5 gap %.3f" %
-          (name, cases[0]["max_abs_logit"], cases[0]["min_top5_gap"]))
+        }
+        case.update(model)
+        case.update(extra)
+        cases.append(case)
+    print("%s (%s reference): max |logit| %.3f, min top-5 gap %.3f%s" %
+          (stem, reference, cases[0]["max_abs_logit"], cases[0]["min_top5_gap"],
+           ", torchvision differs by %.3g" % extra["torchvision_max_delta"] if extra else ""))
     return cases
+
+
+def small_model(window, num_classes, calibrate_size):
+    """A narrow four-stage Swin (C = 32..256, head dim 32) with random weights."""
+    arch = {"patch_size": 4, "embed_dim": 32, "depths": [2, 2, 2, 2],
+            "num_heads": [1, 2, 4, 8], "window_size": window}
+    model = swin_transformer.SwinTransformer(
+        patch_size=[4, 4], embed_dim=32, depths=[2, 2, 2, 2], num_heads=[1, 2, 4, 8],
+        window_size=[window, window], num_classes=num_classes).eval()
+    reinit(model)
+    calibrate_head(model, calibrate_size)
+    return model, arch
+
+
+def check_original_reference(model, height, width):
+    """Fails unless the original-rule reference reproduces torchvision at a
+    size where the two rules coincide (every map a whole number of windows,
+    none smaller than the window unless square and equal to it)."""
+    generator = torch.Generator().manual_seed(99)
+    x = random_images((1, 3, height, width), generator)
+    want = model(x)
+    delta = max_delta(ref_swin_original.forward(original_state(model), x), want)
+    if not delta <= 1e-5 * max(1.0, float(want.abs().max())):
+        raise RuntimeError("the original-rule reference differs from torchvision by %g at %dx%d, "
+                           "where their rules agree" % (delta, height, width))
 
 
 def generate(outdir):
     torch.manual_seed(20240601)
     cases = []
 
-    # a) Swin-T as torchvision builds it, in all three key layouts.
+    # a) Swin-T as torchvision builds it, in all three key layouts; the
+    # torchvision layout also at sizes whose last maps are smaller than the
+    # window (160: 5x5, 192: 6x6, padded to 7x7) or padded (256: 8 -> 14,
+    # 288: 9 -> 14).
     arch = {"patch_size": 4, "embed_dim": 96, "depths": [2, 2, 6, 2],
             "num_heads": [3, 6, 12, 24], "window_size": 7}
     model = swin_transformer.swin_t(weights=None).eval()
     reinit(model)
     calibrate_head(model, 224)
-    cases += make_case(outdir, "swin_t", model, arch,
-                       ["torchvision", "original", "timm"], 1, 224, 1000)
+    saved = [save_model(outdir, "swin_t", model, layout, 224)
+             for layout in ("torchvision", "original", "timm")]
+    cases += make_case(outdir, "swin_t", model, "torchvision", saved, arch, 1, 224, 224, 1000)
+    for size in (160, 192, 256, 288):
+        cases += make_case(outdir, "swin_t", model, "torchvision", saved[:1], arch, 1, size, size,
+                           1000 + size)
 
     # b) Window 12 at 384x384, batch 2, on a narrow model to keep tests fast.
-    arch = {"patch_size": 4, "embed_dim": 32, "depths": [2, 2, 2, 2],
-            "num_heads": [1, 2, 4, 8], "window_size": 12}
-    model = swin_transformer.SwinTransformer(
-        patch_size=[4, 4], embed_dim=32, depths=[2, 2, 2, 2], num_heads=[1, 2, 4, 8],
-        window_size=[12, 12], num_classes=100).eval()
-    reinit(model)
-    calibrate_head(model, 384)
-    cases += make_case(outdir, "w12", model, arch, ["timm"], 2, 384, 2000)
+    model, arch = small_model(12, 100, 384)
+    saved = [save_model(outdir, "w12", model, "timm", 384)]
+    cases += make_case(outdir, "w12", model, "torchvision", saved, arch, 2, 384, 384, 2000)
+
+    # c) The original repository's rule (original and timm layouts) against
+    # tests/ref_swin_original.py, after checking that reference against
+    # torchvision where the rules agree. Window 7: 224x448 (last map 7x14: one
+    # unshifted window row, where torchvision shifts along W), 160 (maps
+    # padded, then a 5x5 window), 96x160 (6x10 and 3x5: windows 6 and 3, W
+    # padded). Window 4: 64x64 and 64x128 (last map 2x2 and 2x4: window 2 on
+    # maps that need no padding, as the original code requires). Each also
+    # in the torchvision layout once, against torchvision.
+    model, arch = small_model(7, 100, 224)
+    check_original_reference(model, 224, 224)
+    state = original_state(model)
+    saved = [save_model(outdir, "w7", model, layout, 224)
+             for layout in ("original", "timm", "torchvision")]
+    original = functools.partial(ref_swin_original.forward, state)
+    cases += make_case(outdir, "w7", original, "original", saved[:1], arch, 1, 224, 448, 3000,
+                       torchvision=model)
+    cases += make_case(outdir, "w7", original, "original", saved[:2], arch, 1, 160, 160, 3001,
+                       torchvision=model)
+    cases += make_case(outdir, "w7", original, "original", saved[:1], arch, 2, 96, 160, 3002,
+                       torchvision=model)
+    cases += make_case(outdir, "w7", model, "torchvision", saved[2:], arch, 2, 96, 160, 3002)
+
+    model, arch = small_model(4, 100, 128)
+    check_original_reference(model, 128, 128)
+    state = original_state(model)
+    saved = [save_model(outdir, "w4", model, layout, 128)
+             for layout in ("original", "timm", "torchvision")]
+    original = functools.partial(ref_swin_original.forward, state)
+    cases += make_case(outdir, "w4", original, "original", saved[:1], arch, 1, 64, 64, 4000,
+                       torchvision=model)
+    cases += make_case(outdir, "w4", original, "original", saved[:2], arch, 1, 64, 128, 4001,
+                       torchvision=model)
+    cases += make_case(outdir, "w4", model, "torchvision", saved[2:], arch, 1, 64, 128, 4001)
 
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump({"cases": cases}, f, indent=1)

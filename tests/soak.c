@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Soak test of the element in async mode: FRAMES frames of
  * `videotestsrc ! identity sleep-time=PACE ! swinclassify mode=async !
  * fakesink` in one run (PACE microseconds per frame, so that the worker

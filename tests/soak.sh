@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Soak test of swinclassify in async mode: FRAMES frames through
 # `videotestsrc ! identity sleep-time=PACE ! swinclassify mode=async ! fakesink`
 # (tiny model, lavapipe, validation layer on), the process's VmRSS printed

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Sourced by tests/soak.sh and tests/ci-stress.sh: the environment of the
 # meson stress tests (tests/meson.build), for running their programs by hand.
 # stress_env BUILDDIR

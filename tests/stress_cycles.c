@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* State-cycle stress of the element: CYCLES times NULL -> PLAYING -> EOS ->
  * NULL on one `videotestsrc ! swinclassify ! fakesink` pipeline, with the
  * smallest model the core accepts.  Every cycle must classify every frame
@@ -8,8 +9,10 @@
  * alive at vkDestroyDevice/vkDestroyInstance as an error, which the context
  * turns into a (fatal) critical.
  *
- * Usage: stress-cycles [CYCLES [FRAMES [sync|async|both]]]  (default 20 4 sync;
- * both: sync and async mode alternately) 
+ * Usage: stress-cycles [CYCLES [FRAMES [sync|async|both [shared]]]]  (default
+ * 20 4 sync; both: sync and async mode alternately; shared: a second branch
+ * whose swinclassify shares the first one's model instance, so that every
+ * cycle makes, shares and frees a shared instance)
  * Needs the system's videotestsrc and fakesink, and this build's plugin in
  * GST_PLUGIN_PATH_1_0. */
 #include "swin_stress_util.h"
@@ -58,6 +61,7 @@ main (int argc, char **argv)
   guint cycles = argc > 1 ? (guint) atoi (argv[1]) : 20;
   guint frames = argc > 2 ? (guint) atoi (argv[2]) : 4;
   const gchar *modes = argc > 3 ? argv[3] : "sync";
+  gboolean shared = argc > 4 && g_str_equal (argv[4], "shared");
   gchar *dir, *model, *launch;
   GstElement *pipeline, *classify;
   gint64 t0 = g_get_monotonic_time ();
@@ -65,8 +69,9 @@ main (int argc, char **argv)
 
   gst_init (&argc, &argv);
   if (cycles == 0 || frames == 0 ||
-      !(g_str_equal (modes, "sync") || g_str_equal (modes, "async") || g_str_equal (modes, "both"))) {
-    g_printerr ("usage: %s [CYCLES [FRAMES [sync|async|both]]]\n", argv[0]);
+      !(g_str_equal (modes, "sync") || g_str_equal (modes, "async") || g_str_equal (modes, "both")) ||
+      (argc > 4 && !shared)) {
+    g_printerr ("usage: %s [CYCLES [FRAMES [sync|async|both [shared]]]]\n", argv[0]);
     return EXIT_FAILURE;
   }
   model = swin_stress_write_model ("swin-cycles-XXXXXX", "cycles.safetensors", &ip, &dir);
@@ -74,7 +79,18 @@ main (int argc, char **argv)
     return EXIT_FAILURE;
   launch = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
                             "video/x-raw,format=I420,width=40,height=30 ! "
-                            "swinclassify name=c model=\"%s\" ! fakesink", frames, model);
+                            "swinclassify name=c model=\"%s\" model-instance-id=\"%s\" ! fakesink",
+                            frames, model, shared ? "cycles" : "");
+  if (shared) {
+    gchar *both = g_strdup_printf ("%s videotestsrc pattern=snow num-buffers=%u ! "
+                                   "video/x-raw,format=RGB,width=48,height=36 ! swinclassify "
+                                   "model=\"%s\" model-instance-id=cycles device=\"%s\" ! fakesink",
+                                   launch, frames, model,
+                                   /* as swin_stress_launch() sets it on the first */
+                                   g_getenv ("SWIN_TEST_DEVICE") ? g_getenv ("SWIN_TEST_DEVICE") : "");
+    g_free (launch);
+    launch = both;
+  }
   pipeline = swin_stress_launch (launch, &classify);
   if (!pipeline)
     return EXIT_FAILURE;
@@ -101,7 +117,8 @@ main (int argc, char **argv)
     if ((i + 1) % MAX (cycles / 10, 1) == 0)
       g_print ("cycle %5u  VmRSS %ld KiB\n", i + 1, swin_stress_read_rss_kib ());
   }
-  g_print ("%u cycles of %u frames (%s): %s in %.1f s\n", cycles, frames, modes,
+  g_print ("%u cycles of %u frames (%s%s): %s in %.1f s\n", cycles, frames, modes,
+           shared ? ", shared instance" : "",
            status == EXIT_SUCCESS ? "ok" : "FAILED", (g_get_monotonic_time () - t0) / 1e6);
 
   gst_object_unref (classify);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers shared by the element tests (header-only: each test is one
  * program): models in a temporary directory, the element and its input
  * frames, the suite's main(), the core's answer for a video buffer (from
@@ -12,65 +13,63 @@
 #include <stdarg.h>
 
 #include "gstswinmeta.h"
+#include "gstswinvideo.h"
 #include "swin/swin.h"
 #include "swin/swin_preprocess.h"
 
-/* Softmax probabilities [num_classes] of @model for the frame in @buf
- * described by @info, fitted with @scale_mode; g_free() them. */
+/* Softmax probabilities [num_classes] of @model for the region @rect
+ * (NULL: the whole frame) of the frame in @buf described by @info, fitted
+ * with @scale_mode, from the core's CPU preprocessing and CPU forward; the
+ * frame and its colours are read with the element's own mapping
+ * (gstswinvideo.h).  g_free() them. */
 static inline float *
-swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
-                          SwinScaleMode scale_mode)
+swin_gst_test_core_region_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
+                                 const SwinRect *rect, SwinScaleMode scale_mode)
 {
-  static const struct { GstVideoFormat gst; SwinPixelFormat swin; } map[] = {
-    { GST_VIDEO_FORMAT_RGB, SWIN_PIXEL_FORMAT_RGB }, { GST_VIDEO_FORMAT_BGR, SWIN_PIXEL_FORMAT_BGR },
-    { GST_VIDEO_FORMAT_RGBA, SWIN_PIXEL_FORMAT_RGBA }, { GST_VIDEO_FORMAT_RGBx, SWIN_PIXEL_FORMAT_RGBX },
-    { GST_VIDEO_FORMAT_BGRA, SWIN_PIXEL_FORMAT_BGRA }, { GST_VIDEO_FORMAT_BGRx, SWIN_PIXEL_FORMAT_BGRX },
-    { GST_VIDEO_FORMAT_I420, SWIN_PIXEL_FORMAT_I420 }, { GST_VIDEO_FORMAT_NV12, SWIN_PIXEL_FORMAT_NV12 },
-  };
   const SwinArch *arch = swin_model_get_arch (model);
   gint size = arch->img_size;
   GstVideoFrame vf;
-  SwinFrame f = { .format = SWIN_PIXEL_FORMAT_COUNT };
-  SwinPreprocessParams p;
+  SwinFrame f;
+  SwinPreprocessParams base, p;
   float *input = g_new (float, 3 * size * size);
   float *probs = g_new (float, arch->num_classes);
   GError *error = NULL;
 
-  for (guint i = 0; i < G_N_ELEMENTS (map); i++)
-    if (map[i].gst == GST_VIDEO_INFO_FORMAT (info))
-      f.format = map[i].swin;
-  fail_unless (f.format != SWIN_PIXEL_FORMAT_COUNT);
+  swin_preprocess_params_init (&base);
+  swin_model_get_normalization (model, base.mean, base.std);
+  base.scale_mode = scale_mode;
+  gst_swin_video_params_from_info (info, &base, &p);
   fail_unless (gst_video_frame_map (&vf, info, buf, GST_MAP_READ));
-  f.width = GST_VIDEO_FRAME_WIDTH (&vf);
-  f.height = GST_VIDEO_FRAME_HEIGHT (&vf);
-  for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES (&vf); i++) {
-    f.data[i] = GST_VIDEO_FRAME_PLANE_DATA (&vf, i);
-    f.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE (&vf, i);
-  }
-  swin_preprocess_params_init (&p);
-  p.scale_mode = scale_mode;
-  p.matrix = info->colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? SWIN_COLOR_MATRIX_BT709
-                                                                      : SWIN_COLOR_MATRIX_BT601;
-  p.full_range = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-  fail_unless (swin_preprocess_cpu (&f, &p, size, size, input, &error), "%s",
+  fail_unless (gst_swin_video_frame_describe (&vf, &f));
+  fail_unless (swin_cpu_preprocess_region (&f, rect, &p, size, size, input, &error), "%s",
                error ? error->message : "");
   gst_video_frame_unmap (&vf);
-  fail_unless (swin_model_forward_cpu (model, input, 1, size, size, probs, &error), "%s",
+  fail_unless (swin_cpu_forward (model, input, 1, size, size, probs, &error), "%s",
                error ? error->message : "");
   swin_softmax (probs, arch->num_classes);
   g_free (input);
   return probs;
 }
 
-/* The result @s (an element's meta or message) lists the same top classes
- * with the same scores as the core on @buf with @scale_mode. */
+/* The same for the whole frame. */
+static inline float *
+swin_gst_test_core_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
+                          SwinScaleMode scale_mode)
+{
+  return swin_gst_test_core_region_probs (model, buf, info, NULL, scale_mode);
+}
+
+/* The result @s (an element's meta or message, or a region's
+ * "classification") lists the same top classes with the same scores as the
+ * core on @rect (NULL: the whole frame) of @buf with @scale_mode. */
 static inline void
-swin_gst_test_check_result_scaled (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
-                                   const GstVideoInfo *info, SwinScaleMode scale_mode)
+swin_gst_test_check_region_result (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                                   const GstVideoInfo *info, const SwinRect *rect,
+                                   SwinScaleMode scale_mode)
 {
   gint classes = swin_model_get_arch (model)->num_classes;
   guint n = gst_swin_result_get_n_classes (s);
-  float *probs = swin_gst_test_core_probs (model, buf, info, scale_mode);
+  float *probs = swin_gst_test_core_region_probs (model, buf, info, rect, scale_mode);
   int *top = g_new (int, classes);
 
   fail_unless (n > 0 && n <= (guint) classes);
@@ -89,6 +88,13 @@ swin_gst_test_check_result_scaled (const GstStructure *s, const SwinModel *model
   }
   g_free (top);
   g_free (probs);
+}
+
+static inline void
+swin_gst_test_check_result_scaled (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                                   const GstVideoInfo *info, SwinScaleMode scale_mode)
+{
+  swin_gst_test_check_region_result (s, model, buf, info, NULL, scale_mode);
 }
 
 /* The same with the element's default scale mode (center-crop). */
@@ -124,6 +130,29 @@ swin_gst_test_new_element_valist (const gchar *model_path, const gchar *first_pr
   if (first_property)
     g_object_set_valist (G_OBJECT (e), first_property, args);
   return e;
+}
+
+/* Starting @e (taken) fails with an error message containing @expect. */
+static inline void
+swin_gst_test_expect_start_error (GstElement *e, const gchar *expect)
+{
+  GstBus *bus = gst_bus_new ();
+  GstMessage *msg;
+  GError *error = NULL;
+
+  gst_element_set_bus (e, bus);
+  fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error message for \"%s\"", expect);
+  gst_message_parse_error (msg, &error, NULL);
+  fail_unless (strstr (error->message, expect) != NULL, "\"%s\" does not contain \"%s\"",
+               error->message, expect);
+  g_error_free (error);
+  gst_message_unref (msg);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_element_set_bus (e, NULL);
+  gst_object_unref (bus);
+  gst_object_unref (e);
 }
 
 /* A buffer of random bytes for @caps_str, timestamped as frame @n at 30 fps. */

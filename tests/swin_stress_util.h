@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Helpers shared by the stand-alone stress programs (soak, stress-cycles;
  * header-only: each is one program): the model in a temporary directory,
  * the pipeline with its swinclassify named "c", and the process's RSS. */

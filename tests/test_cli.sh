@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The `swin` CLI: init -> info with the published numbers, run on both
 # backends, and error handling (one "swin: ..." line, exit 1 or 2, no crash).
 # Run by meson with SWIN_CLI set to the binary.
@@ -119,6 +120,109 @@ if ! awk -v d="$maxdiff" 'BEGIN { exit !(d < 1e-3) }'; then
   fail "cpu and vulkan logits differ by $maxdiff"
 fi
 
+# --- run: raw 8-bit RGB ---
+# The same images given as rgb24 (preprocessed by the CLI) and as float32
+# preprocessed here must give the same logits.  At the model's input size
+# center-crop resamples with weights 1 and 0, so each value is
+# (v / 255 - mean) * (1 / std), every step rounded to float32 as C does it:
+# the logits must then be identical, bit for bit.
+# rgb_to_f32 MEAN STD W H N <RGB >F32
+rgb_to_f32 () {
+  perl -e '
+    my ($mean, $std, $w, $h, $n) = @ARGV;
+    sub f { unpack ("f<", pack ("f<", $_[0])) }
+    my @m = map { f ($_) } split /,/, $mean;
+    my @inv = map { f (1 / f ($_)) } split /,/, $std;
+    local $/;
+    my @b = unpack ("C*", <STDIN>);
+    my @out;
+    for my $i (0 .. $n - 1) { for my $c (0 .. 2) { for my $y (0 .. $h - 1) { for my $x (0 .. $w - 1) {
+      my $v = $b[(($i * $h + $y) * $w + $x) * 3 + $c];
+      push @out, f (f (f ($v / 255) - $m[$c]) * $inv[$c]);
+    } } } }
+    print pack ("f<*", @out);' "$@"
+}
+# max_diff A.f32 B.f32: the largest |a - b| of two float32 files
+max_diff () {
+  paste <(od -An -v -tf4 -w4 "$1") <(od -An -v -tf4 -w4 "$2") |
+    awk '{ d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d } END { print m + 0 }'
+}
+# same_logits DESCRIPTION A.f32 B.f32
+same_logits () {
+  if [ ! -s "$2" ] || ! cmp -s "$2" "$3"; then
+    fail "$1: logits differ (max |diff| $(max_diff "$2" "$3"))"
+  fi
+}
+
+meta_model=$tmp/swin_t_meta.safetensors
+expect_ok "init with mean/std" "$swin" init --arch swin_t --seed 7 --mean 0.5,0.4,0.3 \
+  --std 0.2,0.25,0.3 "$meta_model"
+# two random 64x64 images, run at --size 64x64 (a multiple of 32) to keep the CPU forward short
+perl -e 'srand (5); print pack ("C*", map { int (rand (256)) } 1 .. (2 * 64 * 64 * 3))' >"$tmp/two.rgb"
+rgb_run=(run --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 --batch 2 --size 64x64)
+f32_run=(run --input "$tmp/two.f32" --batch 2 --size 64x64 --backend cpu)
+
+# --mean/--std given
+rgb_to_f32 0.45,0.5,0.55 0.2,0.3,0.25 64 64 2 <"$tmp/two.rgb" >"$tmp/two.f32"
+expect_ok "rgb24 --mean/--std" "$swin" "${rgb_run[@]}" --model "$model" --mean 0.45,0.5,0.55 \
+  --std 0.2,0.3,0.25 --backend cpu --output "$tmp/rgb.f32"
+expect_ok "f32 of the same" "$swin" "${f32_run[@]}" --model "$model" --output "$tmp/ref.f32"
+same_logits "rgb24 --mean/--std" "$tmp/rgb.f32" "$tmp/ref.f32"
+# the Vulkan forward on the same rgb24 input
+expect_ok "rgb24 vulkan" "$swin" "${rgb_run[@]}" --model "$model" --mean 0.45,0.5,0.55 \
+  --std 0.2,0.3,0.25 --output "$tmp/rgb_vk.f32" "${device_args[@]}"
+if ! awk -v d="$(max_diff "$tmp/rgb_vk.f32" "$tmp/ref.f32")" 'BEGIN { exit !(d < 1e-3) }'; then
+  fail "rgb24: vulkan and cpu logits differ by $(max_diff "$tmp/rgb_vk.f32" "$tmp/ref.f32")"
+fi
+
+# the checkpoint's __metadata__ mean/std by default
+rgb_to_f32 0.5,0.4,0.3 0.2,0.25,0.3 64 64 2 <"$tmp/two.rgb" >"$tmp/two.f32"
+expect_ok "rgb24 metadata" "$swin" "${rgb_run[@]}" --model "$meta_model" --backend cpu \
+  --output "$tmp/rgb.f32"
+expect_ok "f32 metadata" "$swin" "${f32_run[@]}" --model "$meta_model" --output "$tmp/ref.f32"
+same_logits "rgb24 with the checkpoint's mean/std" "$tmp/rgb.f32" "$tmp/ref.f32"
+
+# no metadata: torchvision's ImageNet normalisation, the documented default
+rgb_to_f32 0.485,0.456,0.406 0.229,0.224,0.225 64 64 2 <"$tmp/two.rgb" >"$tmp/two.f32"
+expect_ok "rgb24 default" "$swin" "${rgb_run[@]}" --model "$model" --backend cpu \
+  --output "$tmp/rgb.f32"
+expect_ok "f32 default" "$swin" "${f32_run[@]}" --model "$model" --output "$tmp/ref.f32"
+same_logits "rgb24 with ImageNet's mean/std" "$tmp/rgb.f32" "$tmp/ref.f32"
+
+# A 128x64 image of one colour: center-crop keeps the colour everywhere;
+# letterbox makes it 64x32 with 16 rows of padding (0, the mean) above and
+# below.  Resampling sums weights that add up to 1 only within float
+# rounding: compared with a tolerance.
+perl -e 'print pack ("C*", (200, 100, 50) x (128 * 64))' >"$tmp/flat.rgb"
+for mode in center-crop letterbox; do
+  perl -e '
+    my ($mode) = @ARGV;
+    my @v = (200, 100, 50); my @m = (0.45, 0.5, 0.55); my @s = (0.2, 0.3, 0.25);
+    my @out;
+    for my $c (0 .. 2) { for my $y (0 .. 63) { for my $x (0 .. 63) {
+      my $pad = $mode eq "letterbox" && ($y < 16 || $y >= 48);
+      push @out, $pad ? 0 : ($v[$c] / 255 - $m[$c]) / $s[$c];
+    } } }
+    print pack ("f<*", @out);' "$mode" >"$tmp/flat.f32"
+  expect_ok "rgb24 $mode" "$swin" run --model "$model" --input "$tmp/flat.rgb" --input-format rgb24 \
+    --input-size 128x64 --scale-mode "$mode" --mean 0.45,0.5,0.55 --std 0.2,0.3,0.25 \
+    --size 64x64 --backend cpu --output "$tmp/rgb.f32"
+  expect_ok "f32 $mode" "$swin" run --model "$model" --input "$tmp/flat.f32" --size 64x64 \
+    --backend cpu --output "$tmp/ref.f32"
+  d=$(max_diff "$tmp/rgb.f32" "$tmp/ref.f32")
+  if [ ! -s "$tmp/rgb.f32" ] || ! awk -v d="$d" 'BEGIN { exit !(d < 1e-4) }'; then
+    fail "rgb24 $mode of a flat image: logits differ by $d"
+  fi
+done
+# the two modes really differ (else the loop above could not tell them apart)
+expect_ok "rgb24 center-crop again" "$swin" run --model "$model" --input "$tmp/flat.rgb" \
+  --input-format rgb24 --input-size 128x64 --mean 0.45,0.5,0.55 --std 0.2,0.3,0.25 --size 64x64 \
+  --backend cpu --output "$tmp/crop.f32"
+if awk -v d="$(max_diff "$tmp/crop.f32" "$tmp/rgb.f32")" 'BEGIN { exit !(d < 1e-2) }'; then
+  fail "center-crop and letterbox logits of a flat 2:1 image do not differ"
+fi
+rm -f "$meta_model"
+
 # --- errors ---
 expect_error "no command" 2 "no command given" "$swin"
 expect_error "unknown command" 2 "unknown command 'frobnicate'" "$swin" frobnicate
@@ -149,6 +253,67 @@ expect_error "run: missing model" 1 "nothing.safetensors" \
   "$swin" run --model "$tmp/nothing.safetensors" --input "$tmp/x.f32" --backend cpu
 expect_error "run: unknown device" 1 "" \
   "$swin" run --model "$model" --input "$tmp/x.f32" --device no-such-device-xyz
+
+# --- bad input: hostile files and paths ---
+# Every file the CLI opens must be a regular file: a FIFO would block
+# forever (timeout turns a hang into exit 124), a device such as /dev/zero
+# never ends.
+mkfifo "$tmp/fifo"
+expect_error "run: FIFO input" 1 "$tmp/fifo is not a regular file" \
+  timeout 20 "$swin" run --model "$model" --input "$tmp/fifo" --backend cpu
+expect_error "run: /dev/zero input" 1 "/dev/zero is not a regular file" \
+  timeout 20 "$swin" run --model "$model" --input /dev/zero --backend cpu
+expect_error "run: directory input" 1 "$tmp is not a regular file" \
+  timeout 20 "$swin" run --model "$model" --input "$tmp" --backend cpu
+expect_error "run: FIFO rgb24 input" 1 "$tmp/fifo is not a regular file" \
+  timeout 20 "$swin" run --model "$model" --input "$tmp/fifo" --input-format rgb24 --input-size 8x8 \
+  --backend cpu
+expect_error "info: FIFO model" 1 "$tmp/fifo is not a regular file" timeout 20 "$swin" info "$tmp/fifo"
+expect_error "run: FIFO model" 1 "$tmp/fifo is not a regular file" \
+  timeout 20 "$swin" run --model "$tmp/fifo" --input "$tmp/x.f32" --backend cpu
+expect_error "init: FIFO output" 1 "$tmp/fifo is not a regular file" \
+  timeout 20 "$swin" init --arch swin_t --seed 1 "$tmp/fifo"
+# --output is checked before the forward: nothing printed, the user's path named
+expect_error "run: output in a missing directory" 1 "cannot write $tmp/no/such/l.f32: no directory" \
+  "$swin" run --model "$model" --input "$tmp/x.f32" --backend cpu --output "$tmp/no/such/l.f32"
+if [ -s "$tmp/out" ]; then
+  fail "run: output in a missing directory: the forward ran first: $(cat "$tmp/out")"
+fi
+expect_error "run: output is a directory" 1 "cannot write $tmp: not a regular file" \
+  "$swin" run --model "$model" --input "$tmp/x.f32" --backend cpu --output "$tmp"
+expect_error "run: output is a FIFO" 1 "cannot write $tmp/fifo: not a regular file" \
+  timeout 20 "$swin" run --model "$model" --input "$tmp/x.f32" --backend cpu --output "$tmp/fifo"
+# raw input options
+expect_error "run: rgb24 without size" 2 "--input-format rgb24 needs --input-size" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24
+expect_error "run: unknown input format" 2 "unknown --input-format 'yuv'" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format yuv
+expect_error "run: input size with f32" 2 "apply to --input-format rgb24 only" \
+  "$swin" run --model "$model" --input "$tmp/x.f32" --input-size 64x64
+expect_error "run: bad input size" 2 "invalid --input-size '64by64'" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64by64
+expect_error "run: unknown scale mode" 2 "unknown --scale-mode 'zoom'" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
+  --scale-mode zoom
+expect_error "run: malformed mean" 2 "invalid --mean or --std" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
+  --mean 0.5,0.5
+# finite as a double, not as a float
+expect_error "run: mean 1e39" 2 "invalid --mean or --std" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
+  --mean 1e39,0,0
+# so small that every activation saturates
+expect_error "run: tiny std" 1 "channel 1" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
+  --std 0.2,1e-9,0.2 --size 64x64 --backend cpu
+expect_error "run: rgb24 too short" 1 "has 24576 bytes; expected 36864 (3 rgb24 images of 64x64)" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
+  --batch 3 --size 64x64 --backend cpu
+expect_error "run: rgb24 too long" 1 "is 24576 bytes, more than the 12288 allowed" \
+  "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
+  --size 64x64 --backend cpu
+expect_error "init: mean without std" 2 "--mean and --std go together" \
+  "$swin" init --arch swin_t --seed 1 --mean 0.5,0.5,0.5 "$tmp/q.safetensors"
 
 if [ $failures -ne 0 ]; then
   echo "$failures failure(s)" >&2

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Four pipelines, each with its own swinclassify (and so its own Vulkan
  * device, weights and plan) on the same model file, running at once in one
  * process: two in sync mode, two in async mode, in four pixel formats.

@@ -1,8 +1,11 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The swinclassify element on bad or awkward input, through GstHarness:
  * caps renegotiated mid-stream (sync and async), tiny and odd frame sizes,
  * flush and EOS while an inference is in flight, the model property changed
- * while PLAYING, the model file truncated after the start, and fp16 weights
- * asked for.  Results are checked against the core's CPU reference. */
+ * while PLAYING, the model file truncated after the start, fp16 weights
+ * asked for, frames too large for the device's bindings and frames too
+ * large for the caps.  Results are checked against the core's CPU
+ * reference. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
@@ -498,6 +501,96 @@ GST_START_TEST (test_precision_fp16)
 }
 GST_END_TEST;
 
+/* A frame the device cannot bind at once (8192x4320 BGRx is 141 MB,
+ * lavapipe's maxStorageBufferRange 128 MiB) is classified all the same,
+ * preprocessed on the CPU: the caps accepted it, so the first buffer must
+ * not fail ("use a smaller batch" before).  Sync and async, against the
+ * core's reference; no error on the bus. */
+GST_START_TEST (test_huge_frames)
+{
+  const gchar *caps = "video/x-raw,format=BGRx,width=8192,height=4320,framerate=30/1";
+  GError *error = NULL;
+  SwinContext *ctx = swin_context_new (g_getenv ("SWIN_TEST_DEVICE"), &error);
+  GstBuffer *in = swin_gst_test_make_frame (caps, 0, 44), *out;
+  GstBus *bus;
+  GstHarness *h;
+  GstMessage *msg;
+
+  fail_unless (ctx != NULL, "%s", error ? error->message : "");
+  /* On lavapipe this size is past the limit (the case under test); the
+   * same frame in I420 (53 MB) fits.  A GPU with a larger range takes both
+   * on the device, and the results must be right either way. */
+  if (g_strcmp0 (g_getenv ("SWIN_TEST_DEVICE"), "llvmpipe") == 0)
+    fail_if (swin_preprocessor_supports_size (ctx, SWIN_PIXEL_FORMAT_BGRX, 8192, 4320));
+  fail_unless (swin_preprocessor_supports_size (ctx, SWIN_PIXEL_FORMAT_I420, 8192, 4320));
+  fail_unless (swin_preprocessor_supports_size (ctx, SWIN_PIXEL_FORMAT_BGRX, 64, 48));
+  swin_context_free (ctx);
+
+  h = make_harness (tiny_path, caps, NULL);
+  bus = gst_bus_new ();
+  gst_element_set_bus (h->element, bus);
+  out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless (out != NULL);
+  check_core (gst_buffer_get_swin_result (out), tiny, in, caps);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  gst_buffer_unref (out);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+
+  h = make_async_harness (tiny_path, caps, &bus);
+  gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (in)));
+  msg = wait_result (bus);
+  fail_unless (msg != NULL);
+  check_core (gst_message_get_structure (msg), tiny, in, caps);
+  gst_message_unref (msg);
+  fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR) == NULL);
+  teardown_async_harness (h, bus);
+  gst_buffer_unref (in);
+}
+GST_END_TEST;
+
+/* Frames over the core's 16384 pixels per side are refused at negotiation,
+ * where a videoscale upstream can pick a size that fits, not on the first
+ * buffer: the pads' caps say so.  The largest size allowed is classified. */
+GST_START_TEST (test_caps_size_limit)
+{
+  const gchar *widest = "video/x-raw,format=I420,width=16384,height=2,framerate=30/1";
+  GstHarness *h = make_harness (tiny_path, NULL, NULL);
+  GstPad *sink = gst_element_get_static_pad (h->element, "sink");
+  GstCaps *caps = gst_pad_query_caps (sink, NULL), *c;
+  const GValue *width;
+  GstBuffer *in, *out;
+
+  fail_if (gst_caps_is_empty (caps));
+  for (guint i = 0; i < gst_caps_get_size (caps); i++) {
+    width = gst_structure_get_value (gst_caps_get_structure (caps, i), "width");
+    fail_unless (GST_VALUE_HOLDS_INT_RANGE (width));
+    fail_unless_equals_int (gst_value_get_int_range_max (width), SWIN_MAX_FRAME_SIZE);
+  }
+  gst_caps_unref (caps);
+  c = gst_caps_from_string ("video/x-raw,format=I420,width=16385,height=2,framerate=30/1");
+  fail_if (gst_pad_query_accept_caps (sink, c));
+  gst_caps_unref (c);
+  c = gst_caps_from_string ("video/x-raw,format=RGB,width=64,height=20000,framerate=30/1");
+  fail_if (gst_pad_query_accept_caps (sink, c));
+  gst_caps_unref (c);
+  c = gst_caps_from_string (widest);
+  fail_unless (gst_pad_query_accept_caps (sink, c));
+  gst_caps_unref (c);
+  gst_object_unref (sink);
+
+  gst_harness_set_src_caps_str (h, widest);
+  in = swin_gst_test_make_frame (widest, 0, 45);
+  out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+  fail_unless (out != NULL);
+  check_core (gst_buffer_get_swin_result (out), tiny, in, widest);
+  gst_buffer_unref (in);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 robustness_suite (void)
 {
@@ -516,6 +609,8 @@ robustness_suite (void)
   tcase_add_test (tc, test_model_change_playing);
   tcase_add_test (tc, test_model_truncated);
   tcase_add_test (tc, test_precision_fp16);
+  tcase_add_test (tc, test_huge_frames);
+  tcase_add_test (tc, test_caps_size_limit);
   return s;
 }
 

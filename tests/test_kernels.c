@@ -1,17 +1,49 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Every Vulkan kernel against its CPU reference twin on random data, with
  * sizes that are not multiples of any tile and batch > 1. */
 #include "swin_test_util.h"
 #include "swin_kernels.h"
-#include "swin_ref.h"
+#include "swin_pack.h"
+#include "swin_cpu_ops.h"
 
 static SwinContext *ctx;
+
+/* Forces @variant of @op for the test that follows. */
+static void
+force (SwinOp op, const char *variant)
+{
+  GError *error = NULL;
+
+  g_assert_true (swin_kernels_force (ctx, op, variant, &error));
+  g_assert_no_error (error);
+}
+
+/* After recording @op (@ok, @error): it ran the forced @variant, or, where
+ * @fits is FALSE, it failed saying that variant cannot run here.  Returns
+ * whether there is something to run. */
+static gboolean
+recorded (SwinOp op, const char *variant, gboolean ok, GError *error, gboolean fits)
+{
+  if (!fits) {
+    g_assert_false (ok);
+    g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LIMIT);
+    g_assert_nonnull (strstr (error->message, variant));
+    g_test_message ("as expected: %s", error->message);
+    g_error_free (error);
+    return FALSE;
+  }
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  g_assert_cmpstr (swin_kernels_last_variant (ctx, op), ==, variant);
+  return TRUE;
+}
 
 /* A host-visible buffer holding @n floats (copied from @src when given). */
 static SwinBuffer *
 buf_new (const float *src, size_t n)
 {
   GError *error = NULL;
-  SwinBuffer *b = swin_buffer_new (ctx, MAX (n, 4) * sizeof (float), SWIN_BUFFER_UPLOAD, &error);
+  SwinBuffer *b = swin_buffer_new (ctx, MAX (n, 4) * sizeof (float), SWIN_BUFFER_UPLOAD, "test", &error);
   g_assert_no_error (error);
   if (src)
     memcpy (b->mapped, src, n * sizeof (float));
@@ -56,6 +88,21 @@ assert_close (const float *got, const float *want, size_t n, float rel)
 
 static gboolean half_weights;   /* check_gemm with fp16 weight storage */
 
+/* @x rounded to the nearest fp16 value, ties to even, written independently
+ * of the packer's bit manipulation: in the normal range fp16 keeps 11
+ * significant bits, below 2^-14 a fixed step of 2^-24 (|x| < 65504 here). */
+static float
+round_to_f16 (float x)
+{
+  int e;
+
+  if (x == 0.0f)
+    return x;
+  frexpf (x, &e);                       /* |x| = m * 2^e, m in [0.5, 1) */
+  return ldexpf (nearbyintf (ldexpf (x, 11 - MAX (e, -13))), MAX (e, -13) - 11);
+}
+static const char *gemm_variant;
+
 static void
 check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
 {
@@ -71,17 +118,17 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
   swin_test_fill (bias, N, 3, 0.5f);
   swin_test_fill (res, (size_t) M * N, 4, 1.0f);
   if (half_weights) {
-    /* the reference uses the same weights rounded by the compiler's _Float16 */
+    /* the reference uses the same weights rounded to fp16 */
     swin_pack_linear_f16 (w, N, K, (guint16 *) packed);
     for (size_t i = 0; i < (size_t) N * K; i++)
-      w[i] = (float) (_Float16) w[i];
+      w[i] = round_to_f16 (w[i]);
   } else {
     swin_pack_linear (w, N, K, packed);
   }
 
-  swin_ref_linear (a, M, K, w, bias, N, want);
+  swin_cpu_linear (a, M, K, w, bias, N, want);
   if (gelu)
-    swin_ref_gelu (want, (size_t) M * N);
+    swin_cpu_gelu (want, (size_t) M * N);
   if (accumulate)
     for (size_t i = 0; i < (size_t) M * N; i++)
       want[i] += res[i];
@@ -95,7 +142,8 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
     SwinBinding A = bnd (ba), W = bnd (bw), B = bnd (bb), O = bnd (bo);
     if (half_weights)
       W.format = VK_FORMAT_R16G16B16A16_SFLOAT;
-    g_assert_true (swin_k_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error));
+    gboolean ok = swin_k_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error);
+    recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
   }
   cmd_run (cmd);
   assert_close (bo->mapped, want, (size_t) M * N, 1e-5f);
@@ -112,13 +160,12 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
 static void
 test_gemm (gconstpointer mode)
 {
-  gboolean saved = ctx->gpu_variants;
-
   if ((GPOINTER_TO_INT (mode) & 2) && !swin_context_supports_fp16 (ctx)) {
     g_test_skip ("no fp16 texel buffers on this device");
     return;
   }
-  ctx->gpu_variants = GPOINTER_TO_INT (mode) & 1;
+  gemm_variant = GPOINTER_TO_INT (mode) & 1 ? "gemm_tiled" : "gemm";
+  force (SWIN_OP_GEMM, gemm_variant);
   half_weights = (GPOINTER_TO_INT (mode) & 2) != 0;
   check_gemm (1, 1, 4, FALSE, FALSE);
   check_gemm (37, 13, 20, FALSE, FALSE);     /* K / 4 odd: the tail step */
@@ -128,9 +175,11 @@ test_gemm (gconstpointer mode)
   check_gemm (65, 72, 40, FALSE, TRUE);      /* K / 4 = 10: the four-, two- and one-step loops */
   check_gemm (17, 8, 28, TRUE, TRUE);        /* K / 4 = 7 */
   check_gemm (3, 1000, 768, FALSE, FALSE);
-  ctx->gpu_variants = saved;
+  force (SWIN_OP_GEMM, NULL);
   half_weights = FALSE;
 }
+
+static const char *layernorm_variant;
 
 static void
 check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
@@ -150,10 +199,10 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
   swin_test_fill (b, Cout, 7, 1.0f);
   swin_test_fill (ad, (size_t) H * W * Cout, 8, 1.0f);
   if (merge) {
-    swin_ref_merge_gather (x, B, H, W, C, tmp);
-    swin_ref_layernorm (tmp, rows, Cout, g, b, want);
+    swin_cpu_merge_gather (x, B, H, W, C, tmp);
+    swin_cpu_layernorm (tmp, rows, Cout, g, b, want);
   } else {
-    swin_ref_layernorm (x, rows, Cout, g, b, want);
+    swin_cpu_layernorm (x, rows, Cout, g, b, want);
   }
   if (add)
     for (int r = 0; r < rows; r++)
@@ -168,31 +217,37 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
   cmd = cmd_begin ();
   {
     SwinBinding X = bnd (bx), G = bnd (bg), Bb = bnd (bb), O = bnd (bo), A = bnd (ba);
-    g_assert_true (swin_k_layernorm (cmd, ctx, &X, &G, &Bb, &O, rows, Cout, merge ? H : 0, merge ? W : 0,
-                                     add ? &A : NULL, H * W, &error));
+    gboolean ok = swin_k_layernorm (cmd, ctx, &X, &G, &Bb, &O, rows, Cout, merge ? H : 0,
+                                    merge ? W : 0, add ? &A : NULL, H * W, &error);
+    /* the private-memory variant caches rows up to 1024 channels only */
+    if (recorded (SWIN_OP_LAYERNORM, layernorm_variant, ok, error,
+                  Cout <= 1024 || strcmp (layernorm_variant, "layernorm_private") != 0)) {
+      cmd_run (cmd);
+      assert_close (bo->mapped, want, n_out, 1e-5f);
+    } else {
+      swin_cmd_free (cmd);
+    }
   }
-  cmd_run (cmd);
-  assert_close (bo->mapped, want, n_out, 1e-5f);
 
   swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bg); swin_buffer_free (ctx, bb);
   swin_buffer_free (ctx, bo); swin_buffer_free (ctx, ba);
   g_free (x); g_free (g); g_free (b); g_free (ad); g_free (tmp); g_free (want);
 }
 
-/* Both variants (a row per invocation; a row per workgroup) on every device. */
+/* Every variant (a row per invocation, re-fetched or cached in private
+ * memory; a row per workgroup) on every device. */
 static void
-test_layernorm (gconstpointer rows_variant)
+test_layernorm (gconstpointer variant)
 {
-  gboolean saved = ctx->gpu_variants;
-
-  ctx->gpu_variants = GPOINTER_TO_INT (rows_variant);
+  layernorm_variant = variant;
+  force (SWIN_OP_LAYERNORM, variant);
   check_layernorm (2, 5, 3, 20, FALSE, FALSE);
   check_layernorm (1, 7, 7, 96, FALSE, TRUE);
   check_layernorm (2, 6, 4, 12, TRUE, FALSE);
   check_layernorm (3, 14, 14, 8, TRUE, FALSE);
   check_layernorm (1, 3, 3, 1024, FALSE, FALSE); /* the longest row cached in private memory */
   check_layernorm (1, 2, 2, 1536, TRUE, FALSE);  /* long rows: several texels per invocation, not cached */
-  ctx->gpu_variants = saved;
+  force (SWIN_OP_LAYERNORM, NULL);
 }
 
 /* GPU: im2col + GEMM with the conv weight as a Linear; CPU: the direct convolution. */
@@ -210,7 +265,7 @@ test_patch_embed (void)
   swin_test_fill (img, n_img, 9, 2.0f);
   swin_test_fill (w, C * K, 10, 0.2f);
   swin_test_fill (b, C, 11, 1.0f);
-  swin_ref_patch_embed (img, B, Cin, H, W, P, w, b, C, want);
+  swin_cpu_patch_embed (img, B, Cin, H, W, P, w, b, C, want);
   swin_pack_linear (w, C, K, packed);
   bi = buf_new (img, n_img);
   bc = buf_new (NULL, (size_t) rows * K);
@@ -230,12 +285,15 @@ test_patch_embed (void)
   g_free (img); g_free (w); g_free (b); g_free (want); g_free (packed);
 }
 
+static const char *attention_variant;
+
 /* GPU: qkv GEMM + attention kernel; CPU: the reference's pad/roll/partition formulation. */
 static void
-check_attention (int B, int H, int W, int M, int block, int heads, int hd)
+check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd)
 {
   GError *error = NULL;
-  SwinArch arch = { .embed_dim = heads * hd, .num_stages = 1, .windows = { M }, .heads = { heads } };
+  SwinArch arch = { .layout = layout, .embed_dim = heads * hd, .num_stages = 1, .windows = { M },
+                    .heads = { heads } };
   SwinAttnGeom g;
   int C = heads * hd, L = H * W, tw = 2 * M - 1;
   size_t n = (size_t) B * L * C;
@@ -251,7 +309,7 @@ check_attention (int B, int H, int W, int M, int block, int heads, int hd)
   swin_test_fill (qb, 3 * C, 14, 1.0f);
   swin_test_fill (table, tw * tw * heads, 15, 2.0f);
   swin_pack_linear (qw, 3 * C, C, packed);
-  swin_ref_window_msa (y, B, &g, heads, qw, qb, table, want);
+  swin_cpu_window_msa (y, B, &g, heads, qw, qb, table, want);
 
   by = buf_new (y, n);
   bw = buf_new (packed, swin_packed_linear_size (3 * C, C));
@@ -262,13 +320,24 @@ check_attention (int B, int H, int W, int M, int block, int heads, int hd)
   cmd = cmd_begin ();
   {
     SwinBinding Y = bnd (by), Wq = bnd (bw), Bq = bnd (bb), T = bnd (bt), Q = bnd (bqkv), O = bnd (bo);
+    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+    size_t shared = (size_t) g.ws * g.ws * (2 * hd * sizeof (float) + sizeof (int32_t));
+    gboolean fits = strcmp (attention_variant, "attention_wg") != 0 ||
+                    (shared <= lim->maxComputeSharedMemorySize &&
+                     (uint32_t) (g.ws * g.ws + 31) / 32 * 32 <= lim->maxComputeWorkGroupInvocations);
+    gboolean ok;
+
     g_assert_true (swin_k_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
-    g_assert_true (swin_k_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, &error));
+    ok = swin_k_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, &error);
+    if (recorded (SWIN_OP_ATTENTION, attention_variant, ok, error, fits)) {
+      cmd_run (cmd);
+      assert_close (bo->mapped, want, n, 1e-5f);
+    } else {
+      swin_cmd_free (cmd);
+    }
   }
-  cmd_run (cmd);
-  assert_close (bo->mapped, want, n, 1e-5f);
-  g_test_message ("attention %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d", H, W, M, block, g.ws, g.Hp,
-                  g.Wp, g.shift_h);
+  g_test_message ("attention %s %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d,%d", swin_layout_name (layout),
+                  H, W, M, block, g.ws, g.Hp, g.Wp, g.shift_h, g.shift_w);
 
   swin_buffer_free (ctx, by); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb);
   swin_buffer_free (ctx, bt); swin_buffer_free (ctx, bqkv); swin_buffer_free (ctx, bo);
@@ -276,21 +345,27 @@ check_attention (int B, int H, int W, int M, int block, int heads, int hd)
 }
 
 /* Both variants (a query per invocation; a window per workgroup with shared
- * keys and values) on every device; the second falls back to the first
- * where its shared memory does not fit (window 12 on lavapipe). */
+ * keys and values) on every device; where the second's shared memory does
+ * not fit (window 12 at head dim 32 on lavapipe), forcing it must fail
+ * rather than run the other. */
 static void
-test_attention (gconstpointer wg_variant)
+test_attention (gconstpointer variant)
 {
-  gboolean saved = ctx->gpu_variants;
+  const SwinLayout TV = SWIN_LAYOUT_TORCHVISION, ORIG = SWIN_LAYOUT_ORIGINAL;
 
-  ctx->gpu_variants = GPOINTER_TO_INT (wg_variant);
-  check_attention (2, 14, 14, 7, 0, 2, 8);    /* plain windows */
-  check_attention (2, 14, 14, 7, 1, 3, 4);    /* shifted, masked */
-  check_attention (1, 10, 12, 7, 1, 2, 8);    /* padded to 14x14, shifted */
-  check_attention (2, 5, 5, 7, 1, 1, 12);     /* window shrinks to the map, no shift */
-  check_attention (1, 24, 24, 12, 1, 2, 32);  /* window 12 */
-  check_attention (1, 24, 24, 12, 1, 4, 8);   /* window 12, small heads: fits shared memory */
-  ctx->gpu_variants = saved;
+  attention_variant = variant;
+  force (SWIN_OP_ATTENTION, variant);
+  check_attention (TV, 2, 14, 14, 7, 0, 2, 8);    /* plain windows */
+  check_attention (TV, 2, 14, 14, 7, 1, 3, 4);    /* shifted, masked */
+  check_attention (TV, 1, 10, 12, 7, 1, 2, 8);    /* padded to 14x14, shifted */
+  check_attention (TV, 2, 5, 5, 7, 1, 1, 12);     /* map inside one window: padded to 7x7, no shift */
+  check_attention (TV, 1, 5, 10, 7, 1, 2, 8);     /* padded to 7x14, shifted along W only */
+  check_attention (ORIG, 2, 5, 5, 7, 1, 1, 12);   /* window shrinks to the map, no shift */
+  check_attention (ORIG, 1, 5, 10, 7, 1, 2, 8);   /* window shrinks to 5: two windows, no shift */
+  check_attention (ORIG, 1, 6, 9, 7, 1, 2, 8);    /* window shrinks to 6, map padded to 6x12 */
+  check_attention (TV, 1, 24, 24, 12, 1, 2, 32);  /* window 12 */
+  check_attention (TV, 1, 24, 24, 12, 1, 4, 8);   /* window 12, small heads: fits shared memory */
+  force (SWIN_OP_ATTENTION, NULL);
 }
 
 static void
@@ -303,7 +378,7 @@ test_avgpool (void)
   SwinCmd *cmd;
 
   swin_test_fill (x, B * L * C, 16, 4.0f);
-  swin_ref_avgpool (x, B, L, C, want);
+  swin_cpu_avgpool (x, B, L, C, want);
   bx = buf_new (x, B * L * C);
   bo = buf_new (NULL, B * C);
   cmd = cmd_begin ();
@@ -328,11 +403,12 @@ main (int argc, char **argv)
   g_test_add_data_func ("/kernels/gemm/shared-tiles", GINT_TO_POINTER (1), test_gemm);
   g_test_add_data_func ("/kernels/gemm/register-tiles-fp16", GINT_TO_POINTER (2), test_gemm);
   g_test_add_data_func ("/kernels/gemm/shared-tiles-fp16", GINT_TO_POINTER (3), test_gemm);
-  g_test_add_data_func ("/kernels/layernorm/row-per-invocation", GINT_TO_POINTER (0), test_layernorm);
-  g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", GINT_TO_POINTER (1), test_layernorm);
+  g_test_add_data_func ("/kernels/layernorm/row-per-invocation", "layernorm", test_layernorm);
+  g_test_add_data_func ("/kernels/layernorm/row-per-invocation-cached", "layernorm_private", test_layernorm);
+  g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", "layernorm_rows", test_layernorm);
   g_test_add_func ("/kernels/patch-embed", test_patch_embed);
-  g_test_add_data_func ("/kernels/attention/query-per-invocation", GINT_TO_POINTER (0), test_attention);
-  g_test_add_data_func ("/kernels/attention/window-per-workgroup", GINT_TO_POINTER (1), test_attention);
+  g_test_add_data_func ("/kernels/attention/query-per-invocation", "attention", test_attention);
+  g_test_add_data_func ("/kernels/attention/window-per-workgroup", "attention_wg", test_attention);
   g_test_add_func ("/kernels/avgpool", test_avgpool);
   ret = g_test_run ();
   swin_context_free (ctx);

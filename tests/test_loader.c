@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Checkpoint loading: round trips through swin_model_init_random() in every
  * key layout, F16/BF16 conversion, metadata, and every kind of bad file.
  *
@@ -705,6 +706,53 @@ test_img_size_metadata (Fixture *fx, gconstpointer data)
   g_free (path);
 }
 
+/* __metadata__ mean/std: read back exactly, both or neither, in range. */
+static void
+test_normalization_metadata (Fixture *fx, gconstpointer data)
+{
+  static const struct {
+    const char *metadata;
+    const char *error;  /* NULL: loads */
+  } cases[] = {
+    { "{\"mean\":\"0.25\"}", "has mean but no std" },
+    { "{\"std\":\"0.25,0.5,1\"}", "has std but no mean" },
+    { "{\"mean\":\"0.1,0.2\",\"std\":\"1,1,1\"}", "are not three numbers" },
+    { "{\"mean\":\"0,0,0\",\"std\":\"1e39,1,1\"}", "are not three numbers" },
+    { "{\"mean\":\"0,0,0\",\"std\":\"1,1e-9,1\"}", "channel 1" },
+    { "{\"mean\":\"0,nan,0\",\"std\":\"1,1,1\"}", "are not three numbers" },
+  };
+  char *path;
+  SwinModel *model = make_tiny (fx, "m.safetensors", SWIN_LAYOUT_TORCHVISION, 5, &path);
+  GPtrArray *tensors = tfile_read (path);
+  GError *error = NULL;
+  float mean[3], std[3];
+
+  /* init writes none: the caller's defaults apply */
+  g_assert_false (swin_model_get_normalization (model, mean, std));
+  swin_model_free (model);
+
+  tfile_write (path, tensors, "{\"mean\":\"0.286, 0.25,-0.5\",\"std\":\"[0.353,1,2.5]\"}");
+  model = swin_model_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (swin_model_get_normalization (model, mean, std));
+  g_assert_cmpfloat (mean[0], ==, 0.286f);
+  g_assert_cmpfloat (mean[2], ==, -0.5f);
+  g_assert_cmpfloat (std[0], ==, 0.353f);
+  g_assert_cmpfloat (std[2], ==, 2.5f);
+  swin_model_free (model);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    tfile_write (path, tensors, cases[i].metadata);
+    g_assert_null (swin_model_load (path, &error));
+    g_assert_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT);
+    if (!strstr (error->message, cases[i].error))
+      g_error ("%s: '%s' does not name '%s'", cases[i].metadata, error->message, cases[i].error);
+    g_clear_error (&error);
+  }
+  g_ptr_array_unref (tensors);
+  g_free (path);
+}
+
 static void
 test_ape (Fixture *fx, gconstpointer data)
 {
@@ -1241,6 +1289,7 @@ main (int argc, char **argv)
   ADD_FX ("/loader/bf16-model", test_bf16_model);
   ADD_FX ("/loader/conversion-values", test_conversion_values);
   ADD_FX ("/loader/img-size-metadata", test_img_size_metadata);
+  ADD_FX ("/loader/normalization-metadata", test_normalization_metadata);
   ADD_FX ("/loader/ape", test_ape);
   ADD_FX ("/loader/window12", test_window12);
   ADD_FX ("/loader/init-bad-params", test_init_bad_params);

@@ -1,7 +1,9 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Vulkan forward against the CPU reference forward on generated models:
  * weights beyond maxStorageBufferRange, batch > 1, resolutions that pad the
- * windows, window shrinking; device selection and argument errors. */
+ * windows, the window rule of each layout; device selection and argument errors. */
 #include "swin_test_util.h"
+#include "vk_context.h"
 
 #include <glib/gstdio.h>
 
@@ -36,7 +38,7 @@ compare_forwards (SwinModel *m, int batch, int h, int w)
   float diff, bound;
 
   swin_test_fill (input, n_in, 21, 2.0f);
-  g_assert_true (swin_model_forward_cpu (m, input, batch, h, w, cpu, &error));
+  g_assert_true (swin_cpu_forward (m, input, batch, h, w, cpu, &error));
   g_assert_no_error (error);
   net = swin_net_new (ctx, m, &error);
   g_assert_no_error (error);
@@ -70,15 +72,20 @@ tiny (int window, int img_size)
   return p;
 }
 
+/* The window geometry follows the layout (swin_geometry.h): torchvision pads
+ * small maps up to the window, the original and timm layouts shrink it. */
 static void
-test_batch_and_sizes (void)
+test_batch_and_sizes (gconstpointer layout)
 {
   SwinInitParams p = tiny (7, 112);
-  SwinModel *m = make_model (&p, "tiny.safetensors");
+  SwinModel *m;
 
+  p.layout = GPOINTER_TO_INT (layout);
+  m = make_model (&p, "tiny.safetensors");
   compare_forwards (m, 3, 112, 112);   /* maps 28, 14, 7: exact windows */
-  compare_forwards (m, 2, 64, 96);     /* maps 16x24, 8x12, 4x6: padding, then a shrunk window */
-  compare_forwards (m, 1, 32, 32);     /* every map at most the window: no shift anywhere */
+  compare_forwards (m, 2, 64, 96);     /* maps 16x24, 8x12, 4x6: padding, then a small map */
+  compare_forwards (m, 1, 32, 32);     /* maps 8, 4, 2 */
+  compare_forwards (m, 1, 32, 64);     /* maps 8x16, 4x8, 2x4: small non-square maps */
   swin_model_free (m);
 }
 
@@ -136,7 +143,7 @@ test_fp16 (void)
   input = g_new (float, n_in);
   cpu = g_new (float, a->num_classes);
   swin_test_fill (input, n_in, 31, 2.0f);
-  g_assert_true (swin_model_forward_cpu (m, input, 1, 112, 112, cpu, &error));
+  g_assert_true (swin_cpu_forward (m, input, 1, 112, 112, cpu, &error));
   net = swin_net_new_full (ctx, m, SWIN_PRECISION_FP16, &error);
   g_assert_no_error (error);
   g_assert_cmpint (swin_net_get_precision (net), ==, SWIN_PRECISION_FP16);
@@ -179,6 +186,125 @@ test_errors (void)
   swin_model_free (m);
 }
 
+/* Profiling a plan made without it is the caller's mistake, not the device's. */
+static void
+test_profile_without_profiling (void)
+{
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m = make_model (&p, "tiny-prof.safetensors");
+  GError *error = NULL;
+  SwinNet *net = swin_net_new (ctx, m, &error);
+  SwinPlan *plan = swin_plan_new (net, 1, 112, 112, &error);
+  GArray *stats = g_array_new (FALSE, FALSE, sizeof (SwinKernelStat));
+
+  g_assert_no_error (error);
+  g_assert_true (swin_plan_run (plan, &error));
+  g_assert_false (swin_plan_get_profile (plan, stats, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_array_unref (stats);
+  swin_plan_free (plan);
+  swin_net_free (net);
+  swin_model_free (m);
+}
+
+/* Once the device is lost every submission fails at once with a clear
+ * error, and tearing everything down still works (and validates). */
+static void
+test_lost_device (void)
+{
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m = make_model (&p, "tiny-lost.safetensors");
+  SwinContext *c = swin_test_context ();
+  GError *error = NULL;
+  SwinNet *net = swin_net_new (c, m, &error);
+  SwinPlan *plan = swin_plan_new (net, 1, 112, 112, &error);
+  SwinPreprocessParams pp_params;
+  SwinPreprocessor *pp;
+  static guint8 pixels[16 * 16 * 3];
+  SwinFrame frame = { SWIN_PIXEL_FORMAT_RGB, 16, 16, { pixels }, { 16 * 3 } };
+
+  swin_preprocess_params_init (&pp_params);
+  pp = swin_preprocessor_new (plan, &error);
+  g_assert_no_error (error);
+  g_assert_true (swin_plan_run (plan, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &frame, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &pp_params, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
+
+  swin_context_mark_lost (c, "simulated by the test");
+  g_assert_false (swin_plan_run (plan, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST);
+  g_assert_nonnull (strstr (error->message, "simulated by the test"));
+  g_clear_error (&error);
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &frame, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &pp_params, &error));
+  g_assert_false (swin_preprocessor_run (pp, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST);
+  g_clear_error (&error);
+  /* nothing new is made on it either */
+  g_assert_null (swin_net_new (c, m, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST);
+  g_clear_error (&error);
+  g_assert_null (swin_plan_new (net, 1, 112, 112, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST);
+  g_clear_error (&error);
+
+  swin_preprocessor_free (pp);
+  swin_plan_free (plan);
+  swin_net_free (net);
+  swin_context_free (c);
+  swin_model_free (m);
+}
+
+typedef struct {
+  GMutex lock;
+  GString *text;
+} LogCapture;
+
+static void
+capture_log (SwinLogLevel level, const char *message, void *data)
+{
+  LogCapture *cap = data;
+
+  g_mutex_lock (&cap->lock);
+  g_string_append_printf (cap->text, "%d %s\n", level, message);
+  g_mutex_unlock (&cap->lock);
+}
+
+/* The core reports its choices: device and driver, kernel variants, memory. */
+static void
+test_log_reports (void)
+{
+  static const char *expect[] = {
+    "Vulkan device", "driver", "gemm on", "attention on", "layernorm on", "weights:", "plan: batch 2",
+  };
+  LogCapture cap = { .text = g_string_new (NULL) };
+  SwinInitParams p = tiny (7, 112);
+  SwinModel *m = make_model (&p, "tiny-log.safetensors");
+  SwinContext *c;
+  GError *error = NULL;
+  SwinNet *net;
+  SwinPlan *plan;
+
+  g_mutex_init (&cap.lock);
+  swin_set_log_handler (capture_log, &cap);
+  c = swin_test_context ();
+  net = swin_net_new (c, m, &error);
+  plan = swin_plan_new (net, 2, 112, 112, &error);
+  g_assert_no_error (error);
+  swin_set_log_handler (NULL, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
+    if (!strstr (cap.text->str, expect[i]))
+      g_error ("no report of \"%s\" in:\n%s", expect[i], cap.text->str);
+  swin_plan_free (plan);
+  swin_net_free (net);
+  swin_context_free (c);
+  swin_model_free (m);
+  g_string_free (cap.text, TRUE);
+  g_mutex_clear (&cap.lock);
+}
+
 static void
 test_devices (void)
 {
@@ -210,14 +336,22 @@ test_devices (void)
 static void
 test_context_cycles (void)
 {
-  for (int i = 0; i < 60; i++) {
+  guint before;
+
+  /* Without the suite's context, each shutdown really destroys the instance
+   * and the next context creates (and loads the driver for) a new one. */
+  swin_context_free (ctx);
+  swin_shutdown ();
+  before = swin_instance_creations ();
+  for (int i = 0; i < 64; i++) {
     GError *error = NULL;
     SwinContext *c = swin_context_new (g_getenv ("SWIN_TEST_DEVICE"), &error);
     g_assert_no_error (error);
     swin_context_free (c);
+    swin_shutdown ();
   }
-  /* a no-op while the suite's context is alive */
-  swin_shutdown ();
+  g_assert_cmpuint (swin_instance_creations () - before, ==, 64);
+  ctx = swin_test_context ();
 }
 
 int
@@ -230,12 +364,18 @@ main (int argc, char **argv)
   ctx = swin_test_context ();
   tmpdir = g_dir_make_tmp ("swin-net-XXXXXX", &error);
   g_assert_no_error (error);
-  g_test_add_func ("/net/batch-and-sizes", test_batch_and_sizes);
+  g_test_add_data_func ("/net/batch-and-sizes/torchvision", GINT_TO_POINTER (SWIN_LAYOUT_TORCHVISION),
+                        test_batch_and_sizes);
+  g_test_add_data_func ("/net/batch-and-sizes/original", GINT_TO_POINTER (SWIN_LAYOUT_ORIGINAL),
+                        test_batch_and_sizes);
   g_test_add_func ("/net/window12", test_window12);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
   g_test_add_func ("/net/errors", test_errors);
   g_test_add_func ("/net/devices", test_devices);
+  g_test_add_func ("/net/profile-without-profiling", test_profile_without_profiling);
+  g_test_add_func ("/net/lost-device", test_lost_device);
+  g_test_add_func ("/net/log-reports", test_log_reports);
   g_test_add_func ("/net/context-cycles", test_context_cycles);
   ret = g_test_run ();
   g_rmdir (tmpdir);

@@ -1,49 +1,14 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Frame preprocessing: the CPU reference against hand-computed values, and
  * the compute shader against the CPU reference for every format and scale
  * mode (odd sizes, padded strides, enlarging and shrinking). */
 #include "swin_test_util.h"
 #include "swin/swin_preprocess.h"
-#include "swin_preprocess_private.h"
+#include "swin_preprocess_vk.h"
 
 #include <glib/gstdio.h>
 
 static SwinContext *ctx;
-
-/* A frame with its own pixel memory; rows padded by @pad bytes. */
-typedef struct {
-  SwinFrame f;
-  guint8 *mem[3];
-} TestFrame;
-
-static void
-test_frame_init (TestFrame *t, SwinPixelFormat format, int w, int h, int pad, guint32 seed)
-{
-  GRand *r = g_rand_new_with_seed (seed);
-
-  memset (t, 0, sizeof (*t));
-  t->f.format = format;
-  t->f.width = w;
-  t->f.height = h;
-  for (int p = 0; p < swin_pixel_format_n_planes (format); p++) {
-    size_t row;
-    int rows;
-
-    swin_pixel_format_plane_size (format, p, w, h, &row, &rows);
-    t->f.stride[p] = row + pad;
-    t->mem[p] = g_malloc (t->f.stride[p] * rows);
-    for (size_t i = 0; i < t->f.stride[p] * rows; i++)
-      t->mem[p][i] = (guint8) g_rand_int_range (r, 0, 256);
-    t->f.data[p] = t->mem[p];
-  }
-  g_rand_free (r);
-}
-
-static void
-test_frame_clear (TestFrame *t)
-{
-  for (int p = 0; p < 3; p++)
-    g_free (t->mem[p]);
-}
 
 /* Unit mean/std: the output is the resampled [0, 1] value itself. */
 static void
@@ -113,15 +78,15 @@ test_geometry (void)
 static void
 test_cpu_identity (void)
 {
-  TestFrame t;
+  SwinTestFrame t;
   SwinPreprocessParams p;
   float out[3 * 5 * 7];
   GError *error = NULL;
 
-  test_frame_init (&t, SWIN_PIXEL_FORMAT_BGRX, 7, 5, 4, 1);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_BGRX, 7, 5, 4, 1);
   swin_preprocess_params_init (&p);
   p.scale_mode = SWIN_SCALE_STRETCH;
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, 5, 7, out, &error));
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, 5, 7, out, &error));
   g_assert_no_error (error);
   for (int y = 0; y < 5; y++)
     for (int x = 0; x < 7; x++)
@@ -130,7 +95,7 @@ test_cpu_identity (void)
         float v = t.f.data[0][y * t.f.stride[0] + x * 4 + (2 - c)] / 255.0f;
         g_assert_cmpfloat_with_epsilon (out[(c * 5 + y) * 7 + x], (v - p.mean[c]) / p.std[c], 1e-5);
       }
-  test_frame_clear (&t);
+  swin_test_frame_clear (&t);
 }
 
 /* Bilinear at pixel centres: 2 -> 4 gives 0, 1/4, 3/4, 1 of the step;
@@ -147,7 +112,7 @@ test_cpu_resample (void)
   GError *error = NULL;
 
   identity_params (&p, SWIN_SCALE_STRETCH);
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 4, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 4, out, &error));
   g_assert_no_error (error);
   g_assert_cmpfloat_with_epsilon (out[0], 0.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[1], 0.25, 1e-6);
@@ -158,7 +123,7 @@ test_cpu_resample (void)
   f.data[0] = down;
   f.width = 4;
   f.stride[0] = 12;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 2, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 2, out, &error));
   g_assert_cmpfloat_with_epsilon (out[0], 0.25 / 1.75, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[1], 1.5 / 1.75, 1e-6);
 }
@@ -181,7 +146,7 @@ test_cpu_scale_modes (void)
   /* Into 4x4: letterbox keeps 4x2 in rows 1-2, rows 0 and 3 are padding. */
   swin_preprocess_params_init (&p);
   p.scale_mode = SWIN_SCALE_LETTERBOX;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 4, 4, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 4, 4, out, &error));
   g_assert_no_error (error);
   for (int x = 0; x < 4; x++) {
     g_assert_cmpfloat (out[0 * 4 + x], ==, 0.0f);
@@ -192,7 +157,7 @@ test_cpu_scale_modes (void)
   /* Into 2x2: center-crop resizes 4x2 -> 4x2 (short side 2) and keeps
    * columns 1 and 2. */
   identity_params (&p, SWIN_SCALE_CENTER_CROP);
-  g_assert_true (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_cmpfloat_with_epsilon (out[0], 85 / 255.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[1], 170 / 255.0, 1e-6);
   g_assert_cmpfloat_with_epsilon (out[2], 85 / 255.0, 1e-6);
@@ -232,8 +197,8 @@ test_cpu_yuv (void)
     vp[0] = uv[1] = cases[i].v;
     identity_params (&p, SWIN_SCALE_STRETCH);
     p.matrix = cases[i].matrix;
-    g_assert_true (swin_preprocess_cpu (&i420, &p, 2, 2, a, &error));
-    g_assert_true (swin_preprocess_cpu (&nv12, &p, 2, 2, b, &error));
+    g_assert_true (swin_cpu_preprocess (&i420, &p, 2, 2, a, &error));
+    g_assert_true (swin_cpu_preprocess (&nv12, &p, 2, 2, b, &error));
     g_assert_no_error (error);
     for (int k = 0; k < 12; k++)
       g_assert_cmpfloat (a[k], ==, b[k]);
@@ -257,10 +222,10 @@ test_cpu_full_range (void)
 
   identity_params (&p, SWIN_SCALE_STRETCH);
   p.full_range = TRUE;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 1, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 1, out, &error));
   g_assert_cmpfloat_with_epsilon (out[0], 1.0, 1e-6);
   yp[0] = 128;
-  g_assert_true (swin_preprocess_cpu (&f, &p, 1, 1, out, &error));
+  g_assert_true (swin_cpu_preprocess (&f, &p, 1, 1, out, &error));
   g_assert_cmpfloat_with_epsilon (out[1], 128 / 255.0, 1e-6);
   g_assert_no_error (error);
 }
@@ -274,31 +239,31 @@ test_cpu_packed_formats_agree (void)
     SWIN_PIXEL_FORMAT_BGRA, SWIN_PIXEL_FORMAT_BGRX,
   };
   const int w = 11, h = 7;
-  TestFrame rgb;
+  SwinTestFrame rgb;
   SwinPreprocessParams p;
   float ref[3 * 8 * 8], out[3 * 8 * 8];
   GError *error = NULL;
 
-  test_frame_init (&rgb, SWIN_PIXEL_FORMAT_RGB, w, h, 0, 5);
+  swin_test_frame_init (&rgb, SWIN_PIXEL_FORMAT_RGB, w, h, 0, 5);
   swin_preprocess_params_init (&p);
-  g_assert_true (swin_preprocess_cpu (&rgb.f, &p, 8, 8, ref, &error));
+  g_assert_true (swin_cpu_preprocess (&rgb.f, &p, 8, 8, ref, &error));
   for (guint i = 0; i < G_N_ELEMENTS (formats); i++) {
     gboolean bgr = formats[i] == SWIN_PIXEL_FORMAT_BGR || formats[i] == SWIN_PIXEL_FORMAT_BGRA ||
                    formats[i] == SWIN_PIXEL_FORMAT_BGRX;
     int bpp = formats[i] == SWIN_PIXEL_FORMAT_BGR ? 3 : 4;
-    TestFrame t;
+    SwinTestFrame t;
 
-    test_frame_init (&t, formats[i], w, h, 3, 100 + i);
+    swin_test_frame_init (&t, formats[i], w, h, 3, 100 + i);
     for (int y = 0; y < h; y++)
       for (int x = 0; x < w; x++)
         for (int c = 0; c < 3; c++)
           t.mem[0][y * t.f.stride[0] + x * bpp + (bgr ? 2 - c : c)] = rgb.mem[0][y * w * 3 + x * 3 + c];
-    g_assert_true (swin_preprocess_cpu (&t.f, &p, 8, 8, out, &error));
+    g_assert_true (swin_cpu_preprocess (&t.f, &p, 8, 8, out, &error));
     g_assert_no_error (error);
     g_assert_cmpfloat (swin_test_max_diff (ref, out, G_N_ELEMENTS (out)), ==, 0.0f);
-    test_frame_clear (&t);
+    swin_test_frame_clear (&t);
   }
-  test_frame_clear (&rgb);
+  swin_test_frame_clear (&rgb);
 }
 
 static void
@@ -312,22 +277,22 @@ test_cpu_errors (void)
 
   swin_preprocess_params_init (&p);
   f.stride[0] = 5; /* below 2 * 3 bytes */
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
   f.stride[0] = 6;
   p.std[1] = 0.0f;
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
   swin_preprocess_params_init (&p);
   f.format = SWIN_PIXEL_FORMAT_NV12; /* needs a second plane */
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
   f.format = SWIN_PIXEL_FORMAT_RGB;
   f.width = 0;
-  g_assert_false (swin_preprocess_cpu (&f, &p, 2, 2, out, &error));
+  g_assert_false (swin_cpu_preprocess (&f, &p, 2, 2, out, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
 }
@@ -342,29 +307,33 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
   SwinBuffer *buf;
   SwinPreprocessor *pp;
   SwinPreprocessParams p;
-  TestFrame t;
+  SwinTestFrame t;
   float *ref = g_new (float, n);
   GError *error = NULL;
   float diff;
 
-  test_frame_init (&t, format, w, h, pad, 1000 + format * 10 + mode);
+  swin_test_frame_init (&t, format, w, h, pad, 1000 + format * 10 + mode);
   swin_preprocess_params_init (&p);
   p.scale_mode = mode;
   p.matrix = (SwinColorMatrix) (format % 3);
   p.full_range = format % 2;
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, out_h, out_w, ref, &error));
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, out_h, out_w, ref, &error));
   g_assert_no_error (error);
 
-  buf = swin_buffer_new (ctx, n * sizeof (float), SWIN_BUFFER_READBACK, &error);
+  buf = swin_buffer_new (ctx, n * sizeof (float), SWIN_BUFFER_READBACK, "test", &error);
   g_assert_no_error (error);
-  pp = swin_preprocessor_new_for_buffer (ctx, buf, out_h, out_w, format, w, h, &p, &error);
+  pp = swin_preprocessor_new_for_buffer (ctx, buf, out_h, out_w, 1, &error);
   g_assert_no_error (error);
   /* Run twice: the second replays the recorded commands on new pixels. */
-  g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
-  test_frame_clear (&t);
-  test_frame_init (&t, format, w, h, pad, 2000 + format * 10 + mode);
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, out_h, out_w, ref, &error));
-  g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
+  swin_test_frame_clear (&t);
+  swin_test_frame_init (&t, format, w, h, pad, 2000 + format * 10 + mode);
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, out_h, out_w, ref, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
   g_assert_no_error (error);
   g_assert_true (swin_buffer_invalidate (ctx, buf, &error));
 
@@ -377,7 +346,7 @@ compare_gpu (SwinPixelFormat format, SwinScaleMode mode, int w, int h, int pad, 
 
   swin_preprocessor_free (pp);
   swin_buffer_free (ctx, buf);
-  test_frame_clear (&t);
+  swin_test_frame_clear (&t);
   g_free (ref);
 }
 
@@ -399,27 +368,171 @@ test_gpu_errors (void)
   SwinPreprocessParams p;
   SwinBuffer *buf;
   SwinPreprocessor *pp;
-  TestFrame t;
+  SwinTestFrame t;
   GError *error = NULL;
+  SwinRect outside = { 2, 1, 3, 3 }, empty = { 0, 0, 0, 2 };
 
   swin_preprocess_params_init (&p);
-  buf = swin_buffer_new (ctx, 3 * 8 * 8 * sizeof (float), SWIN_BUFFER_READBACK, &error);
+  buf = swin_buffer_new (ctx, 2 * 3 * 8 * 8 * sizeof (float), SWIN_BUFFER_READBACK, "test", &error);
   g_assert_no_error (error);
-  /* The output would not fit the buffer. */
-  pp = swin_preprocessor_new_for_buffer (ctx, buf, 9, 8, SWIN_PIXEL_FORMAT_RGB, 4, 4, &p, &error);
-  g_assert_null (pp);
+  /* Three outputs would not fit the buffer. */
+  g_assert_null (swin_preprocessor_new_for_buffer (ctx, buf, 8, 8, 3, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
-  /* A frame of another size than the preprocessor's. */
-  pp = swin_preprocessor_new_for_buffer (ctx, buf, 8, 8, SWIN_PIXEL_FORMAT_RGB, 4, 4, &p, &error);
+
+  pp = swin_preprocessor_new_for_buffer (ctx, buf, 8, 8, 2, &error);
   g_assert_no_error (error);
-  test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 5, 4, 0, 9);
-  g_assert_false (swin_preprocessor_run (pp, &t.f, &error));
+  /* Nothing to run. */
+  g_assert_false (swin_preprocessor_run (pp, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
-  test_frame_clear (&t);
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_RGB, 4, 4, 0, 9);
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  /* No such frame, regions outside the frame or empty, bad parameters. */
+  g_assert_false (swin_preprocessor_add_image (pp, 1, NULL, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (swin_preprocessor_add_image (pp, 0, &outside, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_false (swin_preprocessor_add_image (pp, 0, &empty, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  p.std[1] = 0.0f;
+  g_assert_false (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  p.std[1] = 0.5f;
+  /* Two slots, three images. */
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_false (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  g_assert_cmpint (swin_preprocessor_get_n_images (pp), ==, 2);
+  swin_preprocessor_reset (pp);
+  g_assert_cmpint (swin_preprocessor_get_n_images (pp), ==, 0);
+  /* A malformed frame. */
+  t.f.stride[0] = 2;
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, -1);
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  /* Frames larger than one binding can hold. */
+  g_assert_false (swin_preprocessor_supports_size (ctx, SWIN_PIXEL_FORMAT_RGB, SWIN_MAX_FRAME_SIZE + 1, 4));
+  g_assert_true (swin_preprocessor_has_room (pp, SWIN_PIXEL_FORMAT_RGB, 64, 64));
+  swin_test_frame_clear (&t);
   swin_preprocessor_free (pp);
   swin_buffer_free (ctx, buf);
+}
+
+/* The CPU backend's regions: a region of a frame is preprocessed exactly
+ * like a frame holding just the region's pixels, where such a frame can be
+ * made by pointer arithmetic (packed formats; even offsets for Y'CbCr). */
+static void
+test_cpu_regions (void)
+{
+  static const SwinRect rects[] = { { 3, 5, 20, 11 }, { 0, 0, 1, 1 }, { 10, 2, 30, 30 }, { 38, 30, 2, 2 } };
+  const int out = 12;
+  float *a = g_new (float, 3 * out * out), *b = g_new (float, 3 * out * out);
+  GError *error = NULL;
+
+  for (int f = 0; f < SWIN_PIXEL_FORMAT_COUNT; f++) {
+    SwinTestFrame t;
+    SwinPreprocessParams p;
+
+    swin_test_frame_init (&t, f, 40, 32, 3, 500 + f);
+    swin_preprocess_params_init (&p);
+    p.scale_mode = (SwinScaleMode) (f % 3);
+    for (guint i = 0; i < G_N_ELEMENTS (rects); i++) {
+      const SwinRect *r = &rects[i];
+      int bpp = f <= SWIN_PIXEL_FORMAT_BGR ? 3 : f <= SWIN_PIXEL_FORMAT_BGRX ? 4 : 1;
+      SwinFrame crop = t.f;
+
+      if (f >= SWIN_PIXEL_FORMAT_I420 && (r->x % 2 || r->y % 2))
+        continue;   /* not expressible as a cropped frame */
+      crop.width = r->width;
+      crop.height = r->height;
+      crop.data[0] = t.f.data[0] + (size_t) r->y * t.f.stride[0] + (size_t) r->x * bpp;
+      if (f == SWIN_PIXEL_FORMAT_I420) {
+        crop.data[1] = t.f.data[1] + (size_t) (r->y / 2) * t.f.stride[1] + r->x / 2;
+        crop.data[2] = t.f.data[2] + (size_t) (r->y / 2) * t.f.stride[2] + r->x / 2;
+      } else if (f == SWIN_PIXEL_FORMAT_NV12) {
+        crop.data[1] = t.f.data[1] + (size_t) (r->y / 2) * t.f.stride[1] + r->x;
+      }
+      g_assert_true (swin_cpu_preprocess_region (&t.f, r, &p, out, out, a, &error));
+      g_assert_true (swin_cpu_preprocess (&crop, &p, out, out, b, &error));
+      g_assert_no_error (error);
+      g_assert_cmpfloat (swin_test_max_diff (a, b, 3 * out * out), ==, 0.0f);
+    }
+    swin_test_frame_clear (&t);
+  }
+  g_free (a);
+  g_free (b);
+}
+
+/* One batch of images from frames of several formats and sizes, regions at
+ * odd positions (1x1 included), each with its own scale mode and
+ * normalisation; an unused slot is zeros.  Every image equals the CPU
+ * backend's preprocessing of the same region. */
+static void
+test_gpu_regions (void)
+{
+  static const struct {
+    int frame;
+    SwinRect rect;
+  } images[] = {
+    { 0, { 0, 0, 37, 29 } }, { 0, { 5, 3, 11, 17 } }, { 1, { 7, 9, 1, 1 } }, { 1, { 1, 1, 63, 40 } },
+    { 2, { 3, 2, 20, 30 } }, { 2, { 0, 0, 51, 33 } }, { 3, { 10, 11, 4, 6 } },
+  };
+  const int out_h = 20, out_w = 24, slots = G_N_ELEMENTS (images) + 1;
+  const size_t n = (size_t) 3 * out_h * out_w;
+  static const struct { SwinPixelFormat format; int w, h; } frames[] = {
+    { SWIN_PIXEL_FORMAT_BGRX, 37, 29 }, { SWIN_PIXEL_FORMAT_I420, 65, 43 },
+    { SWIN_PIXEL_FORMAT_NV12, 51, 33 }, { SWIN_PIXEL_FORMAT_RGB, 16, 18 },
+  };
+  SwinTestFrame t[G_N_ELEMENTS (frames)];
+  SwinPreprocessParams params[G_N_ELEMENTS (images)];
+  float *ref = g_new (float, n);
+  GError *error = NULL;
+  SwinBuffer *buf = swin_buffer_new (ctx, slots * n * sizeof (float), SWIN_BUFFER_READBACK, "test",
+                                     &error);
+  SwinPreprocessor *pp = swin_preprocessor_new_for_buffer (ctx, buf, out_h, out_w, slots, &error);
+
+  g_assert_no_error (error);
+  memset (buf->mapped, 0x7f, slots * n * sizeof (float));   /* not zeros before the run */
+  for (guint f = 0; f < G_N_ELEMENTS (frames); f++) {
+    swin_test_frame_init (&t[f], frames[f].format, frames[f].w, frames[f].h, f, 700 + f);
+    g_assert_cmpint (swin_preprocessor_add_frame (pp, &t[f].f, &error), ==, (int) f);
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++) {
+    swin_preprocess_params_init (&params[i]);
+    params[i].scale_mode = (SwinScaleMode) (i % 3);
+    params[i].matrix = (SwinColorMatrix) (i % 3);
+    params[i].full_range = i % 2;
+    params[i].mean[i % 3] = 0.1f * i;
+    params[i].std[(i + 1) % 3] = 0.5f + 0.1f * i;
+    g_assert_true (swin_preprocessor_add_image (pp, images[i].frame, &images[i].rect, &params[i], &error));
+  }
+  g_assert_true (swin_preprocessor_run (pp, &error));
+  g_assert_no_error (error);
+  g_assert_true (swin_buffer_invalidate (ctx, buf, &error));
+  for (guint i = 0; i < G_N_ELEMENTS (images); i++) {
+    float diff;
+
+    g_assert_true (swin_cpu_preprocess_region (&t[images[i].frame].f, &images[i].rect, &params[i], out_h,
+                                               out_w, ref, &error));
+    diff = swin_test_max_diff ((float *) buf->mapped + i * n, ref, n);
+    g_test_message ("image %u: max |delta| %.3g", i, diff);
+    g_assert_cmpfloat (diff, <=, 1e-4f);
+  }
+  for (size_t k = 0; k < n; k++)
+    g_assert_cmpfloat (((float *) buf->mapped)[(slots - 1) * n + k], ==, 0.0f);
+
+  for (guint f = 0; f < G_N_ELEMENTS (frames); f++)
+    swin_test_frame_clear (&t[f]);
+  swin_preprocessor_free (pp);
+  swin_buffer_free (ctx, buf);
+  g_free (ref);
 }
 
 /* Through a plan: shader preprocessing + forward in one submission gives
@@ -436,7 +549,7 @@ test_gpu_plan (void)
   SwinNet *net;
   SwinPlan *plan;
   SwinPreprocessor *pp;
-  TestFrame t;
+  SwinTestFrame t;
   float logits[10];
   GError *error = NULL;
   float diff;
@@ -453,23 +566,25 @@ test_gpu_plan (void)
   g_assert_no_error (error);
 
   swin_preprocess_params_init (&p);
-  test_frame_init (&t, SWIN_PIXEL_FORMAT_NV12, 96, 64, 0, 77);
-  g_assert_true (swin_preprocess_cpu (&t.f, &p, 56, 56, swin_plan_get_input (plan), &error));
+  swin_test_frame_init (&t, SWIN_PIXEL_FORMAT_NV12, 96, 64, 0, 77);
+  g_assert_true (swin_cpu_preprocess (&t.f, &p, 56, 56, swin_plan_get_input (plan), &error));
   g_assert_true (swin_plan_run (plan, &error));
   g_assert_no_error (error);
   memcpy (logits, swin_plan_get_logits (plan), sizeof (logits));
   memset (swin_plan_get_input (plan), 0, 3 * 56 * 56 * sizeof (float));
 
-  pp = swin_preprocessor_new (plan, 56, 56, SWIN_PIXEL_FORMAT_NV12, 96, 64, &p, &error);
+  pp = swin_preprocessor_new (plan, &error);
   g_assert_no_error (error);
-  g_assert_true (swin_preprocessor_run (pp, &t.f, &error));
+  g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, 0);
+  g_assert_true (swin_preprocessor_add_image (pp, 0, NULL, &p, &error));
+  g_assert_true (swin_preprocessor_run (pp, &error));
   g_assert_no_error (error);
   diff = swin_test_max_diff (swin_plan_get_logits (plan), logits, 10);
   g_test_message ("logits max |delta| %.3g", diff);
   g_assert_cmpfloat (diff, <=, 1e-4f * swin_test_max_abs (logits, 10));
 
   swin_preprocessor_free (pp);
-  test_frame_clear (&t);
+  swin_test_frame_clear (&t);
   swin_plan_free (plan);
   swin_net_free (net);
   swin_model_free (m);
@@ -497,6 +612,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/preprocess/gpu/letterbox", GINT_TO_POINTER (SWIN_SCALE_LETTERBOX),
                         test_gpu_formats);
   g_test_add_func ("/preprocess/gpu/errors", test_gpu_errors);
+  g_test_add_func ("/preprocess/cpu/regions", test_cpu_regions);
+  g_test_add_func ("/preprocess/gpu/regions", test_gpu_regions);
   g_test_add_func ("/preprocess/gpu/plan", test_gpu_plan);
 
   ctx = swin_test_context ();

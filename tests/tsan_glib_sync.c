@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Makes GLib's locks visible to ThreadSanitizer, for the TSan build of the
  * tests only (tests/ci-stress.sh).
  *

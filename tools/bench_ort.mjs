@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Times an ONNX model with ONNX Runtime's CPU execution provider (npm
 // onnxruntime-node), for tools/bench_side_by_side.py. Benchmark tooling only:
 // nothing in the product depends on it.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what tools/bench_side_by_side.py needs; safe to run again.
 # Benchmark tooling only: CI and the product need none of this.
 #   Debian: python3-torch, python3-torchvision (PyTorch), libopenblas0-openmp

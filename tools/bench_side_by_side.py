@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Side-by-side speed of Swin-T: PyTorch + OpenBLAS, ONNX Runtime, swin bench.
 
 Usage: /usr/bin/python3 tools/bench_side_by_side.py [--threads N] [--rounds R]

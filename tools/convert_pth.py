@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Converts a Swin Transformer PyTorch checkpoint to safetensors.
 
 Usage: convert_pth.py IN.pth OUT.safetensors [--dtype f32|f16|bf16] [--img-size N]

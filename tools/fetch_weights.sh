@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Downloads pretrained Swin-T ImageNet-1k weights as safetensors.
 #
 # Usage: fetch_weights.sh [--torchvision] [DEST_DIR]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Writes the 1000 ImageNet-1k class names, one per line in class-id order.
 
 Usage: gen_imagenet_labels.py [OUT]   (default: plugin/imagenet_labels.txt)

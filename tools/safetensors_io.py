@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Minimal safetensors reader and writer (no third-party dependency but numpy).
 
 File format: an unsigned 64-bit little-endian header length N, N bytes of

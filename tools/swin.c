@@ -1,5 +1,8 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin: inspect, create and run Swin Transformer checkpoints. */
 #include "swin_cli.h"
+
+#include <swin/swin_model.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,8 +17,9 @@ typedef struct {
 static const Command commands[] = {
   { "info", swin_cmd_info, "print a checkpoint's layout and architecture" },
   { "init", swin_cmd_init, "write a randomly initialised checkpoint" },
-  { "run", swin_cmd_run, "classify float32 NCHW images with a checkpoint" },
+  { "run", swin_cmd_run, "classify images (float32 NCHW or raw RGB) with a checkpoint" },
   { "bench", swin_cmd_bench, "time the Vulkan forward, per kernel" },
+  { "bench-regions", swin_cmd_regions, "time regions of a frame, batched and one by one" },
 };
 
 static void
@@ -23,7 +27,7 @@ print_usage (FILE *out)
 {
   fprintf (out, "Usage: swin COMMAND [OPTIONS...]\n\nCommands:\n");
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+    fprintf (out, "  %-13s %s\n", commands[i].name, commands[i].summary);
   fprintf (out, "\nRun 'swin COMMAND --help' for a command's options.\n");
 }
 
@@ -49,20 +53,37 @@ swin_cli_usage_error (const char *command, const char *format, ...)
   return SWIN_EXIT_USAGE;
 }
 
+static void
+print_report (SwinLogLevel level, const char *message, void *data)
+{
+  static const char *const names[] = { "warning", "info", "debug" };
+
+  g_printerr ("swin: [%s] %s\n", names[level], message);
+}
+
 gboolean
 swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv)
 {
+  static gboolean verbose;
+  const GOptionEntry entries[] = {
+    { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+      "Print what the core chooses (device, driver, kernel variants, memory) to stderr", NULL },
+    G_OPTION_ENTRY_NULL,
+  };
   GError *error = NULL;
   char *prgname = g_strdup_printf ("swin %s", command);
 
   /* "Usage: swin info ..." in --help rather than the bare subcommand name */
   g_set_prgname (prgname);
   g_free (prgname);
+  g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error)) {
     swin_cli_usage_error (command, "%s", error->message);
     g_error_free (error);
     return FALSE;
   }
+  if (verbose)
+    swin_set_log_handler (print_report, NULL);
   return TRUE;
 }
 

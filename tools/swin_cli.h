@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The `swin` command line tool: one function per subcommand. */
 #pragma once
 
@@ -16,13 +17,15 @@ int swin_cmd_info (int argc, char **argv);
 int swin_cmd_init (int argc, char **argv);
 int swin_cmd_run (int argc, char **argv);
 int swin_cmd_bench (int argc, char **argv);
+int swin_cmd_regions (int argc, char **argv);
 
 /* Prints "swin: MESSAGE" to stderr, frees @error, returns SWIN_EXIT_FAILURE. */
 int swin_cli_fail (GError *error);
 /* Prints "swin: FORMAT" and a --help hint for @command to stderr, returns
  * SWIN_EXIT_USAGE. */
 int swin_cli_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
-/* Parses @context's options; on a parse error prints it and returns FALSE. */
+/* Parses @context's options, with --verbose added (the core's reports to
+ * stderr); on a parse error prints it and returns FALSE. */
 gboolean swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv);
 
 G_END_DECLS

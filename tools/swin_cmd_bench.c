@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin bench: time the Vulkan forward and break it down per kernel. */
 #include "swin_cli.h"
 #include "swin/swin.h"
@@ -111,7 +112,7 @@ swin_cmd_bench (int argc, char **argv)
     { "agreement", 0, 0, G_OPTION_ARG_INT, &agreement,
       "Also compare fp16 with fp32 weights on N random inputs (top-1 agreement)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print one JSON line with the figures", NULL },
-    { NULL }
+    G_OPTION_ENTRY_NULL
   };
   GOptionContext *octx = g_option_context_new ("- time the Vulkan forward of a checkpoint");
   GError *error = NULL;

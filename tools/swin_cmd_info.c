@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin info MODEL: what a checkpoint contains. */
 #include "swin_cli.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swin init: write a randomly initialised checkpoint. */
 #include "swin_cli.h"
 
@@ -7,7 +8,8 @@
 int
 swin_cmd_init (int argc, char **argv)
 {
-  char *arch = NULL, *layout = NULL, *seed = NULL;
+  char *arch = NULL, *layout = NULL, *seed = NULL, *mean = NULL, *std = NULL;
+  float mean_values[3], std_values[3];
   int window = 7, classes = 1000;
   const GOptionEntry entries[] = {
     { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "Architecture: swin_t, swin_s, swin_b or swin_l", "NAME" },
@@ -16,6 +18,10 @@ swin_cmd_init (int argc, char **argv)
     { "layout", 'l', 0, G_OPTION_ARG_STRING, &layout,
       "Key layout: torchvision (default), original or timm", "LAYOUT" },
     { "seed", 's', 0, G_OPTION_ARG_STRING, &seed, "Seed of the random weights (required)", "S" },
+    { "mean", 0, 0, G_OPTION_ARG_STRING, &mean,
+      "Input mean to record in __metadata__ (with --std)", "R,G,B" },
+    { "std", 0, 0, G_OPTION_ARG_STRING, &std,
+      "Input std to record in __metadata__ (with --mean)", "R,G,B" },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *context = g_option_context_new ("OUT.safetensors");
@@ -65,7 +71,19 @@ swin_cmd_init (int argc, char **argv)
     goto out;
   }
 
+  if ((mean != NULL) != (std != NULL)) {
+    swin_cli_usage_error ("init", "--mean and --std go together");
+    goto out;
+  }
+  if (mean != NULL &&
+      (!swin_parse_floats (mean, mean_values, 3) || !swin_parse_floats (std, std_values, 3))) {
+    swin_cli_usage_error ("init", "invalid --mean or --std: expected three numbers \"r,g,b\"");
+    goto out;
+  }
+
   params.arch = arch;
+  params.mean = mean != NULL ? mean_values : NULL;
+  params.std = std != NULL ? std_values : NULL;
   params.window = window;
   params.num_classes = classes;
   params.seed = seed_value;
@@ -82,5 +100,7 @@ out:
   g_free (arch);
   g_free (layout);
   g_free (seed);
+  g_free (mean);
+  g_free (std);
   return ret;
 }

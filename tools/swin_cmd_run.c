@@ -1,72 +1,159 @@
-/* swin run: classify a batch of preprocessed float32 NCHW images. */
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* swin run: classify a batch of images, given as preprocessed float32 NCHW
+ * or as raw 8-bit RGB that the CPU backend preprocesses. */
 #include "swin_cli.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <swin/swin.h>
+#include <swin/swin_preprocess.h>
 
 #define TOP_K 5
 
 typedef struct {
   char *model, *input, *output, *size, *backend, *device, *precision;
+  char *input_format, *input_size, *scale_mode, *mean, *std;
   int batch;
 } RunOptions;
 
-/* "HxW" (or "N" for a square) into positive height and width. */
+/* What the options say about the input, once parsed. */
+typedef struct {
+  gboolean rgb24;              /* else float32 NCHW */
+  int in_width, in_height;     /* rgb24: each image's size */
+  SwinScaleMode scale_mode;
+  gboolean have_mean, have_std;
+  float mean[3], std[3];
+} InputSpec;
+
+/* "AxB" (or "N" for a square) into positive @a and @b. */
 static gboolean
-parse_size (const char *text, int *height, int *width)
+parse_pair (const char *text, int *a, int *b)
 {
   char **parts = g_strsplit (text, "x", 3);
   guint n = g_strv_length (parts);
-  guint64 h = 0, w = 0;
+  guint64 x = 0, y = 0;
   gboolean ok = (n == 1 || n == 2) &&
-                g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXINT, &h, NULL) &&
-                g_ascii_string_to_unsigned (parts[n - 1], 10, 1, G_MAXINT, &w, NULL);
+                g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXINT, &x, NULL) &&
+                g_ascii_string_to_unsigned (parts[n - 1], 10, 1, G_MAXINT, &y, NULL);
 
   g_strfreev (parts);
-  *height = (int) h;
-  *width = (int) w;
+  *a = (int) x;
+  *b = (int) y;
   return ok;
 }
 
-/* The input file as host floats; its size must be exactly @count floats. */
+/* The float32 little-endian file @path of exactly @count floats. */
 static float *
-read_input (const char *path, guint64 count, const char *shape, GError **error)
+read_f32 (const char *path, guint64 count, const char *shape, GError **error)
 {
-  GMappedFile *file;
-  GError *io_error = NULL;
-  const guint8 *bytes;
+  char *bytes;
+  gsize len;
   float *values;
 
-  file = g_mapped_file_new (path, FALSE, &io_error);
-  if (file == NULL) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s", io_error->message);
-    g_error_free (io_error);
+  if (!swin_file_get_contents (path, count * 4, &bytes, &len, error))
     return NULL;
-  }
-  if (g_mapped_file_get_length (file) != count * 4) {
+  if (len != count * 4) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG,
-                 "%s has %" G_GSIZE_FORMAT " bytes; expected %" G_GUINT64_FORMAT " (float32 %s)", path,
-                 g_mapped_file_get_length (file), count * 4, shape);
-    g_mapped_file_unref (file);
+                 "%s has %" G_GSIZE_FORMAT " bytes; expected %" G_GUINT64_FORMAT " (float32 %s)",
+                 path, len, count * 4, shape);
+    g_free (bytes);
     return NULL;
   }
-  values = g_try_new (float, count);
+  values = g_try_new (float, MAX (count, 1));
   if (values == NULL) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory reading %s", path);
-    g_mapped_file_unref (file);
+    g_free (bytes);
     return NULL;
   }
   /* Little-endian on disk whatever the host; memcpy: no alignment assumed. */
-  bytes = (const guint8 *) g_mapped_file_get_contents (file);
   for (guint64 i = 0; i < count; i++) {
     guint32 u;
     memcpy (&u, bytes + 4 * i, 4);
     u = GUINT32_FROM_LE (u);
     memcpy (&values[i], &u, 4);
   }
-  g_mapped_file_unref (file);
+  g_free (bytes);
   return values;
+}
+
+/* The rgb24 file @path (@batch images of packed R, G, B bytes) preprocessed
+ * into float32 NCHW [batch, 3, height, width] by the CPU backend,
+ * normalised with @model's mean/std (else ImageNet's) unless the options
+ * give them. */
+static float *
+read_rgb24 (const char *path, const SwinModel *model, const InputSpec *in, int batch, int height,
+            int width, GError **error)
+{
+  gsize image_bytes = (gsize) in->in_width * in->in_height * 3;
+  gsize plane = (gsize) 3 * height * width;
+  SwinPreprocessParams params;
+  char *bytes;
+  gsize len;
+  float *values;
+
+  swin_preprocess_params_init (&params);
+  swin_model_get_normalization (model, params.mean, params.std);
+  if (in->have_mean)
+    memcpy (params.mean, in->mean, sizeof (params.mean));
+  if (in->have_std)
+    memcpy (params.std, in->std, sizeof (params.std));
+  params.scale_mode = in->scale_mode;
+  if (!swin_check_normalization (params.mean, params.std, error)) {
+    g_prefix_error (error, "invalid --mean/--std: ");
+    return NULL;
+  }
+
+  if (!swin_file_get_contents (path, image_bytes * batch, &bytes, &len, error))
+    return NULL;
+  if (len != image_bytes * batch) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG,
+                 "%s has %" G_GSIZE_FORMAT " bytes; expected %" G_GSIZE_FORMAT
+                 " (%d rgb24 image%s of %dx%d)", path, len, image_bytes * batch, batch,
+                 batch > 1 ? "s" : "", in->in_width, in->in_height);
+    g_free (bytes);
+    return NULL;
+  }
+  values = g_try_new (float, plane * batch);
+  if (values == NULL) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for the input");
+    g_free (bytes);
+    return NULL;
+  }
+  for (int n = 0; n < batch; n++) {
+    SwinFrame frame = {
+      .format = SWIN_PIXEL_FORMAT_RGB, .width = in->in_width, .height = in->in_height,
+      .data = { (const uint8_t *) bytes + image_bytes * n }, .stride = { (size_t) in->in_width * 3 },
+    };
+
+    if (!swin_cpu_preprocess (&frame, &params, height, width, values + plane * n, error)) {
+      g_free (values);
+      g_free (bytes);
+      return NULL;
+    }
+  }
+  g_free (bytes);
+  return values;
+}
+
+/* Refuses, before the forward, an --output that cannot be written. */
+static gboolean
+check_output (const char *path, GError **error)
+{
+  char *dir = g_path_get_dirname (path);
+  gboolean ok = FALSE;
+
+  if (g_file_test (path, G_FILE_TEST_EXISTS) && !g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "cannot write %s: not a regular file", path);
+  else if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "cannot write %s: no directory %s", path, dir);
+  else if (access (dir, W_OK) != 0)
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "cannot write %s: directory %s is not writable",
+                 path, dir);
+  else
+    ok = TRUE;
+  g_free (dir);
+  return ok;
 }
 
 static gboolean
@@ -80,9 +167,11 @@ write_logits (const char *path, const float *logits, gsize count, GError **error
     memcpy (&le[i], &logits[i], 4);
     le[i] = GUINT32_TO_LE (le[i]);
   }
+  /* Written to a temporary file that replaces @path: a failure leaves no
+   * half-written logits.  The message names the user's path first. */
   ok = g_file_set_contents (path, (const char *) le, (gssize) (count * 4), &io_error);
   if (!ok) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "%s", io_error->message);
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "cannot write %s: %s", path, io_error->message);
     g_error_free (io_error);
   }
   g_free (le);
@@ -147,16 +236,16 @@ print_top (const float *logits, int batch, int classes)
 }
 
 static int
-run (const RunOptions *opt, int height, int width)
+run (const RunOptions *opt, const InputSpec *in, int height, int width)
 {
   GError *error = NULL;
   SwinModel *model;
   const SwinArch *arch;
   float *input = NULL, *logits = NULL;
-  char *shape;
   int classes;
-  guint64 count;
 
+  if (opt->output != NULL && !check_output (opt->output, &error))
+    return swin_cli_fail (error);
   model = swin_model_load (opt->model, &error);
   if (model == NULL)
     return swin_cli_fail (error);
@@ -167,10 +256,15 @@ run (const RunOptions *opt, int height, int width)
   if (!swin_arch_check_size (arch, height, width, &error))
     goto fail;
 
-  shape = g_strdup_printf ("[%d, %d, %d, %d]", opt->batch, arch->in_chans, height, width);
-  count = (guint64) opt->batch * arch->in_chans * height * width;
-  input = read_input (opt->input, count, shape, &error);
-  g_free (shape);
+  if (in->rgb24) {
+    input = read_rgb24 (opt->input, model, in, opt->batch, height, width, &error);
+  } else {
+    char *shape = g_strdup_printf ("[%d, %d, %d, %d]", opt->batch, arch->in_chans, height, width);
+
+    input = read_f32 (opt->input, (guint64) opt->batch * arch->in_chans * height * width, shape,
+                      &error);
+    g_free (shape);
+  }
   if (input == NULL)
     goto fail;
   logits = g_try_new (float, (gsize) opt->batch * classes);
@@ -180,16 +274,19 @@ run (const RunOptions *opt, int height, int width)
   }
 
   if (strcmp (opt->backend, "cpu") == 0) {
-    gboolean ok = swin_model_forward_cpu (model, input, opt->batch, height, width, logits, &error);
+    gboolean ok = swin_cpu_forward (model, input, opt->batch, height, width, logits, &error);
     swin_model_free (model);
     model = NULL;
     if (!ok)
       goto fail;
   } else {
     SwinModel *owned = model;
+    SwinPrecision precision = g_strcmp0 (opt->precision, "fp16") == 0 ? SWIN_PRECISION_FP16
+                                                                      : SWIN_PRECISION_FP32;
+
     model = NULL;
-    SwinPrecision precision = g_strcmp0 (opt->precision, "fp16") == 0 ? SWIN_PRECISION_FP16 : SWIN_PRECISION_FP32;
-    if (!forward_vulkan (owned, opt->device, precision, input, opt->batch, height, width, logits, &error))
+    if (!forward_vulkan (owned, opt->device, precision, input, opt->batch, height, width, logits,
+                         &error))
       goto fail;
   }
 
@@ -207,6 +304,53 @@ fail:
   return swin_cli_fail (error);
 }
 
+/* Parses the input options into @in; FALSE after a usage error. */
+static gboolean
+parse_input_spec (const RunOptions *opt, InputSpec *in)
+{
+  static const struct { const char *name; SwinScaleMode mode; } modes[] = {
+    { "center-crop", SWIN_SCALE_CENTER_CROP },
+    { "stretch", SWIN_SCALE_STRETCH },
+    { "letterbox", SWIN_SCALE_LETTERBOX },
+  };
+  gboolean known = opt->scale_mode == NULL;
+
+  memset (in, 0, sizeof (*in));
+  in->scale_mode = SWIN_SCALE_CENTER_CROP;
+  in->rgb24 = g_strcmp0 (opt->input_format, "rgb24") == 0;
+  for (guint i = 0; opt->scale_mode != NULL && i < G_N_ELEMENTS (modes); i++) {
+    if (strcmp (opt->scale_mode, modes[i].name) == 0) {
+      in->scale_mode = modes[i].mode;
+      known = TRUE;
+    }
+  }
+  in->have_mean = opt->mean != NULL;
+  in->have_std = opt->std != NULL;
+
+  if (opt->input_format != NULL && !in->rgb24 && strcmp (opt->input_format, "f32") != 0)
+    swin_cli_usage_error ("run", "unknown --input-format '%s': f32 or rgb24", opt->input_format);
+  else if (!in->rgb24 && (opt->input_size || opt->scale_mode || opt->mean || opt->std))
+    swin_cli_usage_error ("run", "--input-size, --scale-mode, --mean and --std apply to "
+                          "--input-format rgb24 only (f32 input is already preprocessed)");
+  else if (!in->rgb24)
+    return TRUE;
+  else if (opt->input_size == NULL)
+    swin_cli_usage_error ("run", "--input-format rgb24 needs --input-size WxH");
+  else if (!parse_pair (opt->input_size, &in->in_width, &in->in_height) ||
+           in->in_width > SWIN_MAX_FRAME_SIZE || in->in_height > SWIN_MAX_FRAME_SIZE)
+    swin_cli_usage_error ("run", "invalid --input-size '%s': expected WxH, each 1 to %d",
+                          opt->input_size, SWIN_MAX_FRAME_SIZE);
+  else if (!known)
+    swin_cli_usage_error ("run", "unknown --scale-mode '%s': center-crop, stretch or letterbox",
+                          opt->scale_mode);
+  else if ((in->have_mean && !swin_parse_floats (opt->mean, in->mean, 3)) ||
+           (in->have_std && !swin_parse_floats (opt->std, in->std, 3)))
+    swin_cli_usage_error ("run", "invalid --mean or --std: expected three numbers \"r,g,b\"");
+  else
+    return TRUE;
+  return FALSE;
+}
+
 int
 swin_cmd_run (int argc, char **argv)
 {
@@ -214,13 +358,24 @@ swin_cmd_run (int argc, char **argv)
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model, "Checkpoint (safetensors; required)", "MODEL" },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opt.input,
-      "Preprocessed images: float32 little-endian NCHW (required)", "X.f32" },
+      "The images, in --input-format (required)", "FILE" },
+    { "input-format", 'f', 0, G_OPTION_ARG_STRING, &opt.input_format,
+      "f32: preprocessed float32 little-endian NCHW (default); rgb24: packed 8-bit R, G, B, "
+      "preprocessed here", "FORMAT" },
+    { "input-size", 0, 0, G_OPTION_ARG_STRING, &opt.input_size,
+      "Width x height of each rgb24 image (required with rgb24)", "WxH" },
+    { "scale-mode", 0, 0, G_OPTION_ARG_STRING, &opt.scale_mode,
+      "rgb24: center-crop (default), stretch or letterbox", "MODE" },
+    { "mean", 0, 0, G_OPTION_ARG_STRING, &opt.mean,
+      "rgb24: per-channel mean (default: the checkpoint's, else ImageNet's)", "R,G,B" },
+    { "std", 0, 0, G_OPTION_ARG_STRING, &opt.std,
+      "rgb24: per-channel std (default: the checkpoint's, else ImageNet's)", "R,G,B" },
     { "batch", 'b', 0, G_OPTION_ARG_INT, &opt.batch, "Number of images in the input (default 1)", "N" },
     { "size", 's', 0, G_OPTION_ARG_STRING, &opt.size,
-      "Image height x width (default: the model's resolution)", "HxW" },
+      "Model input height x width (default: the model's resolution)", "HxW" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output, "Write the logits, float32 [N, classes]",
       "LOGITS.f32" },
-    { "backend", 0, 0, G_OPTION_ARG_STRING, &opt.backend, "vulkan (default) or cpu (reference)", "NAME" },
+    { "backend", 0, 0, G_OPTION_ARG_STRING, &opt.backend, "vulkan (default) or cpu", "NAME" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &opt.device,
       "Vulkan device: index or name substring (default: first discrete GPU)", "D" },
     { "precision", 'p', 0, G_OPTION_ARG_STRING, &opt.precision,
@@ -228,6 +383,7 @@ swin_cmd_run (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *context = g_option_context_new (NULL);
+  InputSpec in;
   int height = 0, width = 0;
   int ret = SWIN_EXIT_USAGE;
 
@@ -242,16 +398,16 @@ swin_cmd_run (int argc, char **argv)
     swin_cli_usage_error ("run", "--model and --input are required");
   else if (opt.batch < 1)
     swin_cli_usage_error ("run", "invalid --batch %d: at least 1", opt.batch);
-  else if (opt.size != NULL && !parse_size (opt.size, &height, &width))
+  else if (opt.size != NULL && !parse_pair (opt.size, &height, &width))
     swin_cli_usage_error ("run", "invalid --size '%s': expected HxW, e.g. 224x224", opt.size);
   else if (opt.backend != NULL && strcmp (opt.backend, "vulkan") != 0 && strcmp (opt.backend, "cpu") != 0)
     swin_cli_usage_error ("run", "unknown --backend '%s': vulkan or cpu", opt.backend);
   else if (opt.precision != NULL && strcmp (opt.precision, "fp32") != 0 && strcmp (opt.precision, "fp16") != 0)
     swin_cli_usage_error ("run", "unknown --precision '%s': fp32 or fp16", opt.precision);
-  else {
+  else if (parse_input_spec (&opt, &in)) {
     if (opt.backend == NULL)
       opt.backend = g_strdup ("vulkan");
-    ret = run (&opt, height, width);
+    ret = run (&opt, &in, height, width);
   }
 
 out:
@@ -263,5 +419,10 @@ out:
   g_free (opt.backend);
   g_free (opt.device);
   g_free (opt.precision);
+  g_free (opt.input_format);
+  g_free (opt.input_size);
+  g_free (opt.scale_mode);
+  g_free (opt.mean);
+  g_free (opt.std);
   return ret;
 }

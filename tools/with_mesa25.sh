@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs a command with Mesa 25's lavapipe (bookworm-backports) instead of the
 # system's Mesa 22, without installing it: the packages are unpacked into
 # .bench/mesa25 and the ICD is selected through VK_DRIVER_FILES.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* libFuzzer target for the checkpoint loader: whatever the bytes, loading
  * either gives a complete model or fails with a SWIN_ERROR that says why;
  * each input is loaded as it is and once more with consistent offsets.

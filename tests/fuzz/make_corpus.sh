@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Seed corpus of the loader fuzzer: tiny valid checkpoints in the three key
 # layouts (written by fuzz-make-seeds through swin_model_init_random), their
 # F16 / BF16 / mixed-dtype, absolute-position-embedding and metadata

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Writes the F32 seed checkpoints of the fuzz corpus: tiny architectures
  * (a few KiB each, well under the fuzzer's input size limit) in every key
  * layout.  make_corpus.sh derives the other seeds from them. */

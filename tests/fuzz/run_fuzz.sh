@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Runs the loader fuzzer (tests/fuzz/fuzz_loader.c) for a fixed number of
 # executions and/or a time limit; exits non-zero on any crash, leak,
 # sanitizer report or loader contract violation, whose input is saved under

@@ -1,8 +1,10 @@
-/* swinclassify core: turning a video frame into the network's input tensor.
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* swinclassify core: turning a video frame into the network's input tensor
+ * (the description and the arithmetic, in the model layer).
  *
- * One definition, two implementations: swin_preprocess_cpu() (the reference,
- * used by tests and as a fallback) and SwinPreprocessor (a compute shader
- * that writes straight into a plan's input buffer).  Both do, for every
+ * One definition, two implementations: swin_cpu_preprocess() (the CPU
+ * backend, swin/swin_cpu.h) and SwinPreprocessor (a compute shader that
+ * writes straight into a plan's input buffer, swin/swin_vulkan.h).  Both do, for every
  * output pixel:
  *
  *  1. colour conversion of the source pixels to R'G'B' in [0, 1]
@@ -19,9 +21,13 @@
  * Output: float32 NCHW [3, out_h, out_w].  No GStreamer types here. */
 #pragma once
 
-#include "swin/swin.h"
+#include "swin/swin_model.h"
 
 G_BEGIN_DECLS
+
+/* Frames wider or taller than this are refused: it keeps every size
+ * computation far from overflow. */
+#define SWIN_MAX_FRAME_SIZE 16384
 
 typedef enum {
   SWIN_PIXEL_FORMAT_RGB,   /* packed 24-bit R, G, B */
@@ -41,6 +47,13 @@ int swin_pixel_format_n_planes (SwinPixelFormat format);
  * frame (e.g. I420 plane 1: ceil(width/2) bytes, ceil(height/2) rows). */
 void swin_pixel_format_plane_size (SwinPixelFormat format, int plane, int width, int height,
                                    size_t *row_bytes, int *rows);
+
+/* A rectangle of a frame, in pixels: columns x .. x + width - 1, rows
+ * y .. y + height - 1. */
+typedef struct {
+  int x, y;
+  int width, height;
+} SwinRect;
 
 /* A frame in host memory; the caller owns the pixels. */
 typedef struct {
@@ -98,31 +111,16 @@ typedef struct {
 void swin_preprocess_get_geometry (SwinScaleMode mode, int in_w, int in_h, int out_w, int out_h,
                                    SwinPreprocessGeometry *geometry);
 
+/* Checks that @rect is non-empty and lies inside a @width x @height frame;
+ * FALSE with SWIN_ERROR_INVALID_ARG otherwise.  Regions are preprocessed
+ * exactly like a frame of the region's size whose pixels are the region's
+ * (Y'CbCr chroma is read at the region's frame coordinates, so odd offsets
+ * keep their chroma siting). */
+gboolean swin_preprocess_check_rect (const SwinRect *rect, int width, int height, GError **error);
+
 /* Checks @frame (format, size, planes, strides) and @params (std > 0, enum
  * values); FALSE with SWIN_ERROR_INVALID_ARG otherwise. */
 gboolean swin_preprocess_check (const SwinFrame *frame, const SwinPreprocessParams *params,
                                 GError **error);
-
-/* The CPU reference: writes float32 NCHW [3, out_h, out_w] to @out. */
-gboolean swin_preprocess_cpu (const SwinFrame *frame, const SwinPreprocessParams *params,
-                              int out_h, int out_w, float *out, GError **error);
-
-/* ---- on the Vulkan device ---- */
-
-/* Preprocessing of frames of one format and size into @plan's input (batch
- * index 0), recorded once and replayed per frame.  @plan must outlive it. */
-typedef struct _SwinPreprocessor SwinPreprocessor;
-
-/* @out_h x @out_w: the plan's input resolution.  Fails with
- * SWIN_ERROR_INVALID_ARG if the plan's input buffer is smaller than
- * 3 x out_h x out_w floats or the arguments are invalid. */
-SwinPreprocessor *swin_preprocessor_new (SwinPlan *plan, int out_h, int out_w,
-                                         SwinPixelFormat format, int width, int height,
-                                         const SwinPreprocessParams *params, GError **error);
-void swin_preprocessor_free (SwinPreprocessor *pp);
-/* Uploads @frame (of the format and size given at creation), then runs the
- * preprocessing and the plan's forward in one submission and waits; the
- * logits are then in swin_plan_get_logits(). */
-gboolean swin_preprocessor_run (SwinPreprocessor *pp, const SwinFrame *frame, GError **error);
 
 G_END_DECLS

@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* swinclassify core, Vulkan backend (libswinvulkan): devices, a model's
+ * weights on a device, forward plans and frame preprocessing by a compute
+ * shader.  volk is built in: nothing links against libvulkan. */
+#pragma once
+
+#include "swin/swin_model.h"
+#include "swin/swin_preprocess.h"
+
+G_BEGIN_DECLS
+
+typedef struct _SwinContext SwinContext;
+
+/* Opens a Vulkan device.  @device: NULL or "" for the default (first discrete
+ * GPU, else the first device), a decimal index, or a case-insensitive
+ * substring of the device name. */
+SwinContext *swin_context_new (const char *device, GError **error);
+void swin_context_free (SwinContext *ctx);
+const char *swin_context_get_device_name (const SwinContext *ctx);
+/* Contexts share one VkInstance per process, created on first use and kept
+ * (some drivers cannot be loaded and unloaded repeatedly in one process).
+ * This destroys it once no context is left; a later context makes a new one. */
+void swin_shutdown (void);
+/* The driver's name and version ("llvmpipe Mesa 22.3.6 ...", "NVIDIA 580.159"). */
+const char *swin_context_get_driver_info (const SwinContext *ctx);
+/* Names of all Vulkan devices, NULL-terminated (g_strfreev). */
+char **swin_context_list_devices (GError **error);
+
+/* Storage precision of the weights of the linear layers on the device; the
+ * arithmetic is fp32 either way. */
+typedef enum {
+  SWIN_PRECISION_FP32,
+  SWIN_PRECISION_FP16,   /* needs R16G16B16A16_SFLOAT uniform texel buffers */
+} SwinPrecision;
+
+const char *swin_precision_name (SwinPrecision precision);
+/* Whether the device can hold weights in fp16 (see SwinPrecision). */
+gboolean swin_context_supports_fp16 (const SwinContext *ctx);
+
+/* A model's weights uploaded to a device.  @model may be freed afterwards. */
+typedef struct _SwinNet SwinNet;
+/* fp32 weights. */
+SwinNet *swin_net_new (SwinContext *ctx, const SwinModel *model, GError **error);
+/* Fails with SWIN_ERROR_NO_DEVICE when the device cannot hold @precision. */
+SwinNet *swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision precision,
+                            GError **error);
+SwinPrecision swin_net_get_precision (const SwinNet *net);
+void swin_net_free (SwinNet *net);
+const SwinArch *swin_net_get_arch (const SwinNet *net);
+
+/* The forward for one (batch, height, width): device memory allocated once,
+ * the command buffer recorded once and replayed by every run. */
+typedef struct _SwinPlan SwinPlan;
+SwinPlan *swin_plan_new (SwinNet *net, int batch, int height, int width, GError **error);
+void swin_plan_free (SwinPlan *plan);
+/* Host-mapped input, float32 NCHW [batch, in_chans, height, width]. */
+float *swin_plan_get_input (SwinPlan *plan);
+/* Runs one forward (one submission) and waits for it. */
+gboolean swin_plan_run (SwinPlan *plan, GError **error);
+/* Host-mapped logits [batch, num_classes], valid after swin_plan_run(). */
+const float *swin_plan_get_logits (SwinPlan *plan);
+
+/* Device time of one kind of kernel in the last run of a profiled plan. */
+typedef struct {
+  const char *label;   /* "qkv", "attention", "fc1"... (static) */
+  int count;           /* dispatches */
+  double ms;           /* device time of all of them */
+  double gflop;        /* their arithmetic */
+} SwinKernelStat;
+
+/* Like swin_plan_new(); with @profile, every dispatch is timestamped (where
+ * the device supports compute timestamps) for swin_plan_get_profile(). */
+SwinPlan *swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean profile,
+                              GError **error);
+/* Fills @stats (a GArray of SwinKernelStat) from the last run. */
+gboolean swin_plan_get_profile (SwinPlan *plan, GArray *stats, GError **error);
+
+/* ---- frame preprocessing on the device ---- */
+
+/* A batch of images for a plan: frames are copied in once
+ * (swin_preprocessor_add_frame()), then each of the plan's batch slots, in
+ * order, shows a region of one of them (or the whole of it) fitted and
+ * normalised by its own parameters (swin_preprocessor_add_image()).  One
+ * compute dispatch preprocesses every slot straight into the plan's input;
+ * slots left unused are zeros.  Frames of different formats and sizes may
+ * share a batch.  @plan must outlive the preprocessor. */
+typedef struct _SwinPreprocessor SwinPreprocessor;
+
+/* The images are the plan's input size; up to its batch of them. */
+SwinPreprocessor *swin_preprocessor_new (SwinPlan *plan, GError **error);
+void swin_preprocessor_free (SwinPreprocessor *pp);
+/* Whether @ctx's device can preprocess @format frames of @width x @height
+ * at all: a batch's frames are bound to the shader as one storage buffer,
+ * which must fit the device's maxStorageBufferRange (128 MiB on lavapipe:
+ * 8192x4320 BGRx does not fit, I420 does).  Where it does not, the CPU
+ * backend's swin_cpu_preprocess() is the way. */
+gboolean swin_preprocessor_supports_size (const SwinContext *ctx, SwinPixelFormat format,
+                                          int width, int height);
+/* Whether @format frames of @width x @height still fit into this batch
+ * next to what was added (else run the batch first). */
+gboolean swin_preprocessor_has_room (const SwinPreprocessor *pp, SwinPixelFormat format, int width,
+                                     int height);
+/* Copies @frame into the batch and returns its index for
+ * swin_preprocessor_add_image(), or -1 with @error: SWIN_ERROR_DEVICE_LIMIT
+ * when it does not fit (see swin_preprocessor_has_room()),
+ * SWIN_ERROR_INVALID_ARG for a malformed frame. */
+int swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, GError **error);
+/* Makes the next slot show @rect (NULL: the whole frame) of frame
+ * @frame_index, fitted and normalised by @params.  SWIN_ERROR_INVALID_ARG
+ * when every slot is taken, the rectangle is empty or outside the frame, or
+ * @params is invalid. */
+gboolean swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, const SwinRect *rect,
+                                      const SwinPreprocessParams *params, GError **error);
+/* Reserves the next slot for an image the caller writes itself (e.g. the
+ * CPU backend's swin_cpu_preprocess_region()): returns where its float32
+ * [3, out_h, out_w] go, in the plan's host-visible input, or NULL with
+ * SWIN_ERROR_INVALID_ARG when every slot is taken. */
+float *swin_preprocessor_add_host_image (SwinPreprocessor *pp, GError **error);
+/* Images added since the last run. */
+int swin_preprocessor_get_n_images (const SwinPreprocessor *pp);
+/* Runs the preprocessing and the plan's forward in one submission and
+ * waits; the logits of image i are then row i of swin_plan_get_logits().
+ * The batch is empty afterwards, whether the run succeeded or not. */
+gboolean swin_preprocessor_run (SwinPreprocessor *pp, GError **error);
+/* Drops what was added without running. */
+void swin_preprocessor_reset (SwinPreprocessor *pp);
+
+/* ---- batched inference shared by many producers ---- */
+
+/* A queue of classification requests in front of one SwinNet: a worker
+ * thread gathers the images of the requests waiting (from one element or
+ * many, whole frames or regions) into batches of up to @max_batch images,
+ * preprocesses them on the device in one dispatch and runs one forward per
+ * batch, using a plan per power of two up to @max_batch (made on first use,
+ * then kept), and hands every request its own logits. */
+typedef struct _SwinRunner SwinRunner;
+
+typedef struct {
+  int max_batch;             /* images per forward, >= 1 */
+  /* How long the oldest waiting request may wait for the batch to fill, in
+   * microseconds; 0: run whatever is waiting at once.  A full batch never
+   * waits. */
+  gint64 batch_timeout_us;
+} SwinRunnerParams;
+
+SwinRunner *swin_runner_new (SwinNet *net, const SwinRunnerParams *params, GError **error);
+/* Stops the worker; requests still waiting get SWIN_ERROR_CANCELLED. */
+void swin_runner_free (SwinRunner *runner);
+
+/* Called once per request, from the worker thread, with the logits of its
+ * images ([n_images, num_classes], valid during the call) or an error.  It
+ * must not block: other requests wait behind it. */
+typedef void (*SwinRunnerDone) (const float *logits, int n_images, const GError *error, void *user_data);
+
+typedef struct {
+  const SwinFrame *frame;    /* copied: the caller may release it on return */
+  const SwinRect *rects;     /* images: regions of the frame; NULL: the whole frame */
+  int n_rects;               /* with @rects, >= 1 */
+  const SwinPreprocessParams *params;
+  gboolean cpu_preprocess;   /* preprocess on the CPU (the CPU backend) */
+  void *owner;               /* for swin_runner_cancel() */
+} SwinRunnerRequest;
+
+/* Queues @request; @done is called exactly once, unless this returns FALSE
+ * (a malformed request, or a stopped runner). */
+gboolean swin_runner_submit (SwinRunner *runner, const SwinRunnerRequest *request, SwinRunnerDone done,
+                             void *user_data, GError **error);
+/* Queues @request and waits for it: the logits of its images are copied to
+ * @logits ([n_images, num_classes]). */
+gboolean swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
+                          GError **error);
+/* Withdraws the waiting requests of @owner (their @done gets
+ * SWIN_ERROR_CANCELLED) and waits until none of them is running. */
+void swin_runner_cancel (SwinRunner *runner, void *owner);
+/* Forwards run and images classified so far (for statistics and tests). */
+void swin_runner_get_stats (SwinRunner *runner, guint64 *forwards, guint64 *images);
+
+G_END_DECLS

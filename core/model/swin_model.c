@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Checkpoint loading: key-layout detection, architecture inference from the
+ * tensor shapes, and a shape check of every tensor before conversion. */
+#include "swin_keys.h"
+#include "swin_safetensors.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <string.h>
+
+/* Bounds that keep every derived size (C << stage, grids, products) far
+ * from integer overflow; real models are orders of magnitude below. */
+#define MAX_EMBED_DIM 65536
+#define MAX_PATCH_SIZE 64
+#define MAX_IMG_SIZE 65536
+#define MAX_WINDOW 4096
+#define MAX_DEPTH 1024
+
+/* ---- key names and shapes ---- */
+
+static const char *
+stage_block_module (SwinLayout layout, const char *module)
+{
+  /* torchvision numbers the MLP's layers: 0 = fc1, (1 GELU, 2 dropout,) 3 = fc2 */
+  if (layout == SWIN_LAYOUT_TORCHVISION) {
+    if (strcmp (module, "mlp.fc1") == 0)
+      return "mlp.0";
+    if (strcmp (module, "mlp.fc2") == 0)
+      return "mlp.3";
+  }
+  return module;
+}
+
+static char *
+block_key (SwinLayout layout, int s, int j, const char *module, const char *param)
+{
+  const char *m = stage_block_module (layout, module);
+
+  if (layout == SWIN_LAYOUT_TORCHVISION)
+    return g_strdup_printf ("features.%d.%d.%s%s", 2 * s + 1, j, m, param);
+  return g_strdup_printf ("layers.%d.blocks.%d.%s%s", s, j, m, param);
+}
+
+/* The patch merging that follows stage @s. */
+static char *
+merge_key (SwinLayout layout, int s, const char *param)
+{
+  switch (layout) {
+    case SWIN_LAYOUT_TORCHVISION:
+      return g_strdup_printf ("features.%d.%s", 2 * s + 2, param);
+    case SWIN_LAYOUT_ORIGINAL:
+      return g_strdup_printf ("layers.%d.downsample.%s", s, param);
+    case SWIN_LAYOUT_TIMM:
+      /* timm >= 0.9 merges at the start of the next stage */
+      return g_strdup_printf ("layers.%d.downsample.%s", s + 1, param);
+  }
+  g_return_val_if_reached (NULL);
+}
+
+char *
+swin_key_relative_position_index (SwinLayout layout, int stage, int block)
+{
+  return block_key (layout, stage, block, "attn.relative_position_index", "");
+}
+
+static const char *
+patch_key (SwinLayout layout, gboolean norm, gboolean bias)
+{
+  if (layout == SWIN_LAYOUT_TORCHVISION) {
+    if (norm)
+      return bias ? "features.0.2.bias" : "features.0.2.weight";
+    return bias ? "features.0.0.bias" : "features.0.0.weight";
+  }
+  if (norm)
+    return bias ? "patch_embed.norm.bias" : "patch_embed.norm.weight";
+  return bias ? "patch_embed.proj.bias" : "patch_embed.proj.weight";
+}
+
+static const char *
+head_key (SwinLayout layout, gboolean bias)
+{
+  if (layout == SWIN_LAYOUT_TIMM)
+    return bias ? "head.fc.bias" : "head.fc.weight";
+  return bias ? "head.bias" : "head.weight";
+}
+
+static void
+add_spec (GArray *specs, char *name, SwinFill fill, float **dst, int ndim, ...)
+{
+  SwinTensorSpec spec = { .name = name, .ndim = ndim, .numel = 1, .fill = fill, .dst = dst };
+  va_list ap;
+
+  va_start (ap, ndim);
+  for (int d = 0; d < ndim; d++) {
+    spec.shape[d] = va_arg (ap, int64_t);
+    spec.numel *= spec.shape[d];
+  }
+  va_end (ap);
+  g_array_append_val (specs, spec);
+}
+
+static void
+clear_spec (gpointer data)
+{
+  g_free (((SwinTensorSpec *) data)->name);
+}
+
+#define DST(field) (model != NULL ? &(field) : NULL)
+#define I(x) ((int64_t) (x))
+
+GArray *
+swin_tensor_specs_new (const SwinArch *arch, SwinModel *model)
+{
+  SwinLayout lay = arch->layout;
+  GArray *specs = g_array_new (FALSE, FALSE, sizeof (SwinTensorSpec));
+  int p = arch->patch_size, c0 = arch->embed_dim;
+
+  g_array_set_clear_func (specs, clear_spec);
+
+  add_spec (specs, g_strdup (patch_key (lay, FALSE, FALSE)), SWIN_FILL_TRUNC_NORMAL,
+            DST (model->patch_w), 4, I (c0), I (arch->in_chans), I (p), I (p));
+  add_spec (specs, g_strdup (patch_key (lay, FALSE, TRUE)), SWIN_FILL_ZEROS, DST (model->patch_b), 1, I (c0));
+  add_spec (specs, g_strdup (patch_key (lay, TRUE, FALSE)), SWIN_FILL_ONES, DST (model->patch_norm_w), 1, I (c0));
+  add_spec (specs, g_strdup (patch_key (lay, TRUE, TRUE)), SWIN_FILL_ZEROS, DST (model->patch_norm_b), 1, I (c0));
+  if (arch->ape) {
+    int64_t grid = arch->img_size / p;
+    add_spec (specs, g_strdup ("absolute_pos_embed"), SWIN_FILL_TRUNC_NORMAL, DST (model->abs_pos),
+              3, I (1), grid * grid, I (c0));
+  }
+
+  for (int s = 0; s < arch->num_stages; s++) {
+    int64_t c = SWIN_ARCH_DIM (arch, s), hidden = arch->mlp_hidden[s];
+    int64_t rows = (2 * arch->windows[s] - 1) * (2 * arch->windows[s] - 1);
+    SwinStageWeights *st = model != NULL ? &model->stages[s] : NULL;
+
+    for (int j = 0; j < arch->depths[s]; j++) {
+      SwinBlockWeights *b = st != NULL ? &st->blocks[j] : NULL;
+
+#define BLOCK(module, param, fill, field, ...) \
+      add_spec (specs, block_key (lay, s, j, module, param), fill, b != NULL ? &b->field : NULL, __VA_ARGS__)
+      BLOCK ("norm1", ".weight", SWIN_FILL_ONES, norm1_w, 1, c);
+      BLOCK ("norm1", ".bias", SWIN_FILL_ZEROS, norm1_b, 1, c);
+      BLOCK ("attn.qkv", ".weight", SWIN_FILL_TRUNC_NORMAL, qkv_w, 2, 3 * c, c);
+      BLOCK ("attn.qkv", ".bias", SWIN_FILL_ZEROS, qkv_b, 1, 3 * c);
+      BLOCK ("attn.proj", ".weight", SWIN_FILL_TRUNC_NORMAL, proj_w, 2, c, c);
+      BLOCK ("attn.proj", ".bias", SWIN_FILL_ZEROS, proj_b, 1, c);
+      BLOCK ("attn.relative_position_bias_table", "", SWIN_FILL_TRUNC_NORMAL, rpb_table, 2, rows,
+             I (arch->heads[s]));
+      BLOCK ("norm2", ".weight", SWIN_FILL_ONES, norm2_w, 1, c);
+      BLOCK ("norm2", ".bias", SWIN_FILL_ZEROS, norm2_b, 1, c);
+      BLOCK ("mlp.fc1", ".weight", SWIN_FILL_TRUNC_NORMAL, fc1_w, 2, hidden, c);
+      BLOCK ("mlp.fc1", ".bias", SWIN_FILL_ZEROS, fc1_b, 1, hidden);
+      BLOCK ("mlp.fc2", ".weight", SWIN_FILL_TRUNC_NORMAL, fc2_w, 2, c, hidden);
+      BLOCK ("mlp.fc2", ".bias", SWIN_FILL_ZEROS, fc2_b, 1, c);
+#undef BLOCK
+    }
+    if (s + 1 < arch->num_stages) {
+      add_spec (specs, merge_key (lay, s, "norm.weight"), SWIN_FILL_ONES,
+                st != NULL ? &st->merge_norm_w : NULL, 1, 4 * c);
+      add_spec (specs, merge_key (lay, s, "norm.bias"), SWIN_FILL_ZEROS,
+                st != NULL ? &st->merge_norm_b : NULL, 1, 4 * c);
+      add_spec (specs, merge_key (lay, s, "reduction.weight"), SWIN_FILL_TRUNC_NORMAL,
+                st != NULL ? &st->merge_reduction_w : NULL, 2, 2 * c, 4 * c);
+    }
+  }
+
+  {
+    int64_t c_last = SWIN_ARCH_DIM (arch, arch->num_stages - 1);
+
+    add_spec (specs, g_strdup ("norm.weight"), SWIN_FILL_ONES, DST (model->norm_w), 1, c_last);
+    add_spec (specs, g_strdup ("norm.bias"), SWIN_FILL_ZEROS, DST (model->norm_b), 1, c_last);
+    add_spec (specs, g_strdup (head_key (lay, FALSE)), SWIN_FILL_TRUNC_NORMAL, DST (model->head_w),
+              2, I (arch->num_classes), c_last);
+    add_spec (specs, g_strdup (head_key (lay, TRUE)), SWIN_FILL_ZEROS, DST (model->head_b),
+              1, I (arch->num_classes));
+  }
+  return specs;
+}
+
+#undef DST
+#undef I
+
+gboolean
+swin_arch_validate (const SwinArch *arch, GError **error)
+{
+  GError *size_error = NULL;
+
+  if (arch->in_chans < 1 || arch->patch_size < 1 || arch->patch_size > MAX_PATCH_SIZE) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                 "invalid patch embedding: %d input channels, patch size %d (1 to %d)",
+                 arch->in_chans, arch->patch_size, MAX_PATCH_SIZE);
+    return FALSE;
+  }
+  /* The GPU kernels load channels 8 at a time (two vec4). */
+  if (arch->embed_dim < 8 || arch->embed_dim > MAX_EMBED_DIM || arch->embed_dim % 8 != 0) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                 "embed_dim %d is not supported: it must be a positive multiple of 8 (at most %d)",
+                 arch->embed_dim, MAX_EMBED_DIM);
+    return FALSE;
+  }
+  if (arch->num_stages < 1 || arch->num_stages > SWIN_MAX_STAGES) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%d stages: between 1 and %d supported",
+                 arch->num_stages, SWIN_MAX_STAGES);
+    return FALSE;
+  }
+  for (int s = 0; s < arch->num_stages; s++) {
+    int c = SWIN_ARCH_DIM (arch, s);
+
+    if (arch->depths[s] < 1 || arch->heads[s] < 1 || arch->windows[s] < 1 || arch->mlp_hidden[s] < 1) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                   "stage %d: depth %d, %d heads, window %d, MLP hidden %d: all must be positive",
+                   s, arch->depths[s], arch->heads[s], arch->windows[s], arch->mlp_hidden[s]);
+      return FALSE;
+    }
+    if (arch->depths[s] > MAX_DEPTH || arch->windows[s] > MAX_WINDOW) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                   "stage %d: depth %d, window %d: at most %d blocks and a window of %d supported",
+                   s, arch->depths[s], arch->windows[s], MAX_DEPTH, MAX_WINDOW);
+      return FALSE;
+    }
+    if (c % arch->heads[s] != 0) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                   "stage %d: %d heads do not divide %d channels", s, arch->heads[s], c);
+      return FALSE;
+    }
+    /* The attention kernels read a head's channels as vec4. */
+    if ((c / arch->heads[s]) % 4 != 0) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                   "stage %d: head dimension %d (%d channels / %d heads) is not a multiple of 4",
+                   s, c / arch->heads[s], c, arch->heads[s]);
+      return FALSE;
+    }
+  }
+  if (arch->num_classes < 1) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%d classes: at least 1 needed", arch->num_classes);
+    return FALSE;
+  }
+  if (arch->img_size < 1 || arch->img_size > MAX_IMG_SIZE ||
+      !swin_arch_check_size (arch, arch->img_size, arch->img_size, &size_error)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "invalid default image size %d%s%s", arch->img_size,
+                 size_error != NULL ? ": " : "", size_error != NULL ? size_error->message : "");
+    g_clear_error (&size_error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- loading ---- */
+
+struct Loader {
+  const char *path;
+  SwinSafetensors *st;
+  SwinArch arch;
+};
+
+static char *
+shape_to_string (const int64_t *shape, int ndim)
+{
+  GString *s = g_string_new ("[");
+
+  for (int d = 0; d < ndim; d++)
+    g_string_append_printf (s, "%s%" G_GINT64_FORMAT, d > 0 ? ", " : "", shape[d]);
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+/* A tensor that must exist, with @ndim dimensions. */
+static const SwinTensorInfo *
+require (struct Loader *ld, const char *name, int ndim, const char *expected, GError **error)
+{
+  const SwinTensorInfo *t = swin_safetensors_lookup (ld->st, name);
+
+  if (t == NULL) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' missing (expected shape %s)",
+                 ld->path, name, expected);
+    return NULL;
+  }
+  if (t->ndim != ndim) {
+    char *got = shape_to_string (t->shape, t->ndim);
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' has shape %s, expected %s",
+                 ld->path, name, got, expected);
+    g_free (got);
+    return NULL;
+  }
+  return t;
+}
+
+static gboolean
+detect_layout (struct Loader *ld, GError **error)
+{
+  if (swin_safetensors_lookup (ld->st, "features.0.0.weight") != NULL) {
+    ld->arch.layout = SWIN_LAYOUT_TORCHVISION;
+  } else if (swin_safetensors_lookup (ld->st, "patch_embed.proj.weight") != NULL) {
+    /* Where the first merging sits tells the two apart; a one-stage model
+     * has none, and only the classifier's name differs. */
+    if (swin_safetensors_lookup (ld->st, "layers.0.downsample.reduction.weight") != NULL)
+      ld->arch.layout = SWIN_LAYOUT_ORIGINAL;
+    else if (swin_safetensors_lookup (ld->st, "layers.1.downsample.reduction.weight") != NULL ||
+             swin_safetensors_lookup (ld->st, "head.fc.weight") != NULL)
+      ld->arch.layout = SWIN_LAYOUT_TIMM;
+    else
+      ld->arch.layout = SWIN_LAYOUT_ORIGINAL;
+  } else {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
+                 "%s: not a known Swin checkpoint layout: expected 'features.0.0.weight' (torchvision) "
+                 "or 'patch_embed.proj.weight' (original / timm)", ld->path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Parses a decimal number at *p, advancing it; FALSE if none or too large. */
+static gboolean
+parse_index (const char **p, int limit, int *out)
+{
+  const char *s = *p;
+  int v = 0;
+
+  if (!g_ascii_isdigit (*s))
+    return FALSE;
+  while (g_ascii_isdigit (*s)) {
+    v = v * 10 + (*s - '0');
+    if (v > limit)
+      return FALSE;
+    s++;
+  }
+  *p = s;
+  *out = v;
+  return TRUE;
+}
+
+/* Stage and block of a block tensor's key, or FALSE for another key. */
+static gboolean
+parse_block_key (SwinLayout layout, const char *name, int *stage, int *block)
+{
+  const char *p = name;
+  int a;
+
+  if (layout == SWIN_LAYOUT_TORCHVISION) {
+    if (!g_str_has_prefix (p, "features."))
+      return FALSE;
+    p += strlen ("features.");
+    /* features.{2s+1} are stages, the even ones stem and mergings */
+    if (!parse_index (&p, 1 << 20, &a) || a % 2 == 0 || *p++ != '.')
+      return FALSE;
+    *stage = (a - 1) / 2;
+  } else {
+    if (!g_str_has_prefix (p, "layers."))
+      return FALSE;
+    p += strlen ("layers.");
+    if (!parse_index (&p, 1 << 20, stage) || !g_str_has_prefix (p, ".blocks."))
+      return FALSE;
+    p += strlen (".blocks.");
+  }
+  return parse_index (&p, 1 << 20, block) && *p == '.';
+}
+
+static gboolean
+count_blocks (struct Loader *ld, GError **error)
+{
+  int max_block[SWIN_MAX_STAGES];
+  int num_stages = 0;
+
+  for (int s = 0; s < SWIN_MAX_STAGES; s++)
+    max_block[s] = -1;
+  for (guint i = 0; i < swin_safetensors_get_n_tensors (ld->st); i++) {
+    const char *name = swin_safetensors_get_tensor (ld->st, i)->name;
+    int s, j;
+
+    if (!parse_block_key (ld->arch.layout, name, &s, &j))
+      continue;
+    if (s >= SWIN_MAX_STAGES) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: tensor '%s' belongs to stage %d; at most %d "
+                   "stages are supported", ld->path, name, s, SWIN_MAX_STAGES);
+      return FALSE;
+    }
+    max_block[s] = MAX (max_block[s], j);
+    num_stages = MAX (num_stages, s + 1);
+  }
+  if (num_stages == 0) {
+    char *key = block_key (ld->arch.layout, 0, 0, "norm1", ".weight");
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: no transformer blocks found (expected '%s')",
+                 ld->path, key);
+    g_free (key);
+    return FALSE;
+  }
+  ld->arch.num_stages = num_stages;
+  for (int s = 0; s < num_stages; s++) {
+    /* A stage without blocks between two others: its block 0 is missing. */
+    if (max_block[s] < 0) {
+      char *key = block_key (ld->arch.layout, s, 0, "norm1", ".weight");
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' missing: stage %d has no blocks",
+                   ld->path, key, s);
+      g_free (key);
+      return FALSE;
+    }
+    /* Every block up to the highest index, checked key by key: a stray
+     * 'layers.0.blocks.999999.x' then fails here, at the cost of the blocks
+     * the file really has, instead of making the loader build a million. */
+    for (int j = 1; j <= max_block[s]; j++) {
+      char *key = block_key (ld->arch.layout, s, j, "norm1", ".weight");
+      gboolean found = swin_safetensors_lookup (ld->st, key) != NULL;
+
+      if (!found)
+        g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' missing: stage %d has tensors "
+                     "of blocks up to %d", ld->path, key, s, max_block[s]);
+      g_free (key);
+      if (!found)
+        return FALSE;
+    }
+    ld->arch.depths[s] = max_block[s] + 1;
+  }
+  return TRUE;
+}
+
+/* img_size metadata: "384" or "[384, 384]": the first number. */
+static gboolean
+parse_img_size (struct Loader *ld, const char *value, GError **error)
+{
+  const char *p = value;
+
+  while (*p == ' ' || *p == '[' || *p == '(')
+    p++;
+  if (!parse_index (&p, MAX_IMG_SIZE, &ld->arch.img_size) || ld->arch.img_size == 0) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ img_size '%s' is not a valid size",
+                 ld->path, value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The input size of an absolute embedding's @grid, or 0 (refused by
+ * swin_arch_validate()) when out of range.  In 64 bits: the patch size is
+ * not validated yet and may be huge. */
+static int
+ape_img_size (int64_t grid, int patch_size)
+{
+  int64_t size = grid * patch_size;
+
+  return size >= 1 && size <= MAX_IMG_SIZE ? (int) size : 0;
+}
+
+static gboolean
+infer_arch (struct Loader *ld, GError **error)
+{
+  SwinArch *arch = &ld->arch;
+  const SwinTensorInfo *t;
+  const char *img_meta;
+  char *key;
+
+  t = require (ld, patch_key (arch->layout, FALSE, FALSE), 4, "[C, in_chans, p, p]", error);
+  if (t == NULL)
+    return FALSE;
+  if (t->shape[2] != t->shape[3] || t->shape[0] > MAX_EMBED_DIM || t->shape[1] > 64) {
+    char *got = shape_to_string (t->shape, t->ndim);
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: tensor '%s' has shape %s, expected [C, in_chans, "
+                 "p, p] with a square patch", ld->path, t->name, got);
+    g_free (got);
+    return FALSE;
+  }
+  arch->embed_dim = (int) t->shape[0];
+  arch->in_chans = (int) t->shape[1];
+  arch->patch_size = (int) t->shape[2];
+
+  if (!count_blocks (ld, error))
+    return FALSE;
+
+  for (int s = 0; s < arch->num_stages; s++) {
+    int64_t rows, side;
+
+    key = block_key (arch->layout, s, 0, "attn.relative_position_bias_table", "");
+    t = require (ld, key, 2, "[(2M-1)^2, heads]", error);
+    g_free (key);
+    if (t == NULL)
+      return FALSE;
+    rows = t->shape[0];
+    side = (int64_t) llround (sqrt ((double) rows));
+    if (side * side != rows || side % 2 == 0) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: tensor '%s' has %" G_GINT64_FORMAT " rows, "
+                   "not (2M-1)^2 for a window size M", ld->path, t->name, rows);
+      return FALSE;
+    }
+    arch->windows[s] = (int) (side + 1) / 2;
+    arch->heads[s] = (int) t->shape[1];
+
+    key = block_key (arch->layout, s, 0, "mlp.fc1", ".weight");
+    t = require (ld, key, 2, "[hidden, C]", error);
+    g_free (key);
+    if (t == NULL)
+      return FALSE;
+    arch->mlp_hidden[s] = (int) t->shape[0];
+  }
+
+  t = require (ld, head_key (arch->layout, FALSE), 2, "[classes, C]", error);
+  if (t == NULL)
+    return FALSE;
+  arch->num_classes = (int) t->shape[0];
+
+  t = swin_safetensors_lookup (ld->st, "absolute_pos_embed");
+  arch->ape = t != NULL;
+  img_meta = swin_safetensors_get_metadata (ld->st, "img_size");
+  if (img_meta != NULL) {
+    if (!parse_img_size (ld, img_meta, error))
+      return FALSE;
+  } else if (arch->ape && t->ndim == 3 && t->shape[1] > 0) {
+    /* No metadata: the embedding's grid is the resolution it was made for. */
+    int64_t grid = (int64_t) llround (sqrt ((double) t->shape[1]));
+    arch->img_size = grid * grid == t->shape[1] ? ape_img_size (grid, arch->patch_size) : 0;
+  } else if (arch->ape && t->ndim == 4 && t->shape[1] == t->shape[2]) {
+    arch->img_size = ape_img_size (t->shape[1], arch->patch_size);
+  } else {
+    arch->img_size = arch->windows[0] == 7 ? 224 : arch->windows[0] == 12 ? 384 : 32 * arch->windows[0];
+  }
+
+  if (!swin_arch_validate (arch, error)) {
+    g_prefix_error (error, "%s: ", ld->path);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* timm >= 0.9 stores the absolute embedding as a grid [1, H, W, C]: the
+ * same bytes as [1, H*W, C]. */
+static gboolean
+is_ape_grid_shape (const SwinTensorSpec *spec, const SwinTensorInfo *t)
+{
+  return strcmp (spec->name, "absolute_pos_embed") == 0 && t->ndim == 4 && t->shape[0] == 1 &&
+         t->shape[1] * t->shape[2] == spec->shape[1] && t->shape[1] == t->shape[2] &&
+         t->shape[3] == spec->shape[2];
+}
+
+static gboolean
+load_tensors (struct Loader *ld, SwinModel *model, GError **error)
+{
+  GArray *specs;
+  gboolean ok = TRUE;
+
+  for (int s = 0; s < ld->arch.num_stages; s++) {
+    model->stages[s].blocks = g_new0 (SwinBlockWeights, ld->arch.depths[s]);
+    g_ptr_array_add (model->arena, model->stages[s].blocks);
+  }
+
+  specs = swin_tensor_specs_new (&ld->arch, model);
+  /* Every shape first, so that a bad file fails before any conversion. */
+  for (guint i = 0; i < specs->len && ok; i++) {
+    const SwinTensorSpec *spec = &g_array_index (specs, SwinTensorSpec, i);
+    const SwinTensorInfo *t = swin_safetensors_lookup (ld->st, spec->name);
+    char *expected = shape_to_string (spec->shape, spec->ndim);
+
+    if (t == NULL) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' missing (expected shape %s)",
+                   ld->path, spec->name, expected);
+      ok = FALSE;
+    } else if ((t->ndim != spec->ndim || memcmp (t->shape, spec->shape, spec->ndim * sizeof (int64_t)) != 0) &&
+               !is_ape_grid_shape (spec, t)) {
+      char *got = shape_to_string (t->shape, t->ndim);
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' has shape %s, expected %s",
+                   ld->path, spec->name, got, expected);
+      g_free (got);
+      ok = FALSE;
+    }
+    g_free (expected);
+  }
+  for (guint i = 0; i < specs->len && ok; i++) {
+    const SwinTensorSpec *spec = &g_array_index (specs, SwinTensorSpec, i);
+    const SwinTensorInfo *t = swin_safetensors_lookup (ld->st, spec->name);
+
+    *spec->dst = swin_safetensors_to_f32 (t, error);
+    if (*spec->dst == NULL) {
+      g_prefix_error (error, "%s: ", ld->path);
+      ok = FALSE;
+    } else {
+      g_ptr_array_add (model->arena, *spec->dst);
+      ld->arch.num_params += t->numel;
+    }
+  }
+  g_array_unref (specs);
+  return ok;
+}
+
+static char *
+model_name_from_path (const char *path)
+{
+  char *base = g_path_get_basename (path);
+  char *dot = strrchr (base, '.');
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  return base;
+}
+
+/* The optional "mean"/"std" metadata: both or neither. */
+static gboolean
+read_normalization (struct Loader *ld, SwinModel *model, GError **error)
+{
+  const char *mean = swin_safetensors_get_metadata (ld->st, "mean");
+  const char *std = swin_safetensors_get_metadata (ld->st, "std");
+  GError *range_error = NULL;
+
+  if (mean == NULL && std == NULL)
+    return TRUE;
+  if (mean == NULL || std == NULL) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ has %s but no %s", ld->path,
+                 mean ? "mean" : "std", mean ? "std" : "mean");
+    return FALSE;
+  }
+  if (!swin_parse_floats (mean, model->mean, 3) || !swin_parse_floats (std, model->std, 3)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ mean '%s' / std '%s' are not "
+                 "three numbers each", ld->path, mean, std);
+    return FALSE;
+  }
+  if (!swin_check_normalization (model->mean, model->std, &range_error)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ normalisation: %s", ld->path,
+                 range_error->message);
+    g_error_free (range_error);
+    return FALSE;
+  }
+  model->has_normalization = TRUE;
+  return TRUE;
+}
+
+/* Takes @st; @path names the checkpoint in messages and the model. */
+static SwinModel *
+load_checkpoint (SwinSafetensors *st, const char *path, GError **error)
+{
+  struct Loader ld = { .path = path, .st = st };
+  SwinModel *model = NULL;
+
+  if (!detect_layout (&ld, error) || !infer_arch (&ld, error))
+    goto out;
+
+  model = g_new0 (SwinModel, 1);
+  model->arena = g_ptr_array_new_with_free_func (g_free);
+  if (!read_normalization (&ld, model, error) || !load_tensors (&ld, model, error)) {
+    swin_model_free (model);
+    model = NULL;
+    goto out;
+  }
+  model->arch = ld.arch;
+  model->name = model_name_from_path (path);
+
+out:
+  swin_safetensors_free (ld.st);
+  return model;
+}
+
+SwinModel *
+swin_model_load (const char *path, GError **error)
+{
+  SwinSafetensors *st;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  st = swin_safetensors_open (path, error);
+  return st != NULL ? load_checkpoint (st, path, error) : NULL;
+}
+
+SwinModel *
+swin_model_load_from_bytes (GBytes *bytes, const char *name, GError **error)
+{
+  SwinSafetensors *st;
+
+  g_return_val_if_fail (bytes != NULL && name != NULL, NULL);
+
+  st = swin_safetensors_new_from_bytes (bytes, name, error);
+  return st != NULL ? load_checkpoint (st, name, error) : NULL;
+}
+
+void
+swin_model_free (SwinModel *model)
+{
+  if (model == NULL)
+    return;
+  g_ptr_array_unref (model->arena);
+  g_free (model->name);
+  g_free (model);
+}
+
+const SwinArch *
+swin_model_get_arch (const SwinModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  return &model->arch;
+}
+
+const char *
+swin_model_get_name (const SwinModel *model)
+{
+  g_return_val_if_fail (model != NULL, NULL);
+  return model->name;
+}
+
+gboolean
+swin_model_get_normalization (const SwinModel *model, float mean[3], float std[3])
+{
+  g_return_val_if_fail (model != NULL, FALSE);
+  if (!model->has_normalization)
+    return FALSE;
+  memcpy (mean, model->mean, sizeof (model->mean));
+  memcpy (std, model->std, sizeof (model->std));
+  return TRUE;
+}

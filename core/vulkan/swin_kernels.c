@@ -1,0 +1,585 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The table of operations and kernel variants, the choice among variants,
+ * and the recording of each operation. */
+#include "swin_kernels.h"
+
+#include <limits.h>
+#include <math.h>
+#include <string.h>
+
+#include "gemm.spv.h"
+#include "gemm_tiled.spv.h"
+#include "layernorm.spv.h"
+#include "layernorm_rows.spv.h"
+#include "im2col.spv.h"
+#include "attention.spv.h"
+#include "attention_wg.spv.h"
+#include "avgpool.spv.h"
+#include "preprocess.spv.h"
+
+#define SB VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+#define TB VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+
+static uint32_t
+div_up (uint64_t a, uint64_t b)
+{
+  return (uint32_t) ((a + b - 1) / b);
+}
+
+/* What the variants of an operation need to know of one recording. */
+typedef struct {
+  int M, N, K;           /* gemm */
+  int rows, C;           /* layernorm */
+  int n, hd;             /* attention: tokens per window, head dimension */
+  int windows, bh;       /* attention: windows per image, batch * heads */
+  int count;             /* im2col, avgpool: output values */
+  int out_w, out_h;      /* preprocess */
+  int slots;             /* preprocess: images */
+  gboolean vec_out;      /* gemm: N % 4 == 0 */
+} SwinOpArgs;
+
+typedef struct {
+  const char *name;
+  const uint32_t *spv;
+  size_t spv_size;
+  /* Chosen automatically only on devices that run workgroups cooperatively
+   * (GPUs); on lavapipe such kernels pay for barriers and gain nothing. */
+  gboolean gpu_only;
+  /* Hard requirements (device limits, sizes); NULL: none.  Sets @why. */
+  gboolean (*fits) (const SwinContext *ctx, const SwinOpArgs *a, char **why);
+  /* Workgroup size and the shader's own specialisation constants (ids 3...);
+   * returns how many of those. */
+  int (*specialise) (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec);
+  void (*grid) (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3]);
+} SwinVariant;
+
+#define SWIN_MAX_VARIANTS 3
+
+typedef struct {
+  const char *name;
+  int n_bindings;
+  VkDescriptorType types[SWIN_MAX_BINDINGS];
+  uint32_t push_size;
+  SwinVariant variants[SWIN_MAX_VARIANTS];  /* in order of preference */
+} SwinOpInfo;
+
+/* ---- GEMM ---- */
+
+/* Register-tile GEMM (gemm.comp): vec4 columns per invocation: two halve the
+ * fetches of the shared A rows, unless that leaves more lanes of the last
+ * workgroup idle than one. */
+static int
+gemm_columns (int n4, int wg_x)
+{
+  int waste1 = div_up (n4, wg_x) * wg_x - n4;
+  int waste2 = div_up (n4, 2 * wg_x) * 2 * wg_x - n4;
+  return waste2 <= waste1 ? 2 : 1;
+}
+
+/* Rows per invocation: the candidate that leaves the fewest padding rows in
+ * the last workgroup row (Swin's token counts are 49 * 4^k: 16 rows fit
+ * 3136, 14 fit 784, 7 fit 196), the larger on ties. */
+static int
+gemm_rows (int M, int wg_y)
+{
+  static const int candidates[] = { 16, 14, 12, 8, 7 };
+  int best = 16, best_waste = INT_MAX;
+
+  for (guint i = 0; i < G_N_ELEMENTS (candidates); i++) {
+    int rows = candidates[i] * wg_y;
+    int waste = (int) div_up (M, rows) * rows - M;
+    if (waste < best_waste) {
+      best = candidates[i];
+      best_waste = waste;
+    }
+  }
+  return best;
+}
+
+static int
+gemm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 8;
+  local[1] = 4;
+  spec[0] = gemm_rows (a->M, local[1]);
+  spec[1] = gemm_columns (div_up (a->N, 4), local[0]);
+  spec[2] = a->vec_out;
+  return 3;
+}
+
+static void
+gemm_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = div_up (div_up (div_up (a->N, 4), spec[1]), local[0]);
+  g[1] = div_up (a->M, (uint64_t) spec[0] * local[1]);
+  g[2] = 1;
+}
+
+/* Shared-memory GEMM (gemm_tiled.comp): T x T invocations, 4T x 4T tiles. */
+static int
+gemm_tiled_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = local[1] = 16;
+  /* the register-tile constants do not apply: fixed, so that they do not
+   * multiply the pipelines */
+  spec[0] = spec[1] = 0;
+  spec[2] = a->vec_out;
+  return 3;
+}
+
+static void
+gemm_tiled_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = div_up (div_up (a->N, 4), local[0]);
+  g[1] = div_up (a->M, 4 * local[1]);
+  g[2] = 1;
+}
+
+/* ---- LayerNorm ---- */
+
+/* Rows over 1024 channels are not cached in private memory: 16 KiB per
+ * invocation exceeds some GPUs' local memory (NVIDIA refused 24 KiB). */
+#define LAYERNORM_MAX_CACHED 1024
+
+static gboolean
+layernorm_private_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  if (a->C <= LAYERNORM_MAX_CACHED)
+    return TRUE;
+  *why = g_strdup_printf ("rows of %d channels exceed the %d cached in private memory", a->C,
+                          LAYERNORM_MAX_CACHED);
+  return FALSE;
+}
+
+static int
+layernorm_private_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 64;
+  spec[0] = a->C / 4;
+  spec[1] = TRUE;
+  return 2;
+}
+
+static int
+layernorm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 64;
+  spec[0] = 1;
+  spec[1] = FALSE;
+  return 2;
+}
+
+static int
+layernorm_rows_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 64;   /* a power of two: the shader's reduction halves it */
+  return 0;
+}
+
+static void
+layernorm_rows_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  /* rows over a 2D grid: 65535 is the guaranteed maxComputeWorkGroupCount */
+  g[0] = MIN ((uint32_t) a->rows, 65535u);
+  g[1] = div_up (a->rows, g[0]);
+  g[2] = 1;
+}
+
+/* ---- attention ---- */
+
+static size_t
+attention_wg_shared (const SwinOpArgs *a)
+{
+  return (size_t) a->n * (2 * a->hd * sizeof (float) + sizeof (int32_t));
+}
+
+static uint32_t
+attention_wg_threads (const SwinOpArgs *a)
+{
+  return (uint32_t) (a->n + 31) / 32 * 32;
+}
+
+static gboolean
+attention_wg_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+  uint32_t threads = attention_wg_threads (a);
+
+  if (attention_wg_shared (a) > lim->maxComputeSharedMemorySize) {
+    *why = g_strdup_printf ("a window of %d tokens at head dim %d needs %zu bytes of shared memory; "
+                            "the device has %u", a->n, a->hd, attention_wg_shared (a),
+                            lim->maxComputeSharedMemorySize);
+    return FALSE;
+  }
+  if (threads > lim->maxComputeWorkGroupSize[0] || threads > lim->maxComputeWorkGroupInvocations) {
+    *why = g_strdup_printf ("a window of %d tokens needs %u invocations per workgroup", a->n, threads);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static int
+attention_wg_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = attention_wg_threads (a);
+  spec[0] = a->n;
+  spec[1] = a->hd / 4;
+  return 2;
+}
+
+static void
+attention_wg_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = 1;
+  g[1] = a->windows;
+  g[2] = a->bh;
+}
+
+/* attention.comp: a window row of queries per invocation (half a row for
+ * windows over 8), sharing every key and value fetch among them. */
+static int
+attention_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  int ws = (int) lround (sqrt (a->n));
+
+  local[0] = 16;
+  spec[0] = a->n;
+  spec[1] = a->hd / 4;
+  spec[2] = ws <= 8 ? ws : (ws + 1) / 2;
+  return 3;
+}
+
+static void
+attention_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = div_up (div_up (a->n, spec[2]), local[0]);
+  g[1] = a->windows;
+  g[2] = a->bh;
+}
+
+/* ---- one value per invocation ---- */
+
+static int
+linear_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 64;
+  return 0;
+}
+
+static void
+linear_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = div_up (a->count, local[0]);
+  g[1] = g[2] = 1;
+}
+
+static int
+preprocess_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = local[1] = 8;
+  return 0;
+}
+
+static void
+preprocess_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = div_up (a->out_w, local[0]);
+  g[1] = div_up (a->out_h, local[1]);
+  g[2] = a->slots;
+}
+
+#define SPV(name) swin_spv_##name, sizeof (swin_spv_##name)
+
+static const SwinOpInfo ops[SWIN_OP_COUNT] = {
+  [SWIN_OP_GEMM] = { "gemm", 5, { TB, TB, SB, SB, SB }, 5 * sizeof (int32_t), {
+      { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, gemm_tiled_spec, gemm_tiled_grid },
+      { "gemm", SPV (gemm), FALSE, NULL, gemm_spec, gemm_grid },
+  } },
+  [SWIN_OP_LAYERNORM] = { "layernorm", 5, { TB, SB, SB, SB, SB }, 7 * sizeof (int32_t), {
+      { "layernorm_rows", SPV (layernorm_rows), TRUE, NULL, layernorm_rows_spec, layernorm_rows_grid },
+      { "layernorm_private", SPV (layernorm), FALSE, layernorm_private_fits, layernorm_private_spec,
+        linear_grid },
+      { "layernorm", SPV (layernorm), FALSE, NULL, layernorm_spec, linear_grid },
+  } },
+  [SWIN_OP_IM2COL] = { "im2col", 2, { TB, SB }, 5 * sizeof (int32_t), {
+      { "im2col", SPV (im2col), FALSE, NULL, linear_spec, linear_grid },
+  } },
+  [SWIN_OP_ATTENTION] = { "attention", 4, { TB, TB, TB, SB }, 11 * sizeof (int32_t), {
+      { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, attention_wg_spec, attention_wg_grid },
+      { "attention", SPV (attention), FALSE, NULL, attention_spec, attention_grid },
+  } },
+  [SWIN_OP_AVGPOOL] = { "avgpool", 2, { SB, SB }, 3 * sizeof (int32_t), {
+      { "avgpool", SPV (avgpool), FALSE, NULL, linear_spec, linear_grid },
+  } },
+  [SWIN_OP_PREPROCESS] = { "preprocess", 3, { SB, SB, SB }, 2 * sizeof (int32_t), {
+      { "preprocess", SPV (preprocess), FALSE, NULL, preprocess_spec, preprocess_grid },
+  } },
+};
+
+G_STATIC_ASSERT (sizeof (SwinPreprocessSlot) == 28 * 4);
+
+const char *
+swin_op_name (SwinOp op)
+{
+  return (unsigned) op < SWIN_OP_COUNT ? ops[op].name : "unknown";
+}
+
+/* ---- the choice of variant ---- */
+
+/* Per context: a forced variant (index + 1, 0: none), the last one used and
+ * which ones were reported to the log.  Guarded by ctx->lock. */
+typedef struct {
+  int forced[SWIN_OP_COUNT];
+  const char *last[SWIN_OP_COUNT];
+  guint reported[SWIN_OP_COUNT];   /* bit per variant */
+} SwinOpState;
+
+static void
+op_state_free (SwinContext *ctx, void *data)
+{
+  g_free (data);
+}
+
+/* The context's SwinOpState; the caller holds ctx->lock. */
+static SwinOpState *
+op_state (SwinContext *ctx)
+{
+  if (!ctx->ops) {
+    ctx->ops = g_new0 (SwinOpState, 1);
+    swin_context_add_cleanup (ctx, op_state_free, ctx->ops);
+  }
+  return ctx->ops;
+}
+
+static int
+variant_count (const SwinOpInfo *info)
+{
+  int n = 0;
+
+  while (n < SWIN_MAX_VARIANTS && info->variants[n].name)
+    n++;
+  return n;
+}
+
+gboolean
+swin_kernels_force (SwinContext *ctx, SwinOp op, const char *variant, GError **error)
+{
+  int index = 0;
+
+  g_return_val_if_fail ((unsigned) op < SWIN_OP_COUNT, FALSE);
+  if (variant) {
+    for (int i = 0; i < variant_count (&ops[op]); i++)
+      if (strcmp (ops[op].variants[i].name, variant) == 0)
+        index = i + 1;
+    if (index == 0) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "operation %s has no variant \"%s\"",
+                   ops[op].name, variant);
+      return FALSE;
+    }
+  }
+  g_mutex_lock (&ctx->lock);
+  op_state (ctx)->forced[op] = index;
+  g_mutex_unlock (&ctx->lock);
+  return TRUE;
+}
+
+const char *
+swin_kernels_last_variant (SwinContext *ctx, SwinOp op)
+{
+  const char *name;
+
+  g_return_val_if_fail ((unsigned) op < SWIN_OP_COUNT, NULL);
+  g_mutex_lock (&ctx->lock);
+  name = op_state (ctx)->last[op];
+  g_mutex_unlock (&ctx->lock);
+  return name;
+}
+
+/* The variant of @op for @a: the forced one, which must fit, else the first
+ * preferred one that fits. */
+static const SwinVariant *
+choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
+{
+  const SwinOpInfo *info = &ops[op];
+  const SwinVariant *chosen = NULL;
+  gboolean first_use;
+  int forced, index = -1;
+  char *why = NULL;
+
+  g_mutex_lock (&ctx->lock);
+  forced = op_state (ctx)->forced[op];
+  g_mutex_unlock (&ctx->lock);
+
+  if (forced) {
+    const SwinVariant *v = &info->variants[forced - 1];
+    if (v->fits && !v->fits (ctx, a, &why)) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LIMIT, "%s: the forced variant %s cannot run "
+                   "on \"%s\": %s", info->name, v->name, ctx->device_name, why);
+      g_free (why);
+      return NULL;
+    }
+    index = forced - 1;
+  } else {
+    for (int i = 0; i < variant_count (info) && index < 0; i++) {
+      const SwinVariant *v = &info->variants[i];
+      if (v->gpu_only && !ctx->gpu_variants)
+        continue;
+      if (v->fits && !v->fits (ctx, a, &why)) {
+        swin_log (SWIN_LOG_DEBUG, "%s: variant %s skipped: %s", info->name, v->name, why);
+        g_clear_pointer (&why, g_free);
+        continue;
+      }
+      index = i;
+    }
+  }
+  /* The last variant of each operation has no requirement: always found. */
+  g_assert (index >= 0);
+  chosen = &info->variants[index];
+
+  g_mutex_lock (&ctx->lock);
+  op_state (ctx)->last[op] = chosen->name;
+  first_use = !(op_state (ctx)->reported[op] & (1u << index));
+  op_state (ctx)->reported[op] |= 1u << index;
+  g_mutex_unlock (&ctx->lock);
+  if (first_use)
+    swin_log (SWIN_LOG_INFO, "%s on \"%s\": variant %s%s", info->name, ctx->device_name, chosen->name,
+              forced ? " (forced)" : "");
+  return chosen;
+}
+
+/* Chooses, specialises, fetches and dispatches @op. */
+static gboolean
+record (SwinCmd *cmd, SwinContext *ctx, SwinOp op, const SwinOpArgs *a, const SwinBinding *bindings,
+        const void *push, GError **error)
+{
+  const SwinOpInfo *info = &ops[op];
+  const SwinVariant *v = choose (ctx, op, a, error);
+  SwinKernelDesc desc = {
+    .n_bindings = info->n_bindings, .types = info->types, .push_size = info->push_size,
+    .local = { 1, 1, 1 },
+  };
+  SwinKernel *k;
+  uint32_t g[3];
+
+  if (!v)
+    return FALSE;
+  desc.name = v->name;
+  desc.spv = v->spv;
+  desc.spv_size = v->spv_size;
+  desc.n_spec = v->specialise (a, desc.local, desc.spec);
+  v->grid (a, desc.local, desc.spec, g);
+  k = swin_kernel_get (ctx, &desc, error);
+  return k && swin_kernel_dispatch (cmd, k, bindings, push, g[0], g[1], g[2], error);
+}
+
+static gboolean
+invalid (GError **error, const char *op, const char *what)
+{
+  g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "%s: %s", op, what);
+  return FALSE;
+}
+
+/* ---- the operations ---- */
+
+gboolean
+swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
+             const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
+             gboolean gelu, gboolean accumulate, GError **error)
+{
+  struct { int32_t M, N, K, act, accumulate; } push = { M, N, K, gelu, accumulate };
+  SwinOpArgs args = { .M = M, .N = N, .K = K, .vec_out = N % 4 == 0 };
+  SwinBinding b[5] = { *a, *w, *bias, *out, *out };
+
+  G_STATIC_ASSERT (sizeof (push) == 5 * sizeof (int32_t));
+  if (K % 4 != 0 || M <= 0 || N <= 0)
+    return invalid (error, "gemm", "needs M, N > 0 and K a multiple of 4");
+  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  /* packed weights are fp32 or fp16 texels: the fetch converts, the math is fp32 */
+  if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
+    b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  return record (cmd, ctx, SWIN_OP_GEMM, &args, b, &push, error);
+}
+
+gboolean
+swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                  const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
+                  int rows, int C, int merge_h, int merge_w,
+                  const SwinBinding *add, int add_rows, GError **error)
+{
+  struct { int32_t rows, C, merge, H, W, has_add, L; } push = {
+    rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
+  };
+  SwinOpArgs args = { .rows = rows, .C = C, .count = rows };
+  /* Without an addend the binding still needs a valid range: gamma stands in, unread. */
+  SwinBinding b[5] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
+
+  G_STATIC_ASSERT (sizeof (push) == 7 * sizeof (int32_t));
+  if (C % 4 != 0 || (merge_h != 0 && C % 16 != 0) || rows <= 0)
+    return invalid (error, "layernorm", "needs rows > 0, C a multiple of 4 (of 16 when merging)");
+  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  return record (cmd, ctx, SWIN_OP_LAYERNORM, &args, b, &push, error);
+}
+
+gboolean
+swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
+               int B, int Cin, int H, int W, int P, GError **error)
+{
+  struct { int32_t batch, Cin, H, W, P; } push = { B, Cin, H, W, P };
+  uint64_t count = (uint64_t) B * (H / MAX (P, 1)) * (W / MAX (P, 1)) * Cin * P * P;
+  SwinOpArgs args = { .count = (int) MIN (count, (uint64_t) INT_MAX) };
+  SwinBinding b[2] = { *img, *out };
+
+  if (P <= 0 || count == 0 || count > INT_MAX)
+    return invalid (error, "im2col", "needs a positive patch size and 1 to INT_MAX values");
+  b[0].format = VK_FORMAT_R32_SFLOAT;
+  return record (cmd, ctx, SWIN_OP_IM2COL, &args, b, &push, error);
+}
+
+gboolean
+swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
+                  const SwinBinding *qkv_bias, const SwinBinding *table,
+                  const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
+{
+  const int hd = heads > 0 ? g->C / heads : 0;
+  struct {
+    int32_t H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M;
+    float scale;
+  } push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M,
+             hd > 0 ? 1.0f / sqrtf ((float) hd) : 0.0f };
+  SwinOpArgs args = { .n = g->ws * g->ws, .hd = hd, .windows = (g->Hp / MAX (g->ws, 1)) * (g->Wp / MAX (g->ws, 1)),
+                      .bh = B * heads };
+  SwinBinding b[4] = { *qkv, *qkv_bias, *table, *out };
+
+  G_STATIC_ASSERT (sizeof (push) == 11 * sizeof (int32_t));
+  if (heads <= 0 || g->C % heads != 0 || hd % 4 != 0 || g->ws <= 0 || B <= 0)
+    return invalid (error, "attention", "needs a head dimension that is a multiple of 4");
+  b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  b[2].format = VK_FORMAT_R32_SFLOAT;
+  return record (cmd, ctx, SWIN_OP_ATTENTION, &args, b, &push, error);
+}
+
+gboolean
+swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                const SwinBinding *out, int B, int L, int C, GError **error)
+{
+  struct { int32_t batch, L, C; } push = { B, L, C };
+  SwinOpArgs args = { .count = B * C };
+  SwinBinding b[2] = { *in, *out };
+
+  if (B <= 0 || L <= 0 || C <= 0)
+    return invalid (error, "avgpool", "needs B, L, C > 0");
+  return record (cmd, ctx, SWIN_OP_AVGPOOL, &args, b, &push, error);
+}
+
+gboolean
+swin_k_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src, const SwinBinding *dst,
+                   const SwinBinding *slots, int out_w, int out_h, int n_slots, GError **error)
+{
+  struct { int32_t out_w, out_h; } push = { out_w, out_h };
+  SwinOpArgs args = { .out_w = out_w, .out_h = out_h, .slots = n_slots };
+  SwinBinding b[3] = { *src, *dst, *slots };
+
+  if (out_w <= 0 || out_h <= 0 || n_slots <= 0)
+    return invalid (error, "preprocess", "needs a non-empty output");
+  return record (cmd, ctx, SWIN_OP_PREPROCESS, &args, b, &push, error);
+}

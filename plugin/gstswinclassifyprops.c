@@ -1,0 +1,458 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* swinclassify's properties: their documentation, defaults, and get/set. */
+#include "gstswinclassifyprivate.h"
+
+#define DEFAULT_TOP_K 5
+#define MAX_TOP_K 1000
+#define DEFAULT_THRESHOLD 0.0
+#define DEFAULT_INTERVAL 1
+#define DEFAULT_MODE GST_SWIN_CLASSIFY_MODE_SYNC
+#define DEFAULT_POST_MESSAGES TRUE
+#define DEFAULT_SCALE_MODE SWIN_SCALE_CENTER_CROP
+#define DEFAULT_BACKEND GST_SWIN_CLASSIFY_BACKEND_GPU
+#define DEFAULT_PRECISION SWIN_PRECISION_FP32
+#define DEFAULT_REGION GST_SWIN_CLASSIFY_REGION_FULL_FRAME
+#define DEFAULT_MIN_ROI_SIZE "16x16"
+#define DEFAULT_BATCH_SIZE 8
+#define MAX_BATCH_SIZE 1024
+#define DEFAULT_BATCH_TIMEOUT 5000
+
+enum {
+  PROP_0,
+  PROP_MODEL,
+  PROP_LABELS,
+  PROP_TOP_K,
+  PROP_THRESHOLD,
+  PROP_DEVICE,
+  PROP_INFERENCE_INTERVAL,
+  PROP_MODE,
+  PROP_POST_MESSAGES,
+  PROP_SCALE_MODE,
+  PROP_MEAN,
+  PROP_STD,
+  PROP_PRE_PROCESS_BACKEND,
+  PROP_PRECISION,
+  PROP_INFERENCE_REGION,
+  PROP_OBJECT_CLASS,
+  PROP_MIN_ROI_SIZE,
+  PROP_BATCH_SIZE,
+  PROP_BATCH_TIMEOUT,
+  PROP_MODEL_INSTANCE_ID,
+  PROP_FRAMES_INFERRED,
+  PROP_LATENCY_MS,
+};
+
+void
+gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *value,
+                                GParamSpec *pspec)
+{
+  GstSwinClassify *self = GST_SWIN_CLASSIFY (object);
+  gboolean deferred;
+
+  GST_OBJECT_LOCK (self);
+  /* GStreamer does not enforce GST_PARAM_MUTABLE_READY: the element reads
+   * these settings in start() only, so a change while running is kept for
+   * the next start and said so. */
+  deferred = self->running && (pspec->flags & GST_PARAM_MUTABLE_READY);
+  switch (prop_id) {
+    case PROP_MODEL:
+      g_free (self->model_path);
+      self->model_path = g_value_dup_string (value);
+      break;
+    case PROP_LABELS:
+      g_free (self->labels_path);
+      self->labels_path = g_value_dup_string (value);
+      break;
+    case PROP_TOP_K: self->top_k = g_value_get_uint (value); break;
+    case PROP_THRESHOLD: self->threshold = g_value_get_double (value); break;
+    case PROP_DEVICE:
+      g_free (self->device);
+      self->device = g_value_dup_string (value);
+      break;
+    case PROP_INFERENCE_INTERVAL: self->interval = g_value_get_uint (value); break;
+    case PROP_MODE: self->mode = g_value_get_enum (value); break;
+    case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean (value); break;
+    case PROP_SCALE_MODE: self->scale_mode = g_value_get_enum (value); break;
+    case PROP_MEAN:
+      g_free (self->mean);
+      self->mean = g_value_dup_string (value);
+      break;
+    case PROP_STD:
+      g_free (self->std);
+      self->std = g_value_dup_string (value);
+      break;
+    case PROP_PRE_PROCESS_BACKEND: self->backend = g_value_get_enum (value); break;
+    case PROP_PRECISION: self->precision = g_value_get_enum (value); break;
+    case PROP_INFERENCE_REGION: self->region = g_value_get_enum (value); break;
+    case PROP_OBJECT_CLASS:
+      g_free (self->object_class);
+      self->object_class = g_value_dup_string (value);
+      break;
+    case PROP_MIN_ROI_SIZE:
+      g_free (self->min_roi_size);
+      self->min_roi_size = g_value_dup_string (value);
+      break;
+    case PROP_BATCH_SIZE: self->batch_size = g_value_get_uint (value); break;
+    case PROP_BATCH_TIMEOUT: self->batch_timeout = g_value_get_uint64 (value); break;
+    case PROP_MODEL_INSTANCE_ID:
+      g_free (self->instance_id);
+      self->instance_id = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (deferred)
+    GST_WARNING_OBJECT (self, "\"%s\" changed while running: takes effect the next time the "
+                        "element starts (READY -> PAUSED)", pspec->name);
+}
+
+void
+gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  GstSwinClassify *self = GST_SWIN_CLASSIFY (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_MODEL: g_value_set_string (value, self->model_path); break;
+    case PROP_LABELS: g_value_set_string (value, self->labels_path); break;
+    case PROP_TOP_K: g_value_set_uint (value, self->top_k); break;
+    case PROP_THRESHOLD: g_value_set_double (value, self->threshold); break;
+    case PROP_DEVICE: g_value_set_string (value, self->device); break;
+    case PROP_INFERENCE_INTERVAL: g_value_set_uint (value, self->interval); break;
+    case PROP_MODE: g_value_set_enum (value, self->mode); break;
+    case PROP_POST_MESSAGES: g_value_set_boolean (value, self->post_messages); break;
+    case PROP_SCALE_MODE: g_value_set_enum (value, self->scale_mode); break;
+    case PROP_MEAN: g_value_set_string (value, self->mean); break;
+    case PROP_STD: g_value_set_string (value, self->std); break;
+    case PROP_PRE_PROCESS_BACKEND: g_value_set_enum (value, self->backend); break;
+    case PROP_PRECISION: g_value_set_enum (value, self->precision); break;
+    case PROP_INFERENCE_REGION: g_value_set_enum (value, self->region); break;
+    case PROP_OBJECT_CLASS: g_value_set_string (value, self->object_class); break;
+    case PROP_MIN_ROI_SIZE: g_value_set_string (value, self->min_roi_size); break;
+    case PROP_BATCH_SIZE: g_value_set_uint (value, self->batch_size); break;
+    case PROP_BATCH_TIMEOUT: g_value_set_uint64 (value, self->batch_timeout); break;
+    case PROP_MODEL_INSTANCE_ID: g_value_set_string (value, self->instance_id); break;
+    case PROP_FRAMES_INFERRED: g_value_set_uint64 (value, self->frames_inferred); break;
+    case PROP_LATENCY_MS: g_value_set_double (value, self->latency_ms); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+void
+gst_swin_classify_init_properties (GstSwinClassify *self)
+{
+  self->top_k = DEFAULT_TOP_K;
+  self->threshold = DEFAULT_THRESHOLD;
+  self->interval = DEFAULT_INTERVAL;
+  self->mode = DEFAULT_MODE;
+  self->post_messages = DEFAULT_POST_MESSAGES;
+  self->scale_mode = DEFAULT_SCALE_MODE;
+  self->backend = DEFAULT_BACKEND;
+  self->precision = DEFAULT_PRECISION;
+  self->region = DEFAULT_REGION;
+  self->min_roi_size = g_strdup (DEFAULT_MIN_ROI_SIZE);
+  self->batch_size = DEFAULT_BATCH_SIZE;
+  self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
+}
+
+void
+gst_swin_classify_install_properties (GObjectClass *gobject_class)
+{
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS;
+  const GParamFlags ready = rw | GST_PARAM_MUTABLE_READY;
+  const GParamFlags playing = rw | GST_PARAM_MUTABLE_PLAYING;
+  const GParamFlags stat = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS;
+
+  /**
+   * GstSwinClassify:model:
+   *
+   * Path of the Swin Transformer checkpoint, a .safetensors file in the
+   * torchvision, timm or original (Microsoft) key layout.  Required.  The
+   * file is read completely when the element starts (READY to PAUSED);
+   * changed while running, it takes effect at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL,
+      g_param_spec_string ("model", "Model",
+          "Path of the Swin Transformer checkpoint (.safetensors; torchvision, timm or original "
+          "layout). Required", NULL, ready));
+  /**
+   * GstSwinClassify:labels:
+   *
+   * Label file: UTF-8 text, one label per line, as many lines as the model
+   * has classes (a leading byte-order mark and "\r\n" line ends are
+   * accepted; at most 16 MiB; a regular file, not a FIFO or device).
+   * Unset: the ImageNet-1k class names for 1000-class models, else
+   * "class N".  Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LABELS,
+      g_param_spec_string ("labels", "Labels",
+          "Label file, one UTF-8 label per line, as many lines as the model has classes. "
+          "Default: the ImageNet-1k class names for 1000-class models, else \"class N\"", NULL,
+          ready));
+  /**
+   * GstSwinClassify:top-k:
+   *
+   * Number of best classes in each result, 1 to 1000 (fewer when the model
+   * has fewer classes).  Applies from the next classified frame.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_TOP_K,
+      g_param_spec_uint ("top-k", "Top k", "Number of best classes to report",
+          1, MAX_TOP_K, DEFAULT_TOP_K, playing));
+  /**
+   * GstSwinClassify:threshold:
+   *
+   * Minimum score (softmax probability, 0 to 1) of a reported class; the
+   * classes below it are left out of the top-k list, which may then be
+   * empty.  Applies from the next classified frame.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_THRESHOLD,
+      g_param_spec_double ("threshold", "Threshold",
+          "Minimum score (softmax probability) of a reported class", 0.0, 1.0, DEFAULT_THRESHOLD,
+          playing));
+  /**
+   * GstSwinClassify:device:
+   *
+   * Vulkan device: a decimal index, or a case-insensitive substring of the
+   * device name.  Unset: the first discrete GPU, else the first device.
+   * Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_string ("device", "Device",
+          "Vulkan device: an index, or a case-insensitive substring of its name. Default: the "
+          "first discrete GPU, else the first device", NULL, ready));
+  /**
+   * GstSwinClassify:inference-interval:
+   *
+   * Classify every Nth frame (frames 0, N, 2N... since the start); the
+   * frames in between carry the last result with its age in frames.
+   * Applies from the next frame.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_INTERVAL,
+      g_param_spec_uint ("inference-interval", "Inference interval",
+          "Classify every Nth frame; the frames in between carry the last result with its age",
+          1, G_MAXUINT, DEFAULT_INTERVAL, playing));
+  /**
+   * GstSwinClassify:mode:
+   *
+   * Whether frames wait for their result (sync: the inference time is
+   * added to the pipeline latency) or not (async: a worker thread
+   * classifies the newest frame and results attach to later frames).
+   * Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODE,
+      g_param_spec_enum ("mode", "Mode", "Whether frames wait for their result",
+          GST_TYPE_SWIN_CLASSIFY_MODE, DEFAULT_MODE, ready));
+  /**
+   * GstSwinClassify:post-messages:
+   *
+   * Post a "swinclassify" element message (the result with the frame's
+   * timestamps) for every classified frame.  Applies from the next result.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post a \"swinclassify\" element message for every inferred frame",
+          DEFAULT_POST_MESSAGES, playing));
+  /**
+   * GstSwinClassify:scale-mode:
+   *
+   * How the frame is fitted to the model's square input: center-crop
+   * (torchvision's Resize + CenterCrop), stretch, or letterbox (padded with
+   * the mean colour).  Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_SCALE_MODE,
+      g_param_spec_enum ("scale-mode", "Scale mode",
+          "How the frame is fitted to the model's square input",
+          GST_TYPE_SWIN_CLASSIFY_SCALE_MODE, DEFAULT_SCALE_MODE, ready));
+  /**
+   * GstSwinClassify:mean:
+   *
+   * Per-channel mean "r,g,b" subtracted from the pixel values, in units of
+   * the [0, 1] range; |mean| at most 1000.  Unset: the checkpoint's
+   * __metadata__ mean, else ImageNet's.  Read at the next start, which
+   * fails on a malformed value.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MEAN,
+      g_param_spec_string ("mean", "Mean",
+          "Per-channel mean \"r,g,b\" subtracted from pixel values in [0, 1] "
+          "(unset: the checkpoint's __metadata__ mean, else ImageNet's)", NULL, ready));
+  /**
+   * GstSwinClassify:std:
+   *
+   * Per-channel standard deviation "r,g,b" the pixel values are divided
+   * by, in units of the [0, 1] range, 1e-4 to 1000.  Unset: the
+   * checkpoint's __metadata__ std, else ImageNet's.  Read at the next
+   * start, which fails on a malformed value.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_STD,
+      g_param_spec_string ("std", "Standard deviation",
+          "Per-channel standard deviation \"r,g,b\" the pixel values are divided by "
+          "(unset: the checkpoint's __metadata__ std, else ImageNet's)", NULL, ready));
+  /**
+   * GstSwinClassify:pre-process-backend:
+   *
+   * Where frames are converted, resized and normalised: gpu (a compute
+   * shader on the Vulkan device) or cpu (the core's CPU backend).  With
+   * gpu, frames larger than the device can bind at once (8192x4320 BGRx on
+   * lavapipe) are preprocessed on the CPU.  Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_PRE_PROCESS_BACKEND,
+      g_param_spec_enum ("pre-process-backend", "Preprocessing backend",
+          "Where frames are converted, resized and normalised", GST_TYPE_SWIN_CLASSIFY_BACKEND,
+          DEFAULT_BACKEND, ready));
+  /**
+   * GstSwinClassify:precision:
+   *
+   * Storage of the model's weights on the device: fp32, or fp16 (half the
+   * memory; the arithmetic is fp32 either way).  fp16 needs a device with
+   * fp16 texel buffers; elsewhere the element fails to start with an error
+   * (no silent fallback).  Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_PRECISION,
+      g_param_spec_enum ("precision", "Precision",
+          "Storage of the model's weights on the device (the arithmetic is fp32 either way). "
+          "fp16 needs a device with fp16 texel buffers; elsewhere the element fails to start "
+          "with an error (no silent fallback)", GST_TYPE_SWIN_CLASSIFY_PRECISION,
+          DEFAULT_PRECISION, ready));
+  /**
+   * GstSwinClassify:frames-inferred:
+   *
+   * Number of frames classified since the element started (read-only).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FRAMES_INFERRED,
+      g_param_spec_uint64 ("frames-inferred", "Frames inferred",
+          "Number of frames classified since the element started", 0, G_MAXUINT64, 0, stat));
+  /**
+   * GstSwinClassify:latency-ms:
+   *
+   * Duration of the last inference (preprocessing, forward and top-k) in
+   * milliseconds; after the start, that of the warm-up forward (read-only).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_LATENCY_MS,
+      g_param_spec_double ("latency-ms", "Latency",
+          "Duration of the last inference (preprocessing and forward) in milliseconds", 0.0,
+          G_MAXDOUBLE, 0.0, stat));
+  /**
+   * GstSwinClassify:inference-region:
+   *
+   * What is classified: the whole frame (full-frame), or each region of
+   * interest an upstream detector attached as GstVideoRegionOfInterestMeta
+   * (roi-list), as DL Streamer's gvaclassify does.  With roi-list every
+   * classified region's meta gets a "classification" parameter structure
+   * (see gstswinmeta.h) and the frame gets no frame result; frames without
+   * regions pass untouched.  roi-list needs mode=sync: without a tracker no
+   * result could be carried to the same object on a later frame.  Read at
+   * the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INFERENCE_REGION,
+      g_param_spec_enum ("inference-region", "Inference region",
+          "Classify the whole frame, or each region of interest (GstVideoRegionOfInterestMeta)",
+          GST_TYPE_SWIN_CLASSIFY_REGION, DEFAULT_REGION, ready));
+  /**
+   * GstSwinClassify:object-class:
+   *
+   * With inference-region=roi-list, the region types (the meta's roi_type,
+   * e.g. "face") to classify, comma-separated; empty: every region.  An
+   * empty item ("face,,car") fails the start.  Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
+      g_param_spec_string ("object-class", "Object class",
+          "Comma-separated region types to classify with inference-region=roi-list; empty: all",
+          NULL, ready));
+  /**
+   * GstSwinClassify:min-roi-size:
+   *
+   * With inference-region=roi-list, regions smaller than this ("WxH", in
+   * pixels) once clipped to the frame are not classified.  Read at the
+   * next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MIN_ROI_SIZE,
+      g_param_spec_string ("min-roi-size", "Minimum region size",
+          "Regions smaller than WIDTHxHEIGHT pixels (inside the frame) are skipped",
+          DEFAULT_MIN_ROI_SIZE, ready));
+  /**
+   * GstSwinClassify:batch-size:
+   *
+   * Images per forward: the regions of a frame (and, with a shared model
+   * instance, the images of every sharing element) are classified in
+   * batches of up to this many; more are split over several forwards.  A
+   * shared instance keeps the value of the element that made it.  Read at
+   * the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
+      g_param_spec_uint ("batch-size", "Batch size", "Images per forward (regions, shared streams)",
+          1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, ready));
+  /**
+   * GstSwinClassify:batch-timeout:
+   *
+   * With a shared model instance, how long (microseconds) a request may
+   * wait for the images of other elements to fill a batch: a lone stream is
+   * never delayed by more, and a full batch never waits.  A private
+   * instance never waits.  A shared instance keeps the value of the
+   * element that made it.  Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
+      g_param_spec_uint64 ("batch-timeout", "Batch timeout",
+          "Microseconds a request to a shared model instance may wait for a batch to fill", 0,
+          G_USEC_PER_SEC * 10, DEFAULT_BATCH_TIMEOUT, ready));
+  /**
+   * GstSwinClassify:model-instance-id:
+   *
+   * Elements of one process with the same non-empty id share one device
+   * context, one copy of the weights and one batching queue.  model, device
+   * and precision must then agree: an element that differs fails to start
+   * with an error naming both elements and the setting.  Every other
+   * setting stays the element's own.  Empty: a private instance.  Read at
+   * the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MODEL_INSTANCE_ID,
+      g_param_spec_string ("model-instance-id", "Model instance id",
+          "Elements with the same id share the model on the device and batch together; empty: "
+          "private", NULL, ready));
+}

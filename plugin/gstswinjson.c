@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Buffer results -> JSON with json-glib (see gstswinjson.h for the form). */
+#include "gstswinjson.h"
+
+#include <gst/video/video.h>
+#include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "gstswinmeta.h"
+
+/* A region's "classification" parameter, or NULL. */
+static const GstStructure *
+roi_classification (GstVideoRegionOfInterestMeta *roi)
+{
+  return gst_video_region_of_interest_meta_get_param (roi, GST_SWIN_ROI_PARAM_NAME);
+}
+
+gboolean
+gst_swin_json_buffer_has_results (GstBuffer *buffer)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  if (gst_buffer_get_swin_result (buffer))
+    return TRUE;
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+                                                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+    if (roi_classification ((GstVideoRegionOfInterestMeta *) meta))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+add_time (JsonBuilder *b, const gchar *name, GstClockTime t)
+{
+  json_builder_set_member_name (b, name);
+  if (GST_CLOCK_TIME_IS_VALID (t))
+    json_builder_add_int_value (b, (gint64) t);
+  else
+    json_builder_add_null_value (b);
+}
+
+/* A number, or null where JSON has none (NaN, infinities). */
+static void
+add_double (JsonBuilder *b, const gchar *name, gdouble value)
+{
+  json_builder_set_member_name (b, name);
+  if (!isfinite (value)) {
+    json_builder_add_null_value (b);
+    return;
+  }
+#if !JSON_CHECK_VERSION(1, 10, 0)
+  /* json-glib before 1.10 appends ".0" to a double printed without a '.',
+   * turning "1e-05" into the invalid "1e-05.0" (its issue #67).  The
+   * neighbouring double one ulp toward zero prints with all 17 digits,
+   * hence with a '.'. */
+  for (;;) {
+    gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_ascii_dtostr (buf, sizeof (buf), value);
+    if (strchr (buf, '.') || !strpbrk (buf, "eE"))
+      break;
+    value = nextafter (value, 0.0);
+  }
+#endif
+  json_builder_add_double_value (b, value);
+}
+
+static void
+add_string (JsonBuilder *b, const gchar *name, const gchar *value)
+{
+  json_builder_set_member_name (b, name);
+  if (!value) {
+    json_builder_add_null_value (b);
+  } else if (g_utf8_validate (value, -1, NULL)) {
+    json_builder_add_string_value (b, value);
+  } else {
+    /* json-glib copies the bytes as they are: JSON must be UTF-8. */
+    gchar *valid = g_utf8_make_valid (value, -1);
+
+    json_builder_add_string_value (b, valid);
+    g_free (valid);
+  }
+}
+
+/* "classes": [{"id", "label", "score"}] from the class-ids/labels/scores
+ * arrays of @result (the frame meta and the region parameter share them). */
+static void
+add_classes (JsonBuilder *b, const GstStructure *result)
+{
+  guint n = gst_swin_result_get_n_classes (result);
+
+  json_builder_set_member_name (b, "classes");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < n; i++) {
+    gint id;
+    const gchar *label;
+    gdouble score;
+
+    if (!gst_swin_result_get_class (result, i, &id, &label, &score))
+      break;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "id");
+    json_builder_add_int_value (b, id);
+    add_string (b, "label", label);
+    add_double (b, "score", score);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
+static void
+add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi, const GstStructure *c)
+{
+  gint label_id;
+  gdouble confidence;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_int_value (b, roi->id);
+  add_string (b, "roi_type", roi->roi_type ? g_quark_to_string (roi->roi_type) : NULL);
+  json_builder_set_member_name (b, "x");
+  json_builder_add_int_value (b, roi->x);
+  json_builder_set_member_name (b, "y");
+  json_builder_add_int_value (b, roi->y);
+  json_builder_set_member_name (b, "w");
+  json_builder_add_int_value (b, roi->w);
+  json_builder_set_member_name (b, "h");
+  json_builder_add_int_value (b, roi->h);
+
+  json_builder_set_member_name (b, "classification");
+  json_builder_begin_object (b);
+  add_string (b, "label", gst_structure_get_string (c, "label"));
+  json_builder_set_member_name (b, "label_id");
+  if (gst_structure_get_int (c, "label_id", &label_id))
+    json_builder_add_int_value (b, label_id);
+  else
+    json_builder_add_null_value (b);
+  if (gst_structure_get_double (c, "confidence", &confidence)) {
+    add_double (b, "confidence", confidence);
+  } else {
+    json_builder_set_member_name (b, "confidence");
+    json_builder_add_null_value (b);
+  }
+  add_string (b, "model", gst_structure_get_string (c, "model_name"));
+  add_classes (b, c);
+  json_builder_end_object (b);
+
+  json_builder_end_object (b);
+}
+
+/* "objects": every region with a classification, in the buffer's meta
+ * order; nothing when there is none. */
+static void
+add_objects (JsonBuilder *b, GstBuffer *buffer)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+  gboolean open = FALSE;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+                                                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    const GstStructure *c = roi_classification (roi);
+
+    if (!c)
+      continue;
+    if (!open) {
+      json_builder_set_member_name (b, "objects");
+      json_builder_begin_array (b);
+      open = TRUE;
+    }
+    add_region (b, roi, c);
+  }
+  if (open)
+    json_builder_end_array (b);
+}
+
+gchar *
+gst_swin_json_serialize (GstBuffer *buffer, const GstSwinJsonContext *context, gsize *length)
+{
+  JsonBuilder *b = json_builder_new ();
+  JsonGenerator *gen = json_generator_new ();
+  const GstStructure *result = gst_buffer_get_swin_result (buffer);
+  GstClockTime stream_time = GST_CLOCK_TIME_NONE;
+  JsonNode *root;
+  gchar *text;
+
+  if (context->segment && context->segment->format == GST_FORMAT_TIME)
+    stream_time = gst_segment_to_stream_time (context->segment, GST_FORMAT_TIME,
+                                              GST_BUFFER_PTS (buffer));
+
+  json_builder_begin_object (b);
+  add_time (b, "timestamp", stream_time);
+  add_time (b, "pts", GST_BUFFER_PTS (buffer));
+  if (context->source)
+    add_string (b, "source", context->source);
+  if (context->width > 0 && context->height > 0) {
+    json_builder_set_member_name (b, "resolution");
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "width");
+    json_builder_add_int_value (b, context->width);
+    json_builder_set_member_name (b, "height");
+    json_builder_add_int_value (b, context->height);
+    json_builder_end_object (b);
+  }
+  if (result) {
+    add_string (b, "model", gst_swin_result_get_model (result));
+    json_builder_set_member_name (b, "frame");
+    json_builder_add_int_value (b, (gint64) gst_swin_result_get_frame (result));
+    json_builder_set_member_name (b, "age");
+    json_builder_add_int_value (b, gst_swin_result_get_age (result));
+    add_classes (b, result);
+  }
+  add_objects (b, buffer);
+  json_builder_end_object (b);
+
+  root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, length);
+  json_node_unref (root);
+  g_object_unref (gen);
+  g_object_unref (b);
+  return text;
+}

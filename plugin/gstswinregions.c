@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Regions of interest: selection, clipping, results (see gstswinregions.h). */
+#include "gstswinregions.h"
+#include "gstswinmeta.h"
+
+GST_DEBUG_CATEGORY_EXTERN (gst_swin_classify_debug);
+#define GST_CAT_DEFAULT gst_swin_classify_debug
+
+static gboolean
+wanted (GQuark type, const GArray *classes)
+{
+  if (!classes)
+    return TRUE;
+  for (guint i = 0; i < classes->len; i++)
+    if (g_array_index (classes, GQuark, i) == type)
+      return TRUE;
+  return FALSE;
+}
+
+GArray *
+gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint height,
+                          const GArray *classes, gint min_width, gint min_height)
+{
+  GArray *regions = g_array_new (FALSE, FALSE, sizeof (GstSwinRegion));
+  GstVideoRegionOfInterestMeta *meta;
+  gpointer state = NULL;
+
+  while ((meta = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    /* In 64 bits: x + w of a hostile meta may overflow. */
+    gint64 x0 = CLAMP ((gint64) meta->x, 0, width), y0 = CLAMP ((gint64) meta->y, 0, height);
+    gint64 x1 = CLAMP ((gint64) meta->x + meta->w, 0, width);
+    gint64 y1 = CLAMP ((gint64) meta->y + meta->h, 0, height);
+    GstSwinRegion r = { meta, { (gint) x0, (gint) y0, (gint) (x1 - x0), (gint) (y1 - y0) } };
+
+    if (!wanted (meta->roi_type, classes)) {
+      GST_DEBUG_OBJECT (owner, "region %d skipped: type \"%s\" is not in object-class", meta->id,
+                        g_quark_to_string (meta->roi_type));
+      continue;
+    }
+    if (r.rect.width < 1 || r.rect.height < 1) {
+      GST_DEBUG_OBJECT (owner, "region %d (%ux%u at %u,%u) skipped: nothing of it is inside the "
+                        "%dx%d frame", meta->id, meta->w, meta->h, meta->x, meta->y, width, height);
+      continue;
+    }
+    if (r.rect.width < min_width || r.rect.height < min_height) {
+      GST_DEBUG_OBJECT (owner, "region %d skipped: %dx%d inside the frame, below min-roi-size "
+                        "%dx%d", meta->id, r.rect.width, r.rect.height, min_width, min_height);
+      continue;
+    }
+    g_array_append_val (regions, r);
+  }
+  return regions;
+}
+
+void
+gst_swin_regions_attach (const GArray *regions, GstStructure **results)
+{
+  for (guint i = 0; i < regions->len; i++) {
+    const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
+    GstStructure *s = gst_structure_copy (results[i]);
+    gint id;
+    const gchar *label;
+    gdouble score;
+
+    gst_structure_set_name (s, GST_SWIN_REGION_PARAM);
+    /* DL Streamer's name for the model of a region's result */
+    gst_structure_set (s, GST_SWIN_FIELD_MODEL_NAME, G_TYPE_STRING,
+                       gst_structure_get_string (results[i], GST_SWIN_FIELD_MODEL), NULL);
+    gst_structure_remove_field (s, GST_SWIN_FIELD_MODEL);
+    if (gst_swin_result_get_class (results[i], 0, &id, &label, &score))
+      gst_structure_set (s, GST_SWIN_FIELD_LABEL, G_TYPE_STRING, label, GST_SWIN_FIELD_LABEL_ID,
+                         G_TYPE_INT, id, GST_SWIN_FIELD_CONFIDENCE, G_TYPE_DOUBLE, score, NULL);
+    gst_video_region_of_interest_meta_add_param (r->meta, s);
+  }
+}
+
+void
+gst_swin_regions_describe (const GArray *regions, GstStructure **results, GstStructure *message)
+{
+  static const gchar *const copied[] = {
+    GST_SWIN_FIELD_CLASS_IDS, GST_SWIN_FIELD_LABELS, GST_SWIN_FIELD_SCORES,
+  };
+  GValue list = G_VALUE_INIT;
+
+  g_value_init (&list, GST_TYPE_ARRAY);
+  for (guint i = 0; i < regions->len; i++) {
+    const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
+    GstStructure *s = gst_structure_new ("region", "id", G_TYPE_INT, r->meta->id,
+        "roi-type", G_TYPE_STRING, g_quark_to_string (r->meta->roi_type),
+        "x", G_TYPE_UINT, r->meta->x, "y", G_TYPE_UINT, r->meta->y,
+        "w", G_TYPE_UINT, r->meta->w, "h", G_TYPE_UINT, r->meta->h, NULL);
+    GValue v = G_VALUE_INIT;
+
+    for (guint f = 0; f < G_N_ELEMENTS (copied); f++)
+      gst_structure_set_value (s, copied[f], gst_structure_get_value (results[i], copied[f]));
+    g_value_init (&v, GST_TYPE_STRUCTURE);
+    g_value_take_boxed (&v, s);
+    gst_value_array_append_and_take_value (&list, &v);
+  }
+  gst_structure_take_value (message, GST_SWIN_FIELD_REGIONS, &list);
+}

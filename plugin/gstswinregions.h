@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* inference-region=roi-list: which regions of interest of a frame are
+ * classified, and how their results are attached and reported. */
+#pragma once
+
+#include <gst/video/video.h>
+
+#include "swin/swin_preprocess.h"
+
+G_BEGIN_DECLS
+
+/* A region to classify: its meta and its rectangle, clipped to the frame. */
+typedef struct {
+  GstVideoRegionOfInterestMeta *meta;
+  SwinRect rect;
+} GstSwinRegion;
+
+/* The regions of @buf (a @width x @height frame) to classify, as a GArray
+ * of GstSwinRegion: its GstVideoRegionOfInterestMeta whose roi_type is in
+ * @classes (GQuark; NULL: every type), clipped to the frame, and still at
+ * least @min_width x @min_height.  Each skipped region is logged on @owner
+ * with the reason, at DEBUG level. */
+GArray *gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint height,
+                                  const GArray *classes, gint min_width, gint min_height);
+
+/* Adds a GST_SWIN_REGION_PARAM structure (see gstswinmeta.h) to each region's meta, from
+ * @results[i] (GST_SWIN_META_NAME structures, not taken): "label",
+ * "label_id", "confidence" (the best class; absent when no class passed the
+ * threshold), "model_name", and the top-k as "class-ids", "labels",
+ * "scores". */
+void gst_swin_regions_attach (const GArray *regions, GstStructure **results);
+
+/* The element message's list of classified regions: sets "regions" of
+ * @message to an array of structures "region" {id, roi-type, x, y, w, h,
+ * class-ids, labels, scores}, from @results (not taken). */
+void gst_swin_regions_describe (const GArray *regions, GstStructure **results, GstStructure *message);
+
+G_END_DECLS

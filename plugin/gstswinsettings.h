@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The element's settings that need more than a GValue: the enum types of
+ * its properties, the label list and the input normalisation. */
+#pragma once
+
+#include <gst/gst.h>
+
+#include "swin/swin.h"
+#include "swin/swin_preprocess.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  GST_SWIN_CLASSIFY_MODE_SYNC,
+  GST_SWIN_CLASSIFY_MODE_ASYNC,
+} GstSwinClassifyMode;
+
+/* What is classified: the whole frame, or the regions a detector found. */
+typedef enum {
+  GST_SWIN_CLASSIFY_REGION_FULL_FRAME,
+  GST_SWIN_CLASSIFY_REGION_ROI_LIST,
+} GstSwinClassifyRegion;
+
+typedef enum {
+  GST_SWIN_CLASSIFY_BACKEND_GPU,
+  GST_SWIN_CLASSIFY_BACKEND_CPU,
+} GstSwinClassifyBackend;
+
+#define GST_TYPE_SWIN_CLASSIFY_MODE (gst_swin_classify_mode_get_type ())
+GType gst_swin_classify_mode_get_type (void);
+/* SwinScaleMode */
+#define GST_TYPE_SWIN_CLASSIFY_SCALE_MODE (gst_swin_classify_scale_mode_get_type ())
+GType gst_swin_classify_scale_mode_get_type (void);
+#define GST_TYPE_SWIN_CLASSIFY_REGION (gst_swin_classify_region_get_type ())
+GType gst_swin_classify_region_get_type (void);
+#define GST_TYPE_SWIN_CLASSIFY_BACKEND (gst_swin_classify_backend_get_type ())
+GType gst_swin_classify_backend_get_type (void);
+/* SwinPrecision */
+#define GST_TYPE_SWIN_CLASSIFY_PRECISION (gst_swin_classify_precision_get_type ())
+GType gst_swin_classify_precision_get_type (void);
+
+/* Label files larger than this are refused (ImageNet's 1000 names take
+ * 21 KiB). */
+#define GST_SWIN_LABELS_MAX_BYTES (16 << 20)
+
+/* The @n_classes labels: from the file @path (one per line, UTF-8, a
+ * leading byte-order mark ignored, "\r\n" accepted, trailing empty lines
+ * ignored, exactly @n_classes lines); with @path NULL or empty, ImageNet's
+ * class names for 1000 classes, else "class N"; g_strfreev() them.  NULL
+ * otherwise, with @error (GST_RESOURCE_ERROR) naming the file and line. */
+gchar **gst_swin_settings_load_labels (const gchar *path, gint n_classes, GError **error);
+
+/* Completes @params's mean and std: the @mean and @std properties ("r,g,b")
+ * where set, else what @params holds (the checkpoint's __metadata__ values,
+ * else the core's defaults); FALSE with @error (GST_RESOURCE_ERROR_SETTINGS)
+ * when a value is malformed or outside swin_check_normalization()'s bounds. */
+gboolean gst_swin_settings_normalization (const gchar *mean, const gchar *std,
+                                          SwinPreprocessParams *params, GError **error);
+
+/* The region types of the object-class property ("face,car"): NULL (all
+ * types) for NULL or ""; else a GArray of GQuark.  NULL with @error
+ * (GST_RESOURCE_ERROR_SETTINGS) when an item is empty ("face,,car"). */
+gboolean gst_swin_settings_object_classes (const gchar *text, GArray **classes, GError **error);
+
+/* A "WxH" size of positive integers (min-roi-size); FALSE with @error
+ * (GST_RESOURCE_ERROR_SETTINGS) otherwise. */
+gboolean gst_swin_settings_size (const gchar *name, const gchar *text, gint *width, gint *height,
+                                 GError **error);
+
+G_END_DECLS

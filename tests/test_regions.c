@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* swinclassify inference-region=roi-list with GstHarness: regions of every
+ * size and position (partly outside, 1x1, overlapping, empty, outside) and
+ * type, in every format and scale mode; each classified region's result
+ * equals the core's CPU preprocessing of the same region and CPU forward;
+ * skipped regions get nothing; region counts around the batch size;
+ * messages; bad settings. */
+#include "swin_gst_test_util.h"
+
+#include <gst/check/gstharness.h>
+
+#define CLASSES 10
+#define IMG 56
+
+static gchar *tmpdir;
+static gchar *model_path;
+static SwinModel *model;
+
+typedef struct {
+  const gchar *type;
+  gint x, y, w, h;
+  /* the region the element must classify (clipped); w = 0: skipped */
+  SwinRect expect;
+} Region;
+
+static GstElement *
+make_element (const gchar *first_property, ...)
+{
+  GstElement *e;
+  va_list args;
+
+  va_start (args, first_property);
+  e = swin_gst_test_new_element_valist (model_path, first_property, args);
+  va_end (args);
+  g_object_set (e, "inference-region", 1 /* roi-list */, "top-k", 3, NULL);
+  return gst_object_ref_sink (e);
+}
+
+static GstHarness *
+make_harness (GstElement *e, const gchar *caps)
+{
+  GstHarness *h = gst_harness_new_with_element (e, "sink", "src");
+
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+static GstBuffer *
+frame_with_regions (const gchar *caps, const Region *regions, guint n, guint32 seed)
+{
+  GstBuffer *buf = swin_gst_test_make_frame (caps, 0, seed);
+
+  for (guint i = 0; i < n; i++) {
+    GstVideoRegionOfInterestMeta *m = gst_buffer_add_video_region_of_interest_meta (
+        buf, regions[i].type, regions[i].x, regions[i].y, regions[i].w, regions[i].h);
+    m->id = (gint) i + 100;
+  }
+  return buf;
+}
+
+/* Every region of @out: classified as the core classifies its expected
+ * rectangle, or (expect.width 0) left without a result. */
+static void
+check_regions (GstBuffer *out, const gchar *caps_str, const Region *regions, guint n,
+               SwinScaleMode mode)
+{
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GstVideoInfo info;
+  gpointer state = NULL;
+  GstMeta *meta;
+  guint seen = 0;
+
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+  fail_if (gst_buffer_get_swin_result (out) != NULL, "roi-list must not attach a frame result");
+  while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
+                                                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    GstVideoRegionOfInterestMeta *m = (GstVideoRegionOfInterestMeta *) meta;
+    const Region *r = &regions[m->id - 100];
+    const GstStructure *s = gst_video_region_of_interest_meta_get_swin_result (m);
+
+    seen++;
+    if (r->expect.width == 0) {
+      fail_unless (s == NULL, "region %d should have been skipped", m->id);
+      continue;
+    }
+    fail_unless (s != NULL, "region %d was not classified", m->id);
+    {
+      const gchar *label, *model_name = gst_structure_get_string (s, "model_name");
+      gint label_id, best;
+      gdouble confidence, best_score;
+      gchar *expect_label;
+
+      fail_unless_equals_string (model_name, "tiny");
+      fail_unless (gst_swin_region_result_get_best (s, &label, &label_id, &confidence));
+      fail_unless (gst_swin_result_get_class (s, 0, &best, NULL, &best_score));
+      fail_unless_equals_int (label_id, best);
+      fail_unless (confidence == best_score);
+      expect_label = g_strdup_printf ("class %d", label_id);
+      fail_unless_equals_string (label, expect_label);
+      g_free (expect_label);
+      fail_unless_equals_int (gst_swin_result_get_n_classes (s), 3);
+    }
+    swin_gst_test_check_region_result (s, model, out, &info, &r->expect, mode);
+  }
+  fail_unless_equals_int (seen, n);
+}
+
+static const gchar *format_caps[] = {
+  "video/x-raw,format=RGB,width=97,height=71,framerate=30/1",
+  "video/x-raw,format=BGR,width=97,height=71,framerate=30/1",
+  "video/x-raw,format=RGBA,width=97,height=71,framerate=30/1",
+  "video/x-raw,format=RGBx,width=97,height=71,framerate=30/1",
+  "video/x-raw,format=BGRA,width=97,height=71,framerate=30/1",
+  "video/x-raw,format=BGRx,width=97,height=71,framerate=30/1",
+  "video/x-raw,format=I420,width=97,height=71,framerate=30/1,colorimetry=bt709",
+  "video/x-raw,format=NV12,width=97,height=71,framerate=30/1",
+};
+
+/* Odd sizes and positions, partly outside, 1x1, overlapping, empty,
+ * outside; object-class keeps faces and persons. */
+static const Region mixed[] = {
+  { "face", 5, 7, 31, 23, { 5, 7, 31, 23 } },
+  { "car", 60, 40, 50, 50, { 0 } },                    /* not in object-class */
+  { "face", 0, 0, 1, 1, { 0, 0, 1, 1 } },              /* 1x1 (min-roi-size 1x1 here) */
+  { "person", 20, 10, 40, 40, { 20, 10, 40, 40 } },    /* overlaps the first */
+  { "face", 90, 65, 20, 20, { 90, 65, 7, 6 } },        /* clipped to the frame */
+  { "person", 120, 5, 10, 10, { 0 } },                 /* outside the frame */
+  { "face", 10, 10, 0, 0, { 0 } },                     /* empty */
+  { "person", 3, 50, 93, 21, { 3, 50, 93, 21 } },      /* touches the bottom edge */
+};
+
+GST_START_TEST (test_formats_and_modes)
+{
+  for (guint f = 0; f < G_N_ELEMENTS (format_caps); f++) {
+    for (gint mode = 0; mode < 3; mode++) {
+      GstHarness *h = make_harness (make_element ("object-class", "face, person",
+                                                  "min-roi-size", "1x1", "scale-mode", mode, NULL),
+                                    format_caps[f]);
+      GstBuffer *in = frame_with_regions (format_caps[f], mixed, G_N_ELEMENTS (mixed), 10 * f + mode);
+      GstBuffer *out = gst_harness_push_and_pull (h, in);
+
+      fail_unless (out != NULL);
+      check_regions (out, format_caps[f], mixed, G_N_ELEMENTS (mixed), (SwinScaleMode) mode);
+      gst_buffer_unref (out);
+      gst_harness_teardown (h);
+    }
+  }
+}
+GST_END_TEST;
+
+/* 0, 1, batch-size and batch-size + 1 regions (the last over two
+ * forwards); a frame without regions passes untouched and posts nothing. */
+GST_START_TEST (test_counts)
+{
+  const gchar *caps = format_caps[0];
+  GstElement *e = make_element ("batch-size", 3, NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  Region regions[4];
+
+  gst_element_set_bus (e, bus);
+  h = make_harness (e, caps);
+  for (guint i = 0; i < 4; i++)
+    regions[i] = (Region) { "object", 3 + 11 * i, 2 + 9 * i, 17 + i, 20 + 2 * i,
+                            { 3 + 11 * i, 2 + 9 * i, 17 + i, 20 + 2 * i } };
+  for (guint n = 0; n <= 4; n++) {
+    GstBuffer *in = frame_with_regions (caps, regions, n, 40 + n), *out;
+    GstMapInfo a, b;
+
+    out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
+    check_regions (out, caps, regions, n, SWIN_SCALE_CENTER_CROP);
+    gst_buffer_map (in, &a, GST_MAP_READ);
+    gst_buffer_map (out, &b, GST_MAP_READ);
+    fail_unless (a.size == b.size && memcmp (a.data, b.data, a.size) == 0, "pixels changed");
+    gst_buffer_unmap (in, &a);
+    gst_buffer_unmap (out, &b);
+    if (n == 0)
+      fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
+    gst_buffer_unref (in);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+GST_END_TEST;
+
+/* The element message lists each classified region with its rectangle and
+ * top-k, as on the meta. */
+GST_START_TEST (test_message)
+{
+  const gchar *caps = format_caps[6];
+  GstElement *e = make_element ("object-class", "face", NULL);
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h;
+  GstBuffer *out;
+  GstMessage *msg;
+  const GstStructure *ms;
+  const GValue *list;
+  static const Region regions[] = {
+    { "face", 10, 12, 30, 24, { 10, 12, 30, 24 } },
+    { "car", 50, 20, 30, 30, { 0 } },
+    { "face", 40, 30, 57, 41, { 40, 30, 57, 41 } },
+  };
+
+  gst_element_set_bus (e, bus);
+  h = make_harness (e, caps);
+  out = gst_harness_push_and_pull (h, frame_with_regions (caps, regions, 3, 7));
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT);
+  fail_unless (msg != NULL);
+  ms = gst_message_get_structure (msg);
+  fail_unless (gst_structure_has_name (ms, GST_SWIN_MESSAGE_NAME));
+  fail_unless_equals_uint64 (gst_swin_result_get_frame (ms), 0);
+  list = gst_structure_get_value (ms, GST_SWIN_FIELD_REGIONS);
+  fail_unless (list && GST_VALUE_HOLDS_ARRAY (list));
+  fail_unless_equals_int (gst_value_array_get_size (list), 2);
+  for (guint i = 0; i < 2; i++) {
+    const GstStructure *r = gst_value_get_structure (gst_value_array_get_value (list, i));
+    const Region *want = &regions[2 * i];
+    guint x, y, w, hh;
+    gint id;
+    GstVideoRegionOfInterestMeta *m = gst_buffer_get_video_region_of_interest_meta_id (out, 100 + 2 * i);
+    const GstStructure *param = gst_video_region_of_interest_meta_get_swin_result (m);
+
+    fail_unless (gst_structure_get_int (r, "id", &id) && id == 100 + 2 * (gint) i);
+    fail_unless_equals_string (gst_structure_get_string (r, "roi-type"), "face");
+    fail_unless (gst_structure_get_uint (r, "x", &x) && gst_structure_get_uint (r, "y", &y) &&
+                 gst_structure_get_uint (r, "w", &w) && gst_structure_get_uint (r, "h", &hh));
+    fail_unless (x == (guint) want->x && y == (guint) want->y && w == (guint) want->w &&
+                 hh == (guint) want->h);
+    fail_unless_equals_int (gst_swin_result_get_n_classes (r), gst_swin_result_get_n_classes (param));
+    for (guint k = 0; k < gst_swin_result_get_n_classes (r); k++) {
+      gint a, b;
+      gdouble sa, sb;
+      fail_unless (gst_swin_result_get_class (r, k, &a, NULL, &sa));
+      fail_unless (gst_swin_result_get_class (param, k, &b, NULL, &sb));
+      fail_unless (a == b && sa == sb);
+    }
+  }
+  gst_message_unref (msg);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+GST_END_TEST;
+
+/* inference-interval: frames in between carry no new region results; a
+ * region below min-roi-size is skipped. */
+GST_START_TEST (test_interval_and_min_size)
+{
+  const gchar *caps = format_caps[0];
+  GstHarness *h = make_harness (make_element ("inference-interval", 2, "min-roi-size", "20x20", NULL),
+                                caps);
+  static const Region regions[] = {
+    { "a", 1, 1, 40, 30, { 1, 1, 40, 30 } },
+    { "b", 50, 40, 19, 25, { 0 } },   /* 19 wide: below 20x20 */
+  };
+  static const Region unclassified[] = {
+    { "a", 1, 1, 40, 30, { 0 } },
+    { "b", 50, 40, 19, 25, { 0 } },
+  };
+
+  for (guint i = 0; i < 3; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, frame_with_regions (caps, regions, 2, i));
+    check_regions (out, caps, i % 2 ? unclassified : regions, 2, SWIN_SCALE_CENTER_CROP);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+
+GST_START_TEST (test_bad_settings)
+{
+  static const gchar *bad_sizes[] = { "16", "axb", "0x5", "-1x4", "16x16x16", "x", "" };
+
+  swin_gst_test_expect_start_error (make_element ("object-class", "face,,car", NULL), "item 2 is empty");
+  swin_gst_test_expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
+  for (guint i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
+    swin_gst_test_expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
+  swin_gst_test_expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
+}
+GST_END_TEST;
+
+static Suite *
+regions_suite (void)
+{
+  Suite *s = suite_create ("swinclassify-regions");
+  TCase *tc = tcase_create ("regions");
+  SwinInitParams ip = { .embed_dim = 16, .num_stages = 2, .depths = { 1, 1 }, .heads = { 1, 2 },
+                        .window = 7, .num_classes = CLASSES, .img_size = IMG, .seed = 13 };
+  GError *error = NULL;
+
+  tmpdir = g_dir_make_tmp ("swin-regions-XXXXXX", &error);
+  g_assert_no_error (error);
+  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model = swin_model_load (model_path, &error);
+  g_assert_no_error (error);
+
+  tcase_set_timeout (tc, 600);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_formats_and_modes);
+  tcase_add_test (tc, test_counts);
+  tcase_add_test (tc, test_message);
+  tcase_add_test (tc, test_interval_and_min_size);
+  tcase_add_test (tc, test_bad_settings);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  int failed = swin_gst_test_run (&argc, &argv, regions_suite, "swinclassify-regions", __FILE__);
+
+  swin_model_free (model);
+  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  return failed;
+}
