@@ -6,9 +6,13 @@ Usage: train_fashion.py [--epochs N] [--out-dir DIR] [--subset N] [--threads N]
 
 torchvision's SwinTransformer with patch 4, window 4 and two stages on
 32x32 input (feature maps 8x8 and 4x4: none smaller than the window),
-trained with a fixed seed on the 60,000 training images (random 2-pixel
-shifts and horizontal flips, AdamW, warm-up then cosine learning rate, label
-smoothing). Writes DIR/fashion_mnist_swin.safetensors, whose __metadata__
+trained with a fixed seed on the 60,000 training images (random horizontal
+flips, AdamW, one epoch of warm-up then a cosine learning rate, label
+smoothing). The recipe comes from runs on this 2-core machine: a width-32
+model with random 2-pixel shifts and stochastic depth reached only 0.882 in
+16 epochs; without them and at a higher learning rate, the same model learnt
+4 points faster in a 2-epoch run, so the shipped one is wider (48) and
+trained that way. Writes DIR/fashion_mnist_swin.safetensors, whose __metadata__
 gives the input size, mean, std, the preprocessing and the architecture, and
 DIR/fashion_mnist_labels.txt. The weights are stored as F16 when that changes
 the test-set top-1 by at most 0.1 points, else as F32.
@@ -35,26 +39,19 @@ import fashion_mnist  # noqa: E402
 import fashion_model  # noqa: E402
 import safetensors_io  # noqa: E402
 
-ARCH = fashion_model.arch_metadata(patch_size=4, embed_dim=32, depths=(2, 2),
-                                   num_heads=(2, 4), window_size=4)
+ARCH = fashion_model.arch_metadata(patch_size=4, embed_dim=48, depths=(2, 2),
+                                   num_heads=(3, 6), window_size=4)
 CHECKPOINT = "fashion_mnist_swin.safetensors"
 LABELS_FILE = "fashion_mnist_labels.txt"
 # fp16 storage is kept when it moves the test top-1 by no more than this.
 MAX_FP16_DELTA = 0.001
-SHIFT = 2  # random translation, in pixels of the 32x32 input
 MONITOR = 2000
 
 
 def augment(images, rng):
-    """Random shifts of up to SHIFT pixels (zero fill) and horizontal flips."""
-    n, h, w = images.shape
-    padded = np.pad(images, ((0, 0), (SHIFT, SHIFT), (SHIFT, SHIFT)))
-    oy = rng.integers(0, 2 * SHIFT + 1, n)
-    ox = rng.integers(0, 2 * SHIFT + 1, n)
-    rows = (oy[:, None] + np.arange(h))[:, :, None]
-    cols = (ox[:, None] + np.arange(w))[:, None, :]
-    out = padded[np.arange(n)[:, None, None], rows, cols]
-    flip = rng.random(n) < 0.5
+    """Random horizontal flips (every class is left-right symmetric in kind)."""
+    out = images.copy()
+    flip = rng.random(len(out)) < 0.5
     out[flip] = out[flip, :, ::-1]
     return out
 
@@ -85,9 +82,9 @@ def check_resize():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--epochs", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=12)
     parser.add_argument("--batch", type=int, default=128)
-    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--subset", type=int, default=0,
@@ -109,7 +106,7 @@ def main():
     test_x = fashion_mnist.resize(test_x)
     train_t = torch.from_numpy(train_y.astype(np.int64))
 
-    model = fashion_model.build(ARCH, stochastic_depth_prob=0.1)
+    model = fashion_model.build(ARCH)
     print("train_fashion.py: %d parameters, %d training images, %d epochs"
           % (sum(p.numel() for p in model.parameters()), len(train_x), args.epochs), flush=True)
     # No weight decay on norms, biases and the relative position tables.
@@ -126,7 +123,8 @@ def main():
             return args.lr * (step + 1) / warmup
         return args.lr * 0.5 * (1.0 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
 
-    start = time.time()
+    # Wall time depends on what else the machine runs; CPU time much less so.
+    start, start_cpu = time.time(), time.process_time()
     step = 0
     for epoch in range(args.epochs):
         model.train()
@@ -145,15 +143,17 @@ def main():
             step += 1
         model.eval()
         # Progress only: the first MONITOR test images (the final figure uses all).
-        print("epoch %d/%d  loss %.4f  top-1 on %d test images %.4f  %.0f s" % (
+        print("epoch %d/%d  loss %.4f  top-1 on %d test images %.4f  %.0f s (CPU %.0f s)" % (
             epoch + 1, args.epochs, loss_sum / steps_per_epoch, MONITOR,
-            accuracy(model, test_x[:MONITOR], test_y[:MONITOR]), time.time() - start), flush=True)
+            accuracy(model, test_x[:MONITOR], test_y[:MONITOR]), time.time() - start,
+            time.process_time() - start_cpu), flush=True)
 
     acc32 = accuracy(model, test_x, test_y)
     acc16 = accuracy(fp16_rounded(model), test_x, test_y)
     dtype = "F16" if abs(acc16 - acc32) <= MAX_FP16_DELTA else "F32"
-    print("train_fashion.py: test top-1 fp32 %.4f, fp16 weights %.4f: storing %s; %.0f s of training"
-          % (acc32, acc16, dtype, time.time() - start), flush=True)
+    print("train_fashion.py: test top-1 fp32 %.4f, fp16 weights %.4f: storing %s; %.0f s of "
+          "training (CPU %.0f s)" % (acc32, acc16, dtype, time.time() - start,
+                                     time.process_time() - start_cpu), flush=True)
 
     os.makedirs(args.out_dir, exist_ok=True)
     metadata = dict(ARCH)
