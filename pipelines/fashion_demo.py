@@ -59,14 +59,6 @@ def check_bus(pipeline):
         raise DemoError("%s (%s)" % (err.message, debug))
 
 
-def padded_rows(frame):
-    """An RGB frame's bytes with rows padded to 4 bytes (GStreamer's default layout)."""
-    h, w, _ = frame.shape
-    out = np.zeros((h, (w * 3 + 3) & ~3), np.uint8)
-    out[:, :w * 3] = frame.reshape(h, w * 3)
-    return out.tobytes()
-
-
 def read_structure_top1(s):
     ok1, ids = s.get_array("class-ids")
     ok2, labels = s.get_array("labels")
@@ -130,7 +122,7 @@ def classify(images, labels, names, model, labels_file):
             check_bus(pipeline)
             raise DemoError("the pipeline did not start")
         for i, image in enumerate(fashion_mnist.to_rgb(images)):
-            buf = Gst.Buffer.new_wrapped(padded_rows(image))
+            buf = Gst.Buffer.new_wrapped(fashion_mnist.frame_bytes(image))
             buf.pts = i * Gst.SECOND // 10
             buf.duration = Gst.SECOND // 10
             if src.push_buffer(buf) != Gst.FlowReturn.OK:

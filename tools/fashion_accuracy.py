@@ -88,15 +88,6 @@ def rgb_frames(fmt, images):
     return fashion_mnist.to_rgb(framed)
 
 
-def frame_bytes(frame):
-    """One RGB frame with GStreamer's default layout: rows padded to 4 bytes."""
-    h, w, _ = frame.shape
-    stride = (w * 3 + 3) & ~3
-    out = np.zeros((h, stride), np.uint8)
-    out[:, :w * 3] = frame.reshape(h, w * 3)
-    return out.tobytes()
-
-
 def element_description(model, props):
     text = 'swinclassify name=classify model="%s" scale-mode=center-crop top-k=1' % model
     if os.path.exists(DEFAULT_LABELS) and model == DEFAULT_MODEL:
@@ -105,10 +96,11 @@ def element_description(model, props):
 
 
 def frame_as_grey(data, info):
-    """The picture of a captured frame as the element sees it: float [28, 28] in [0, 1].
+    """The grey picture in a captured frame, as floats in [0, 1].
 
-    RGB frames must be grey already; YUV ones must have neutral chroma, and
-    their luma is expanded from BT.601 limited range as the element does."""
+    RGB frames (the whole frame) must be grey already; YUV ones (the frame
+    without its bars) must have neutral chroma, and their luma is expanded
+    from BT.601 limited range as the element does."""
     h, w = info.height, info.width
     if info.finfo.n_planes == 1:
         rows = data[:h * info.stride[0]].reshape(h, info.stride[0])[:, :w * 3].reshape(h, w, 3)
@@ -194,7 +186,7 @@ def run_element(fmt, images, model, props=(), capture=False):
             raise PipelineError("the pipeline did not start")
         duration = Gst.SECOND // 30
         for i in range(n):
-            buf = Gst.Buffer.new_wrapped(frame_bytes(frames[i]))
+            buf = Gst.Buffer.new_wrapped(fashion_mnist.frame_bytes(frames[i]))
             buf.pts = i * duration
             buf.duration = duration
             if src.push_buffer(buf) != Gst.FlowReturn.OK:

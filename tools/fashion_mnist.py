@@ -79,3 +79,11 @@ def resize(images, size=IMG_SIZE):
 def to_rgb(images):
     """uint8 [N, h, w] -> uint8 [N, h, w, 3], the grey value in each channel."""
     return np.repeat(images[..., None], 3, axis=3)
+
+
+def frame_bytes(frame):
+    """uint8 [h, w, 3] RGB as GStreamer lays out a buffer of its caps: rows padded to 4 bytes."""
+    h, w, _ = frame.shape
+    out = np.zeros((h, (w * 3 + 3) & ~3), np.uint8)
+    out[:, :w * 3] = frame.reshape(h, w * 3)
+    return out.tobytes()
