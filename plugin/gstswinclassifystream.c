@@ -105,7 +105,7 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
     g_clear_error (&error);
     goto out;
   }
-  gst_swin_regions_attach (regions, results);
+  gst_swin_regions_attach (regions, results, pos->index);
   GST_OBJECT_LOCK (self);
   self->frames_inferred++;
   self->latency_ms = (g_get_monotonic_time () - t0) / 1000.0;

@@ -150,6 +150,33 @@ add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi, const GstStructur
   json_builder_end_object (b);
 }
 
+/* Without a frame result (inference-region=roi-list): "model" and "frame"
+ * of the first classified region, so that every object says which model
+ * and which frame, as a frame result's does (each is omitted when the
+ * region's result lacks it: results written by other elements). */
+static void
+add_region_origin (JsonBuilder *b, GstBuffer *buffer)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+                                                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    const GstStructure *c = roi_classification ((GstVideoRegionOfInterestMeta *) meta);
+    guint64 frame;
+
+    if (!c)
+      continue;
+    if (gst_structure_has_field_typed (c, "model_name", G_TYPE_STRING))
+      add_string (b, "model", gst_structure_get_string (c, "model_name"));
+    if (gst_structure_get_uint64 (c, "frame", &frame)) {
+      json_builder_set_member_name (b, "frame");
+      json_builder_add_int_value (b, (gint64) frame);
+    }
+    return;
+  }
+}
+
 /* "objects": every region with a classification, in the buffer's meta
  * order; nothing when there is none. */
 static void
@@ -212,6 +239,8 @@ gst_swin_json_serialize (GstBuffer *buffer, const GstSwinJsonContext *context, g
     json_builder_set_member_name (b, "age");
     json_builder_add_int_value (b, gst_swin_result_get_age (result));
     add_classes (b, result);
+  } else {
+    add_region_origin (b, buffer);
   }
   add_objects (b, buffer);
   json_builder_end_object (b);

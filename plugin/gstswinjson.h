@@ -11,6 +11,8 @@
  *   from the GstSwinClassifyMeta, when the buffer has one:
  *   "model", "frame", "age",
  *   "classes"     [{"id", "label", "score"}], best first
+ *   else from the first classified region (inference-region=roi-list),
+ *   where its result has them: "model", "frame"
  *   from each GstVideoRegionOfInterestMeta that has a "classification"
  *   parameter, when there is at least one:
  *   "objects"     [{"id", "roi_type", "x", "y", "w", "h",

@@ -35,8 +35,8 @@
  * frame: each classified region's meta gets a parameter structure named
  * GST_SWIN_REGION_PARAM ("classification") holding "label" (gchararray,
  * the best class), "label_id" (gint), "confidence" (gdouble, its softmax
- * score) -- the fields DL Streamer's tools read --, "model_name", and the
- * top-k as "class-ids", "labels", "scores" (as above, so that
+ * score) -- the fields DL Streamer's tools read --, "model_name", "frame"
+ * (guint64, as above), and the top-k as "class-ids", "labels", "scores" (as above, so that
  * gst_swin_result_get_class() reads them too); the frame gets no
  * GstSwinClassifyMeta.  The element message then carries "regions": an
  * array of structures {id, roi-type, x, y, w, h, class-ids, labels, scores}.

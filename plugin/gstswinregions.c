@@ -54,7 +54,7 @@ gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint hei
 }
 
 void
-gst_swin_regions_attach (const GArray *regions, GstStructure **results)
+gst_swin_regions_attach (const GArray *regions, GstStructure **results, guint64 frame)
 {
   for (guint i = 0; i < regions->len; i++) {
     const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
@@ -66,7 +66,8 @@ gst_swin_regions_attach (const GArray *regions, GstStructure **results)
     gst_structure_set_name (s, GST_SWIN_REGION_PARAM);
     /* DL Streamer's name for the model of a region's result */
     gst_structure_set (s, GST_SWIN_FIELD_MODEL_NAME, G_TYPE_STRING,
-                       gst_structure_get_string (results[i], GST_SWIN_FIELD_MODEL), NULL);
+                       gst_structure_get_string (results[i], GST_SWIN_FIELD_MODEL),
+                       GST_SWIN_FIELD_FRAME, G_TYPE_UINT64, frame, NULL);
     gst_structure_remove_field (s, GST_SWIN_FIELD_MODEL);
     if (gst_swin_result_get_class (results[i], 0, &id, &label, &score))
       gst_structure_set (s, GST_SWIN_FIELD_LABEL, G_TYPE_STRING, label, GST_SWIN_FIELD_LABEL_ID,

@@ -27,8 +27,8 @@ GArray *gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, 
  * @results[i] (GST_SWIN_META_NAME structures, not taken): "label",
  * "label_id", "confidence" (the best class; absent when no class passed the
  * threshold), "model_name", and the top-k as "class-ids", "labels",
- * "scores". */
-void gst_swin_regions_attach (const GArray *regions, GstStructure **results);
+ * "scores", and "frame" (@frame, the buffer's number in the stream). */
+void gst_swin_regions_attach (const GArray *regions, GstStructure **results, guint64 frame);
 
 /* The element message's list of classified regions: sets "regions" of
  * @message to an array of structures "region" {id, roi-type, x, y, w, h,

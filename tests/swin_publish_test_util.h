@@ -116,7 +116,8 @@ swin_pub_add_region (GstBuffer *buf, const gchar *roi_type, guint x, guint y, gu
                        "label_id", G_TYPE_INT, g_value_get_int (gst_value_array_get_value (ids, 0)),
                        "confidence", G_TYPE_DOUBLE,
                        g_value_get_double (gst_value_array_get_value (scores, 0)),
-                       "model_name", G_TYPE_STRING, "regions-model", NULL);
+                       "model_name", G_TYPE_STRING, "regions-model",
+                       "frame", G_TYPE_UINT64, (guint64) seed, NULL);
     gst_video_region_of_interest_meta_add_param (roi, c);
     g_rand_free (rand);
   }
@@ -228,7 +229,22 @@ swin_pub_check_object (JsonObject *o, GstBuffer *buf, GstClockTime timestamp,
     swin_pub_check_int (o, "age", gst_swin_result_get_age (r));
     swin_pub_check_classes (o, r);
   } else {
-    fail_if (json_object_has_member (o, "classes") || json_object_has_member (o, "frame"));
+    /* "model" and "frame" of the first classified region, where it has them. */
+    const GstStructure *first = NULL;
+    guint64 frame;
+
+    while (!first && (meta = gst_buffer_iterate_meta_filtered (buf, &state,
+                                                               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
+      first = gst_video_region_of_interest_meta_get_param ((GstVideoRegionOfInterestMeta *) meta,
+                                                           "classification");
+    state = NULL;
+    fail_if (json_object_has_member (o, "classes") || json_object_has_member (o, "age"));
+    fail_unless (first != NULL);
+    swin_pub_check_string (o, "model", gst_structure_get_string (first, "model_name"));
+    if (gst_structure_get_uint64 (first, "frame", &frame))
+      swin_pub_check_int (o, "frame", (gint64) frame);
+    else
+      fail_if (json_object_has_member (o, "frame"));
   }
 
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,

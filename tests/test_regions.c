@@ -60,10 +60,11 @@ frame_with_regions (const gchar *caps, const Region *regions, guint n, guint32 s
 }
 
 /* Every region of @out: classified as the core classifies its expected
- * rectangle, or (expect.width 0) left without a result. */
+ * rectangle, its result naming frame @frame of the stream, or (expect.width
+ * 0) left without a result. */
 static void
 check_regions (GstBuffer *out, const gchar *caps_str, const Region *regions, guint n,
-               SwinScaleMode mode)
+               SwinScaleMode mode, guint64 frame)
 {
   GstCaps *caps = gst_caps_from_string (caps_str);
   GstVideoInfo info;
@@ -91,8 +92,11 @@ check_regions (GstBuffer *out, const gchar *caps_str, const Region *regions, gui
       gint label_id, best;
       gdouble confidence, best_score;
       gchar *expect_label;
+      guint64 result_frame;
 
       fail_unless_equals_string (model_name, "tiny");
+      fail_unless (gst_structure_get_uint64 (s, "frame", &result_frame));
+      fail_unless_equals_uint64 (result_frame, frame);
       fail_unless (gst_swin_region_result_get_best (s, &label, &label_id, &confidence));
       fail_unless (gst_swin_result_get_class (s, 0, &best, NULL, &best_score));
       fail_unless_equals_int (label_id, best);
@@ -142,7 +146,7 @@ GST_START_TEST (test_formats_and_modes)
       GstBuffer *out = gst_harness_push_and_pull (h, in);
 
       fail_unless (out != NULL);
-      check_regions (out, format_caps[f], mixed, G_N_ELEMENTS (mixed), (SwinScaleMode) mode);
+      check_regions (out, format_caps[f], mixed, G_N_ELEMENTS (mixed), (SwinScaleMode) mode, 0);
       gst_buffer_unref (out);
       gst_harness_teardown (h);
     }
@@ -170,7 +174,7 @@ GST_START_TEST (test_counts)
     GstMapInfo a, b;
 
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
-    check_regions (out, caps, regions, n, SWIN_SCALE_CENTER_CROP);
+    check_regions (out, caps, regions, n, SWIN_SCALE_CENTER_CROP, n);
     gst_buffer_map (in, &a, GST_MAP_READ);
     gst_buffer_map (out, &b, GST_MAP_READ);
     fail_unless (a.size == b.size && memcmp (a.data, b.data, a.size) == 0, "pixels changed");
@@ -265,7 +269,7 @@ GST_START_TEST (test_interval_and_min_size)
 
   for (guint i = 0; i < 3; i++) {
     GstBuffer *out = gst_harness_push_and_pull (h, frame_with_regions (caps, regions, 2, i));
-    check_regions (out, caps, i % 2 ? unclassified : regions, 2, SWIN_SCALE_CENTER_CROP);
+    check_regions (out, caps, i % 2 ? unclassified : regions, 2, SWIN_SCALE_CENTER_CROP, i);
     gst_buffer_unref (out);
   }
   gst_harness_teardown (h);
