@@ -16,19 +16,28 @@ roi_classification (GstVideoRegionOfInterestMeta *roi)
   return gst_video_region_of_interest_meta_get_param (roi, GST_SWIN_ROI_PARAM_NAME);
 }
 
-gboolean
-gst_swin_json_buffer_has_results (GstBuffer *buffer)
+/* The "classification" parameter of the buffer's first classified region,
+ * or NULL. */
+static const GstStructure *
+first_classification (GstBuffer *buffer)
 {
   gpointer state = NULL;
   GstMeta *meta;
 
-  if (gst_buffer_get_swin_result (buffer))
-    return TRUE;
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
-                                                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)))
-    if (roi_classification ((GstVideoRegionOfInterestMeta *) meta))
-      return TRUE;
-  return FALSE;
+                                                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    const GstStructure *c = roi_classification ((GstVideoRegionOfInterestMeta *) meta);
+
+    if (c)
+      return c;
+  }
+  return NULL;
+}
+
+gboolean
+gst_swin_json_buffer_has_results (GstBuffer *buffer)
+{
+  return gst_buffer_get_swin_result (buffer) || first_classification (buffer);
 }
 
 static void
@@ -157,23 +166,16 @@ add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi, const GstStructur
 static void
 add_region_origin (JsonBuilder *b, GstBuffer *buffer)
 {
-  gpointer state = NULL;
-  GstMeta *meta;
+  const GstStructure *c = first_classification (buffer);
+  guint64 frame;
 
-  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
-                                                   GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    const GstStructure *c = roi_classification ((GstVideoRegionOfInterestMeta *) meta);
-    guint64 frame;
-
-    if (!c)
-      continue;
-    if (gst_structure_has_field_typed (c, "model_name", G_TYPE_STRING))
-      add_string (b, "model", gst_structure_get_string (c, "model_name"));
-    if (gst_structure_get_uint64 (c, "frame", &frame)) {
-      json_builder_set_member_name (b, "frame");
-      json_builder_add_int_value (b, (gint64) frame);
-    }
+  if (!c)
     return;
+  if (gst_structure_has_field_typed (c, GST_SWIN_FIELD_MODEL_NAME, G_TYPE_STRING))
+    add_string (b, "model", gst_structure_get_string (c, GST_SWIN_FIELD_MODEL_NAME));
+  if (gst_structure_get_uint64 (c, GST_SWIN_FIELD_FRAME, &frame)) {
+    json_builder_set_member_name (b, "frame");
+    json_builder_add_int_value (b, (gint64) frame);
   }
 }
 

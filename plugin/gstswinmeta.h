@@ -36,10 +36,11 @@
  * GST_SWIN_REGION_PARAM ("classification") holding "label" (gchararray,
  * the best class), "label_id" (gint), "confidence" (gdouble, its softmax
  * score) -- the fields DL Streamer's tools read --, "model_name", "frame"
- * (guint64, as above), and the top-k as "class-ids", "labels", "scores" (as above, so that
- * gst_swin_result_get_class() reads them too); the frame gets no
- * GstSwinClassifyMeta.  The element message then carries "regions": an
- * array of structures {id, roi-type, x, y, w, h, class-ids, labels, scores}.
+ * (guint64, as above), and the top-k as "class-ids", "labels", "scores"
+ * (as above, so that gst_swin_result_get_class() reads them too); the
+ * frame gets no GstSwinClassifyMeta.  The element message then carries
+ * "regions": an array of structures {id, roi-type, x, y, w, h, class-ids,
+ * labels, scores}.
  *
  * The meta is registered when the swinclassify plugin is loaded; in a
  * process without the plugin the readers below simply find no meta.
