@@ -24,9 +24,10 @@ true label. --reference also runs the checkpoint in PyTorch (torchvision),
 twice: on the images preprocessed as in training (the accuracy the element
 is held to), and on the very frames the element received (captured at its
 sink pad; for YUV, videoconvert's luma turned back into grey with BT.601
-limited range, cropped and resized in float like the element), which
-separates the element's own errors from what the YUV detour does to the
-pixels. --check then fails (exit 1) when an accuracy differs from PyTorch's
+limited range; then, like the element's center-crop, the whole frame resized
+in float so that its short side is the input size and the middle cut out),
+which separates the element's own errors from what the YUV detour does to
+the pixels. --check then fails (exit 1) when an accuracy differs from PyTorch's
 by more than the format's tolerance (0.1 points for RGB, 0.5 for the YUV
 formats), when more than 0.1 % of the top-1s differ from PyTorch's on the
 same frames, or when an accuracy is below --min-accuracy. Exits 77 when
@@ -96,11 +97,10 @@ def element_description(model, props):
 
 
 def frame_as_grey(data, info):
-    """The grey picture in a captured frame, as floats in [0, 1].
+    """A captured frame, bars included, as grey floats in [0, 1].
 
-    RGB frames (the whole frame) must be grey already; YUV ones (the frame
-    without its bars) must have neutral chroma, and their luma is expanded
-    from BT.601 limited range as the element does."""
+    RGB frames must be grey already; YUV ones must have neutral chroma, and
+    their luma is expanded from BT.601 limited range as the element does."""
     h, w = info.height, info.width
     if info.finfo.n_planes == 1:
         rows = data[:h * info.stride[0]].reshape(h, info.stride[0])[:, :w * 3].reshape(h, w, 3)
@@ -115,7 +115,7 @@ def frame_as_grey(data, info):
     chroma = [p[:, :(w + 1) // 2] for p in planes] if len(planes) == 2 else [planes[0][:, :w + w % 2]]
     if any((c != 128).any() for c in chroma):
         raise PipelineError("a YUV frame whose chroma is not neutral")
-    luma = data[:h * info.stride[0]].reshape(h, info.stride[0])[:, BAR:w - BAR]
+    luma = data[:h * info.stride[0]].reshape(h, info.stride[0])[:, :w]
     return np.clip((luma.astype(np.float32) - 16.0) / 219.0, 0.0, 1.0)
 
 
@@ -123,7 +123,7 @@ def run_element(fmt, images, model, props=(), capture=False):
     """swinclassify's top-1 class of each image, fed as frames of format fmt.
 
     Returns (top-1 [N], and with capture the frames the element received as
-    float [N, 28, 28] grey pictures (RGB: [N, 32, 32]), else None)."""
+    float [N, h, w] grey frames, else None)."""
     frames = rgb_frames(fmt, images)
     n, h, w, _ = frames.shape
     convert = "" if fmt == "rgb" else "videoconvert ! video/x-raw,format=%s ! " % FORMATS[fmt][1]
@@ -236,15 +236,24 @@ class Reference:
         return self.fashion_model.predict(self.model, fashion_mnist.resize(images), self.mean,
                                           self.std).argmax(1)
 
-    def top1_frames(self, pictures):
-        """Top-1 of float grey pictures, resized to the input size in float as
-        the element does (bilinear, half-pixel centres: the same filter when
-        enlarging)."""
+    def top1_frames(self, frames):
+        """Top-1 of float grey frames fitted as the element's center-crop
+        does: the whole frame resized (bilinear, half-pixel centres: the
+        element's filter when enlarging) so that its short side is the input
+        size, then the middle cut out.  Cropping first would differ at the
+        picture's edges, where the element's filter also reaches the pixels
+        next to the cut (here the black bars)."""
         torch = self.torch
-        x = torch.from_numpy(pictures)[:, None]
-        if x.shape[-1] != self.size:
-            x = torch.nn.functional.interpolate(x, size=(self.size, self.size), mode="bilinear",
+        h, w = frames.shape[1:]
+        # Truncated like torchvision's Resize and the element.
+        rh, rw = (self.size, w * self.size // h) if w >= h else (h * self.size // w, self.size)
+        x = torch.from_numpy(frames)[:, None]
+        if (rh, rw) != (h, w):
+            x = torch.nn.functional.interpolate(x, size=(rh, rw), mode="bilinear",
                                                 align_corners=False)
+        # Rounded half to even, as torchvision's CenterCrop and the element do.
+        top, left = round((rh - self.size) / 2), round((rw - self.size) / 2)
+        x = x[:, :, top:top + self.size, left:left + self.size]
         x = ((x - self.mean) / self.std).expand(-1, 3, -1, -1)
         with torch.no_grad():
             return torch.cat([self.model(x[i:i + 500]) for i in range(0, len(x), 500)]).argmax(1).numpy()
@@ -292,7 +301,7 @@ def main():
     for fmt in formats:
         start = time.time()
         try:
-            top1, pictures = run_element(fmt, images, args.model, args.set,
+            top1, frames = run_element(fmt, images, args.model, args.set,
                                          capture=reference is not None)
         except PipelineError as e:
             sys.exit("fashion_accuracy.py: %s: %s" % (fmt, e))
@@ -302,7 +311,7 @@ def main():
         if reference is not None:
             delta = 100.0 * (acc - float((trained == labels).mean()))
             differ = np.flatnonzero(top1 != trained)
-            same = np.flatnonzero(top1 != reference.top1_frames(pictures))
+            same = np.flatnonzero(top1 != reference.top1_frames(frames))
             print("    vs PyTorch as trained: %+.2f points, %d top-1s differ%s" % (
                 delta, len(differ), " (images %s)" % ", ".join(map(str, differ[:10]))
                 if len(differ) else ""))
