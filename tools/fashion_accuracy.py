@@ -302,7 +302,7 @@ def main():
         start = time.time()
         try:
             top1, frames = run_element(fmt, images, args.model, args.set,
-                                         capture=reference is not None)
+                                       capture=reference is not None)
         except PipelineError as e:
             sys.exit("fashion_accuracy.py: %s: %s" % (fmt, e))
         acc = float((top1 == labels).mean())
