@@ -12,7 +12,12 @@
 /* Timestamps a profiled command buffer can hold (Swin-L has ~300 dispatches). */
 #define MAX_QUERIES 1024
 /* A submission that takes longer means a hung device, not a slow one. */
-#define SUBMIT_TIMEOUT_NS (120ull * 1000000000ull)
+#define SUBMIT_TIMEOUT_S 120
+/* ... except a command buffer's first: lavapipe compiles each pipeline with
+ * LLVM when it is first dispatched, not when it is created, which for Swin-T
+ * takes about 50 s of one core with Mesa's shader cache cold, and several
+ * times that on a loaded machine. */
+#define FIRST_SUBMIT_TIMEOUT_S 600
 
 struct _SwinCmd {
   SwinContext *ctx;
@@ -30,6 +35,7 @@ struct _SwinCmd {
   GArray *query_flops;            /* double, FLOPs of query i + 1 */
   gboolean profiled;              /* recorded with profiling requested */
   gint pending;                   /* submitted and not known to be finished (atomic) */
+  gboolean completed;             /* a submission of it has finished */
 };
 
 SwinCmd *
@@ -266,6 +272,7 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
   VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = n, .pCommandBuffers = cbs };
   VkResult r;
   gboolean ok;
+  guint64 timeout_s = SUBMIT_TIMEOUT_S;
 
   g_assert (n > 0 && n <= (int) G_N_ELEMENTS (cbs));
   if (!swin_context_check_usable (ctx, error))
@@ -276,6 +283,8 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
       return FALSE;
     }
     cbs[i] = cmds[i]->cb;
+    if (!cmds[i]->completed)
+      timeout_s = FIRST_SUBMIT_TIMEOUT_S;
   }
   if (!swin_ctx_check (ctx, vkCreateFence (ctx->device, &fi, NULL, &fence), "vkCreateFence", error))
     return FALSE;
@@ -290,19 +299,21 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
     g_atomic_int_set (&cmds[i]->pending, 1);
 
   /* A generous bound: a hung device must end in an error, not a hang. */
-  r = vkWaitForFences (ctx->device, 1, &fence, VK_TRUE, SUBMIT_TIMEOUT_NS);
+  r = vkWaitForFences (ctx->device, 1, &fence, VK_TRUE, timeout_s * 1000000000ull);
   if (r == VK_TIMEOUT) {
-    swin_context_mark_lost (ctx, "a submission did not finish within 120 s");
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST, "vkWaitForFences timed out after 120 s: the "
-                 "Vulkan device \"%s\" does not answer", ctx->device_name);
+    swin_context_mark_lost (ctx, "a submission did not finish in time");
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST, "vkWaitForFences timed out after %u s: the "
+                 "Vulkan device \"%s\" does not answer", (guint) timeout_s, ctx->device_name);
     /* The fence and the command buffers may still be in use: they are
      * leaked rather than destroyed (swin_cmd_free() sees them pending). */
     return FALSE;
   }
   ok = swin_ctx_check (ctx, r, "vkWaitForFences", error);
   /* Finished, or the device is lost (after which destroying is allowed). */
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < n; i++) {
     g_atomic_int_set (&cmds[i]->pending, 0);
+    cmds[i]->completed |= ok;
+  }
   vkDestroyFence (ctx->device, fence, NULL);
   return ok;
 }
