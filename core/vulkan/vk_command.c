@@ -13,10 +13,10 @@
 #define MAX_QUERIES 1024
 /* A submission that takes longer means a hung device, not a slow one. */
 #define SUBMIT_TIMEOUT_S 120
-/* ... except a command buffer's first: lavapipe compiles each pipeline with
- * LLVM when it is first dispatched, not when it is created, which for Swin-T
- * takes about 50 s of one core with Mesa's shader cache cold, and several
- * times that on a loaded machine. */
+/* ... except the first run of a command buffer's dispatches: lavapipe
+ * compiles each pipeline with LLVM when it is first dispatched, not when it
+ * is created, which for Swin-T takes about 50 s of one core with Mesa's
+ * shader cache cold, and several times that on a loaded machine. */
 #define FIRST_SUBMIT_TIMEOUT_S 600
 
 struct _SwinCmd {
@@ -35,7 +35,7 @@ struct _SwinCmd {
   GArray *query_flops;            /* double, FLOPs of query i + 1 */
   gboolean profiled;              /* recorded with profiling requested */
   gint pending;                   /* submitted and not known to be finished (atomic) */
-  gboolean completed;             /* a submission of it has finished */
+  gboolean untried;               /* holds dispatches no submission has completed yet */
 };
 
 SwinCmd *
@@ -176,6 +176,7 @@ swin_cmd_dispatched (SwinCmd *cmd)
     .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
   };
 
+  cmd->untried = TRUE;
   vkCmdPipelineBarrier (cmd->cb, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
                         0, 1, &mb, 0, NULL, 0, NULL);
   if (cmd->queries && cmd->n_queries < cmd->max_queries) {
@@ -272,7 +273,7 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
   VkSubmitInfo si = { .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = n, .pCommandBuffers = cbs };
   VkResult r;
   gboolean ok;
-  guint64 timeout_s = SUBMIT_TIMEOUT_S;
+  guint timeout_s = SUBMIT_TIMEOUT_S;
 
   g_assert (n > 0 && n <= (int) G_N_ELEMENTS (cbs));
   if (!swin_context_check_usable (ctx, error))
@@ -283,7 +284,7 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
       return FALSE;
     }
     cbs[i] = cmds[i]->cb;
-    if (!cmds[i]->completed)
+    if (cmds[i]->untried)
       timeout_s = FIRST_SUBMIT_TIMEOUT_S;
   }
   if (!swin_ctx_check (ctx, vkCreateFence (ctx->device, &fi, NULL, &fence), "vkCreateFence", error))
@@ -303,7 +304,7 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
   if (r == VK_TIMEOUT) {
     swin_context_mark_lost (ctx, "a submission did not finish in time");
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LOST, "vkWaitForFences timed out after %u s: the "
-                 "Vulkan device \"%s\" does not answer", (guint) timeout_s, ctx->device_name);
+                 "Vulkan device \"%s\" does not answer", timeout_s, ctx->device_name);
     /* The fence and the command buffers may still be in use: they are
      * leaked rather than destroyed (swin_cmd_free() sees them pending). */
     return FALSE;
@@ -312,7 +313,8 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
   /* Finished, or the device is lost (after which destroying is allowed). */
   for (int i = 0; i < n; i++) {
     g_atomic_int_set (&cmds[i]->pending, 0);
-    cmds[i]->completed |= ok;
+    if (ok)
+      cmds[i]->untried = FALSE;
   }
   vkDestroyFence (ctx->device, fence, NULL);
   return ok;

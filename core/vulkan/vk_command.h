@@ -39,8 +39,8 @@ void swin_cmd_copy (SwinCmd *cmd, VkBuffer src, VkDeviceSize src_offset, VkBuffe
 gboolean swin_cmd_end (SwinCmd *cmd, GError **error);
 
 /* Submits @n ended command buffers in order in one vkQueueSubmit and waits
- * (at most 120 s, or 600 s when one of them has not completed a submission
- * yet: a device that does not finish by then is marked lost).
+ * (at most 120 s, or 600 s when one holds dispatches that have not run to
+ * completion yet: a device that does not finish by then is marked lost).
  * Fails fast with SWIN_ERROR_DEVICE_LOST once the context is lost. */
 gboolean swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error);
 
