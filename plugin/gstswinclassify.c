@@ -26,8 +26,10 @@
  *
  * In sync mode each inferred frame waits for its result and the element adds
  * the measured inference time to the pipeline latency.  In async mode frames
- * never wait: a worker thread classifies the newest frame and results attach
- * to later frames, with their age in frames.  With qos=true, inference is
+ * never wait: the model instance's queue classifies the newest frame (it
+ * holds that buffer until its pixels are read; a newer frame replaces one
+ * still waiting) and results attach to later frames, with their age in
+ * frames.  With qos=true, inference is
  * skipped (the frame still passes) for frames that are already late.
  * A flush (seek) forgets the queued frame and the last result; results of
  * frames from before it are dropped.  At EOS, async mode first waits for the
@@ -52,6 +54,8 @@
 #include "gstswinmetaprivate.h"
 #include "gstswinvideo.h"
 
+#include <string.h>
+
 GST_DEBUG_CATEGORY (gst_swin_classify_debug);
 #define GST_CAT_DEFAULT gst_swin_classify_debug
 
@@ -70,9 +74,12 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 static void
 gst_swin_classify_release (GstSwinClassify *self)
 {
-  /* The worker first: it uses the classifier until it stops. */
-  g_clear_pointer (&self->worker, gst_swin_worker_free);
-  g_clear_pointer (&self->infer, gst_swin_infer_free);
+  /* The instance first: releasing it waits for this element's running
+   * requests, whose callbacks use the labels. */
+  gst_swin_instance_release (self->instance, GST_ELEMENT (self));
+  self->instance = NULL;
+  self->model = NULL;
+  g_clear_pointer (&self->labels, gst_swin_labels_free);
   g_clear_pointer (&self->classes, g_array_unref);
   gst_swin_results_reset (&self->results);
   GST_OBJECT_LOCK (self);
@@ -80,35 +87,64 @@ gst_swin_classify_release (GstSwinClassify *self)
   GST_OBJECT_UNLOCK (self);
 }
 
+/* The element's normalisation: the mean and std properties where set, else
+ * the checkpoint's, else the core's defaults. */
+static void
+gst_swin_classify_resolve_params (GstSwinClassify *self, SwinScaleMode scale_mode,
+                                  const gfloat mean[3], const gfloat std[3])
+{
+  swin_preprocess_params_init (&self->params);
+  self->params.scale_mode = scale_mode;
+  if (self->model->has_normalization) {
+    memcpy (self->params.mean, self->model->mean, sizeof (self->params.mean));
+    memcpy (self->params.std, self->model->std, sizeof (self->params.std));
+  }
+  if (mean)
+    memcpy (self->params.mean, mean, sizeof (self->params.mean));
+  if (std)
+    memcpy (self->params.std, std, sizeof (self->params.std));
+}
+
 static gboolean
 gst_swin_classify_start (GstBaseTransform *trans)
 {
   GstSwinClassify *self = GST_SWIN_CLASSIFY (trans);
-  GstSwinInferConfig config;
+  GstSwinInstanceParams ip;
   GError *error = NULL;
-  gchar *object_class, *min_roi_size, *warning = NULL;
-  gboolean ok = FALSE;
+  gchar *labels_path, *object_class, *min_roi_size, *warning = NULL;
+  gfloat mean[3], std[3];
+  gboolean mean_set, std_set, ok = FALSE;
+  SwinScaleMode scale_mode;
 
   GST_OBJECT_LOCK (self);
-  config = (GstSwinInferConfig) {
-    .model_path = g_strdup (self->model_path), .labels_path = g_strdup (self->labels_path),
-    .device = g_strdup (self->device), .mean = g_strdup (self->mean),
-    .std = g_strdup (self->std), .scale_mode = self->scale_mode, .precision = self->precision,
-    .cpu_preprocess = self->backend == GST_SWIN_CLASSIFY_BACKEND_CPU,
-    .instance_id = g_strdup (self->instance_id), .batch_size = self->batch_size,
-    .batch_timeout_us = self->batch_timeout,
+  ip = (GstSwinInstanceParams) {
+    .instance_id = g_strdup (self->instance_id),
+    .model_path = g_strdup (self->model_path),
+    .device = g_strdup (self->device),
+    .precision = self->precision,
+    .batch_size = self->batch_size,
+    .batch_timeout_ns = self->batch_timeout,
   };
+  labels_path = g_strdup (self->labels_path);
   object_class = g_strdup (self->object_class);
   min_roi_size = g_strdup (self->min_roi_size);
+  scale_mode = self->scale_mode;
+  mean_set = self->mean_set;
+  std_set = self->std_set;
+  memcpy (mean, self->mean, sizeof (mean));
+  memcpy (std, self->std, sizeof (std));
+  self->cpu_preprocess = self->backend == GST_SWIN_CLASSIFY_BACKEND_CPU;
   self->run_mode = self->mode;
   self->run_region = self->region;
   self->frames_inferred = 0;
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->reported_latency = GST_CLOCK_TIME_NONE;
+  self->warned_width = self->warned_height = 0;
   GST_OBJECT_UNLOCK (self);
+  g_atomic_int_set (&self->failed, FALSE);
   gst_swin_results_reset (&self->results);
 
-  if (!config.model_path || !*config.model_path) {
+  if (!ip.model_path || !*ip.model_path) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("No model set"),
                        ("Set the \"model\" property to a Swin Transformer .safetensors file"));
     goto out;
@@ -124,35 +160,34 @@ gst_swin_classify_start (GstBaseTransform *trans)
   if (!gst_swin_settings_object_classes (object_class, &self->classes, &error) ||
       !gst_swin_settings_size ("min-roi-size", min_roi_size, &self->min_roi_width,
                                &self->min_roi_height, &error) ||
-      !(self->infer = gst_swin_infer_new (&config, GST_ELEMENT (self), &warning, &error))) {
-    /* GST_ELEMENT_ERROR with the domain and code the failed step chose. */
-    gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
-                              g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
-    goto out;
-  }
+      !(self->instance = gst_swin_instance_acquire (&ip, GST_ELEMENT (self), &warning, &error)))
+    goto failed;
+  self->model = gst_swin_instance_get_info (self->instance);
+  gst_swin_classify_resolve_params (self, scale_mode, mean_set ? mean : NULL, std_set ? std : NULL);
+  if (!(self->labels = gst_swin_labels_new (labels_path, self->model->arch.num_classes,
+                                            self->model->model_name, &error)))
+    goto failed;
   if (warning)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", warning), (NULL));
+  GST_INFO_OBJECT (self, "model %s (%d classes) on %s, %u element(s) sharing it; warm-up %.1f ms",
+                   self->model->model_name, self->model->arch.num_classes, self->model->device_name,
+                   gst_swin_instance_get_users (self->instance), self->model->warmup_ms);
   GST_OBJECT_LOCK (self);
-  self->latency_ms = gst_swin_infer_get_warmup_ms (self->infer);
-  GST_OBJECT_UNLOCK (self);
-  if (self->run_mode == GST_SWIN_CLASSIFY_MODE_ASYNC &&
-      !(self->worker = gst_swin_worker_new (gst_swin_classify_process, self, &error))) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("Could not start a thread: %s", error->message),
-                       (NULL));
-    goto out;
-  }
-  GST_OBJECT_LOCK (self);
+  self->latency_ms = self->model->warmup_ms;
   self->running = TRUE;
   GST_OBJECT_UNLOCK (self);
   ok = TRUE;
+  goto out;
 
+failed:
+  /* GST_ELEMENT_ERROR with the domain and code the failed step chose. */
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, error->domain, error->code,
+                            g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
 out:
-  g_free ((gchar *) config.model_path);
-  g_free ((gchar *) config.labels_path);
-  g_free ((gchar *) config.device);
-  g_free ((gchar *) config.mean);
-  g_free ((gchar *) config.std);
-  g_free ((gchar *) config.instance_id);
+  g_free ((gchar *) ip.instance_id);
+  g_free ((gchar *) ip.model_path);
+  g_free ((gchar *) ip.device);
+  g_free (labels_path);
   g_free (object_class);
   g_free (min_roi_size);
   g_free (warning);
@@ -181,8 +216,6 @@ gst_swin_classify_finalize (GObject *object)
   g_free (self->model_path);
   g_free (self->labels_path);
   g_free (self->device);
-  g_free (self->mean);
-  g_free (self->std);
   g_free (self->object_class);
   g_free (self->min_roi_size);
   g_free (self->instance_id);

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The swinclassify instance, shared by the two files of the element:
- * gstswinclassify.c (properties, start and stop) and
- * gstswinclassifystream.c (frames, caps, events and queries). */
+/* The swinclassify instance, shared by the files of the element:
+ * gstswinclassify.c (start and stop), gstswinclassifyprops.c (properties)
+ * and gstswinclassifystream.c (frames, caps, events and queries). */
 #pragma once
 
 #include <gst/video/video.h>
 
 #include "gstswinclassify.h"
-#include "gstswininfer.h"
+#include "gstswininstance.h"
+#include "gstswinlabels.h"
 #include "gstswinresults.h"
 #include "gstswinsettings.h"
-#include "gstswinworker.h"
 
 G_BEGIN_DECLS
 
@@ -29,15 +29,15 @@ struct _GstSwinClassify {
   GstSwinClassifyMode mode;
   gboolean post_messages;
   SwinScaleMode scale_mode;
-  gchar *mean;
-  gchar *std;
+  gboolean mean_set, std_set;     /* else the checkpoint's, else ImageNet's */
+  gfloat mean[3], std[3];
   GstSwinClassifyBackend backend;
   SwinPrecision precision;
   GstSwinClassifyRegion region;
   gchar *object_class;
   gchar *min_roi_size;
   guint batch_size;
-  guint64 batch_timeout;
+  guint64 batch_timeout;          /* nanoseconds */
   gchar *instance_id;
   guint64 frames_inferred;
   gdouble latency_ms;
@@ -46,8 +46,11 @@ struct _GstSwinClassify {
   GstClockTime earliest_time;     /* from QoS events; running time */
 
   /* Set in start(), released in stop(); read-only in between. */
-  GstSwinInfer *infer;
-  GstSwinWorker *worker;          /* async mode only */
+  GstSwinInstance *instance;
+  const GstSwinInstanceInfo *model;   /* the instance's */
+  GstSwinLabels *labels;
+  SwinPreprocessParams params;    /* scale mode, mean, std; colours from the caps */
+  gboolean cpu_preprocess;
   GstSwinClassifyMode run_mode;
   GstSwinClassifyRegion run_region;
   GArray *classes;                /* object-class as GQuarks; NULL: every type */
@@ -58,6 +61,9 @@ struct _GstSwinClassify {
   SwinPreprocessParams frame_params;
 
   GstSwinResults results;
+  gint failed;                    /* atomic: an async classification failed and said so */
+  /* The last frame size said to be preprocessed on the CPU: object lock. */
+  gint warned_width, warned_height;
 };
 
 /* gstswinclassifyprops.c: the properties, their defaults and accessors. */
@@ -70,10 +76,5 @@ void gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *val
 
 /* Installs the streaming vfuncs of gstswinclassifystream.c. */
 void gst_swin_classify_stream_class_init (GstBaseTransformClass *trans_class);
-
-/* Classifies @job, keeps its result and posts its message: the step of
- * both modes (a GstSwinWorkerFunc; @self is the element).  FALSE after
- * posting an error. */
-gboolean gst_swin_classify_process (const GstSwinJob *job, gpointer self);
 
 G_END_DECLS

@@ -14,8 +14,7 @@
 #define DEFAULT_REGION GST_SWIN_CLASSIFY_REGION_FULL_FRAME
 #define DEFAULT_MIN_ROI_SIZE "16x16"
 #define DEFAULT_BATCH_SIZE 8
-#define MAX_BATCH_SIZE 1024
-#define DEFAULT_BATCH_TIMEOUT 5000
+#define DEFAULT_BATCH_TIMEOUT (5 * GST_MSECOND)
 
 enum {
   PROP_0,
@@ -74,13 +73,19 @@ gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *va
     case PROP_POST_MESSAGES: self->post_messages = g_value_get_boolean (value); break;
     case PROP_SCALE_MODE: self->scale_mode = g_value_get_enum (value); break;
     case PROP_MEAN:
-      g_free (self->mean);
-      self->mean = g_value_dup_string (value);
+    case PROP_STD: {
+      GError *error = NULL;
+      gboolean is_mean = prop_id == PROP_MEAN;
+
+      /* Checked here, where the mistake is made: a bad value is refused
+       * with a warning and the previous one kept. */
+      if (!gst_swin_settings_channels (pspec->name, value, is_mean ? self->mean : self->std,
+                                       is_mean ? &self->mean_set : &self->std_set, &error)) {
+        GST_WARNING_OBJECT (self, "%s; keeping the previous value", error->message);
+        g_clear_error (&error);
+      }
       break;
-    case PROP_STD:
-      g_free (self->std);
-      self->std = g_value_dup_string (value);
-      break;
+    }
     case PROP_PRE_PROCESS_BACKEND: self->backend = g_value_get_enum (value); break;
     case PROP_PRECISION: self->precision = g_value_get_enum (value); break;
     case PROP_INFERENCE_REGION: self->region = g_value_get_enum (value); break;
@@ -124,8 +129,8 @@ gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value, G
     case PROP_MODE: g_value_set_enum (value, self->mode); break;
     case PROP_POST_MESSAGES: g_value_set_boolean (value, self->post_messages); break;
     case PROP_SCALE_MODE: g_value_set_enum (value, self->scale_mode); break;
-    case PROP_MEAN: g_value_set_string (value, self->mean); break;
-    case PROP_STD: g_value_set_string (value, self->std); break;
+    case PROP_MEAN: gst_swin_settings_channels_to_array (self->mean_set, self->mean, value); break;
+    case PROP_STD: gst_swin_settings_channels_to_array (self->std_set, self->std, value); break;
     case PROP_PRE_PROCESS_BACKEND: g_value_set_enum (value, self->backend); break;
     case PROP_PRECISION: g_value_set_enum (value, self->precision); break;
     case PROP_INFERENCE_REGION: g_value_set_enum (value, self->region); break;
@@ -289,31 +294,40 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
   /**
    * GstSwinClassify:mean:
    *
-   * Per-channel mean "r,g,b" subtracted from the pixel values, in units of
-   * the [0, 1] range; |mean| at most 1000.  Unset: the checkpoint's
-   * __metadata__ mean, else ImageNet's.  Read at the next start, which
-   * fails on a malformed value.
+   * Per-channel mean <r, g, b> subtracted from the pixel values, in units
+   * of the [0, 1] range; |mean| at most 1000 (`mean="<0.5, 0.5, 0.5>"` on a
+   * launch line).  Empty: the checkpoint's __metadata__ mean, else
+   * ImageNet's.  A value that is not three such numbers is refused when it
+   * is set, with a warning; the previous value stays.  Read at the next
+   * start.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MEAN,
-      g_param_spec_string ("mean", "Mean",
-          "Per-channel mean \"r,g,b\" subtracted from pixel values in [0, 1] "
-          "(unset: the checkpoint's __metadata__ mean, else ImageNet's)", NULL, ready));
+      gst_param_spec_array ("mean", "Mean",
+          "Per-channel mean <r, g, b> subtracted from pixel values in [0, 1] "
+          "(empty: the checkpoint's __metadata__ mean, else ImageNet's)",
+          /* unbounded here: the element's own check says what is wrong */
+          g_param_spec_double ("channel", "Channel", "One channel's mean", -G_MAXDOUBLE,
+                               G_MAXDOUBLE, 0.0, rw), ready));
   /**
    * GstSwinClassify:std:
    *
-   * Per-channel standard deviation "r,g,b" the pixel values are divided
-   * by, in units of the [0, 1] range, 1e-4 to 1000.  Unset: the
-   * checkpoint's __metadata__ std, else ImageNet's.  Read at the next
-   * start, which fails on a malformed value.
+   * Per-channel standard deviation <r, g, b> the pixel values are divided
+   * by, in units of the [0, 1] range, 1e-4 to 1000
+   * (`std="<0.25, 0.25, 0.25>"`).  Empty: the checkpoint's __metadata__
+   * std, else ImageNet's.  A value that is not three such numbers is
+   * refused when it is set, with a warning; the previous value stays.  Read
+   * at the next start.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_STD,
-      g_param_spec_string ("std", "Standard deviation",
-          "Per-channel standard deviation \"r,g,b\" the pixel values are divided by "
-          "(unset: the checkpoint's __metadata__ std, else ImageNet's)", NULL, ready));
+      gst_param_spec_array ("std", "Standard deviation",
+          "Per-channel standard deviation <r, g, b> the pixel values are divided by "
+          "(empty: the checkpoint's __metadata__ std, else ImageNet's)",
+          g_param_spec_double ("channel", "Channel", "One channel's standard deviation",
+                               -G_MAXDOUBLE, G_MAXDOUBLE, 1.0, rw), ready));
   /**
    * GstSwinClassify:pre-process-backend:
    *
@@ -423,22 +437,23 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
    */
   g_object_class_install_property (gobject_class, PROP_BATCH_SIZE,
       g_param_spec_uint ("batch-size", "Batch size", "Images per forward (regions, shared streams)",
-          1, MAX_BATCH_SIZE, DEFAULT_BATCH_SIZE, ready));
+          1, SWIN_RUNNER_MAX_BATCH, DEFAULT_BATCH_SIZE, ready));
   /**
    * GstSwinClassify:batch-timeout:
    *
-   * With a shared model instance, how long (microseconds) a request may
+   * With a shared model instance, how long (nanoseconds) a request may
    * wait for the images of other elements to fill a batch: a lone stream is
-   * never delayed by more, and a full batch never waits.  A private
-   * instance never waits.  A shared instance keeps the value of the
+   * never delayed by more, and a batch that is full, or holds a request of
+   * every element sharing the instance, never waits.  A private instance
+   * never waits.  A shared instance keeps the value of the
    * element that made it.  Read at the next start.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_BATCH_TIMEOUT,
       g_param_spec_uint64 ("batch-timeout", "Batch timeout",
-          "Microseconds a request to a shared model instance may wait for a batch to fill", 0,
-          G_USEC_PER_SEC * 10, DEFAULT_BATCH_TIMEOUT, ready));
+          "Nanoseconds a request to a shared model instance may wait for a batch to fill", 0,
+          10 * GST_SECOND, DEFAULT_BATCH_TIMEOUT, ready));
   /**
    * GstSwinClassify:model-instance-id:
    *

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The streaming side of swinclassify: each buffer numbered, classified
- * (now, or by the worker) or skipped (inference-interval, QoS) and given
- * the latest result; caps to the core's frame description; flush, EOS, QoS
+ * (now, or lent to the instance's runner) or skipped (inference-interval,
+ * QoS) and given the latest result; caps to the core's frame description; flush, EOS, QoS
  * and the LATENCY query. */
 #include "gstswinclassifyprivate.h"
 #include "gstswinmetaprivate.h"
@@ -12,35 +12,65 @@
 
 static GstBaseTransformClass *parent_class;
 
-gboolean
-gst_swin_classify_process (const GstSwinJob *job, gpointer data)
-{
-  GstSwinClassify *self = data;
-  gint64 t0 = g_get_monotonic_time ();
-  GstStructure *result, *msg = NULL;
-  GError *error = NULL;
-  gboolean post, relatency = FALSE;
-  guint64 age;
+/* What the output properties say now (they may change while playing). */
+typedef struct {
   guint top_k;
   gdouble threshold;
+  gboolean post;
+} GstSwinOutputSettings;
+
+static GstSwinOutputSettings
+gst_swin_classify_output_settings (GstSwinClassify *self)
+{
+  GstSwinOutputSettings out;
 
   GST_OBJECT_LOCK (self);
-  top_k = self->top_k;
-  threshold = self->threshold;
+  out = (GstSwinOutputSettings) { self->top_k, self->threshold, self->post_messages };
   GST_OBJECT_UNLOCK (self);
-  if (!gst_swin_infer_run (self->infer, &job->frame, NULL, 0, &job->params, top_k, threshold,
-                           &result, &error)) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
-    g_clear_error (&error);
-    return FALSE;
-  }
+  return out;
+}
+
+/* The request for @n_rects regions of @frame (@rects NULL: the whole
+ * frame), lent to the instance's runner. */
+static SwinRunnerRequest
+gst_swin_classify_request (GstSwinClassify *self, const SwinFrame *frame, const SwinRect *rects,
+                           guint n_rects)
+{
+  return (SwinRunnerRequest) {
+    .frame = frame, .rects = rects, .n_rects = (int) n_rects, .params = &self->frame_params,
+    .cpu_preprocess = self->cpu_preprocess, .owner = self,
+  };
+}
+
+/* Frames larger than the device can bind at once (8K RGBx on lavapipe)
+ * were preprocessed on the CPU by the runner, which computes the same
+ * function, slower: the caps accepted them, so they must not fail.  Said
+ * once per size. */
+static void
+gst_swin_classify_note_cpu (GstSwinClassify *self, SwinPreprocessedOn on, gint width, gint height)
+{
+  if (on != SWIN_PREPROCESSED_ON_CPU || self->cpu_preprocess)
+    return;
+  GST_OBJECT_LOCK (self);
+  if (self->warned_width != width || self->warned_height != height)
+    GST_WARNING_OBJECT (self, "%dx%d frames exceed what %s can bind at once: preprocessing them "
+                        "on the CPU", width, height, self->model->device_name);
+  self->warned_width = width;
+  self->warned_height = height;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Counts one classified frame that took since @t0; TRUE when sync
+ * inference got clearly slower than what the last LATENCY query reported
+ * (live pipelines: the application should redistribute the latency). */
+static gboolean
+gst_swin_classify_count (GstSwinClassify *self, gint64 t0)
+{
+  gboolean relatency = FALSE;
 
   GST_OBJECT_LOCK (self);
   self->frames_inferred++;
   self->latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
-  post = self->post_messages;
-  /* Live pipelines: when sync inference got clearly slower than what the
-   * last LATENCY query reported, ask the application to redistribute. */
   if (self->run_mode == GST_SWIN_CLASSIFY_MODE_SYNC &&
       GST_CLOCK_TIME_IS_VALID (self->reported_latency) &&
       self->latency_ms * GST_MSECOND > 1.25 * self->reported_latency) {
@@ -48,20 +78,129 @@ gst_swin_classify_process (const GstSwinJob *job, gpointer data)
     relatency = TRUE;
   }
   GST_OBJECT_UNLOCK (self);
+  return relatency;
+}
+
+/* Keeps the result of the whole frame at @pos, from its @logits, and posts
+ * its message: the last step of both modes. */
+static void
+gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
+                           const GstSwinFramePosition *pos, gint64 t0)
+{
+  GstSwinOutputSettings out = gst_swin_classify_output_settings (self);
+  GstStructure *result = gst_swin_labels_make_result (self->labels, logits, out.top_k,
+                                                      out.threshold);
+  GstStructure *msg = NULL;
+  gboolean relatency = gst_swin_classify_count (self, t0);
+  guint64 age;
 
   /* Copied before it is shared: the streaming thread may replace it. */
-  if (post)
+  if (out.post)
     msg = gst_structure_copy (result);
-  if (!gst_swin_results_store (&self->results, result, &job->position, &age)) {
-    GST_DEBUG_OBJECT (self, "result of frame %" G_GUINT64_FORMAT " dropped: flushed",
-                      job->position.index);
+  if (!gst_swin_results_store (&self->results, result, pos, &age)) {
+    GST_DEBUG_OBJECT (self, "result of frame %" G_GUINT64_FORMAT " dropped: flushed", pos->index);
     g_clear_pointer (&msg, gst_structure_free);
   }
   if (msg)
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
-        gst_swin_results_message (msg, &job->position, age)));
+        gst_swin_results_message (msg, pos, age)));
   if (relatency)
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
+}
+
+/* Sync mode: classifies @frame, lent for the call.  FALSE after posting an
+ * error. */
+static gboolean
+gst_swin_classify_process (GstSwinClassify *self, const SwinFrame *frame,
+                           const GstSwinFramePosition *pos)
+{
+  SwinRunnerRequest request = gst_swin_classify_request (self, frame, NULL, 0);
+  gfloat *logits = g_new (gfloat, self->model->arch.num_classes);
+  gint64 t0 = g_get_monotonic_time ();
+  SwinPreprocessedOn on;
+  GError *error = NULL;
+  gboolean ok = swin_runner_run (self->model->runner, &request, logits, &on, &error);
+
+  if (ok) {
+    gst_swin_classify_note_cpu (self, on, frame->width, frame->height);
+    gst_swin_classify_deliver (self, logits, pos, t0);
+  } else {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
+    g_clear_error (&error);
+  }
+  g_free (logits);
+  return ok;
+}
+
+/* An async request: the mapped buffer it lends, and where its frame is. */
+typedef struct {
+  GstSwinClassify *self;     /* not a reference: stop() detaches from the runner first */
+  GstVideoFrame vf;          /* holds a reference to the buffer until released */
+  GstSwinFramePosition position;
+  gint64 t0;
+} GstSwinAsyncJob;
+
+static void
+gst_swin_async_job_release (void *data)
+{
+  GstSwinAsyncJob *job = data;
+
+  gst_video_frame_unmap (&job->vf);
+}
+
+/* On the runner's thread, after the release. */
+static void
+gst_swin_async_job_done (const SwinRunnerResult *result, void *data)
+{
+  GstSwinAsyncJob *job = data;
+  GstSwinClassify *self = job->self;
+
+  if (!result->error) {
+    gst_swin_classify_note_cpu (self, result->preprocessed_on, GST_VIDEO_FRAME_WIDTH (&job->vf),
+                                GST_VIDEO_FRAME_HEIGHT (&job->vf));
+    gst_swin_classify_deliver (self, result->logits, &job->position, job->t0);
+  } else if (g_error_matches (result->error, SWIN_ERROR, SWIN_ERROR_CANCELLED)) {
+    /* replaced by a newer frame, flushed or stopped */
+    GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " not classified: %s", job->position.index,
+                    result->error->message);
+  } else {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", result->error->message),
+                       (NULL));
+    g_atomic_int_set (&self->failed, TRUE);
+  }
+  g_free (job);
+}
+
+/* Async mode: lends @buf (mapped, referenced) to the runner, replacing this
+ * element's frame still waiting, and returns at once. */
+static gboolean
+gst_swin_classify_submit (GstSwinClassify *self, GstBuffer *buf, const GstSwinFramePosition *pos)
+{
+  GstSwinAsyncJob *job = g_new0 (GstSwinAsyncJob, 1);
+  SwinRunnerRequest request;
+  SwinFrame frame;
+  GError *error = NULL;
+
+  job->self = self;
+  job->position = *pos;
+  job->t0 = g_get_monotonic_time ();
+  if (!gst_video_frame_map (&job->vf, &self->info, buf, GST_MAP_READ)) {
+    g_free (job);
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map the video frame"), (NULL));
+    return FALSE;
+  }
+  gst_swin_video_frame_describe (&job->vf, &frame);
+  request = gst_swin_classify_request (self, &frame, NULL, 0);
+  request.replace_waiting = TRUE;
+  request.release = gst_swin_async_job_release;
+  request.release_data = job;
+  if (!swin_runner_submit (self->model->runner, &request, gst_swin_async_job_done, job, &error)) {
+    gst_video_frame_unmap (&job->vf);
+    g_free (job);
+    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
+    g_clear_error (&error);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -71,60 +210,67 @@ gst_swin_classify_process (const GstSwinJob *job, gpointer data)
  * error. */
 static gboolean
 gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const SwinFrame *frame,
-                                   const SwinPreprocessParams *params,
                                    const GstSwinFramePosition *pos)
 {
   gint64 t0 = g_get_monotonic_time ();
   GArray *regions = gst_swin_regions_collect (GST_OBJECT (self), buf, frame->width, frame->height,
                                               self->classes, self->min_roi_width,
                                               self->min_roi_height);
-  GstStructure **results = NULL;
+  guint n = regions->len, classes = self->model->arch.num_classes;
+  GstSwinOutputSettings out;
+  GstStructure **results;
+  SwinRunnerRequest request;
+  SwinPreprocessedOn on;
   SwinRect *rects;
+  gfloat *logits;
   GError *error = NULL;
-  gboolean post, ok = TRUE;
-  guint top_k;
-  gdouble threshold;
+  gboolean ok;
 
-  if (regions->len == 0)
-    goto out;
-  GST_OBJECT_LOCK (self);
-  top_k = self->top_k;
-  threshold = self->threshold;
-  post = self->post_messages;
-  GST_OBJECT_UNLOCK (self);
-
-  rects = g_new (SwinRect, regions->len);
-  for (guint i = 0; i < regions->len; i++)
+  if (n == 0) {
+    g_array_unref (regions);
+    return TRUE;
+  }
+  rects = g_new (SwinRect, n);
+  for (guint i = 0; i < n; i++)
     rects[i] = g_array_index (regions, GstSwinRegion, i).rect;
-  results = g_new0 (GstStructure *, regions->len);
-  ok = gst_swin_infer_run (self->infer, frame, rects, regions->len, params, top_k, threshold, results,
-                           &error);
+  logits = g_try_new (gfloat, (gsize) n * classes);
+  request = gst_swin_classify_request (self, frame, rects, n);
+  ok = logits != NULL;
+  if (!ok)
+    g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %u results", n);
+  ok = ok && swin_runner_run (self->model->runner, &request, logits, &on, &error);
   g_free (rects);
   if (!ok) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
     g_clear_error (&error);
-    goto out;
+    g_free (logits);
+    g_array_unref (regions);
+    return FALSE;
   }
+  gst_swin_classify_note_cpu (self, on, frame->width, frame->height);
+
+  out = gst_swin_classify_output_settings (self);
+  results = g_new (GstStructure *, n);
+  for (guint i = 0; i < n; i++)
+    results[i] = gst_swin_labels_make_result (self->labels, logits + (gsize) i * classes, out.top_k,
+                                              out.threshold);
+  g_free (logits);
   gst_swin_regions_attach (regions, results, pos->index);
-  GST_OBJECT_LOCK (self);
-  self->frames_inferred++;
-  self->latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
-  GST_OBJECT_UNLOCK (self);
-  if (post) {
+  if (gst_swin_classify_count (self, t0))
+    gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
+  if (out.post) {
     GstStructure *msg = gst_structure_new (GST_SWIN_META_NAME, GST_SWIN_FIELD_MODEL, G_TYPE_STRING,
-                                           gst_swin_infer_get_model_name (self->infer), NULL);
+                                           self->model->model_name, NULL);
 
     gst_swin_regions_describe (regions, results, msg);
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_element (GST_OBJECT (self),
         gst_swin_results_message (msg, pos, 0)));
   }
-
-out:
-  for (guint i = 0; results && i < regions->len; i++)
+  for (guint i = 0; i < n; i++)
     gst_structure_free (results[i]);
   g_free (results);
   g_array_unref (regions);
-  return ok;
+  return TRUE;
 }
 
 /* Whether the frame starting at running time @rt is already late for the
@@ -147,61 +293,55 @@ static GstFlowReturn
 gst_swin_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 {
   GstSwinClassify *self = GST_SWIN_CLASSIFY (trans);
-  GstSwinJob job;
-  GstSwinFramePosition *pos = &job.position;
+  GstSwinFramePosition pos;
   GstVideoFrame vf;
+  SwinFrame frame;
   guint interval;
+  gboolean ok;
 
   GST_OBJECT_LOCK (self);
   interval = self->interval;
   GST_OBJECT_UNLOCK (self);
-  gst_swin_results_next_frame (&self->results, pos);
-  if (self->worker && gst_swin_worker_has_failed (self->worker))
+  gst_swin_results_next_frame (&self->results, &pos);
+  if (g_atomic_int_get (&self->failed))
     return GST_FLOW_ERROR;
 
-  pos->pts = GST_BUFFER_PTS (buf);
-  pos->duration = GST_BUFFER_DURATION (buf);
-  pos->running_time = pos->stream_time = GST_CLOCK_TIME_NONE;
+  pos.pts = GST_BUFFER_PTS (buf);
+  pos.duration = GST_BUFFER_DURATION (buf);
+  pos.running_time = pos.stream_time = GST_CLOCK_TIME_NONE;
   if (trans->segment.format == GST_FORMAT_TIME) {
-    pos->running_time = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pos->pts);
-    pos->stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, pos->pts);
+    pos.running_time = gst_segment_to_running_time (&trans->segment, GST_FORMAT_TIME, pos.pts);
+    pos.stream_time = gst_segment_to_stream_time (&trans->segment, GST_FORMAT_TIME, pos.pts);
   }
 
-  if (pos->index % interval != 0)
+  if (pos.index % interval != 0)
     goto attach;
-  if (gst_swin_classify_is_late (self, pos->running_time)) {
-    GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " is late: not classified", pos->index);
+  if (gst_swin_classify_is_late (self, pos.running_time)) {
+    GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " is late: not classified", pos.index);
     goto attach;
+  }
+  if (self->run_mode == GST_SWIN_CLASSIFY_MODE_ASYNC) {
+    /* The latest result first: once lent, the buffer is not writable. */
+    gst_swin_results_attach (&self->results, buf, pos.index);
+    return gst_swin_classify_submit (self, buf, &pos) ? GST_FLOW_OK : GST_FLOW_ERROR;
   }
   if (!gst_video_frame_map (&vf, &self->info, buf, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map the video frame"), (NULL));
     return GST_FLOW_ERROR;
   }
-  gst_swin_video_frame_describe (&vf, &job.frame);
-  job.params = self->frame_params;
+  gst_swin_video_frame_describe (&vf, &frame);
   if (self->run_region == GST_SWIN_CLASSIFY_REGION_ROI_LIST) {
-    gboolean ok = gst_swin_classify_process_regions (self, buf, &job.frame, &job.params, pos);
-
+    ok = gst_swin_classify_process_regions (self, buf, &frame, &pos);
     gst_video_frame_unmap (&vf);
     return ok ? GST_FLOW_OK : GST_FLOW_ERROR;
   }
-  if (!self->worker) {
-    gboolean ok = gst_swin_classify_process (&job, self);
-
-    gst_video_frame_unmap (&vf);
-    if (!ok)
-      return GST_FLOW_ERROR;
-  } else {
-    gboolean queued = gst_swin_worker_queue (self->worker, &job);
-
-    gst_video_frame_unmap (&vf);
-    if (!queued)
-      GST_WARNING_OBJECT (self, "out of memory: frame %" G_GUINT64_FORMAT " not classified",
-                          pos->index);
-  }
+  ok = gst_swin_classify_process (self, &frame, &pos);
+  gst_video_frame_unmap (&vf);
+  if (!ok)
+    return GST_FLOW_ERROR;
 
 attach:
-  gst_swin_results_attach (&self->results, buf, pos->index);
+  gst_swin_results_attach (&self->results, buf, pos.index);
   return GST_FLOW_OK;
 }
 
@@ -218,8 +358,7 @@ gst_swin_classify_set_caps (GstBaseTransform *trans, GstCaps *incaps, GstCaps *o
     return FALSE;
   }
   self->info = info;
-  gst_swin_video_params_from_info (&info, gst_swin_infer_get_params (self->infer),
-                                   &self->frame_params);
+  gst_swin_video_params_from_info (&info, &self->params, &self->frame_params);
   GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, incaps);
   return TRUE;
 }
@@ -259,17 +398,17 @@ gst_swin_classify_sink_event (GstBaseTransform *trans, GstEvent *event)
       self->earliest_time = GST_CLOCK_TIME_NONE;
       GST_OBJECT_UNLOCK (self);
       /* Frames and results from before a seek describe another position:
-       * forget the last result and the queued frame; the result of the
+       * forget the last result and the frame waiting; the result of the
        * frame being classified now is dropped when it arrives. */
       gst_swin_results_flush (&self->results);
-      if (self->worker)
-        gst_swin_worker_flush (self->worker);
+      if (self->instance)
+        swin_runner_withdraw (self->model->runner, self);
       break;
     case GST_EVENT_EOS:
-      /* Async mode: the messages of the frames already handed to the worker
-       * precede EOS. */
-      if (self->worker)
-        gst_swin_worker_drain (self->worker);
+      /* Async mode: the messages of the frames already submitted precede
+       * EOS. */
+      if (self->instance && self->run_mode == GST_SWIN_CLASSIFY_MODE_ASYNC)
+        swin_runner_drain (self->model->runner, self);
       break;
     default:
       break;

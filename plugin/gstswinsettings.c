@@ -170,21 +170,60 @@ gst_swin_settings_load_labels (const gchar *path, gint n_classes, GError **error
 }
 
 gboolean
-gst_swin_settings_normalization (const gchar *mean, const gchar *std, SwinPreprocessParams *params,
-                                 GError **error)
+gst_swin_settings_channels (const gchar *name, const GValue *array, gfloat values[3], gboolean *set,
+                            GError **error)
 {
+  SwinPreprocessParams check;
   GError *check_error = NULL;
+  gfloat v[3];
+  guint n = gst_value_array_get_size (array);
 
-  if ((mean && !swin_parse_floats (mean, params->mean, 3)) ||
-      (std && !swin_parse_floats (std, params->std, 3)) ||
-      !swin_check_normalization (params->mean, params->std, &check_error)) {
+  if (n == 0) {
+    *set = FALSE;
+    return TRUE;
+  }
+  if (n != 3) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-                 "Invalid mean \"%s\" or std \"%s\": %s", GST_STR_NULL (mean), GST_STR_NULL (std),
-                 check_error ? check_error->message : "expected three numbers \"r,g,b\"");
+                 "%s needs three numbers <r, g, b> (or none), not %u", name, n);
+    return FALSE;
+  }
+  for (guint i = 0; i < 3; i++) {
+    const GValue *item = gst_value_array_get_value (array, i);
+    GValue d = G_VALUE_INIT;
+
+    g_value_init (&d, G_TYPE_DOUBLE);
+    if (!g_value_type_transformable (G_VALUE_TYPE (item), G_TYPE_DOUBLE) ||
+        !g_value_transform (item, &d)) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                   "%s: item %u is a %s, not a number", name, i + 1, G_VALUE_TYPE_NAME (item));
+      return FALSE;
+    }
+    v[i] = (gfloat) g_value_get_double (&d);
+  }
+  /* the bounds of the core, with the other half at its default */
+  swin_preprocess_params_init (&check);
+  memcpy (g_str_equal (name, "std") ? check.std : check.mean, v, sizeof (v));
+  if (!swin_check_normalization (check.mean, check.std, &check_error)) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS, "Invalid %s: %s", name,
+                 check_error->message);
     g_clear_error (&check_error);
     return FALSE;
   }
+  memcpy (values, v, sizeof (v));
+  *set = TRUE;
   return TRUE;
+}
+
+void
+gst_swin_settings_channels_to_array (gboolean set, const gfloat values[3], GValue *array)
+{
+  for (guint i = 0; set && i < 3; i++) {
+    GValue v = G_VALUE_INIT;
+
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, values[i]);
+    gst_value_array_append_and_take_value (array, &v);
+  }
 }
 
 gboolean

@@ -50,12 +50,15 @@ GType gst_swin_classify_precision_get_type (void);
  * otherwise, with @error (GST_RESOURCE_ERROR) naming the file and line. */
 gchar **gst_swin_settings_load_labels (const gchar *path, gint n_classes, GError **error);
 
-/* Completes @params's mean and std: the @mean and @std properties ("r,g,b")
- * where set, else what @params holds (the checkpoint's __metadata__ values,
- * else the core's defaults); FALSE with @error (GST_RESOURCE_ERROR_SETTINGS)
- * when a value is malformed or outside swin_check_normalization()'s bounds. */
-gboolean gst_swin_settings_normalization (const gchar *mean, const gchar *std,
-                                          SwinPreprocessParams *params, GError **error);
+/* The mean or std property (@name) from its GstValueArray @array: three
+ * numbers within swin_check_normalization()'s bounds (*@set TRUE), or an
+ * empty array (*@set FALSE: the checkpoint's values, else ImageNet's).
+ * FALSE with @error (GST_RESOURCE_ERROR_SETTINGS) otherwise, @values and
+ * *@set unchanged. */
+gboolean gst_swin_settings_channels (const gchar *name, const GValue *array, gfloat values[3],
+                                     gboolean *set, GError **error);
+/* Appends @values to @array (a GstValueArray) where @set. */
+void gst_swin_settings_channels_to_array (gboolean set, const gfloat values[3], GValue *array);
 
 /* The region types of the object-class property ("face,car"): NULL (all
  * types) for NULL or ""; else a GArray of GQuark.  NULL with @error

@@ -435,11 +435,6 @@ GST_START_TEST (test_errors)
   swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "line 3: not valid UTF-8");
   fail_unless (g_file_set_contents (labels, "cat\nd\0g\nbird\n", 13, NULL));
   swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "line 2: not valid UTF-8");
-  swin_gst_test_expect_start_error (make_element ("mean", "0.5,0.5", NULL), "Invalid mean");
-  /* finite as a double, not as a float */
-  swin_gst_test_expect_start_error (make_element ("mean", "1e39,0,0", NULL), "Invalid mean");
-  /* so small that every activation saturates */
-  swin_gst_test_expect_start_error (make_element ("std", "0.2,1e-9,0.2", NULL), "channel 1");
 
   g_unlink (corrupt);
   g_unlink (labels);
@@ -556,14 +551,17 @@ GST_START_TEST (test_model_normalization)
   g_free (probs);
 
   /* The properties win over the metadata ... (the core's defaults, written
-   * out as the property strings) */
+   * out as on a launch line) */
   swin_preprocess_params_init (&defaults);
-  mean_str = g_strdup_printf ("%.9g,%.9g,%.9g", defaults.mean[0], defaults.mean[1],
+  mean_str = g_strdup_printf ("<%.9g, %.9g, %.9g>", defaults.mean[0], defaults.mean[1],
                               defaults.mean[2]);
-  std_str = g_strdup_printf ("%.9g,%.9g,%.9g", defaults.std[0], defaults.std[1], defaults.std[2]);
+  std_str = g_strdup_printf ("<%.9g, %.9g, %.9g>", defaults.std[0], defaults.std[1],
+                             defaults.std[2]);
   e = gst_element_factory_make ("swinclassify", NULL);
   g_object_set (e, "model", norm_path, "device", g_getenv ("SWIN_TEST_DEVICE"), "top-k", CLASSES,
-                "mean", mean_str, "std", std_str, NULL);
+                NULL);
+  gst_util_set_object_arg (G_OBJECT (e), "mean", mean_str);
+  gst_util_set_object_arg (G_OBJECT (e), "std", std_str);
   g_free (mean_str);
   g_free (std_str);
   probs = element_probs_of (gst_object_ref_sink (e), &frame);
@@ -572,8 +570,10 @@ GST_START_TEST (test_model_normalization)
   g_free (probs);
 
   /* ... and give a model without metadata the same input. */
-  probs = element_probs_of (make_element ("top-k", CLASSES, "mean", "0.9, 0.1, 0.5",
-                                          "std", "[0.05,0.6,0.3]", NULL), &frame);
+  e = make_element ("top-k", CLASSES, NULL);
+  gst_util_set_object_arg (G_OBJECT (e), "mean", "<0.9, 0.1, 0.5>");
+  gst_util_set_object_arg (G_OBJECT (e), "std", "<0.05, 0.6, 0.3>");
+  probs = element_probs_of (e, &frame);
   gst_buffer_unref (frame);
   fail_unless (max_score_delta (probs, with_meta) < 1e-4f);
   g_free (probs);
@@ -583,6 +583,46 @@ GST_START_TEST (test_model_normalization)
   swin_model_free (norm_model);
   g_unlink (norm_path);
   g_free (norm_path);
+}
+GST_END_TEST;
+
+/* The channel of @name's GstValueArray property, or NAN without one. */
+static gdouble
+channel_of (GstElement *e, const gchar *name, guint i)
+{
+  GValue v = G_VALUE_INIT;
+  gdouble d = NAN;
+
+  g_value_init (&v, GST_TYPE_ARRAY);
+  g_object_get_property (G_OBJECT (e), name, &v);
+  if (i < gst_value_array_get_size (&v))
+    d = g_value_get_double (gst_value_array_get_value (&v, i));
+  g_value_unset (&v);
+  return d;
+}
+
+/* mean and std are checked where they are set: a bad value is refused
+ * (logged) and the previous one kept; an empty array unsets. */
+GST_START_TEST (test_normalization_properties)
+{
+  GstElement *e = gst_element_factory_make ("swinclassify", NULL);
+
+  fail_unless (isnan (channel_of (e, "mean", 0)));
+  gst_util_set_object_arg (G_OBJECT (e), "mean", "<0.25, 0.5, 0.75>");
+  fail_unless (channel_of (e, "mean", 2) == 0.75);
+  /* two numbers; finite as a double, not as a float (NaN GObject itself
+   * refuses, with a critical warning) */
+  gst_util_set_object_arg (G_OBJECT (e), "mean", "<0.5, 0.5>");
+  gst_util_set_object_arg (G_OBJECT (e), "mean", "<1e39, 0, 0>");
+  fail_unless (channel_of (e, "mean", 0) == 0.25 && channel_of (e, "mean", 2) == 0.75);
+  /* so small that every activation saturates; negative */
+  gst_util_set_object_arg (G_OBJECT (e), "std", "<0.2, 0.3, 0.4>");
+  gst_util_set_object_arg (G_OBJECT (e), "std", "<0.2, 1e-9, 0.2>");
+  gst_util_set_object_arg (G_OBJECT (e), "std", "<0.2, -1, 0.2>");
+  fail_unless ((gfloat) channel_of (e, "std", 1) == 0.3f);
+  gst_util_set_object_arg (G_OBJECT (e), "mean", "<>");
+  fail_unless (isnan (channel_of (e, "mean", 0)));
+  gst_object_unref (e);
 }
 GST_END_TEST;
 
@@ -746,6 +786,7 @@ swinclassify_suite (void)
   tcase_add_test (tc, test_caps_change);
   tcase_add_test (tc, test_errors);
   tcase_add_test (tc, test_model_normalization);
+  tcase_add_test (tc, test_normalization_properties);
   tcase_add_test (tc, test_label_file);
   tcase_add_test (tc, test_label_file_utf8);
   tcase_add_test (tc, test_bt2020);

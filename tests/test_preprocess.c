@@ -417,9 +417,17 @@ test_gpu_errors (void)
   g_assert_cmpint (swin_preprocessor_add_frame (pp, &t.f, &error), ==, -1);
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
-  /* Frames larger than one binding can hold. */
-  g_assert_false (swin_preprocessor_supports_size (ctx, SWIN_PIXEL_FORMAT_RGB, SWIN_MAX_FRAME_SIZE + 1, 4));
-  g_assert_true (swin_preprocessor_has_room (pp, SWIN_PIXEL_FORMAT_RGB, 64, 64));
+  /* Frames larger than one binding can hold; the room a frame takes. */
+  {
+    guint64 used = 0;
+    g_assert_false (swin_preprocessor_fits (ctx, SWIN_PIXEL_FORMAT_RGB, SWIN_MAX_FRAME_SIZE + 1, 4, &used));
+    g_assert_cmpuint (used, ==, 0);
+    g_assert_true (swin_preprocessor_fits (ctx, SWIN_PIXEL_FORMAT_RGB, 65, 64, &used));
+    /* 195 bytes a row padded to 196, 64 rows */
+    g_assert_cmpuint (used, ==, 196 * 64);
+    used = ctx->props.limits.maxStorageBufferRange - 196 * 64 + 1;
+    g_assert_false (swin_preprocessor_fits (ctx, SWIN_PIXEL_FORMAT_RGB, 65, 64, &used));
+  }
   swin_test_frame_clear (&t);
   swin_preprocessor_free (pp);
   swin_buffer_free (ctx, buf);

@@ -82,7 +82,7 @@ stream_init (Stream *st, gint index, const gchar *format, gint width, gint heigh
   g_mutex_init (&st->lock);
   desc = g_strdup_printf ("videotestsrc pattern=%d num-buffers=%d %s ! %s ! identity name=tag ! "
                           "swinclassify name=classify model=%s device=%s model-instance-id=shared "
-                          "batch-size=4 batch-timeout=3000 top-k=3 inference-region=%s ! "
+                          "batch-size=4 batch-timeout=3000000 top-k=3 inference-region=%s ! "
                           "appsink name=out sync=false", index % 20, frames, extra ? extra : "",
                           st->caps, model_path, g_getenv ("SWIN_TEST_DEVICE"),
                           regions ? "roi-list" : "full-frame");

@@ -9,7 +9,7 @@
 #   BUILD_DIR  default build; MODEL default: a random Swin-T made with
 #   `swin init`; FRAMES per stream, default 8.
 # Environment: STREAMS (default "1 4 8"), DEVICE (Vulkan device), BATCH
-#   (batch-size, default 8), TIMEOUT (batch-timeout in us, default 5000).
+#   (batch-size, default 8), TIMEOUT (batch-timeout in ns, default 5000000).
 set -eu
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,7 +35,7 @@ for n in ${STREAMS:-1 4 8}; do
             launch="$launch videotestsrc num-buffers=$frames pattern=$((i % 20)) !"
             launch="$launch video/x-raw,width=$((320 + 16 * i)),height=240 !"
             launch="$launch swinclassify model=$model $id ${DEVICE:+device=$DEVICE}"
-            launch="$launch batch-size=${BATCH:-8} batch-timeout=${TIMEOUT:-5000} post-messages=false !"
+            launch="$launch batch-size=${BATCH:-8} batch-timeout=${TIMEOUT:-5000000} post-messages=false !"
             launch="$launch fakesink sync=false"
         done
         # shellcheck disable=SC2086

@@ -22,20 +22,20 @@ static double
 time_frames (SwinNet *net, int batch, const SwinFrame *frame, const SwinRect *rects, int n,
              int frames, GError **error)
 {
-  SwinRunnerParams rp = { batch, 0 };
+  SwinRunnerParams rp = { .max_batch = batch };
   SwinRunner *runner = swin_runner_new (net, &rp, error);
   SwinPreprocessParams params;
-  SwinRunnerRequest req = { frame, rects, n, &params, FALSE, NULL };
+  SwinRunnerRequest req = { .frame = frame, .rects = rects, .n_rects = n, .params = &params };
   float *logits = g_new (float, (size_t) n * swin_net_get_arch (net)->num_classes);
   double *ms = g_new (double, frames), med = -1;
 
   swin_preprocess_params_init (&params);
   /* one untimed frame: the plans of every batch size used are made */
-  if (runner && swin_runner_run (runner, &req, logits, error)) {
+  if (runner && swin_runner_run (runner, &req, logits, NULL, error)) {
     int i;
     for (i = 0; i < frames; i++) {
       gint64 t0 = g_get_monotonic_time ();
-      if (!swin_runner_run (runner, &req, logits, error))
+      if (!swin_runner_run (runner, &req, logits, NULL, error))
         break;
       ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
     }

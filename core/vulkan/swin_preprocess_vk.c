@@ -29,6 +29,7 @@ struct _SwinPreprocessor {
   SwinBuffer *slots;         /* SwinPreprocessSlot[capacity], host-visible */
   int n_images;
   SwinCmd *cmd;              /* recorded for the current upload buffer, or NULL */
+  guint64 frames_uploaded, bytes_uploaded;   /* copies into the upload buffer, ever */
 };
 
 /* Bytes a frame takes in the upload buffer: planes one after the other,
@@ -53,22 +54,20 @@ upload_size (SwinPixelFormat format, int width, int height, uint32_t offset[3], 
 }
 
 gboolean
-swin_preprocessor_supports_size (const SwinContext *ctx, SwinPixelFormat format, int width,
-                                 int height)
+swin_preprocessor_fits (const SwinContext *ctx, SwinPixelFormat format, int width, int height,
+                        guint64 *used)
 {
+  guint64 bytes;
+
+  g_return_val_if_fail (ctx != NULL && used != NULL, FALSE);
   if ((unsigned) format >= SWIN_PIXEL_FORMAT_COUNT || width < 1 || height < 1 ||
       width > SWIN_MAX_FRAME_SIZE || height > SWIN_MAX_FRAME_SIZE)
     return FALSE;
-  return upload_size (format, width, height, NULL, NULL) <= ctx->props.limits.maxStorageBufferRange;
-}
-
-gboolean
-swin_preprocessor_has_room (const SwinPreprocessor *pp, SwinPixelFormat format, int width,
-                            int height)
-{
-  return swin_preprocessor_supports_size (pp->ctx, format, width, height) &&
-         pp->used + upload_size (format, width, height, NULL, NULL) <=
-           pp->ctx->props.limits.maxStorageBufferRange;
+  bytes = upload_size (format, width, height, NULL, NULL);
+  if (*used + bytes > ctx->props.limits.maxStorageBufferRange)
+    return FALSE;
+  *used += bytes;
+  return TRUE;
 }
 
 void
@@ -174,18 +173,13 @@ reserve (SwinPreprocessor *pp, VkDeviceSize need, GError **error)
 }
 
 int
-swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, GError **error)
+swin_preprocessor_upload_frame (SwinPreprocessor *pp, const SwinFrame *frame, GError **error)
 {
-  SwinPreprocessParams defaults;
   SwinUploadedFrame up;
-  guint64 bytes;
+  guint64 used = pp->used;
   uint8_t *dst;
 
-  /* The frame's own checks (format, size, planes, strides). */
-  swin_preprocess_params_init (&defaults);
-  if (!swin_preprocess_check (frame, &defaults, error))
-    return -1;
-  if (!swin_preprocessor_has_room (pp, frame->format, frame->width, frame->height)) {
+  if (!swin_preprocessor_fits (pp->ctx, frame->format, frame->width, frame->height, &used)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LIMIT, "a %dx%d frame does not fit next to the "
                  "batch's other frames into one binding of at most %u bytes", frame->width,
                  frame->height, pp->ctx->props.limits.maxStorageBufferRange);
@@ -194,10 +188,11 @@ swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, GErro
   up.format = frame->format;
   up.width = frame->width;
   up.height = frame->height;
-  bytes = upload_size (frame->format, frame->width, frame->height, up.offset, up.stride);
-  if (!reserve (pp, pp->used + bytes, error))
+  upload_size (frame->format, frame->width, frame->height, up.offset, up.stride);
+  if (!reserve (pp, used, error))
     return -1;
 
+  /* The one copy of a frame on its way to the device. */
   dst = (uint8_t *) pp->upload->mapped + pp->used;
   for (int p = 0; p < swin_pixel_format_n_planes (frame->format); p++) {
     size_t row_bytes;
@@ -209,38 +204,37 @@ swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, GErro
               frame->data[p] + (size_t) y * frame->stride[p], row_bytes);
     up.offset[p] += (uint32_t) pp->used;
   }
-  pp->used += bytes;
+  pp->frames_uploaded++;
+  pp->bytes_uploaded += used - pp->used;
+  pp->used = used;
   g_array_append_val (pp->frames, up);
   return (int) pp->frames->len - 1;
 }
 
-gboolean
-swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, const SwinRect *rect,
-                             const SwinPreprocessParams *params, GError **error)
+int
+swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, GError **error)
 {
+  SwinPreprocessParams defaults;
+
+  g_return_val_if_fail (pp != NULL && frame != NULL, -1);
+  /* The frame's own checks (format, size, planes, strides). */
+  swin_preprocess_params_init (&defaults);
+  if (!swin_preprocess_check (frame, &defaults, error))
+    return -1;
+  return swin_preprocessor_upload_frame (pp, frame, error);
+}
+
+void
+swin_preprocessor_put_image (SwinPreprocessor *pp, int frame_index, const SwinRect *rect,
+                             const SwinPreprocessParams *params)
+{
+  const SwinUploadedFrame *up = &g_array_index (pp->frames, SwinUploadedFrame, frame_index);
   SwinPreprocessSlot *slot;
-  const SwinUploadedFrame *up;
   SwinPreprocessGeometry g;
   SwinYuvCoeffs yc;
-  SwinRect r;
+  SwinRect r = rect ? *rect : (SwinRect) { 0, 0, up->width, up->height };
 
-  if (pp->n_images >= pp->capacity || frame_index < 0 || frame_index >= (int) pp->frames->len) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "%s", pp->n_images >= pp->capacity
-                 ? "every slot of the batch is taken" : "no such frame in the batch");
-    return FALSE;
-  }
-  up = &g_array_index (pp->frames, SwinUploadedFrame, frame_index);
-  r = rect ? *rect : (SwinRect) { 0, 0, up->width, up->height };
-  if (!swin_preprocess_check_rect (&r, up->width, up->height, error))
-    return FALSE;
-  {
-    /* the parameters' checks, on a placeholder frame of the region's size */
-    static const uint8_t dummy = 0;
-    SwinFrame probe = { SWIN_PIXEL_FORMAT_RGB, 1, 1, { &dummy }, { 3 } };
-    if (!swin_preprocess_check (&probe, params, error))
-      return FALSE;
-  }
-
+  g_return_if_fail (pp->n_images < pp->capacity);
   swin_preprocess_get_geometry (params->scale_mode, r.width, r.height, pp->out_w, pp->out_h, &g);
   swin_preprocess_yuv_coeffs (params->matrix, params->full_range, &yc);
   slot = (SwinPreprocessSlot *) pp->slots->mapped + pp->n_images;
@@ -257,6 +251,28 @@ swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, const SwinRe
     slot->inv_std[i] = 1.0f / params->std[i];
   }
   pp->n_images++;
+}
+
+gboolean
+swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, const SwinRect *rect,
+                             const SwinPreprocessParams *params, GError **error)
+{
+  static const uint8_t dummy = 0;
+  /* the parameters' checks, on a placeholder frame */
+  SwinFrame probe = { SWIN_PIXEL_FORMAT_RGB, 1, 1, { &dummy }, { 3 } };
+  const SwinUploadedFrame *up;
+
+  g_return_val_if_fail (pp != NULL && params != NULL, FALSE);
+  if (pp->n_images >= pp->capacity || frame_index < 0 || frame_index >= (int) pp->frames->len) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "%s", pp->n_images >= pp->capacity
+                 ? "every slot of the batch is taken" : "no such frame in the batch");
+    return FALSE;
+  }
+  up = &g_array_index (pp->frames, SwinUploadedFrame, frame_index);
+  if ((rect && !swin_preprocess_check_rect (rect, up->width, up->height, error)) ||
+      !swin_preprocess_check (&probe, params, error))
+    return FALSE;
+  swin_preprocessor_put_image (pp, frame_index, rect, params);
   return TRUE;
 }
 
@@ -282,6 +298,13 @@ swin_preprocessor_get_n_images (const SwinPreprocessor *pp)
 }
 
 void
+swin_preprocessor_get_uploads (const SwinPreprocessor *pp, guint64 *frames, guint64 *bytes)
+{
+  *frames = pp->frames_uploaded;
+  *bytes = pp->bytes_uploaded;
+}
+
+void
 swin_preprocessor_reset (SwinPreprocessor *pp)
 {
   pp->used = 0;
@@ -301,7 +324,9 @@ swin_preprocessor_run (SwinPreprocessor *pp, GError **error)
   }
   for (int i = pp->n_images; i < pp->capacity; i++)
     slots[i] = (SwinPreprocessSlot) { .format = SWIN_SLOT_UNUSED };
-  ok = (pp->cmd || record (pp, error)) &&
+  /* A batch of images written by the host alone uploaded no frame, but the
+   * dispatch still binds an upload buffer. */
+  ok = (pp->upload || reserve (pp, 4, error)) && (pp->cmd || record (pp, error)) &&
        (pp->plan ? swin_plan_run_after (pp->plan, pp->cmd, error)
                  : swin_cmd_submit_wait (pp->ctx, &pp->cmd, 1, error));
   swin_preprocessor_reset (pp);

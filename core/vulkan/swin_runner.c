@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The runner: one worker thread per SwinNet that gathers the images of
  * waiting requests into batches, preprocesses and classifies each batch in
- * one submission, and hands every request its logits. */
+ * one submission, and hands every request its logits.  Requests lend their
+ * frames: the worker reads them in place, copying each at most once (into
+ * the preprocessor's upload buffer). */
 #include "swin_net_private.h"
+#include "swin_preprocess_vk.h"
+#include "swin_runner_private.h"
 #include "swin/swin_cpu.h"
 
 #include <string.h>
@@ -12,8 +16,7 @@
 #define MAX_PLANS 16
 
 typedef struct {
-  SwinFrame frame;           /* points into @pixels */
-  guint8 *pixels;
+  SwinFrame frame;           /* the caller's, lent until released */
   SwinRect *rects;           /* n_images of them */
   int n_images;
   SwinPreprocessParams params;
@@ -21,8 +24,11 @@ typedef struct {
   void *owner;
   SwinRunnerDone done;
   void *user_data;
+  GDestroyNotify release;    /* NULL once called */
+  void *release_data;
   float *logits;             /* [n_images, classes] */
   int scheduled;             /* images given to a batch so far */
+  int filled;                /* images whose pixels were read */
   int finished;              /* images whose logits are in */
   int running;               /* images in the batch now running */
   gboolean cancelled;
@@ -42,8 +48,9 @@ struct _SwinRunner {
   int max_batch;
   gint64 timeout_us;
   GMutex lock;
-  GCond cond;                /* the queue changed, or a batch ended */
+  GCond cond;                /* the queue or the producers changed, or a batch ended */
   GQueue queue;              /* Request*, with images not yet scheduled */
+  GPtrArray *producers;      /* attached owners */
   void **batch_owners;       /* owners of the batch running, until its callbacks returned */
   int n_batch;
   gboolean stop;
@@ -52,27 +59,65 @@ struct _SwinRunner {
   int plan_sizes[MAX_PLANS];
   SwinPlan *plans[MAX_PLANS];
   SwinPreprocessor *pps[MAX_PLANS];
-  guint64 forwards, images;
+  SwinRunnerStats stats;      /* the lock */
 };
+
+static void
+request_release (Request *r)
+{
+  GDestroyNotify release = r->release;
+
+  r->release = NULL;
+  if (release)
+    release (r->release_data);
+}
 
 static void
 request_free (Request *r)
 {
-  g_free (r->pixels);
   g_free (r->rects);
   g_free (r->logits);
   g_clear_error (&r->error);
   g_free (r);
 }
 
-/* Calls @r's callback (without the runner's lock) and frees it. */
+/* Releases @r's frame, calls its callback (without the runner's lock) and
+ * frees it. */
 static void
-request_complete (SwinRunner *runner, Request *r)
+request_complete (Request *r)
 {
+  SwinRunnerResult result = {
+    .n_images = r->n_images,
+    .preprocessed_on = r->cpu ? SWIN_PREPROCESSED_ON_CPU : SWIN_PREPROCESSED_ON_DEVICE,
+  };
+
+  request_release (r);
   if (r->cancelled && !r->error)
     g_set_error (&r->error, SWIN_ERROR, SWIN_ERROR_CANCELLED, "the request was withdrawn");
-  r->done (r->error ? NULL : r->logits, r->n_images, r->error, r->user_data);
+  result.logits = r->error ? NULL : r->logits;
+  result.error = r->error;
+  r->done (&result, r->user_data);
   request_free (r);
+}
+
+static void
+complete_all (GSList *requests)
+{
+  for (GSList *l = requests; l; l = l->next)
+    request_complete (l->data);
+  g_slist_free (requests);
+}
+
+/* Withdraws @r's images that no batch took; returns whether it is done
+ * (none of them running).  Called with the lock held. */
+static gboolean
+withdraw (SwinRunner *runner, Request *r)
+{
+  r->cancelled = TRUE;
+  g_queue_remove (&runner->queue, r);
+  r->finished += r->n_images - r->scheduled;
+  r->scheduled = r->n_images;
+  return r->running == 0;
 }
 
 /* The smallest plan size that holds @n images. */
@@ -97,7 +142,8 @@ ensure_plan (SwinRunner *runner, int i, GError **error)
   return runner->pps[i] != NULL;
 }
 
-/* Adds the batch's images to @pp: each frame once, then its images. */
+/* Adds the batch's images to @pp: each frame once, then its images.  The
+ * requests were checked when they were submitted. */
 static gboolean
 fill (SwinRunner *runner, SwinPreprocessor *pp, const BatchItem *items, int n, GError **error)
 {
@@ -116,41 +162,32 @@ fill (SwinRunner *runner, SwinPreprocessor *pp, const BatchItem *items, int n, G
       continue;
     }
     if (r != last) {
-      frame_index = swin_preprocessor_add_frame (pp, &r->frame, error);
+      frame_index = swin_preprocessor_upload_frame (pp, &r->frame, error);
       if (frame_index < 0)
         return FALSE;
       last = r;
     }
-    if (!swin_preprocessor_add_image (pp, frame_index, rect, &r->params, error))
-      return FALSE;
+    swin_preprocessor_put_image (pp, frame_index, rect, &r->params);
   }
   return TRUE;
 }
 
 /* Takes up to max_batch images from the queue, in order; a frame that does
- * not fit next to the others in one binding ends the batch early.  Called
- * with the lock held. */
+ * not fit next to the others into the preprocessor's binding ends the batch
+ * early.  Called with the lock held. */
 static int
 take_batch (SwinRunner *runner, BatchItem *items)
 {
-  guint64 bytes = 0;
+  guint64 used = 0;
   int n = 0;
 
   while (n < runner->max_batch && !g_queue_is_empty (&runner->queue)) {
     Request *r = g_queue_peek_head (&runner->queue);
 
-    if (!r->cpu && r->scheduled == 0) {
-      guint64 size = 0;
-      for (int p = 0; p < swin_pixel_format_n_planes (r->frame.format); p++) {
-        size_t row;
-        int rows;
-        swin_pixel_format_plane_size (r->frame.format, p, r->frame.width, r->frame.height, &row, &rows);
-        size += (row + 3) / 4 * 4 * (guint64) rows;
-      }
-      if (n > 0 && bytes + size > runner->net->ctx->props.limits.maxStorageBufferRange)
-        break;
-      bytes += size;
-    }
+    /* A request not on the CPU fits alone (see swin_runner_submit()). */
+    if (!r->cpu && !swin_preprocessor_fits (runner->net->ctx, r->frame.format, r->frame.width,
+                                            r->frame.height, &used) && n > 0)
+      break;
     while (n < runner->max_batch && r->scheduled < r->n_images) {
       runner->batch_owners[n] = r->owner;
       items[n++] = (BatchItem) { r, r->scheduled++ };
@@ -167,17 +204,38 @@ run_batch (SwinRunner *runner, BatchItem *items, int n)
 {
   int i = plan_index (runner, n);
   GError *error = NULL;
-  GSList *complete = NULL;
-  gboolean ok;
+  GSList *read = NULL, *complete = NULL;
+  guint64 frames[2] = { 0 }, bytes[2] = { 0 };
+  gboolean filled, ok;
 
-  ok = ensure_plan (runner, i, &error) && fill (runner, runner->pps[i], items, n, &error) &&
-       swin_preprocessor_run (runner->pps[i], &error);
+  filled = ensure_plan (runner, i, &error);
+  if (filled) {
+    swin_preprocessor_get_uploads (runner->pps[i], &frames[0], &bytes[0]);
+    filled = fill (runner, runner->pps[i], items, n, &error);
+    swin_preprocessor_get_uploads (runner->pps[i], &frames[1], &bytes[1]);
+  }
+
+  /* The frames read in full go back to their owners before the forward. */
+  g_mutex_lock (&runner->lock);
+  runner->stats.frames_uploaded += frames[1] - frames[0];
+  runner->stats.bytes_uploaded += bytes[1] - bytes[0];
+  for (int k = 0; filled && k < n; k++) {
+    Request *r = items[k].request;
+    if (++r->filled == r->n_images)
+      read = g_slist_prepend (read, r);
+  }
+  g_mutex_unlock (&runner->lock);
+  for (GSList *l = read; l; l = l->next)
+    request_release (l->data);
+  g_slist_free (read);
+
+  ok = filled && swin_preprocessor_run (runner->pps[i], &error);
   if (!ok && runner->pps[i])
     swin_preprocessor_reset (runner->pps[i]);
 
   g_mutex_lock (&runner->lock);
-  runner->forwards++;
-  runner->images += n;
+  runner->stats.forwards++;
+  runner->stats.images += n;
   for (int k = 0; k < n; k++) {
     Request *r = items[k].request;
 
@@ -198,12 +256,9 @@ run_batch (SwinRunner *runner, BatchItem *items, int n)
     if (r->finished == r->n_images)
       complete = g_slist_prepend (complete, r);
   }
-  g_cond_broadcast (&runner->cond);
   g_mutex_unlock (&runner->lock);
 
-  for (GSList *l = complete; l; l = l->next)
-    request_complete (runner, l->data);
-  g_slist_free (complete);
+  complete_all (complete);
   g_clear_error (&error);
 
   g_mutex_lock (&runner->lock);
@@ -212,9 +267,12 @@ run_batch (SwinRunner *runner, BatchItem *items, int n)
   g_mutex_unlock (&runner->lock);
 }
 
-/* Images waiting in the queue; called with the lock held. */
-static int
-waiting_images (SwinRunner *runner)
+/* Whether the waiting requests make a batch that should go now without
+ * waiting for more: it is full, or every attached producer has a request
+ * waiting (a sync producer cannot add another before its result).  Called
+ * with the lock held. */
+static gboolean
+batch_ready (SwinRunner *runner)
 {
   int n = 0;
 
@@ -222,7 +280,21 @@ waiting_images (SwinRunner *runner)
     Request *r = l->data;
     n += r->n_images - r->scheduled;
   }
-  return n;
+  if (n >= runner->max_batch)
+    return TRUE;
+  /* without attached producers, nothing says who else may come */
+  if (runner->producers->len == 0)
+    return FALSE;
+  for (guint p = 0; p < runner->producers->len; p++) {
+    void *owner = g_ptr_array_index (runner->producers, p);
+    gboolean waiting = FALSE;
+
+    for (GList *l = runner->queue.head; l && !waiting; l = l->next)
+      waiting = ((Request *) l->data)->owner == owner;
+    if (!waiting)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static gpointer
@@ -240,8 +312,8 @@ worker (gpointer data)
       continue;
     }
     /* Wait for the batch to fill, but never past the oldest request's
-     * deadline; a full batch goes at once. */
-    if (runner->timeout_us > 0 && waiting_images (runner) < runner->max_batch) {
+     * deadline. */
+    if (runner->timeout_us > 0 && !batch_ready (runner)) {
       Request *oldest = g_queue_peek_head (&runner->queue);
       gint64 deadline = oldest->arrival + runner->timeout_us;
 
@@ -263,20 +335,27 @@ worker (gpointer data)
 SwinRunner *
 swin_runner_new (SwinNet *net, const SwinRunnerParams *params, GError **error)
 {
+  SwinRunnerParams p = params ? *params : (SwinRunnerParams) { 0 };
   SwinRunner *runner;
 
-  if (!net || !params || params->max_batch < 1 || params->max_batch > 1024 || params->batch_timeout_us < 0) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "a runner needs a net, a batch of 1 to 1024 "
-                 "and a timeout >= 0");
+  g_return_val_if_fail (net != NULL, NULL);
+  if (p.max_batch == 0)
+    p.max_batch = 1;
+  if (p.max_batch < 1 || p.max_batch > SWIN_RUNNER_MAX_BATCH ||
+      p.batch_timeout_ns > (guint64) G_MAXINT64 / 2) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "a runner takes a batch of 1 to %d "
+                 "images and a timeout of at most %" G_GINT64_FORMAT " ns", SWIN_RUNNER_MAX_BATCH,
+                 G_MAXINT64 / 2);
     return NULL;
   }
   runner = g_new0 (SwinRunner, 1);
   runner->net = net;
   runner->classes = net->arch.num_classes;
   runner->height = runner->width = net->arch.img_size;
-  runner->max_batch = params->max_batch;
-  runner->timeout_us = params->batch_timeout_us;
+  runner->max_batch = p.max_batch;
+  runner->timeout_us = (gint64) (p.batch_timeout_ns / 1000);
   runner->batch_owners = g_new0 (void *, runner->max_batch);
+  runner->producers = g_ptr_array_new ();
   for (int b = 1; b < runner->max_batch && runner->n_plans < MAX_PLANS - 1; b *= 2)
     runner->plan_sizes[runner->n_plans++] = b;
   runner->plan_sizes[runner->n_plans++] = runner->max_batch;
@@ -296,6 +375,7 @@ swin_runner_new (SwinNet *net, const SwinRunnerParams *params, GError **error)
 void
 swin_runner_free (SwinRunner *runner)
 {
+  GSList *waiting = NULL;
   Request *r;
 
   if (!runner)
@@ -306,88 +386,64 @@ swin_runner_free (SwinRunner *runner)
   g_mutex_unlock (&runner->lock);
   if (runner->worker)
     g_thread_join (runner->worker);
-  while ((r = g_queue_pop_head (&runner->queue))) {
-    r->cancelled = TRUE;
-    request_complete (runner, r);
+  while ((r = g_queue_peek_head (&runner->queue))) {
+    withdraw (runner, r);
+    waiting = g_slist_prepend (waiting, r);
   }
+  complete_all (g_slist_reverse (waiting));
   for (int i = 0; i < runner->n_plans; i++) {
     swin_preprocessor_free (runner->pps[i]);
     swin_plan_free (runner->plans[i]);
   }
   g_cond_clear (&runner->cond);
   g_mutex_clear (&runner->lock);
+  g_ptr_array_unref (runner->producers);
   g_free (runner->batch_owners);
   g_free (runner);
-}
-
-/* A private copy of @f's planes, so that the caller may release the frame. */
-static gboolean
-copy_frame (Request *r, const SwinFrame *f, GError **error)
-{
-  size_t total = 0, offset = 0;
-
-  for (int p = 0; p < swin_pixel_format_n_planes (f->format); p++) {
-    size_t row;
-    int rows;
-    swin_pixel_format_plane_size (f->format, p, f->width, f->height, &row, &rows);
-    total += row * rows;
-  }
-  r->pixels = g_try_malloc (MAX (total, 1));
-  if (!r->pixels) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory copying a %dx%d frame",
-                 f->width, f->height);
-    return FALSE;
-  }
-  r->frame = *f;
-  for (int p = 0; p < swin_pixel_format_n_planes (f->format); p++) {
-    size_t row;
-    int rows;
-    swin_pixel_format_plane_size (f->format, p, f->width, f->height, &row, &rows);
-    for (int y = 0; y < rows; y++)
-      memcpy (r->pixels + offset + (size_t) y * row, f->data[p] + (size_t) y * f->stride[p], row);
-    r->frame.data[p] = r->pixels + offset;
-    r->frame.stride[p] = row;
-    offset += row * rows;
-  }
-  return TRUE;
 }
 
 gboolean
 swin_runner_submit (SwinRunner *runner, const SwinRunnerRequest *req, SwinRunnerDone done,
                     void *user_data, GError **error)
 {
+  GSList *replaced = NULL;
+  guint64 used = 0;
   Request *r;
-  int n = req->rects ? req->n_rects : 1;
+  int n;
 
-  if (!req->frame || !req->params || !done || n < 1 || !swin_preprocess_check (req->frame, req->params, error)) {
-    if (error && !*error)
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "a request needs a frame, parameters, a "
-                   "callback and at least one image");
+  g_return_val_if_fail (runner != NULL && req != NULL && done != NULL, FALSE);
+  g_return_val_if_fail (req->frame != NULL && req->params != NULL, FALSE);
+  n = req->rects ? req->n_rects : 1;
+  /* The one check of the request: the worker relies on it. */
+  if (n < 1) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "a request needs at least one image");
     return FALSE;
   }
+  if (!swin_preprocess_check (req->frame, req->params, error))
+    return FALSE;
+  for (int i = 0; req->rects && i < n; i++)
+    if (!swin_preprocess_check_rect (&req->rects[i], req->frame->width, req->frame->height, error))
+      return FALSE;
+
   r = g_new0 (Request, 1);
+  r->frame = *req->frame;
   r->n_images = n;
   r->rects = g_new (SwinRect, n);
-  for (int i = 0; i < n; i++) {
+  for (int i = 0; i < n; i++)
     r->rects[i] = req->rects ? req->rects[i]
                              : (SwinRect) { 0, 0, req->frame->width, req->frame->height };
-    if (!swin_preprocess_check_rect (&r->rects[i], req->frame->width, req->frame->height, error)) {
-      request_free (r);
-      return FALSE;
-    }
-  }
   r->params = *req->params;
-  /* Frames too large to bind on this device are preprocessed on the CPU. */
+  /* The one decision where an image is preprocessed: frames too large to
+   * bind on this device go to the CPU. */
   r->cpu = req->cpu_preprocess ||
-           !swin_preprocessor_supports_size (runner->net->ctx, req->frame->format, req->frame->width,
-                                             req->frame->height);
+           !swin_preprocessor_fits (runner->net->ctx, r->frame.format, r->frame.width,
+                                    r->frame.height, &used);
   r->owner = req->owner;
   r->done = done;
   r->user_data = user_data;
   r->logits = g_try_new (float, (size_t) n * runner->classes);
-  if (!r->logits || !copy_frame (r, req->frame, error)) {
-    if (!r->logits)
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %d results", n);
+  if (!r->logits) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %d results", n);
     request_free (r);
     return FALSE;
   }
@@ -400,9 +456,21 @@ swin_runner_submit (SwinRunner *runner, const SwinRunnerRequest *req, SwinRunner
     request_free (r);
     return FALSE;
   }
+  if (req->replace_waiting) {
+    for (GList *l = runner->queue.head; l;) {
+      Request *old = l->data;
+
+      l = l->next;
+      if (old->owner == r->owner && old->scheduled == 0 && withdraw (runner, old))
+        replaced = g_slist_prepend (replaced, old);
+    }
+  }
+  r->release = req->release;
+  r->release_data = req->release_data;
   g_queue_push_tail (&runner->queue, r);
   g_cond_broadcast (&runner->cond);
   g_mutex_unlock (&runner->lock);
+  complete_all (replaced);
   return TRUE;
 }
 
@@ -413,33 +481,42 @@ typedef struct {
   gboolean done;
   float *logits;
   int classes;
+  SwinPreprocessedOn preprocessed_on;
   GError *error;
 } SyncWait;
 
 static void
-sync_done (const float *logits, int n_images, const GError *error, void *data)
+sync_done (const SwinRunnerResult *result, void *data)
 {
   SyncWait *w = data;
 
   g_mutex_lock (&w->lock);
-  if (error)
-    w->error = g_error_copy (error);
+  if (result->error)
+    w->error = g_error_copy (result->error);
   else
-    memcpy (w->logits, logits, (size_t) n_images * w->classes * sizeof (float));
+    memcpy (w->logits, result->logits, (size_t) result->n_images * w->classes * sizeof (float));
+  w->preprocessed_on = result->preprocessed_on;
   w->done = TRUE;
   g_cond_signal (&w->cond);
   g_mutex_unlock (&w->lock);
 }
 
 gboolean
-swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *logits, GError **error)
+swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
+                 SwinPreprocessedOn *preprocessed_on, GError **error)
 {
-  SyncWait w = { .logits = logits, .classes = runner->classes };
+  SwinRunnerRequest lent;
+  SyncWait w = { .logits = logits };
   gboolean ok;
 
+  g_return_val_if_fail (runner != NULL && request != NULL && logits != NULL, FALSE);
+  /* The caller's frame is read during this call only. */
+  lent = *request;
+  lent.release = NULL;
+  w.classes = runner->classes;
   g_mutex_init (&w.lock);
   g_cond_init (&w.cond);
-  ok = swin_runner_submit (runner, request, sync_done, &w, error);
+  ok = swin_runner_submit (runner, &lent, sync_done, &w, error);
   if (ok) {
     g_mutex_lock (&w.lock);
     while (!w.done)
@@ -449,6 +526,8 @@ swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *lo
       g_propagate_error (error, w.error);
       ok = FALSE;
     }
+    if (preprocessed_on)
+      *preprocessed_on = w.preprocessed_on;
   }
   g_cond_clear (&w.cond);
   g_mutex_clear (&w.lock);
@@ -456,52 +535,81 @@ swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *lo
 }
 
 void
-swin_runner_cancel (SwinRunner *runner, void *owner)
+swin_runner_attach (SwinRunner *runner, void *owner)
 {
-  GSList *withdrawn = NULL;
-  gboolean busy;
-
+  g_return_if_fail (runner != NULL);
   g_mutex_lock (&runner->lock);
-  for (GList *l = runner->queue.head; l;) {
-    GList *next = l->next;
-    Request *r = l->data;
-
-    if (r->owner == owner) {
-      r->cancelled = TRUE;
-      g_queue_delete_link (&runner->queue, l);
-      /* Its images already in a batch finish there; the rest are dropped. */
-      r->finished += r->n_images - r->scheduled;
-      r->scheduled = r->n_images;
-      if (r->running == 0)
-        withdrawn = g_slist_prepend (withdrawn, r);
-    }
-    l = next;
-  }
-  g_mutex_unlock (&runner->lock);
-  for (GSList *l = withdrawn; l; l = l->next)
-    request_complete (runner, l->data);
-  g_slist_free (withdrawn);
-
-  /* Then until the running batch holds no image of @owner: it calls its
-   * requests' callbacks before it is cleared. */
-  g_mutex_lock (&runner->lock);
-  do {
-    busy = FALSE;
-    for (int i = 0; i < runner->n_batch && !busy; i++)
-      busy = runner->batch_owners[i] == owner;
-    if (busy)
-      g_cond_wait (&runner->cond, &runner->lock);
-  } while (busy);
+  g_ptr_array_add (runner->producers, owner);
   g_mutex_unlock (&runner->lock);
 }
 
 void
-swin_runner_get_stats (SwinRunner *runner, guint64 *forwards, guint64 *images)
+swin_runner_withdraw (SwinRunner *runner, void *owner)
+{
+  GSList *withdrawn = NULL;
+
+  g_return_if_fail (runner != NULL);
+  g_mutex_lock (&runner->lock);
+  for (GList *l = runner->queue.head; l;) {
+    Request *r = l->data;
+
+    l = l->next;
+    /* Its images already in a batch finish there; the rest are dropped. */
+    if (r->owner == owner && withdraw (runner, r))
+      withdrawn = g_slist_prepend (withdrawn, r);
+  }
+  g_mutex_unlock (&runner->lock);
+  complete_all (g_slist_reverse (withdrawn));
+}
+
+/* Whether a request of @owner waits or runs; called with the lock held. */
+static gboolean
+owner_busy (SwinRunner *runner, void *owner, gboolean count_waiting)
+{
+  for (int i = 0; i < runner->n_batch; i++)
+    if (runner->batch_owners[i] == owner)
+      return TRUE;
+  for (GList *l = runner->queue.head; count_waiting && l; l = l->next)
+    if (((Request *) l->data)->owner == owner)
+      return TRUE;
+  return FALSE;
+}
+
+/* Until no request of @owner runs (nor waits, with @count_waiting): the
+ * running batch calls its requests' callbacks before it is cleared. */
+static void
+wait_owner (SwinRunner *runner, void *owner, gboolean count_waiting)
 {
   g_mutex_lock (&runner->lock);
-  if (forwards)
-    *forwards = runner->forwards;
-  if (images)
-    *images = runner->images;
+  while (owner_busy (runner, owner, count_waiting) && !runner->stop)
+    g_cond_wait (&runner->cond, &runner->lock);
+  g_mutex_unlock (&runner->lock);
+}
+
+void
+swin_runner_drain (SwinRunner *runner, void *owner)
+{
+  g_return_if_fail (runner != NULL);
+  wait_owner (runner, owner, TRUE);
+}
+
+void
+swin_runner_detach (SwinRunner *runner, void *owner)
+{
+  g_return_if_fail (runner != NULL);
+  swin_runner_withdraw (runner, owner);
+  wait_owner (runner, owner, FALSE);
+  g_mutex_lock (&runner->lock);
+  g_ptr_array_remove (runner->producers, owner);
+  /* the batch may have waited for this producer alone */
+  g_cond_broadcast (&runner->cond);
+  g_mutex_unlock (&runner->lock);
+}
+
+void
+swin_runner_get_stats (SwinRunner *runner, SwinRunnerStats *stats)
+{
+  g_mutex_lock (&runner->lock);
+  *stats = runner->stats;
   g_mutex_unlock (&runner->lock);
 }

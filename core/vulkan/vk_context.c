@@ -489,6 +489,15 @@ swin_context_get_device_name (const SwinContext *ctx)
   return ctx->device_name;
 }
 
+gboolean
+swin_context_same_device (const SwinContext *a, const SwinContext *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, FALSE);
+  /* the process's contexts share one VkInstance, so one device has one
+   * VkPhysicalDevice handle */
+  return a->physical == b->physical;
+}
+
 char **
 swin_context_list_devices (GError **error)
 {

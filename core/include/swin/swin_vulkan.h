@@ -17,6 +17,9 @@ typedef struct _SwinContext SwinContext;
 SwinContext *swin_context_new (const char *device, GError **error);
 void swin_context_free (SwinContext *ctx);
 const char *swin_context_get_device_name (const SwinContext *ctx);
+/* Whether both contexts opened the same device (two identical GPUs are two
+ * devices, although their names are equal). */
+gboolean swin_context_same_device (const SwinContext *a, const SwinContext *b);
 /* Contexts share one VkInstance per process, created on first use and kept
  * (some drivers cannot be loaded and unloaded repeatedly in one process).
  * This destroys it once no context is left; a later context makes a new one. */
@@ -89,21 +92,20 @@ typedef struct _SwinPreprocessor SwinPreprocessor;
 /* The images are the plan's input size; up to its batch of them. */
 SwinPreprocessor *swin_preprocessor_new (SwinPlan *plan, GError **error);
 void swin_preprocessor_free (SwinPreprocessor *pp);
-/* Whether @ctx's device can preprocess @format frames of @width x @height
- * at all: a batch's frames are bound to the shader as one storage buffer,
- * which must fit the device's maxStorageBufferRange (128 MiB on lavapipe:
- * 8192x4320 BGRx does not fit, I420 does).  Where it does not, the CPU
- * backend's swin_cpu_preprocess() is the way. */
-gboolean swin_preprocessor_supports_size (const SwinContext *ctx, SwinPixelFormat format,
-                                          int width, int height);
-/* Whether @format frames of @width x @height still fit into this batch
- * next to what was added (else run the batch first). */
-gboolean swin_preprocessor_has_room (const SwinPreprocessor *pp, SwinPixelFormat format, int width,
-                                     int height);
+/* The room frames take in a batch: a batch's frames are bound to the
+ * shader as one storage buffer, which must fit the device's
+ * maxStorageBufferRange (128 MiB on lavapipe: 8192x4320 BGRx does not fit,
+ * I420 does).  TRUE when a @format frame of @width x @height fits next to
+ * *@used bytes of other frames, and then adds its bytes to *@used; FALSE
+ * (*@used unchanged) otherwise.  With *@used == 0: whether the device can
+ * preprocess such frames at all; where it cannot, the CPU backend's
+ * swin_cpu_preprocess() is the way. */
+gboolean swin_preprocessor_fits (const SwinContext *ctx, SwinPixelFormat format, int width, int height,
+                                 guint64 *used);
 /* Copies @frame into the batch and returns its index for
  * swin_preprocessor_add_image(), or -1 with @error: SWIN_ERROR_DEVICE_LIMIT
- * when it does not fit (see swin_preprocessor_has_room()),
- * SWIN_ERROR_INVALID_ARG for a malformed frame. */
+ * when it does not fit next to the batch's other frames (see
+ * swin_preprocessor_fits()), SWIN_ERROR_INVALID_ARG for a malformed frame. */
 int swin_preprocessor_add_frame (SwinPreprocessor *pp, const SwinFrame *frame, GError **error);
 /* Makes the next slot show @rect (NULL: the whole frame) of frame
  * @frame_index, fitted and normalised by @params.  SWIN_ERROR_INVALID_ARG
@@ -116,8 +118,6 @@ gboolean swin_preprocessor_add_image (SwinPreprocessor *pp, int frame_index, con
  * [3, out_h, out_w] go, in the plan's host-visible input, or NULL with
  * SWIN_ERROR_INVALID_ARG when every slot is taken. */
 float *swin_preprocessor_add_host_image (SwinPreprocessor *pp, GError **error);
-/* Images added since the last run. */
-int swin_preprocessor_get_n_images (const SwinPreprocessor *pp);
 /* Runs the preprocessing and the plan's forward in one submission and
  * waits; the logits of image i are then row i of swin_plan_get_logits().
  * The batch is empty afterwards, whether the run succeeded or not. */
@@ -128,51 +128,90 @@ void swin_preprocessor_reset (SwinPreprocessor *pp);
 /* ---- batched inference shared by many producers ---- */
 
 /* A queue of classification requests in front of one SwinNet: a worker
- * thread gathers the images of the requests waiting (from one element or
+ * thread gathers the images of the requests waiting (from one producer or
  * many, whole frames or regions) into batches of up to @max_batch images,
- * preprocesses them on the device in one dispatch and runs one forward per
- * batch, using a plan per power of two up to @max_batch (made on first use,
- * then kept), and hands every request its own logits. */
+ * preprocesses them in one dispatch and runs one forward per batch, using a
+ * plan per power of two up to @max_batch (made on first use, then kept),
+ * and hands every request its own logits.  The runner is the only thread
+ * boundary between a producer and the device: a request lends its frame,
+ * which is read in place (copied at most once, into the device's upload
+ * buffer). */
 typedef struct _SwinRunner SwinRunner;
 
+/* The largest batch a runner takes. */
+#define SWIN_RUNNER_MAX_BATCH 1024
+
+/* Zero-initialised fields take their defaults, so callers name only what
+ * they set: (SwinRunnerParams) { .max_batch = 4 }. */
 typedef struct {
-  int max_batch;             /* images per forward, >= 1 */
+  int max_batch;             /* images per forward, 1 .. SWIN_RUNNER_MAX_BATCH; 0: 1 */
   /* How long the oldest waiting request may wait for the batch to fill, in
-   * microseconds; 0: run whatever is waiting at once.  A full batch never
-   * waits. */
-  gint64 batch_timeout_us;
+   * nanoseconds; 0: run whatever is waiting at once.  A batch never waits
+   * once it is full, nor once every attached producer (swin_runner_attach(),
+   * if any) has a request waiting. */
+  guint64 batch_timeout_ns;
 } SwinRunnerParams;
 
 SwinRunner *swin_runner_new (SwinNet *net, const SwinRunnerParams *params, GError **error);
 /* Stops the worker; requests still waiting get SWIN_ERROR_CANCELLED. */
 void swin_runner_free (SwinRunner *runner);
 
-/* Called once per request, from the worker thread, with the logits of its
- * images ([n_images, num_classes], valid during the call) or an error.  It
- * must not block: other requests wait behind it. */
-typedef void (*SwinRunnerDone) (const float *logits, int n_images, const GError *error, void *user_data);
+/* Where the images of a request were preprocessed. */
+typedef enum {
+  SWIN_PREPROCESSED_ON_DEVICE,
+  /* on the CPU: asked for, or the frame is too large to bind (see
+   * swin_preprocessor_fits()) */
+  SWIN_PREPROCESSED_ON_CPU,
+} SwinPreprocessedOn;
 
 typedef struct {
-  const SwinFrame *frame;    /* copied: the caller may release it on return */
+  const float *logits;       /* [n_images, num_classes], valid during the call; NULL on error */
+  int n_images;
+  const GError *error;       /* SWIN_ERROR_CANCELLED: withdrawn, replaced or stopped */
+  SwinPreprocessedOn preprocessed_on;
+} SwinRunnerResult;
+
+/* Called once per request, from the worker thread (or from the thread that
+ * withdraws it).  It must not block: other requests wait behind it. */
+typedef void (*SwinRunnerDone) (const SwinRunnerResult *result, void *user_data);
+
+typedef struct {
+  /* Lent, not copied: read until @release is called (swin_runner_submit())
+   * or until swin_runner_run() returns. */
+  const SwinFrame *frame;
   const SwinRect *rects;     /* images: regions of the frame; NULL: the whole frame */
   int n_rects;               /* with @rects, >= 1 */
-  const SwinPreprocessParams *params;
+  const SwinPreprocessParams *params;   /* copied */
   gboolean cpu_preprocess;   /* preprocess on the CPU (the CPU backend) */
-  void *owner;               /* for swin_runner_cancel() */
+  void *owner;               /* the producer, for attach, cancel and replace_waiting */
+  /* Newest wins: the owner's requests still waiting for a batch are
+   * withdrawn (SWIN_ERROR_CANCELLED) when this one arrives. */
+  gboolean replace_waiting;
+  /* Called once the runner no longer reads @frame: its pixels are in the
+   * upload buffer, or the request ended. */
+  GDestroyNotify release;
+  void *release_data;
 } SwinRunnerRequest;
 
-/* Queues @request; @done is called exactly once, unless this returns FALSE
- * (a malformed request, or a stopped runner). */
+/* Queues @request; @done is called exactly once (and @release), unless this
+ * returns FALSE (a malformed request, or a stopped runner; @release is not
+ * called then). */
 gboolean swin_runner_submit (SwinRunner *runner, const SwinRunnerRequest *request, SwinRunnerDone done,
                              void *user_data, GError **error);
 /* Queues @request and waits for it: the logits of its images are copied to
- * @logits ([n_images, num_classes]). */
+ * @logits ([n_images, num_classes]); @preprocessed_on (may be NULL) says
+ * where they were preprocessed.  @request->release is not used. */
 gboolean swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
-                          GError **error);
-/* Withdraws the waiting requests of @owner (their @done gets
- * SWIN_ERROR_CANCELLED) and waits until none of them is running. */
-void swin_runner_cancel (SwinRunner *runner, void *owner);
-/* Forwards run and images classified so far (for statistics and tests). */
-void swin_runner_get_stats (SwinRunner *runner, guint64 *forwards, guint64 *images);
+                          SwinPreprocessedOn *preprocessed_on, GError **error);
+/* Makes @owner a producer that batches wait for (see SwinRunnerParams). */
+void swin_runner_attach (SwinRunner *runner, void *owner);
+/* Withdraws @owner's waiting requests (their @done gets
+ * SWIN_ERROR_CANCELLED) without waiting for the running ones (a flush). */
+void swin_runner_withdraw (SwinRunner *runner, void *owner);
+/* Waits until none of @owner's requests is waiting or running (EOS). */
+void swin_runner_drain (SwinRunner *runner, void *owner);
+/* Withdraws @owner's requests, waits until none of them is running, and
+ * detaches it: after this no callback of @owner's runs. */
+void swin_runner_detach (SwinRunner *runner, void *owner);
 
 G_END_DECLS
