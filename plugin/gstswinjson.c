@@ -93,6 +93,43 @@ add_string (JsonBuilder *b, const gchar *name, const gchar *value)
   }
 }
 
+/* json-glib (1.6) escapes U+0001..U+001E but writes U+001F raw, which
+ * JSON forbids, and U+0080..U+009F raw, which JSON allows but which
+ * terminals and some line readers (U+0085 ends a line) take as controls:
+ * @text (taken) with every control character as \u00XX, and its length in
+ * *@length (may be NULL).  In json-glib's compact output such a character
+ * can only stand inside a string, so this escapes string contents only. */
+static gchar *
+escape_controls (gchar *text, gsize *length)
+{
+  const guchar *p = (const guchar *) text;
+  GString *out = NULL;
+
+  for (; *p; p++) {
+    /* U+0080..U+009F are 0xc2 0x80..0x9f in UTF-8. */
+    gboolean c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+
+    if (!c1 && *p >= 0x20 && *p != 0x7f) {
+      if (out)
+        g_string_append_c (out, (gchar) *p);
+      continue;
+    }
+    if (!out) {
+      out = g_string_sized_new (strlen (text) + 16);
+      g_string_append_len (out, text, (const gchar *) p - text);
+    }
+    if (c1)
+      p++;
+    g_string_append_printf (out, "\\u%04x", *p);
+  }
+  if (!out)
+    return text;
+  g_free (text);
+  if (length)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
 /* "classes": [{"id", "label", "score"}] from the class-ids/labels/scores
  * arrays of @result (the frame meta and the region parameter share them). */
 static void
@@ -249,7 +286,7 @@ gst_swin_json_serialize (GstBuffer *buffer, const GstSwinJsonContext *context, g
 
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
-  text = json_generator_to_data (gen, length);
+  text = escape_controls (json_generator_to_data (gen, length), length);
   json_node_unref (root);
   g_object_unref (gen);
   g_object_unref (b);

@@ -17,20 +17,28 @@
  * drains.  When the broker cannot be reached (absent at start, restarted,
  * network down) the element warns once per outage, keeps passing frames and
  * reconnects with back-off (1, 4, 9 ... seconds, at most
- * #GstSwinPublish:max-reconnect-interval).  A message leaves the queue only
+ * #GstSwinPublish:max-reconnect-interval, in nanoseconds like every duration
+ * property).  A message leaves the queue only
  * when it is delivered: written to the connection for qos=0, acknowledged by
  * the broker for qos=1 and 2.  Messages on the wire when the connection
  * breaks are sent again after reconnecting, so with qos >= 1 delivery is
  * at least once: a subscriber may see a message twice after a broker
  * restart, and can tell by its "source" and "frame".  When the queue is full
  * the oldest waiting message is dropped; #GstSwinPublish:dropped counts them
- * and the first drop posts a warning.  At EOS the element waits, at most
- * #GstSwinPublish:flush-timeout, for the queue to empty.
+ * and the first drop posts a warning.  A message that libmosquitto refuses
+ * to send (larger than MQTT's 256 MiB) is lost: #GstSwinPublish:refused
+ * counts them and the first posts a warning.  At EOS the element waits, at
+ * most #GstSwinPublish:flush-timeout, for the queue to empty.
  *
- * Errors: a file that cannot be opened, a malformed broker address, a host
- * that does not resolve or unreadable TLS files make the element fail to
- * start; a failed write (e.g. a full disk), a broker refusing the
- * credentials or a failed TLS handshake post an error.
+ * Errors: a file that cannot be opened, a FIFO that no process reads (the
+ * reader must start first), a malformed broker address, a host that does
+ * not resolve, a topic libmosquitto would refuse (empty, over 65535 bytes,
+ * with the wildcards + or #, not UTF-8, with a control character or a
+ * Unicode non-character; the error says which) or unreadable TLS files make
+ * the element fail to start; a failed write (e.g. a full disk), a broker
+ * refusing the credentials or a failed TLS handshake post an error.  After
+ * a failed write a regular file is cut back to its last whole line, so that
+ * every line in it parses.
  *
  * ## Example launch lines
  * |[
@@ -57,7 +65,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_swin_publish_debug);
 #define DEFAULT_QOS 1
 #define DEFAULT_MAX_QUEUE 1000
 #define DEFAULT_FLUSH_TIMEOUT (5 * GST_SECOND)
-#define DEFAULT_MAX_RECONNECT_INTERVAL 30
+#define DEFAULT_MAX_RECONNECT_INTERVAL (30 * GST_SECOND)
 
 enum {
   PROP_0,
@@ -77,6 +85,7 @@ enum {
   PROP_FLUSH_TIMEOUT,
   PROP_SOURCE,
   PROP_DROPPED,
+  PROP_REFUSED,
 };
 
 struct _GstSwinPublish {
@@ -95,15 +104,17 @@ struct _GstSwinPublish {
   gchar *cert_file;
   gchar *key_file;
   guint max_queue;
-  guint max_reconnect_interval;
+  GstClockTime max_reconnect_interval;
   GstClockTime flush_timeout;
   gchar *source;
 
   /* Between start and stop; the output pointers are also guarded by the
-   * object lock so that "dropped" can be read from any thread. */
+   * object lock so that "dropped" and "refused" can be read from any
+   * thread. */
   GstSwinPublishFile *file;
   GstSwinPublishMqtt *mqtt;
   guint64 dropped_at_stop;
+  guint64 refused_at_stop;
   gchar *upstream_name;   /* the default "source" */
   gint width, height;
 };
@@ -210,6 +221,7 @@ gst_swin_publish_start (GstBaseTransform *trans)
   self->file = file;
   self->mqtt = mqtt;
   self->dropped_at_stop = 0;
+  self->refused_at_stop = 0;
   GST_OBJECT_UNLOCK (self);
   return TRUE;
 }
@@ -229,7 +241,7 @@ gst_swin_publish_stop (GstBaseTransform *trans)
   self->file = NULL;
   self->mqtt = NULL;
   if (mqtt)
-    self->dropped_at_stop = gst_swin_publish_mqtt_get_dropped (mqtt);
+    gst_swin_publish_mqtt_get_losses (mqtt, &self->dropped_at_stop, &self->refused_at_stop);
   GST_OBJECT_UNLOCK (self);
 
   if (!gst_swin_publish_file_close (file, &error)) {
@@ -406,7 +418,7 @@ gst_swin_publish_set_property (GObject *object, guint prop_id, const GValue *val
       break;
     case PROP_MAX_RECONNECT_INTERVAL:
       GST_OBJECT_LOCK (self);
-      self->max_reconnect_interval = g_value_get_uint (value);
+      self->max_reconnect_interval = g_value_get_uint64 (value);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_FLUSH_TIMEOUT:
@@ -440,12 +452,19 @@ gst_swin_publish_get_property (GObject *object, guint prop_id, GValue *value, GP
     case PROP_SOURCE: g_value_set_string (value, self->source); break;
     case PROP_QOS: g_value_set_int (value, self->qos); break;
     case PROP_MAX_QUEUE: g_value_set_uint (value, self->max_queue); break;
-    case PROP_MAX_RECONNECT_INTERVAL: g_value_set_uint (value, self->max_reconnect_interval); break;
+    case PROP_MAX_RECONNECT_INTERVAL:
+      g_value_set_uint64 (value, self->max_reconnect_interval);
+      break;
     case PROP_FLUSH_TIMEOUT: g_value_set_uint64 (value, self->flush_timeout); break;
     case PROP_DROPPED:
-      g_value_set_uint64 (value, self->mqtt ? gst_swin_publish_mqtt_get_dropped (self->mqtt)
-                                            : self->dropped_at_stop);
+    case PROP_REFUSED: {
+      guint64 dropped = self->dropped_at_stop, refused = self->refused_at_stop;
+
+      if (self->mqtt)
+        gst_swin_publish_mqtt_get_losses (self->mqtt, &dropped, &refused);
+      g_value_set_uint64 (value, prop_id == PROP_DROPPED ? dropped : refused);
       break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -525,8 +544,9 @@ gst_swin_publish_class_init (GstSwinPublishClass *klass)
           "method=mqtt: messages kept while the broker is slow or unreachable; beyond it the "
           "oldest are dropped", 1, G_MAXINT, DEFAULT_MAX_QUEUE, ready));
   g_object_class_install_property (gobject_class, PROP_MAX_RECONNECT_INTERVAL,
-      g_param_spec_uint ("max-reconnect-interval", "Maximum reconnect interval",
-          "method=mqtt: longest wait between two connection attempts, in seconds", 1, 3600,
+      g_param_spec_uint64 ("max-reconnect-interval", "Maximum reconnect interval",
+          "method=mqtt: longest wait between two connection attempts, in nanoseconds, from 1 s "
+          "to 1 h (libmosquitto waits whole seconds: rounded up)", GST_SECOND, 3600 * GST_SECOND,
           DEFAULT_MAX_RECONNECT_INTERVAL, ready));
   g_object_class_install_property (gobject_class, PROP_FLUSH_TIMEOUT,
       g_param_spec_uint64 ("flush-timeout", "Flush timeout",
@@ -540,6 +560,11 @@ gst_swin_publish_class_init (GstSwinPublishClass *klass)
   g_object_class_install_property (gobject_class, PROP_DROPPED,
       g_param_spec_uint64 ("dropped", "Dropped",
           "method=mqtt: messages dropped because the queue was full, since the element started",
+          0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+  g_object_class_install_property (gobject_class, PROP_REFUSED,
+      g_param_spec_uint64 ("refused", "Refused",
+          "method=mqtt: messages that libmosquitto refused to send (e.g. over MQTT's 256 MiB), "
+          "since the element started; the first posts a warning",
           0, G_MAXUINT64, 0, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 
   gst_element_class_set_static_metadata (element_class, "Swin classification publisher",

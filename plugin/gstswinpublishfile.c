@@ -6,12 +6,14 @@
 #include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct _GstSwinPublishFile {
   gchar *path;
   int fd;
   gboolean close_fd;   /* FALSE for standard output */
+  gboolean regular;    /* a regular file: a partly written line can be cut off */
 };
 
 static void
@@ -25,6 +27,7 @@ GstSwinPublishFile *
 gst_swin_publish_file_open (const gchar *path, GError **error)
 {
   GstSwinPublishFile *file;
+  struct stat st;
   int fd;
 
   if (!path || !*path) {
@@ -34,9 +37,23 @@ gst_swin_publish_file_open (const gchar *path, GError **error)
   if (g_str_equal (path, "-")) {
     fd = STDOUT_FILENO;
   } else {
-    fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    /* A blocking open of a FIFO waits for a reader, for ever without one;
+     * a non-blocking one fails at once (ENXIO) instead. */
+    fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NONBLOCK, 0666);
+    if (fd < 0 && errno == ENXIO) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NXIO,
+                   "Could not open for writing \"%s\": it is a FIFO with no reader (start "
+                   "the reader first)", path);
+      return NULL;
+    }
     if (fd < 0) {
       set_error (error, "open for writing", path, errno);
+      return NULL;
+    }
+    /* Writes wait, as to any file, while a reader lets the pipe fill up. */
+    if (fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+      set_error (error, "open for writing", path, errno);
+      close (fd);
       return NULL;
     }
   }
@@ -44,6 +61,7 @@ gst_swin_publish_file_open (const gchar *path, GError **error)
   file->path = g_strdup (path);
   file->fd = fd;
   file->close_fd = fd != STDOUT_FILENO;
+  file->regular = fstat (fd, &st) == 0 && S_ISREG (st.st_mode);
   return file;
 }
 
@@ -72,12 +90,18 @@ gst_swin_publish_file_write_line (GstSwinPublishFile *file, const gchar *line, g
                                   GError **error)
 {
   gchar *buf = g_malloc (length + 1);
+  off_t start = file->regular ? lseek (file->fd, 0, SEEK_CUR) : -1;
   gboolean ok;
 
   memcpy (buf, line, length);
   buf[length] = '\n';
   ok = write_all (file, buf, length + 1, error);
   g_free (buf);
+  /* A write cut short (a full disk, a file size limit) would leave half a
+   * line that no reader can parse: cut it off, so that the file ends with
+   * whole lines (the error is already set; this is best effort). */
+  if (!ok && start >= 0 && ftruncate (file->fd, start) == 0)
+    lseek (file->fd, start, SEEK_SET);
   return ok;
 }
 

@@ -59,12 +59,14 @@ struct _GstSwinPublishMqtt {
   gboolean ever_connected;
   gboolean outage_warned; /* one warning per outage */
   gboolean drop_warned;   /* one warning per start */
+  gboolean refuse_warned; /* one warning per start */
   gboolean failed;
   gboolean interrupted;
   gboolean stopping;
   gboolean loop_running;  /* callbacks now come from libmosquitto's thread */
   gchar *last_error;      /* libmosquitto's last error or warning log */
   guint64 dropped;
+  guint64 refused;        /* by mosquitto_publish, for good */
 };
 
 static void
@@ -132,6 +134,75 @@ check_host (const gchar *host, GError **error)
   return TRUE;
 }
 
+/* @topic quoted for a message: at most its first 64 bytes, everything but
+ * printable ASCII as C escapes. */
+static gchar *
+quote_topic (const gchar *topic)
+{
+  gsize len = strlen (topic);
+  gchar *prefix = g_strndup (topic, MIN (len, 64));
+  gchar *escaped = g_strescape (prefix, NULL);
+  gchar *quoted = g_strdup_printf ("\"%s\"%s", escaped, len > 64 ? "..." : "");
+
+  g_free (escaped);
+  g_free (prefix);
+  return quoted;
+}
+
+/* Why libmosquitto refuses the characters of @topic (of a valid length,
+ * without wildcards), asking it about each character. */
+static gchar *
+topic_characters_problem (const gchar *topic)
+{
+  const gchar *end;
+
+  if (!g_utf8_validate (topic, -1, &end))
+    return g_strdup_printf ("it is not valid UTF-8 (at byte %d)", (int) (end - topic));
+  for (const gchar *p = topic; *p; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (mosquitto_validate_utf8 (p, (int) (g_utf8_next_char (p) - p)) != MOSQ_ERR_SUCCESS)
+      return g_strdup_printf ("it contains the %s U+%04X at byte %d, which MQTT forbids",
+                              g_unichar_iscntrl (c) ? "control character"
+                                                    : "Unicode non-character", c,
+                              (int) (p - topic));
+  }
+  return g_strdup ("libmosquitto refuses it");
+}
+
+/* libmosquitto refuses every message on a topic that is empty, over 65535
+ * bytes, with a wildcard, not UTF-8, or with U+0000, a control character
+ * (U+0001..U+001F, U+007F..U+009F) or a Unicode non-character: refuse it
+ * here, with the reason, instead of losing every message.  The verdict is
+ * libmosquitto's own. */
+static gboolean
+check_topic (const gchar *topic, GError **error)
+{
+  gsize len = topic ? strlen (topic) : 0;
+  const gchar *wildcard;
+  gchar *why, *quoted;
+
+  if (len > 0 && mosquitto_pub_topic_check (topic) == MOSQ_ERR_SUCCESS &&
+      mosquitto_validate_utf8 (topic, (int) len) == MOSQ_ERR_SUCCESS)
+    return TRUE;
+  if (len == 0)
+    why = g_strdup ("it is empty");
+  else if (len > 65535)
+    why = g_strdup_printf ("it is %" G_GSIZE_FORMAT " bytes long, over MQTT's limit of 65535 "
+                           "bytes", len);
+  else if ((wildcard = strpbrk (topic, "+#")))
+    why = g_strdup_printf ("it contains the wildcard '%c' (only subscriptions take wildcards)",
+                           *wildcard);
+  else
+    why = topic_characters_problem (topic);
+  quoted = quote_topic (topic ? topic : "");
+  g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+               "Invalid MQTT topic %s: %s", quoted, why);
+  g_free (quoted);
+  g_free (why);
+  return FALSE;
+}
+
 static gboolean
 check_readable (const gchar *what, const gchar *path, GError **error)
 {
@@ -144,16 +215,19 @@ check_readable (const gchar *what, const gchar *path, GError **error)
 }
 
 /* Hands pending messages to libmosquitto while connected and the window
- * has room.  Called with the lock held. */
-static void
+ * has room.  Called with the lock held.  The warning to post, after
+ * unlocking, about the first message libmosquitto refused, or NULL. */
+static gchar *
 pump_locked (GstSwinPublishMqtt *m)
 {
+  gchar *warning = NULL;
+
   while (m->connected && m->n_in_flight < m->window) {
     Message *msg = g_queue_peek_nth (&m->queue, m->n_in_flight);
     int mid = 0, rc;
 
     if (!msg)
-      return;
+      break;
     rc = mosquitto_publish (m->mosq, &mid, m->topic, (int) msg->length, msg->payload, m->qos,
                             false);
     /* With qos >= 1, NO_CONN (the connection broke before our
@@ -163,16 +237,31 @@ pump_locked (GstSwinPublishMqtt *m)
       msg->mid = mid;
       m->n_in_flight++;
     } else if (rc == MOSQ_ERR_NO_CONN) {
-      return;  /* qos 0: sent after reconnecting */
+      break;  /* qos 0: sent after reconnecting */
     } else {
-      /* Refused for good (e.g. larger than the broker accepts). */
-      GST_WARNING_OBJECT (m->owner, "dropping a message of %" G_GSIZE_FORMAT " bytes: %s",
-                          msg->length, mosquitto_strerror (rc));
+      /* Refused for good (e.g. larger than MQTT allows): lost. */
+      GST_WARNING_OBJECT (m->owner, "libmosquitto refused a message of %" G_GSIZE_FORMAT
+                          " bytes: %s", msg->length, mosquitto_strerror (rc));
+      if (!m->refuse_warned)
+        warning = g_strdup_printf ("libmosquitto refused to send a message of %" G_GSIZE_FORMAT
+                                   " bytes (%s): it is lost; the \"refused\" property counts "
+                                   "such messages", msg->length, mosquitto_strerror (rc));
+      m->refuse_warned = TRUE;
       g_queue_pop_nth (&m->queue, m->n_in_flight);
       message_free (msg);
-      m->dropped++;
+      m->refused++;
     }
   }
+  return warning;
+}
+
+/* Posts (and frees) a warning from pump_locked(), if any; without the lock. */
+static void
+post_refusal (GstSwinPublishMqtt *m, gchar *warning)
+{
+  if (warning)
+    GST_ELEMENT_WARNING (m->owner, RESOURCE, WRITE, ("%s", warning), (NULL));
+  g_free (warning);
 }
 
 /* libmosquitto's network thread ends for good after some errors (see
@@ -213,6 +302,7 @@ on_connect (struct mosquitto *mosq, void *data, int rc)
 {
   GstSwinPublishMqtt *m = data;
   gboolean report;
+  gchar *refusal;
 
   watch_network_thread (m);
   if (rc != 0) {
@@ -234,10 +324,11 @@ on_connect (struct mosquitto *mosq, void *data, int rc)
   m->connected = TRUE;
   m->ever_connected = TRUE;
   m->outage_warned = FALSE;
-  pump_locked (m);
+  refusal = pump_locked (m);
   GST_INFO_OBJECT (m->owner, "connected to %s:%d, %u messages queued", m->host, m->port,
                    m->queue.length);
   g_mutex_unlock (&m->lock);
+  post_refusal (m, refusal);
   if (report)
     GST_ELEMENT_INFO (m->owner, RESOURCE, OPEN_WRITE,
         ("Connected to the MQTT broker %s:%d", m->host, m->port), (NULL));
@@ -310,6 +401,7 @@ on_publish (struct mosquitto *mosq, void *data, int mid)
 {
   GstSwinPublishMqtt *m = data;
   GList *l;
+  gchar *refusal;
 
   watch_network_thread (m);
   g_mutex_lock (&m->lock);
@@ -324,10 +416,11 @@ on_publish (struct mosquitto *mosq, void *data, int mid)
       break;
     }
   }
-  pump_locked (m);
+  refusal = pump_locked (m);
   if (m->queue.length == 0)
     g_cond_broadcast (&m->delivered);
   g_mutex_unlock (&m->lock);
+  post_refusal (m, refusal);
 }
 
 static void
@@ -372,6 +465,9 @@ gst_swin_publish_mqtt_new (GstElement *owner, const GstSwinPublishMqttSettings *
                            GError **error)
 {
   static GOnce once = G_ONCE_INIT;
+  /* libmosquitto's back-off is in whole seconds. */
+  unsigned int reconnect_max_s =
+      (unsigned int) MAX ((s->max_reconnect_interval + GST_SECOND - 1) / GST_SECOND, 1);
   GstSwinPublishMqtt *m;
   int rc, err;
 
@@ -387,12 +483,8 @@ gst_swin_publish_mqtt_new (GstElement *owner, const GstSwinPublishMqttSettings *
 
   if (!parse_address (s->address, &m->host, &m->port, error) || !check_host (m->host, error))
     goto fail;
-  if (!s->topic || !*s->topic || mosquitto_pub_topic_check (s->topic) != MOSQ_ERR_SUCCESS) {
-    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-                 "Invalid MQTT topic \"%s\" (empty, or containing the wildcards + or #)",
-                 s->topic ? s->topic : "");
+  if (!check_topic (s->topic, error))
     goto fail;
-  }
   m->topic = g_strdup (s->topic);
   if (!s->ca_file && (s->cert_file || s->key_file)) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
@@ -424,8 +516,7 @@ gst_swin_publish_mqtt_new (GstElement *owner, const GstSwinPublishMqttSettings *
   mosquitto_log_callback_set (m->mosq, on_log);
   if (!mosq_check (mosquitto_int_option (m->mosq, MOSQ_OPT_SEND_MAXIMUM, (int) m->window),
                    "Cannot set the MQTT send maximum", error) ||
-      !mosq_check (mosquitto_reconnect_delay_set (m->mosq, 1, MAX (s->max_reconnect_interval, 1),
-                                                  true),
+      !mosq_check (mosquitto_reconnect_delay_set (m->mosq, 1, reconnect_max_s, true),
                    "Cannot set the MQTT reconnect delay", error))
     goto fail;
   if (s->username &&
@@ -484,6 +575,7 @@ gst_swin_publish_mqtt_push (GstSwinPublishMqtt *m, gchar *payload, gsize length)
 {
   Message *msg = g_new0 (Message, 1);
   gboolean first_drop = FALSE;
+  gchar *refusal;
 
   msg->payload = payload;
   msg->length = length;
@@ -501,8 +593,9 @@ gst_swin_publish_mqtt_push (GstSwinPublishMqtt *m, gchar *payload, gsize length)
   }
   if (msg)
     g_queue_push_tail (&m->queue, msg);
-  pump_locked (m);
+  refusal = pump_locked (m);
   g_mutex_unlock (&m->lock);
+  post_refusal (m, refusal);
 
   if (first_drop)
     GST_ELEMENT_WARNING (m->owner, RESOURCE, WRITE,
@@ -534,15 +627,13 @@ gst_swin_publish_mqtt_set_interrupted (GstSwinPublishMqtt *m, gboolean interrupt
   g_mutex_unlock (&m->lock);
 }
 
-guint64
-gst_swin_publish_mqtt_get_dropped (GstSwinPublishMqtt *m)
+void
+gst_swin_publish_mqtt_get_losses (GstSwinPublishMqtt *m, guint64 *dropped, guint64 *refused)
 {
-  guint64 dropped;
-
   g_mutex_lock (&m->lock);
-  dropped = m->dropped;
+  *dropped = m->dropped;
+  *refused = m->refused;
   g_mutex_unlock (&m->lock);
-  return dropped;
 }
 
 gboolean

@@ -31,11 +31,12 @@ typedef struct {
   const gchar *key_file;
   gint qos;                  /* 0, 1, 2 */
   guint max_queue;           /* >= 1 */
-  guint max_reconnect_interval;  /* seconds, >= 1 */
+  GstClockTime max_reconnect_interval;  /* ns, >= 1 s (rounded up to whole seconds) */
 } GstSwinPublishMqttSettings;
 
-/* Checks the settings, resolves the broker's host, and starts connecting in
- * the background.  A broker that does not answer yet is not an error: a
+/* Checks the settings (a topic libmosquitto would refuse to publish on is
+ * refused here, with the reason), resolves the broker's host, and starts
+ * connecting in the background.  A broker that does not answer yet is not an error: a
  * warning is posted on @owner's bus and the client retries with back-off
  * (1 s, 4 s, 9 s, ... up to max_reconnect_interval).  NULL with @error set
  * (GST_RESOURCE_ERROR) for a malformed address, an unknown host, TLS files
@@ -47,7 +48,8 @@ GstSwinPublishMqtt *gst_swin_publish_mqtt_new (GstElement *owner,
                                                GError **error);
 
 /* Queues @payload (@length bytes; ownership taken) and returns at once.
- * The first message dropped because the queue is full posts a warning. */
+ * The first message dropped because the queue is full posts a warning, as
+ * does the first one that libmosquitto refuses to send. */
 void gst_swin_publish_mqtt_push (GstSwinPublishMqtt *mqtt, gchar *payload, gsize length);
 
 /* Waits until every queued message is delivered, at most @timeout, or until
@@ -58,8 +60,11 @@ guint gst_swin_publish_mqtt_flush (GstSwinPublishMqtt *mqtt, GstClockTime timeou
  * TRUE) or wait again (FALSE). */
 void gst_swin_publish_mqtt_set_interrupted (GstSwinPublishMqtt *mqtt, gboolean interrupt);
 
-/* Messages dropped because the queue was full (or refused by libmosquitto). */
-guint64 gst_swin_publish_mqtt_get_dropped (GstSwinPublishMqtt *mqtt);
+/* The messages lost so far: in *@dropped those dropped because the queue
+ * was full, in *@refused those libmosquitto refused to send (e.g. too large
+ * for MQTT). */
+void gst_swin_publish_mqtt_get_losses (GstSwinPublishMqtt *mqtt, guint64 *dropped,
+                                       guint64 *refused);
 
 /* TRUE once an error that retrying cannot fix was posted. */
 gboolean gst_swin_publish_mqtt_failed (GstSwinPublishMqtt *mqtt);

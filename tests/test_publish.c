@@ -1,10 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swinpublish with method=file, and the JSON it writes: a whole stream
  * through a real swinclassify and back, regions with classifications,
- * awkward strings and numbers, standard output, /dev/full, paths that
- * cannot be written, and pipelines/swin-print writing the very same lines. */
+ * awkward strings and numbers, every control character, standard output,
+ * /dev/full, a write cut short, FIFOs with and without a reader, paths that
+ * cannot be written, the duration properties, and pipelines/swin-print
+ * writing the very same lines. */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "swin_gst_test_util.h"
@@ -29,22 +34,48 @@ make_tiny_model (void)
   model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
 }
 
-/* The lines of @path (without their newlines); the file must end with one. */
+/* The lines of @text (@len bytes, without their newlines); it must end
+ * with one.  Takes @text. */
 static gchar **
-read_lines (const gchar *path)
+split_lines (gchar *text, gsize len)
 {
-  gchar *text = NULL;
-  gsize len = 0;
   gchar **lines;
-  GError *error = NULL;
 
-  fail_unless (g_file_get_contents (path, &text, &len, &error), "%s", error ? error->message : "");
   fail_unless (len == 0 || text[len - 1] == '\n', "last line not terminated");
   if (len > 0)
     text[len - 1] = '\0';
   lines = len > 0 ? g_strsplit (text, "\n", -1) : g_new0 (gchar *, 1);
   g_free (text);
   return lines;
+}
+
+/* The lines of @path (without their newlines); the file must end with one. */
+static gchar **
+read_lines (const gchar *path)
+{
+  gchar *text = NULL;
+  gsize len = 0;
+  GError *error = NULL;
+
+  fail_unless (g_file_get_contents (path, &text, &len, &error), "%s", error ? error->message : "");
+  return split_lines (text, len);
+}
+
+/* @lines (taken) are, one each, the objects of the @n buffers @bufs pushed
+ * into a harness (no upstream element: the source is swinpublish's name;
+ * a segment from 0: stream time = PTS). */
+static void
+check_lines (gchar **lines, GstBuffer **bufs, guint n)
+{
+  fail_unless_equals_int (g_strv_length (lines), n);
+  for (guint i = 0; i < n; i++) {
+    JsonObject *o = swin_pub_parse (lines[i]);
+
+    swin_pub_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]), "pub", SWIN_PUB_WIDTH,
+                           SWIN_PUB_HEIGHT);
+    json_object_unref (o);
+  }
+  g_strfreev (lines);
 }
 
 /* A stream through "swinclassify ! swinpublish method=file": one line per
@@ -221,7 +252,6 @@ GST_START_TEST (test_file_stdout)
   GstBus *bus;
   GstHarness *h;
   GstBuffer *bufs[3];
-  gchar **lines;
 
   fail_unless (fd >= 0 && saved >= 0);
   fflush (stdout);
@@ -237,18 +267,9 @@ GST_START_TEST (test_file_stdout)
   close (saved);
   close (fd);
 
-  lines = read_lines (out_path);
-  fail_unless_equals_int (g_strv_length (lines), G_N_ELEMENTS (bufs));
-  for (guint i = 0; i < G_N_ELEMENTS (bufs); i++) {
-    JsonObject *o = swin_pub_parse (lines[i]);
-
-    /* No upstream element in a harness: the source is swinpublish's name. */
-    swin_pub_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]), "pub", SWIN_PUB_WIDTH,
-                           SWIN_PUB_HEIGHT);
-    json_object_unref (o);
+  check_lines (read_lines (out_path), bufs, G_N_ELEMENTS (bufs));
+  for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     gst_buffer_unref (bufs[i]);
-  }
-  g_strfreev (lines);
   swin_pub_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
@@ -321,6 +342,261 @@ GST_START_TEST (test_file_unwritable)
   g_rmdir (ro_dir);
   g_free (plain);
   g_free (ro_dir);
+}
+GST_END_TEST;
+
+/* Every control character (U+0001..U+001F, U+007F..U+009F) in a label and
+ * in "source": each line parses (json-glib's parser, the reference) to the
+ * very strings that went in, and none is written raw.  U+0000 cannot reach
+ * the serialiser: labels and the source are C strings (GstStructure
+ * strings, a string property). */
+GST_START_TEST (test_file_control_characters)
+{
+  gchar *out_path = g_build_filename (tmpdir, "controls.jsonl", NULL);
+  GstBus *bus;
+  GstHarness *h = swin_pub_harness (&bus, FALSE, "file-path", out_path, NULL);
+  GPtrArray *bufs = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
+  GPtrArray *sources = g_ptr_array_new_with_free_func (g_free);
+  gchar **lines;
+
+  for (gunichar c = 1; c <= 0x9f; c++) {
+    gchar ch[8] = { 0 };
+    gchar *text;
+    GstBuffer *buf;
+
+    if (c == 0x20)
+      c = 0x7f;
+    ch[g_unichar_to_utf8 (c, ch)] = '\0';
+    text = g_strconcat ("a", ch, "b", NULL);
+    g_object_set (h->element, "source", text, NULL);
+    buf = swin_pub_result_buffer (c, c * GST_MSECOND, c);
+    swin_pub_add_region (buf, "person", 1, 2, 3, 4, TRUE, 100 + c, text);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)), GST_FLOW_OK);
+    g_ptr_array_add (bufs, buf);
+    g_ptr_array_add (sources, text);
+  }
+  gst_harness_teardown (h);
+  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
+
+  lines = read_lines (out_path);
+  fail_unless_equals_int (g_strv_length (lines), bufs->len);
+  for (guint i = 0; i < bufs->len; i++) {
+    JsonObject *o;
+
+    for (const guchar *p = (const guchar *) lines[i]; *p; p++)
+      fail_if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f),
+               "line %u: a control character written raw at byte %d: %s", i,
+               (int) (p - (const guchar *) lines[i]), lines[i]);
+    o = swin_pub_parse (lines[i]);
+    swin_pub_check_object (o, g_ptr_array_index (bufs, i),
+                           GST_BUFFER_PTS (g_ptr_array_index (bufs, i)),
+                           g_ptr_array_index (sources, i), SWIN_PUB_WIDTH, SWIN_PUB_HEIGHT);
+    json_object_unref (o);
+  }
+  g_strfreev (lines);
+  g_ptr_array_unref (bufs);
+  g_ptr_array_unref (sources);
+  swin_pub_bus_free (bus);
+  g_unlink (out_path);
+  g_free (out_path);
+}
+GST_END_TEST;
+
+/* A write cut short (a file-size limit, RLIMIT_FSIZE: a short write, then
+ * EFBIG) is an error, and the file keeps only the whole lines before it. */
+GST_START_TEST (test_file_short_write)
+{
+  const rlim_t limit = 2000;
+  gchar *out_path = g_build_filename (tmpdir, "short.jsonl", NULL);
+  struct sigaction ignore = { .sa_handler = SIG_IGN }, saved_action;
+  struct rlimit saved, small;
+  GstBus *bus;
+  GstHarness *h = swin_pub_harness (&bus, FALSE, "file-path", out_path, NULL);
+  GstBuffer *bufs[100];
+  GstFlowReturn ret = GST_FLOW_OK;
+  GStatBuf st;
+  guint n;
+  gchar *text;
+
+  /* Past the limit the kernel sends SIGXFSZ, which would end the test. */
+  fail_unless (getrlimit (RLIMIT_FSIZE, &saved) == 0);
+  small = saved;
+  small.rlim_cur = limit;
+  fail_unless (sigaction (SIGXFSZ, &ignore, &saved_action) == 0);
+  fail_unless (setrlimit (RLIMIT_FSIZE, &small) == 0);
+  for (n = 0; n < G_N_ELEMENTS (bufs); n++) {
+    bufs[n] = swin_pub_result_buffer (n, n * GST_SECOND / 30, 50 + n);
+    ret = gst_harness_push (h, gst_buffer_ref (bufs[n]));
+    if (ret != GST_FLOW_OK)
+      break;
+  }
+  fail_unless (setrlimit (RLIMIT_FSIZE, &saved) == 0);
+  fail_unless (sigaction (SIGXFSZ, &saved_action, NULL) == 0);
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, out_path, 0);
+  fail_unless (text != NULL, "no error naming the file: %s", swin_pub_bus_log (bus));
+  fail_unless (strstr (text, g_strerror (EFBIG)) != NULL, "%s", text);
+  g_free (text);
+  gst_harness_teardown (h);
+
+  fail_unless (g_stat (out_path, &st) == 0);
+  fail_unless (st.st_size < (goffset) limit, "%" G_GOFFSET_FORMAT " bytes", (goffset) st.st_size);
+  check_lines (read_lines (out_path), bufs, n);
+  for (guint i = 0; i <= n; i++)
+    gst_buffer_unref (bufs[i]);
+  swin_pub_bus_free (bus);
+  g_unlink (out_path);
+  g_free (out_path);
+}
+GST_END_TEST;
+
+static gpointer
+set_paused (gpointer element)
+{
+  GstStateChangeReturn ret = gst_element_set_state (element, GST_STATE_PAUSED);
+
+  g_object_set_data (element, "swin-test-done", GINT_TO_POINTER (1));
+  return GINT_TO_POINTER (ret);
+}
+
+/* A FIFO that nobody reads: the start fails at once, saying so, instead of
+ * waiting for a reader (for ever without one). */
+GST_START_TEST (test_file_fifo_no_reader)
+{
+  gchar *fifo = g_build_filename (tmpdir, "no-reader.fifo", NULL);
+  GstElement *e = gst_element_factory_make ("swinpublish", NULL);
+  GstBus *bus = gst_bus_new ();
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  GThread *thread;
+  GstStateChangeReturn ret;
+  gchar *text;
+
+  fail_unless (mkfifo (fifo, 0600) == 0, "mkfifo: %s", g_strerror (errno));
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "file-path", fifo, NULL);
+  thread = g_thread_new ("start", set_paused, e);
+  while (!g_object_get_data (G_OBJECT (e), "swin-test-done") &&
+         g_get_monotonic_time () < deadline)
+    g_usleep (10 * 1000);
+  if (!g_object_get_data (G_OBJECT (e), "swin-test-done")) {
+    /* Release the waiting open() so that the test can end. */
+    int fd = open (fifo, O_RDONLY | O_NONBLOCK);
+
+    g_thread_join (thread);
+    close (fd);
+    fail ("the state change waited more than 5 s for a reader of the FIFO");
+  }
+  ret = GPOINTER_TO_INT (g_thread_join (thread));
+  fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
+  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, fifo, 0);
+  fail_unless (text != NULL, "no error naming the FIFO: %s", swin_pub_bus_log (bus));
+  fail_unless (strstr (text, "FIFO with no reader") != NULL, "%s", text);
+  g_free (text);
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
+  swin_pub_bus_free (bus);
+  g_unlink (fifo);
+  g_free (fifo);
+}
+GST_END_TEST;
+
+typedef struct {
+  int fd;
+  GString *data;
+} FifoReader;
+
+/* Reads until the writer closes, starting late so that the pipe fills up
+ * (a write that could not wait would then fail). */
+static gpointer
+read_fifo (gpointer data)
+{
+  FifoReader *r = data;
+  gchar chunk[4096];
+  gssize n;
+
+  g_usleep (200 * 1000);
+  while ((n = read (r->fd, chunk, sizeof (chunk))) != 0) {
+    if (n < 0 && errno == EINTR)
+      continue;
+    fail_unless (n > 0, "read: %s", g_strerror (errno));
+    g_string_append_len (r->data, chunk, n);
+  }
+  return NULL;
+}
+
+/* A FIFO with a reader: every line arrives, also those written while the
+ * pipe was full. */
+GST_START_TEST (test_file_fifo_reader)
+{
+  gchar *fifo = g_build_filename (tmpdir, "reader.fifo", NULL);
+  FifoReader r = { .data = g_string_new (NULL) };
+  GstBuffer *bufs[400];
+  GstBus *bus;
+  GstHarness *h;
+  GThread *thread;
+  gsize len;
+
+  fail_unless (mkfifo (fifo, 0600) == 0, "mkfifo: %s", g_strerror (errno));
+  /* Non-blocking: there is no writer yet; then blocking reads. */
+  r.fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  fail_unless (r.fd >= 0);
+  fail_unless (fcntl (r.fd, F_SETFL, fcntl (r.fd, F_GETFL) & ~O_NONBLOCK) == 0);
+  h = swin_pub_harness (&bus, FALSE, "file-path", fifo, NULL);
+  thread = g_thread_new ("reader", read_fifo, &r);
+  for (guint i = 0; i < G_N_ELEMENTS (bufs); i++) {
+    bufs[i] = swin_pub_result_buffer (i, i * GST_SECOND / 30, 70 + i);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (bufs[i])), GST_FLOW_OK);
+  }
+  gst_harness_teardown (h);
+  g_thread_join (thread);
+  close (r.fd);
+  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL),
+           "%s", swin_pub_bus_log (bus));
+
+  /* More than a pipe holds (64 KiB on Linux): the writer had to wait. */
+  fail_unless (r.data->len > 64 * 1024, "%" G_GSIZE_FORMAT " bytes", r.data->len);
+  len = r.data->len;
+  check_lines (split_lines (g_string_free (r.data, FALSE), len), bufs, G_N_ELEMENTS (bufs));
+  for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
+    gst_buffer_unref (bufs[i]);
+  swin_pub_bus_free (bus);
+  g_unlink (fifo);
+  g_free (fifo);
+}
+GST_END_TEST;
+
+/* Durations are nanoseconds, as GStreamer's own: guint64 properties that
+ * say so, with the documented defaults. */
+GST_START_TEST (test_duration_properties)
+{
+  static const struct {
+    const gchar *name;
+    guint64 default_ns, min_ns;
+  } durations[] = {
+    { "max-reconnect-interval", 30 * GST_SECOND, GST_SECOND },
+    { "flush-timeout", 5 * GST_SECOND, 0 },
+  };
+  GstElement *e = gst_element_factory_make ("swinpublish", NULL);
+
+  for (guint i = 0; i < G_N_ELEMENTS (durations); i++) {
+    GParamSpec *pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (e), durations[i].name);
+    guint64 value = 0;
+
+    fail_unless (pspec != NULL, "no %s", durations[i].name);
+    fail_unless (pspec->value_type == G_TYPE_UINT64, "%s: a %s", durations[i].name,
+                 g_type_name (pspec->value_type));
+    fail_unless (strstr (g_param_spec_get_blurb (pspec), "nanoseconds") != NULL, "%s: %s",
+                 durations[i].name, g_param_spec_get_blurb (pspec));
+    fail_unless_equals_uint64 (G_PARAM_SPEC_UINT64 (pspec)->default_value,
+                               durations[i].default_ns);
+    fail_unless_equals_uint64 (G_PARAM_SPEC_UINT64 (pspec)->minimum, durations[i].min_ns);
+    g_object_get (e, durations[i].name, &value, NULL);
+    fail_unless_equals_uint64 (value, durations[i].default_ns);
+    g_object_set (e, durations[i].name, (guint64) 1500 * GST_MSECOND, NULL);
+    g_object_get (e, durations[i].name, &value, NULL);
+    fail_unless_equals_uint64 (value, 1500 * GST_MSECOND);
+  }
+  gst_object_unref (e);
 }
 GST_END_TEST;
 
@@ -400,6 +676,11 @@ publish_suite (void)
   tcase_add_test (tc, test_file_stdout);
   tcase_add_test (tc, test_file_dev_full);
   tcase_add_test (tc, test_file_unwritable);
+  tcase_add_test (tc, test_file_control_characters);
+  tcase_add_test (tc, test_file_short_write);
+  tcase_add_test (tc, test_file_fifo_no_reader);
+  tcase_add_test (tc, test_file_fifo_reader);
+  tcase_add_test (tc, test_duration_properties);
   tcase_add_test (tc, test_swin_print_same_json);
   return s;
 }

@@ -3,8 +3,8 @@
  * started by each test on 127.0.0.1 and a free port): a stream through a
  * real swinclassify, qos 0/1/2, the broker restarted (SIGTERM) and killed
  * (SIGKILL) mid-stream, a queue too small for an outage, no broker at start,
- * never a broker, EOS and stopping while undelivered, bad settings, a
- * password, TLS.
+ * never a broker, EOS and stopping while undelivered, bad settings and
+ * topics, a message libmosquitto refuses, a password, TLS.
  *
  * Delivery is at least once: a message stays queued until the broker
  * acknowledges it, and what was on the wire when the connection broke is
@@ -67,15 +67,16 @@ count_frames (GPtrArray *messages, guint n_frames, const gchar *source)
   return seen;
 }
 
+/* The swinpublish's "dropped" or "refused". */
 static guint64
-get_dropped (GstHarness *h)
+get_losses (GstHarness *h, const gchar *which)
 {
   GstElement *e = gst_harness_find_element (h, "swinpublish");
-  guint64 dropped;
+  guint64 n;
 
-  g_object_get (e, "dropped", &dropped, NULL);
+  g_object_get (e, which, &n, NULL);
   gst_object_unref (e);
-  return dropped;
+  return n;
 }
 
 /* Waits (at most @timeout_s) until @s received frame @frame. */
@@ -209,7 +210,7 @@ GST_START_TEST (test_mqtt_qos_levels)
     seen = count_frames (messages, n, "pub");
     for (guint i = 0; i < n; i++)
       fail_unless_equals_int (seen[i], 1);
-    fail_unless_equals_int (get_dropped (h), 0);
+    fail_unless_equals_int (get_losses (h, "dropped"), 0);
     fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
     /* The broker saw our client id. */
     broker_log = swin_test_broker_log (b);
@@ -258,8 +259,8 @@ GST_START_TEST (test_mqtt_broker_restart)
   if (crash)
     g_usleep (2500 * 1000);
   h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/restart",
-                        "qos", 1, "max-reconnect-interval", 2, "flush-timeout",
-                        (guint64) 30 * GST_SECOND, NULL);
+                        "qos", 1, "max-reconnect-interval", (guint64) 2 * GST_SECOND,
+                        "flush-timeout", (guint64) 30 * GST_SECOND, NULL);
 
   push_frames (h, 0, freeze_at, 5000);
   kill (b->pid, SIGSTOP);
@@ -279,7 +280,7 @@ GST_START_TEST (test_mqtt_broker_restart)
   text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, "Lost the connection", 0);
   fail_unless (text != NULL, "no warning about the outage: %s", swin_pub_bus_log (bus));
   g_free (text);
-  fail_unless_equals_int (get_dropped (h), 0);
+  fail_unless_equals_int (get_losses (h, "dropped"), 0);
   fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_pub_bus_log (bus));
 
   /* Frames pushed once the broker was frozen were never acknowledged by
@@ -330,7 +331,8 @@ GST_START_TEST (test_mqtt_overflow)
   swin_test_broker_start (b);
   sub = swin_test_subscriber_new (b, "swin/overflow", 1, "swin-test-overflow");
   h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/overflow",
-                        "qos", 1, "max-queue", max_queue, "max-reconnect-interval", 2,
+                        "qos", 1, "max-queue", max_queue,
+                        "max-reconnect-interval", (guint64) 2 * GST_SECOND,
                         "flush-timeout", (guint64) 20 * GST_SECOND, NULL);
   push_frames (h, 0, stop_at, 2000);
   swin_test_broker_stop (b, SIGTERM);
@@ -347,7 +349,7 @@ GST_START_TEST (test_mqtt_overflow)
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless (wait_for_frame (sub, n - 1, 20));
 
-  dropped = get_dropped (h);
+  dropped = get_losses (h, "dropped");
   messages = swin_test_subscriber_take (sub);
   seen = count_frames (messages, n, "pub");
   for (guint i = 0; i < n; i++) {
@@ -399,7 +401,7 @@ GST_START_TEST (test_mqtt_no_broker_at_start)
   swin_test_broker_stop (b, SIGTERM);
 
   h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/late",
-                        "max-reconnect-interval", 2, NULL);
+                        "max-reconnect-interval", (guint64) 2 * GST_SECOND, NULL);
   text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, "Cannot connect", 0);
   fail_unless (text != NULL, "no warning: %s", swin_pub_bus_log (bus));
   g_free (text);
@@ -446,7 +448,7 @@ GST_START_TEST (test_mqtt_never_a_broker)
   push_frames (h, 0, n, 0);
   took = g_get_monotonic_time () - t0;
   g_print ("%u frames pushed in %.3f s without a broker\n", n, took / 1e6);
-  dropped = get_dropped (h);
+  dropped = get_losses (h, "dropped");
   fail_unless_equals_int (dropped, n - max_queue);
   fail_unless_equals_int (swin_pub_count_messages (bus, GST_MESSAGE_WARNING, "queue is full"), 1);
 
@@ -538,6 +540,143 @@ GST_START_TEST (test_mqtt_bad_settings)
     gst_object_unref (e);
     swin_pub_bus_free (bus);
     }
+}
+GST_END_TEST;
+
+/* Starts a swinpublish method=mqtt with @topic and a broker address where
+ * none listens; the text of the error it posted (the start must fail), or
+ * NULL if the start succeeded. */
+static gchar *
+start_with_topic (const gchar *topic)
+{
+  GstElement *e = gst_element_factory_make ("swinpublish", NULL);
+  GstBus *bus = gst_bus_new ();
+  gchar *address = g_strdup_printf ("127.0.0.1:%d", swin_test_free_port ());
+  GstStateChangeReturn ret;
+  gchar *text = NULL;
+
+  gst_element_set_bus (e, bus);
+  g_object_set (e, "method", 1, "address", address, "topic", topic, NULL);
+  ret = gst_element_set_state (e, GST_STATE_PAUSED);
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, "Invalid MQTT topic", 0);
+    fail_unless (text != NULL, "no error naming the topic: %s", swin_pub_bus_log (bus));
+  }
+  gst_element_set_state (e, GST_STATE_NULL);
+  gst_object_unref (e);
+  swin_pub_bus_free (bus);
+  g_free (address);
+  return text;
+}
+
+/* Every topic that libmosquitto would refuse to publish on fails the start
+ * with the reason; the longest valid one starts. */
+GST_START_TEST (test_mqtt_bad_topics)
+{
+  static const struct {
+    const gchar *topic, *why;
+  } cases[] = {
+    { "", "empty" },
+    { "cams/#", "the wildcard '#'" },
+    { "cams/+/front", "the wildcard '+'" },
+    { "a\x01" "b", "the control character U+0001 at byte 1" },
+    { "a\nb", "the control character U+000A" },
+    { "ab\x1f", "the control character U+001F at byte 2" },
+    { "a\x7f" "b", "the control character U+007F" },
+    { "a\xc2\x85" "b", "the control character U+0085" },
+    { "a\xef\xbf\xbe" "b", "the Unicode non-character U+FFFE" },
+    { "a\xef\xb7\x90", "the Unicode non-character U+FDD0" },
+    { "a\xff" "b", "not valid UTF-8" },
+  };
+  gchar *longest = g_strnfill (65535, 't'), *too_long = g_strnfill (70000, 't');
+  gchar *text;
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    text = start_with_topic (cases[i].topic);
+    fail_unless (text != NULL, "topic %u started", i);
+    fail_unless (strstr (text, cases[i].why) != NULL, "topic %u: expected \"%s\" in: %s", i,
+                 cases[i].why, text);
+    g_free (text);
+  }
+  /* Too long: said so, with only the start of it quoted. */
+  text = start_with_topic (too_long);
+  fail_unless (text != NULL);
+  fail_unless (strstr (text, "70000 bytes") && strstr (text, "65535"), "%s", text);
+  fail_unless (strlen (text) < 200, "%" G_GSIZE_FORMAT " characters", strlen (text));
+  g_free (text);
+  fail_unless (start_with_topic (longest) == NULL);
+  g_free (longest);
+  g_free (too_long);
+}
+GST_END_TEST;
+
+/* Frame 1 with a label that makes its message longer than MQTT allows
+ * (268,435,455 bytes): libmosquitto refuses to send it. */
+static GstBuffer *
+oversized_frame (void)
+{
+  GstBuffer *buf = frame_buffer (1);
+  GstStructure *s = gst_custom_meta_get_structure (
+      gst_buffer_get_custom_meta (buf, GST_SWIN_META_NAME));
+  const gsize n = 256 * 1024 * 1024;
+  gchar *label = g_malloc (n + 1);
+  gint id = 1;
+  gdouble score = 0.5;
+  gconstpointer pid[] = { &id }, plabel[] = { label }, pscore[] = { &score };
+
+  memset (label, 'x', n);
+  label[n] = '\0';
+  swin_pub_set_array (s, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
+  swin_pub_set_array (s, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
+  swin_pub_set_array (s, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
+  g_free (label);
+  return buf;
+}
+
+/* A message that libmosquitto refuses is a warning and counted in
+ * "refused", not in "dropped"; the frames around it are delivered, on a
+ * topic with non-ASCII characters. */
+GST_START_TEST (test_mqtt_refused)
+{
+  static const gchar *topic = "swin/cam\xc3\xa9ra/\xe2\x98\x83";
+  SwinTestBroker *b = swin_test_broker_new (NULL);
+  gchar *address = swin_test_broker_address (b);
+  SwinTestSubscriber *sub;
+  GstBus *bus;
+  GstHarness *h;
+  GPtrArray *messages;
+  guint *seen;
+  gchar *text;
+
+  swin_test_broker_start (b);
+  sub = swin_test_subscriber_new (b, topic, 1, NULL);
+  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", topic, NULL);
+  fail_unless_equals_int (gst_harness_push (h, frame_buffer (0)), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, oversized_frame ()), GST_FLOW_OK);
+  fail_unless_equals_int (gst_harness_push (h, frame_buffer (2)), GST_FLOW_OK);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  fail_unless_equals_int (swin_test_subscriber_wait (sub, 2, 20), 2);
+  fail_unless_equals_int (swin_test_subscriber_wait (sub, 3, 0.3), 2);
+  messages = swin_test_subscriber_take (sub);
+  seen = count_frames (messages, 3, "pub");
+  fail_unless (seen[0] == 1 && seen[1] == 0 && seen[2] == 1);
+
+  text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, "refused", 5 * GST_SECOND);
+  fail_unless (text != NULL, "no warning: %s", swin_pub_bus_log (bus));
+  fail_unless (strstr (text, mosquitto_strerror (MOSQ_ERR_PAYLOAD_SIZE)) != NULL, "%s", text);
+  g_free (text);
+  fail_unless_equals_int (swin_pub_count_messages (bus, GST_MESSAGE_WARNING, NULL), 1);
+  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_pub_bus_log (bus));
+  fail_unless_equals_uint64 (get_losses (h, "refused"), 1);
+  fail_unless_equals_uint64 (get_losses (h, "dropped"), 0);
+  gst_harness_teardown (h);
+
+  g_free (seen);
+  g_ptr_array_unref (messages);
+  swin_pub_bus_free (bus);
+  swin_test_subscriber_free (sub);
+  swin_test_broker_free (b);
+  g_free (address);
 }
 GST_END_TEST;
 
@@ -686,8 +825,8 @@ GST_START_TEST (test_mqtt_tls)
 
   h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/tls",
                         "ca-file", ca, "cert-file", cert, "key-file", key,
-                        "max-reconnect-interval", 2, "flush-timeout", (guint64) 20 * GST_SECOND,
-                        NULL);
+                        "max-reconnect-interval", (guint64) 2 * GST_SECOND,
+                        "flush-timeout", (guint64) 20 * GST_SECOND, NULL);
   push_frames (h, 0, n / 2, 0);
   swin_test_broker_start (b);
   fail_unless (wait_for_frames (sub, n / 2, 20), "not delivered once the broker came: %s",
@@ -751,6 +890,8 @@ publish_mqtt_suite (void)
   tcase_add_test (tc, test_mqtt_never_a_broker);
   tcase_add_test (tc, test_mqtt_stop_during_eos);
   tcase_add_test (tc, test_mqtt_bad_settings);
+  tcase_add_test (tc, test_mqtt_bad_topics);
+  tcase_add_test (tc, test_mqtt_refused);
   tcase_add_test (tc, test_mqtt_password);
   tcase_add_test (tc, test_mqtt_tls);
   return s;
