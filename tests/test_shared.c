@@ -8,6 +8,7 @@
 #include "swin_gst_test_util.h"
 
 #include <gst/app/gstappsink.h>
+#include <unistd.h>
 
 #define FRAMES 6
 
@@ -249,13 +250,14 @@ GST_END_TEST;
 
 /* An element whose model, device or precision differs from the shared
  * instance's fails to start, naming both elements and the setting; one
- * whose batching differs starts with a warning. */
+ * whose batching differs starts with a warning; the same file by another
+ * path and the same device by another setting are no difference. */
 GST_START_TEST (test_mismatch)
 {
   GstElement *maker = gst_element_factory_make ("swinclassify", "first");
   struct { const gchar *prop; const gchar *value; const gchar *expect; } cases[] = {
     { "model", other_model_path, "model=" },
-    { "device", "0", "device=0" },
+    { "device", "no-such-device", "device=no-such-device" },
     { "precision", "fp16", "precision=fp16" },
   };
 
@@ -306,8 +308,106 @@ GST_START_TEST (test_mismatch)
     gst_object_unref (bus);
     gst_object_unref (joiner);
   }
+  {
+    gchar *base = g_path_get_basename (tmpdir);
+    gchar *dotted = g_build_filename (tmpdir, "..", base, "tiny.safetensors", NULL);
+    gchar *link = g_build_filename (tmpdir, "link.safetensors", NULL);
+    const gchar *same[][2] = { { "model", dotted }, { "model", link }, { "device", "0" } };
+
+    fail_unless (symlink (model_path, link) == 0);
+    for (guint i = 0; i < G_N_ELEMENTS (same); i++) {
+      GstElement *joiner = gst_element_factory_make ("swinclassify", "second");
+
+      g_object_set (joiner, "model", model_path, "device", g_getenv ("SWIN_TEST_DEVICE"),
+                    "model-instance-id", "mismatch", NULL);
+      /* lavapipe is the tests' only device: index 0 */
+      if (g_str_equal (same[i][0], "device") && g_strcmp0 (g_getenv ("SWIN_TEST_DEVICE"), "llvmpipe"))
+        continue;
+      g_object_set (joiner, same[i][0], same[i][1], NULL);
+      fail_unless_equals_int (gst_element_set_state (joiner, GST_STATE_PAUSED),
+                              GST_STATE_CHANGE_SUCCESS);
+      gst_element_set_state (joiner, GST_STATE_NULL);
+      gst_object_unref (joiner);
+    }
+    g_unlink (link);
+    g_free (link);
+    g_free (dotted);
+    g_free (base);
+  }
   gst_element_set_state (maker, GST_STATE_NULL);
   gst_object_unref (maker);
+}
+GST_END_TEST;
+
+typedef struct {
+  GstElement *element;
+  gint done;                 /* atomic: its start returned */
+  GstStateChangeReturn ret;
+} Starter;
+
+static gpointer
+start_element (gpointer data)
+{
+  Starter *st = data;
+
+  st->ret = gst_element_set_state (st->element, GST_STATE_PAUSED);
+  g_atomic_int_set (&st->done, TRUE);
+  return NULL;
+}
+
+static GstElement *
+make_shared (const gchar *path, const gchar *id)
+{
+  GstElement *e = gst_element_factory_make ("swinclassify", NULL);
+
+  g_object_set (e, "model", path, "device", g_getenv ("SWIN_TEST_DEVICE"), "model-instance-id", id,
+                NULL);
+  return e;
+}
+
+/* Shared instances are set up outside the registry's lock: while one
+ * element loads a large model, elements with another id start and stop
+ * without waiting for it, and one with the same id waits and shares it
+ * (one upload). */
+GST_START_TEST (test_load_outside_lock)
+{
+  SwinInitParams ip = { .embed_dim = 96, .num_stages = 4, .depths = { 2, 2, 18, 2 },
+                        .heads = { 3, 6, 12, 24 }, .window = 7, .num_classes = 1000,
+                        .img_size = 448, .seed = 5 };
+  gchar *big = swin_gst_test_write_model (tmpdir, "big.safetensors", &ip);
+  Starter slow = { .element = make_shared (big, "slow") };
+  Starter joiner = { .element = make_shared (big, "slow") };
+  GThread *slow_thread, *joiner_thread;
+  gint64 t0 = g_get_monotonic_time ();
+
+  g_atomic_int_set (&uploads, 0);
+  slow_thread = g_thread_new ("slow", start_element, &slow);
+  /* the slow start is under way (its model file is being read) */
+  g_usleep (100 * 1000);
+  joiner_thread = g_thread_new ("joiner", start_element, &joiner);
+  {
+    GstElement *quick = make_shared (model_path, "quick");
+
+    fail_unless_equals_int (gst_element_set_state (quick, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+    fail_unless_equals_int (gst_element_set_state (quick, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+    gst_object_unref (quick);
+  }
+  g_test_message ("a quick cycle in %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  fail_if (g_atomic_int_get (&slow.done), "the quick elements waited for the slow load");
+  fail_if (g_atomic_int_get (&joiner.done), "the joiner did not wait for the instance");
+  g_thread_join (slow_thread);
+  g_thread_join (joiner_thread);
+  g_test_message ("the slow start took %.0f ms", (g_get_monotonic_time () - t0) / 1000.0);
+  fail_unless_equals_int (slow.ret, GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (joiner.ret, GST_STATE_CHANGE_SUCCESS);
+  /* the large model once, the small one for the quick start */
+  fail_unless_equals_int (g_atomic_int_get (&uploads), 2);
+  gst_element_set_state (slow.element, GST_STATE_NULL);
+  gst_element_set_state (joiner.element, GST_STATE_NULL);
+  gst_object_unref (slow.element);
+  gst_object_unref (joiner.element);
+  g_unlink (big);
+  g_free (big);
 }
 GST_END_TEST;
 
@@ -336,6 +436,7 @@ shared_suite (void)
   tcase_add_test (tc, test_six_streams);
   tcase_add_test (tc, test_stall_restart_eos);
   tcase_add_test (tc, test_mismatch);
+  tcase_add_test (tc, test_load_outside_lock);
   return s;
 }
 
