@@ -84,11 +84,13 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
   gboolean post, ok = TRUE;
   guint top_k;
   gdouble threshold;
+  GQuark result_name;
 
   if (regions->len == 0)
     goto out;
   GST_OBJECT_LOCK (self);
   top_k = self->top_k;
+  result_name = self->result_name.quark;
   threshold = self->threshold;
   post = self->post_messages;
   GST_OBJECT_UNLOCK (self);
@@ -105,7 +107,8 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
     g_clear_error (&error);
     goto out;
   }
-  gst_swin_regions_attach (regions, results, pos->index);
+  gst_swin_regions_attach (GST_ELEMENT (self), regions, results, pos->index, result_name,
+                           &self->result_name.warned);
   GST_OBJECT_LOCK (self);
   self->frames_inferred++;
   self->latency_ms = (g_get_monotonic_time () - t0) / 1000.0;
