@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swinpublish with method=file, and the JSON it writes: a whole stream
  * through a real swinclassify and back, regions with classifications,
- * awkward strings and numbers, standard output, /dev/full, paths that
+ * a cascade of two region classifiers (one key per result on each
+ * region), awkward strings and numbers, standard output, /dev/full, paths that
  * cannot be written, and pipelines/swin-print writing the very same lines. */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 
 static gchar *tmpdir;
 static gchar *model_path;
+static gchar *colour_path;
 
 static void
 make_tiny_model (void)
@@ -27,6 +29,10 @@ make_tiny_model (void)
   tmpdir = g_dir_make_tmp ("swin-publish-XXXXXX", &error);
   g_assert_no_error (error);
   model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  /* the second classifier of a cascade */
+  ip.num_classes = 4;
+  ip.seed = 31;
+  colour_path = swin_gst_test_write_model (tmpdir, "colour.safetensors", &ip);
 }
 
 /* The lines of @path (without their newlines); the file must end with one. */
@@ -209,6 +215,88 @@ GST_START_TEST (test_file_regions)
   swin_pub_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
+}
+GST_END_TEST;
+
+/* The JSON member @name of region object @jo equals @result: label,
+ * label_id, confidence, model and classes. */
+static void
+check_region_result (JsonObject *jo, const gchar *name, const GstStructure *result)
+{
+  JsonObject *jc = json_object_get_object_member (jo, name);
+  const gchar *label;
+  gint label_id;
+  gdouble confidence;
+
+  fail_unless (jc != NULL, "no \"%s\"", name);
+  fail_unless (gst_swin_region_result_get_best (result, &label, &label_id, &confidence));
+  swin_pub_check_string (jc, "label", label);
+  swin_pub_check_int (jc, "label_id", label_id);
+  swin_pub_check_double (jc, "confidence", confidence);
+  swin_pub_check_string (jc, "model", gst_structure_get_string (result, "model_name"));
+  swin_pub_check_classes (jc, result);
+}
+
+/* "swinclassify ! swinclassify result-name=colour ! swinpublish": each
+ * region's object has both results, each under its result-name. */
+GST_START_TEST (test_file_cascade)
+{
+  gchar *out_path = g_build_filename (tmpdir, "cascade.jsonl", NULL);
+  gchar *launch = g_strdup_printf (
+      "swinclassify model=\"%s\" device=\"%s\" inference-region=roi-list top-k=3 ! "
+      "swinclassify model=\"%s\" device=\"%s\" inference-region=roi-list top-k=2 "
+      "result-name=colour ! swinpublish method=file file-path=\"%s\"", model_path,
+      g_getenv ("SWIN_TEST_DEVICE"), colour_path, g_getenv ("SWIN_TEST_DEVICE"), out_path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBuffer *in = swin_gst_test_make_frame (FRAME_CAPS, 0, 77), *out;
+  gchar **lines;
+  JsonObject *o;
+  JsonArray *objects;
+
+  gst_buffer_add_video_region_of_interest_meta (in, "car", 2, 3, 30, 25)->id = 4;
+  gst_buffer_add_video_region_of_interest_meta (in, "car", 35, 10, 33, 38)->id = 4;
+  gst_harness_set_src_caps_str (h, FRAME_CAPS);
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless (out != NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  lines = read_lines (out_path);
+  fail_unless_equals_int (g_strv_length (lines), 1);
+  o = swin_pub_parse (lines[0]);
+  swin_pub_check_string (o, "model", "tiny");
+  objects = json_object_get_array_member (o, "objects");
+  fail_unless (objects != NULL && json_array_get_length (objects) == 2);
+  {
+    gpointer state = NULL;
+    GstMeta *meta;
+    guint i = 0;
+
+    while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
+                                                     GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+      JsonObject *jo = json_array_get_object_element (objects, i++);
+      const GstStructure *type = gst_video_region_of_interest_meta_get_swin_result (roi);
+      const GstStructure *colour =
+          gst_video_region_of_interest_meta_get_swin_result_by_name (roi, "colour");
+
+      fail_unless (type != NULL && colour != NULL);
+      fail_unless_equals_string (gst_structure_get_string (type, "model_name"), "tiny");
+      fail_unless_equals_string (gst_structure_get_string (colour, "model_name"), "colour");
+      swin_pub_check_int (jo, "x", roi->x);
+      swin_pub_check_int (jo, "w", roi->w);
+      check_region_result (jo, "classification", type);
+      check_region_result (jo, "colour", colour);
+      /* the region's own keys and one per result, nothing else */
+      fail_unless_equals_int (json_object_get_size (jo), 8);
+    }
+  }
+  json_object_unref (o);
+  gst_buffer_unref (out);
+  g_strfreev (lines);
+  g_unlink (out_path);
+  g_free (out_path);
+  g_free (launch);
 }
 GST_END_TEST;
 
@@ -397,6 +485,7 @@ publish_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_file_classify_roundtrip);
   tcase_add_test (tc, test_file_regions);
+  tcase_add_test (tc, test_file_cascade);
   tcase_add_test (tc, test_file_stdout);
   tcase_add_test (tc, test_file_dev_full);
   tcase_add_test (tc, test_file_unwritable);
@@ -409,6 +498,6 @@ main (int argc, char **argv)
 {
   int failed = swin_gst_test_run (&argc, &argv, publish_suite, "swinpublish-file", __FILE__);
 
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_gst_test_remove_dir (tmpdir, model_path, colour_path, NULL);
   return failed;
 }
