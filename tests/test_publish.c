@@ -242,11 +242,10 @@ check_region_result (JsonObject *jo, const gchar *name, const GstStructure *resu
 GST_START_TEST (test_file_cascade)
 {
   gchar *out_path = g_build_filename (tmpdir, "cascade.jsonl", NULL);
-  gchar *launch = g_strdup_printf (
-      "swinclassify model=\"%s\" device=\"%s\" inference-region=roi-list top-k=3 ! "
-      "swinclassify model=\"%s\" device=\"%s\" inference-region=roi-list top-k=2 "
-      "result-name=colour ! swinpublish method=file file-path=\"%s\"", model_path,
-      g_getenv ("SWIN_TEST_DEVICE"), colour_path, g_getenv ("SWIN_TEST_DEVICE"), out_path);
+  gchar *cascade = swin_gst_test_cascade_launch (model_path, "top-k=3", colour_path,
+                                                 "top-k=2 result-name=colour");
+  gchar *launch = g_strdup_printf ("%s ! swinpublish method=file file-path=\"%s\"", cascade,
+                                   out_path);
   GstHarness *h = gst_harness_new_parse (launch);
   GstBuffer *in = swin_gst_test_make_frame (FRAME_CAPS, 0, 77), *out;
   gchar **lines;
@@ -296,6 +295,7 @@ GST_START_TEST (test_file_cascade)
   g_strfreev (lines);
   g_unlink (out_path);
   g_free (out_path);
+  g_free (cascade);
   g_free (launch);
 }
 GST_END_TEST;

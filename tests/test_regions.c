@@ -307,13 +307,12 @@ GST_END_TEST;
 static GstHarness *
 make_cascade (const gchar *caps, const gchar *second_name, GstBus *bus)
 {
-  gchar *launch = g_strdup_printf (
-      "swinclassify name=type model=\"%s\" device=\"%s\" inference-region=roi-list top-k=3 "
-      "object-class=car ! swinclassify name=colour model=\"%s\" device=\"%s\" "
-      "inference-region=roi-list top-k=2 result-name=%s", model_path,
-      g_getenv ("SWIN_TEST_DEVICE"), colour_path, g_getenv ("SWIN_TEST_DEVICE"), second_name);
+  gchar *second = g_strdup_printf ("name=colour top-k=2 result-name=%s", second_name);
+  gchar *launch = swin_gst_test_cascade_launch (model_path, "name=type top-k=3 object-class=car",
+                                                colour_path, second);
   GstHarness *h = gst_harness_new_parse (launch);
 
+  g_free (second);
   g_free (launch);
   gst_element_set_bus (h->element, bus);
   gst_harness_set_src_caps_str (h, caps);
