@@ -3,7 +3,8 @@
  * through a real swinclassify and back, regions with classifications,
  * a cascade of two region classifiers (one key per result on each
  * region), awkward strings and numbers, standard output, /dev/full, paths that
- * cannot be written, and pipelines/swin-print writing the very same lines. */
+ * cannot be written, and pipelines/swin-print writing the very same lines,
+ * also after a cascade. */
 #include <errno.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -14,6 +15,7 @@
 #define IMG 56
 #define CLASSES 10
 #define FRAME_CAPS "video/x-raw,format=RGB,width=70,height=50,framerate=30/1"
+#define CASCADES "/usr/share/opencv4/haarcascades"
 
 static gchar *tmpdir;
 static gchar *model_path;
@@ -412,23 +414,17 @@ GST_START_TEST (test_file_unwritable)
 }
 GST_END_TEST;
 
-/* pipelines/swin-print prints, for the same pipeline, exactly the lines
- * swinpublish writes: one serialiser. */
-GST_START_TEST (test_swin_print_same_json)
+/* Runs pipelines/swin-print on @launch, with the system's plugins and a
+ * registry of its own; its standard output. */
+static gchar *
+run_swin_print (const gchar *launch)
 {
-  gchar *out_path = g_build_filename (tmpdir, "print.jsonl", NULL);
   gchar *registry = g_build_filename (tmpdir, "registry.bin", NULL);
-  const gchar *device = g_getenv ("SWIN_TEST_DEVICE");
-  gchar *launch = g_strdup_printf (
-      "videotestsrc num-buffers=3 pattern=ball ! video/x-raw,width=64,height=48 ! "
-      "swinclassify name=cls model=\"%s\" %s%s ! swinpublish file-path=\"%s\" ! fakesink",
-      model_path, device ? "device=" : "", device ? device : "", out_path);
-  gchar *argv[] = { (gchar *) g_getenv ("SWIN_PRINT"), launch, NULL };
+  gchar *argv[] = { (gchar *) g_getenv ("SWIN_PRINT"), (gchar *) launch, NULL };
   gchar **env = g_get_environ ();
   gchar *out = NULL, *err = NULL, *asan_options;
   gint status;
   GError *error = NULL;
-  gchar **lines;
 
   fail_unless (argv[0] != NULL, "SWIN_PRINT not set");
   /* videotestsrc and fakesink come from the system's plugins.  Loading them
@@ -444,6 +440,27 @@ GST_START_TEST (test_swin_print_same_json)
   fail_unless (g_spawn_sync (NULL, argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
                              &error), "%s", error ? error->message : "");
   fail_unless (g_spawn_check_wait_status (status, NULL), "swin-print failed: %s", err);
+  g_strfreev (env);
+  g_free (asan_options);
+  g_free (err);
+  g_unlink (registry);
+  g_free (registry);
+  return out;
+}
+
+/* pipelines/swin-print prints, for the same pipeline, exactly the lines
+ * swinpublish writes: one serialiser. */
+GST_START_TEST (test_swin_print_same_json)
+{
+  gchar *out_path = g_build_filename (tmpdir, "print.jsonl", NULL);
+  const gchar *device = g_getenv ("SWIN_TEST_DEVICE");
+  gchar *launch = g_strdup_printf (
+      "videotestsrc num-buffers=3 pattern=ball ! video/x-raw,width=64,height=48 ! "
+      "swinclassify name=cls model=\"%s\" %s%s ! swinpublish file-path=\"%s\" ! fakesink",
+      model_path, device ? "device=" : "", device ? device : "", out_path);
+  gchar *out = run_swin_print (launch);
+  gchar **lines;
+
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), 3);
   for (guint i = 0; i < 3; i++) {
@@ -462,14 +479,62 @@ GST_START_TEST (test_swin_print_same_json)
     g_free (expect);
   }
   g_strfreev (lines);
-  g_strfreev (env);
-  g_free (asan_options);
   g_free (out);
-  g_free (err);
   g_free (launch);
-  g_unlink (registry);
   g_unlink (out_path);
-  g_free (registry);
+  g_free (out_path);
+}
+GST_END_TEST;
+
+/* swin-print after a cascade (regions from a real detector, OpenCV's
+ * facedetect on scikit-image's astronaut, as tests/test_detector.c): it
+ * reads the frames after the last classifier, whichever swinclassify it
+ * finds first in the bin, so the face has both results, as swinpublish
+ * writes them. */
+GST_START_TEST (test_swin_print_cascade)
+{
+  gchar *out_path = g_build_filename (tmpdir, "print-cascade.jsonl", NULL);
+  const gchar *device = g_getenv ("SWIN_TEST_DEVICE");
+  /* The last classifier described first: a bin lists its elements last
+   * added first, so the element swin-print finds first is the upstream one. */
+  gchar *launch = g_strdup_printf (
+      "swinclassify name=last model=\"%s\" device=\"%s\" inference-region=roi-list "
+      "result-name=colour ! swinpublish file-path=\"%s\" ! fakesink "
+      "filesrc location=/usr/lib/python3/dist-packages/skimage/data/astronaut.png ! pngdec ! "
+      "imagefreeze num-buffers=2 ! videoconvert ! video/x-raw,format=RGB ! "
+      "facedetect display=false profile=%s/haarcascade_frontalface_default.xml "
+      "nose-profile=%s/haarcascade_eye.xml mouth-profile=%s/haarcascade_smile.xml "
+      "eyes-profile=%s/haarcascade_eye.xml ! swinclassify name=first model=\"%s\" device=\"%s\" "
+      "inference-region=roi-list object-class=face ! last.", colour_path, device, out_path,
+      CASCADES, CASCADES, CASCADES, CASCADES, model_path, device);
+  gchar *out = run_swin_print (launch);
+  gchar **lines = g_strsplit (out, "\n", -1);
+  gchar *published = NULL;
+  JsonObject *o = swin_pub_parse (lines[0]);
+  JsonArray *objects = json_object_get_array_member (o, "objects");
+  guint faces = 0;
+
+  swin_pub_check_string (o, "source", "last");
+  fail_unless (objects != NULL, "no objects: %s", lines[0]);
+  for (guint i = 0; i < json_array_get_length (objects); i++) {
+    JsonObject *jo = json_array_get_object_element (objects, i);
+
+    /* every region has the second result; the faces also the first */
+    fail_unless (json_object_has_member (jo, "colour"), "%s", lines[0]);
+    if (g_str_equal (json_object_get_string_member (jo, "roi_type"), "face")) {
+      fail_unless (json_object_has_member (jo, "classification"), "%s", lines[0]);
+      faces++;
+    }
+  }
+  fail_unless_equals_int (faces, 1);
+  fail_unless (g_file_get_contents (out_path, &published, NULL, NULL));
+  fail_unless_equals_string (out, published);
+  json_object_unref (o);
+  g_strfreev (lines);
+  g_free (published);
+  g_free (out);
+  g_free (launch);
+  g_unlink (out_path);
   g_free (out_path);
 }
 GST_END_TEST;
@@ -490,6 +555,7 @@ publish_suite (void)
   tcase_add_test (tc, test_file_dev_full);
   tcase_add_test (tc, test_file_unwritable);
   tcase_add_test (tc, test_swin_print_same_json);
+  tcase_add_test (tc, test_swin_print_cascade);
   return s;
 }
 
