@@ -167,9 +167,10 @@ add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi)
 }
 
 /* Without a frame result (inference-region=roi-list): "model" and "frame"
- * of the first result of the first classified region, so that every object says which model
- * and which frame, as a frame result's does (each is omitted when the
- * region's result lacks it: results written by other elements). */
+ * of the first result of the first classified region, so that every object
+ * says which model and which frame, as a frame result's does (each is
+ * omitted when the region's result lacks it: results written by other
+ * elements). */
 static void
 add_region_origin (JsonBuilder *b, GstBuffer *buffer)
 {

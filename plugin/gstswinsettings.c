@@ -224,7 +224,8 @@ gst_swin_settings_object_class (const gchar *type)
     return 0;
   /* g_utf8_casefold() reads invalid UTF-8 past its end; a detector's type
    * is only a C string. */
-  folded = g_utf8_validate (type, -1, NULL) ? g_utf8_casefold (type, -1) : g_ascii_strdown (type, -1);
+  folded = g_utf8_validate (type, -1, NULL) ? g_utf8_casefold (type, -1)
+                                            : g_ascii_strdown (type, -1);
   q = g_quark_from_string (folded);
   g_free (folded);
   return q;
