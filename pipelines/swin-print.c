@@ -8,6 +8,9 @@
  *    "classes":[{"id":207,"label":"golden retriever","score":0.8312...}, ...]}
  *
  * Frames without a result yet have no "model", "frame", "age" and "classes".
+ * With a cascade of swinclassify elements ("... ! swinclassify ! swinclassify
+ * result-name=colour ! ..."), the frames are read after the last of the
+ * chain, so that each region shows every classifier's result.
  * With --overlay=NAME the top-1 label and score are also written into the
  * "text" property of the element NAME (e.g. a textoverlay downstream of
  * swinclassify).
@@ -117,7 +120,54 @@ on_sigint (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* The first swinclassify in @bin, or NULL; a new reference. */
+static gboolean
+is_classifier (GstElement *e)
+{
+  GstElementFactory *f = gst_element_get_factory (e);
+
+  return f && g_str_equal (GST_OBJECT_NAME (f), "swinclassify");
+}
+
+/* The element after @e's "src" pad, or NULL; a new reference. */
+static GstElement *
+next_element (GstElement *e)
+{
+  GstPad *src = gst_element_get_static_pad (e, "src");
+  GstPad *peer = src ? gst_pad_get_peer (src) : NULL;
+  GstElement *next = peer ? gst_pad_get_parent_element (peer) : NULL;
+
+  if (peer)
+    gst_object_unref (peer);
+  if (src)
+    gst_object_unref (src);
+  return next;
+}
+
+/* The last swinclassify of the chain of single "src" pads that starts at
+ * @first (taken): the one whose frames carry every classifier's results. */
+static GstElement *
+last_classifier (GstElement *first)
+{
+  GstElement *last = first, *e = gst_object_ref (first);
+
+  /* Bounded: a pipeline linked into a loop must not hang the walk. */
+  for (guint hops = 0; e && hops < 1024; hops++) {
+    GstElement *next = next_element (e);
+
+    gst_object_unref (e);
+    e = next;
+    if (e && is_classifier (e)) {
+      gst_object_unref (last);
+      last = gst_object_ref (e);
+    }
+  }
+  if (e)
+    gst_object_unref (e);
+  return last;
+}
+
+/* The swinclassify of @bin to read the frames after, or NULL; a new
+ * reference. */
 static GstElement *
 find_classifier (GstBin *bin)
 {
@@ -127,14 +177,13 @@ find_classifier (GstBin *bin)
 
   while (!found && gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
     GstElement *e = g_value_get_object (&v);
-    GstElementFactory *f = gst_element_get_factory (e);
 
-    if (f && g_str_equal (GST_OBJECT_NAME (f), "swinclassify"))
+    if (is_classifier (e))
       found = gst_object_ref (e);
     g_value_unset (&v);
   }
   gst_iterator_free (it);
-  return found;
+  return found ? last_classifier (found) : NULL;
 }
 
 int

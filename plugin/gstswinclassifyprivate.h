@@ -9,6 +9,7 @@
 #include "gstswinclassify.h"
 #include "gstswininstance.h"
 #include "gstswinlabels.h"
+#include "gstswinregions.h"
 #include "gstswinresults.h"
 #include "gstswinsettings.h"
 
@@ -36,6 +37,7 @@ struct _GstSwinClassify {
   GstSwinClassifyRegion region;
   gchar *object_class;
   gchar *min_roi_size;
+  GstSwinResultName result_name;  /* its quark: object lock */
   guint batch_size;
   guint64 batch_timeout;          /* nanoseconds */
   gchar *instance_id;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swinclassify's properties: their documentation, defaults, and get/set. */
 #include "gstswinclassifyprivate.h"
+#include "gstswinmeta.h"
 
 #define DEFAULT_TOP_K 5
 #define MAX_TOP_K 1000
@@ -13,6 +14,7 @@
 #define DEFAULT_PRECISION SWIN_PRECISION_FP32
 #define DEFAULT_REGION GST_SWIN_CLASSIFY_REGION_FULL_FRAME
 #define DEFAULT_MIN_ROI_SIZE "16x16"
+#define DEFAULT_RESULT_NAME GST_SWIN_REGION_PARAM
 #define DEFAULT_BATCH_SIZE 8
 #define DEFAULT_BATCH_TIMEOUT (5 * GST_MSECOND)
 
@@ -34,6 +36,7 @@ enum {
   PROP_INFERENCE_REGION,
   PROP_OBJECT_CLASS,
   PROP_MIN_ROI_SIZE,
+  PROP_RESULT_NAME,
   PROP_BATCH_SIZE,
   PROP_BATCH_TIMEOUT,
   PROP_MODEL_INSTANCE_ID,
@@ -97,6 +100,20 @@ gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *va
       g_free (self->min_roi_size);
       self->min_roi_size = g_value_dup_string (value);
       break;
+    case PROP_RESULT_NAME: {
+      GError *error = NULL;
+
+      /* As GLib does with a number out of range: refused with a warning,
+       * the previous name kept. */
+      if (gst_swin_regions_check_name (g_value_get_string (value), &error)) {
+        self->result_name.quark = g_quark_from_string (g_value_get_string (value));
+      } else {
+        g_warning ("%s: %s; keeping \"%s\"", GST_OBJECT_NAME (self), error->message,
+                   g_quark_to_string (self->result_name.quark));
+        g_error_free (error);
+      }
+      break;
+    }
     case PROP_BATCH_SIZE: self->batch_size = g_value_get_uint (value); break;
     case PROP_BATCH_TIMEOUT: self->batch_timeout = g_value_get_uint64 (value); break;
     case PROP_MODEL_INSTANCE_ID:
@@ -136,6 +153,9 @@ gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value, G
     case PROP_INFERENCE_REGION: g_value_set_enum (value, self->region); break;
     case PROP_OBJECT_CLASS: g_value_set_string (value, self->object_class); break;
     case PROP_MIN_ROI_SIZE: g_value_set_string (value, self->min_roi_size); break;
+    case PROP_RESULT_NAME:
+      g_value_set_string (value, g_quark_to_string (self->result_name.quark));
+      break;
     case PROP_BATCH_SIZE: g_value_set_uint (value, self->batch_size); break;
     case PROP_BATCH_TIMEOUT: g_value_set_uint64 (value, self->batch_timeout); break;
     case PROP_MODEL_INSTANCE_ID: g_value_set_string (value, self->instance_id); break;
@@ -161,6 +181,7 @@ gst_swin_classify_init_properties (GstSwinClassify *self)
   self->precision = DEFAULT_PRECISION;
   self->region = DEFAULT_REGION;
   self->min_roi_size = g_strdup (DEFAULT_MIN_ROI_SIZE);
+  self->result_name.quark = g_quark_from_static_string (DEFAULT_RESULT_NAME);
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
 }
@@ -386,8 +407,8 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
    * What is classified: the whole frame (full-frame), or each region of
    * interest an upstream detector attached as GstVideoRegionOfInterestMeta
    * (roi-list), as DL Streamer's gvaclassify does.  With roi-list every
-   * classified region's meta gets a "classification" parameter structure
-   * (see gstswinmeta.h) and the frame gets no frame result; frames without
+   * classified region's meta gets a parameter structure named after
+   * result-name (see gstswinmeta.h) and the frame gets no frame result; frames without
    * regions pass untouched.  roi-list needs mode=sync: without a tracker no
    * result could be carried to the same object on a later frame.  Read at
    * the next start.
@@ -402,14 +423,17 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
    * GstSwinClassify:object-class:
    *
    * With inference-region=roi-list, the region types (the meta's roi_type,
-   * e.g. "face") to classify, comma-separated; empty: every region.  An
-   * empty item ("face,,car") fails the start.  Read at the next start.
+   * e.g. "face") to classify, comma-separated; empty: every region.  The
+   * types are compared without regard to case ("Face" matches a detector's
+   * "face").  An empty item ("face,,car") fails the start.  Read at the
+   * next start.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_OBJECT_CLASS,
       g_param_spec_string ("object-class", "Object class",
-          "Comma-separated region types to classify with inference-region=roi-list; empty: all",
+          "Comma-separated region types to classify with inference-region=roi-list, compared "
+          "without regard to case; empty: all",
           NULL, ready));
   /**
    * GstSwinClassify:min-roi-size:
@@ -424,6 +448,26 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
       g_param_spec_string ("min-roi-size", "Minimum region size",
           "Regions smaller than WIDTHxHEIGHT pixels (inside the frame) are skipped",
           DEFAULT_MIN_ROI_SIZE, ready));
+  /**
+   * GstSwinClassify:result-name:
+   *
+   * With inference-region=roi-list, the name of the parameter structure
+   * each classified region's meta gets, and its key in swinpublish's JSON:
+   * give each classifier of a cascade its own ("vehicle-type", then
+   * "colour") to keep every result on the region.  A GstStructure name (an
+   * ASCII letter, then letters, digits and "/-_.:+"), not "id", "roi_type",
+   * "x", "y", "w" or "h"; any other value is refused with a warning and the
+   * previous name kept.  A region that already has a parameter of this name
+   * (two classifiers with one result-name) gets this element's result
+   * instead, with a warning on the bus the first time.  Applies from the
+   * next classified frame.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_RESULT_NAME,
+      g_param_spec_string ("result-name", "Result name",
+          "Name of the result structure on each region with inference-region=roi-list (one per "
+          "classifier of a cascade)", DEFAULT_RESULT_NAME, playing));
   /**
    * GstSwinClassify:batch-size:
    *

@@ -17,6 +17,7 @@ typedef struct {
   guint top_k;
   gdouble threshold;
   gboolean post;
+  GQuark result_name;        /* of region results */
 } GstSwinOutputSettings;
 
 static GstSwinOutputSettings
@@ -25,7 +26,8 @@ gst_swin_classify_output_settings (GstSwinClassify *self)
   GstSwinOutputSettings out;
 
   GST_OBJECT_LOCK (self);
-  out = (GstSwinOutputSettings) { self->top_k, self->threshold, self->post_messages };
+  out = (GstSwinOutputSettings) { self->top_k, self->threshold, self->post_messages,
+                                  self->result_name.quark };
   GST_OBJECT_UNLOCK (self);
   return out;
 }
@@ -255,7 +257,8 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
     results[i] = gst_swin_labels_make_result (self->labels, logits + (gsize) i * classes, out.top_k,
                                               out.threshold);
   g_free (logits);
-  gst_swin_regions_attach (regions, results, pos->index);
+  gst_swin_regions_attach (GST_ELEMENT (self), regions, results, pos->index, out.result_name,
+                           &self->result_name.warned);
   if (gst_swin_classify_count (self, t0))
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
   if (out.post) {

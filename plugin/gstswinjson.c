@@ -9,24 +9,19 @@
 
 #include "gstswinmeta.h"
 
-/* A region's "classification" parameter, or NULL. */
-static const GstStructure *
-roi_classification (GstVideoRegionOfInterestMeta *roi)
-{
-  return gst_video_region_of_interest_meta_get_param (roi, GST_SWIN_ROI_PARAM_NAME);
-}
-
-/* The "classification" parameter of the buffer's first classified region,
+/* The first swinclassify result on the buffer's first classified region,
  * or NULL. */
 static const GstStructure *
-first_classification (GstBuffer *buffer)
+first_result (GstBuffer *buffer)
 {
   gpointer state = NULL;
   GstMeta *meta;
 
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
                                                    GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    const GstStructure *c = roi_classification ((GstVideoRegionOfInterestMeta *) meta);
+    gpointer results = NULL;
+    const GstStructure *c = gst_video_region_of_interest_meta_iterate_swin_results (
+        (GstVideoRegionOfInterestMeta *) meta, &results);
 
     if (c)
       return c;
@@ -37,7 +32,7 @@ first_classification (GstBuffer *buffer)
 gboolean
 gst_swin_json_buffer_has_results (GstBuffer *buffer)
 {
-  return gst_buffer_get_swin_result (buffer) || first_classification (buffer);
+  return gst_buffer_get_swin_result (buffer) || first_result (buffer);
 }
 
 static void
@@ -156,11 +151,40 @@ add_classes (JsonBuilder *b, const GstStructure *result)
   json_builder_end_array (b);
 }
 
+/* @result under its own name: {"label", "label_id", "confidence", "model",
+ * "classes"}. */
 static void
-add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi, const GstStructure *c)
+add_region_result (JsonBuilder *b, const GstStructure *c)
 {
   gint label_id;
   gdouble confidence;
+
+  json_builder_set_member_name (b, gst_structure_get_name (c));
+  json_builder_begin_object (b);
+  add_string (b, "label", gst_structure_get_string (c, GST_SWIN_FIELD_LABEL));
+  json_builder_set_member_name (b, "label_id");
+  if (gst_structure_get_int (c, GST_SWIN_FIELD_LABEL_ID, &label_id))
+    json_builder_add_int_value (b, label_id);
+  else
+    json_builder_add_null_value (b);
+  if (gst_structure_get_double (c, GST_SWIN_FIELD_CONFIDENCE, &confidence)) {
+    add_double (b, "confidence", confidence);
+  } else {
+    json_builder_set_member_name (b, "confidence");
+    json_builder_add_null_value (b);
+  }
+  add_string (b, "model", gst_structure_get_string (c, GST_SWIN_FIELD_MODEL_NAME));
+  add_classes (b, c);
+  json_builder_end_object (b);
+}
+
+/* The region with each of its swinclassify results under its name (one
+ * key per classifier of a cascade, as DL Streamer writes one per model). */
+static void
+add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi)
+{
+  gpointer state = NULL;
+  const GstStructure *c;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
@@ -174,36 +198,20 @@ add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi, const GstStructur
   json_builder_add_int_value (b, roi->w);
   json_builder_set_member_name (b, "h");
   json_builder_add_int_value (b, roi->h);
-
-  json_builder_set_member_name (b, "classification");
-  json_builder_begin_object (b);
-  add_string (b, "label", gst_structure_get_string (c, "label"));
-  json_builder_set_member_name (b, "label_id");
-  if (gst_structure_get_int (c, "label_id", &label_id))
-    json_builder_add_int_value (b, label_id);
-  else
-    json_builder_add_null_value (b);
-  if (gst_structure_get_double (c, "confidence", &confidence)) {
-    add_double (b, "confidence", confidence);
-  } else {
-    json_builder_set_member_name (b, "confidence");
-    json_builder_add_null_value (b);
-  }
-  add_string (b, "model", gst_structure_get_string (c, "model_name"));
-  add_classes (b, c);
-  json_builder_end_object (b);
-
+  while ((c = gst_video_region_of_interest_meta_iterate_swin_results (roi, &state)))
+    add_region_result (b, c);
   json_builder_end_object (b);
 }
 
 /* Without a frame result (inference-region=roi-list): "model" and "frame"
- * of the first classified region, so that every object says which model
- * and which frame, as a frame result's does (each is omitted when the
- * region's result lacks it: results written by other elements). */
+ * of the first result of the first classified region, so that every object
+ * says which model and which frame, as a frame result's does (each is
+ * omitted when the region's result lacks it: results written by other
+ * elements). */
 static void
 add_region_origin (JsonBuilder *b, GstBuffer *buffer)
 {
-  const GstStructure *c = first_classification (buffer);
+  const GstStructure *c = first_result (buffer);
   guint64 frame;
 
   if (!c)
@@ -216,7 +224,7 @@ add_region_origin (JsonBuilder *b, GstBuffer *buffer)
   }
 }
 
-/* "objects": every region with a classification, in the buffer's meta
+/* "objects": every region with a swinclassify result, in the buffer's meta
  * order; nothing when there is none. */
 static void
 add_objects (JsonBuilder *b, GstBuffer *buffer)
@@ -228,16 +236,16 @@ add_objects (JsonBuilder *b, GstBuffer *buffer)
   while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
                                                    GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
-    const GstStructure *c = roi_classification (roi);
+    gpointer results = NULL;
 
-    if (!c)
+    if (!gst_video_region_of_interest_meta_iterate_swin_results (roi, &results))
       continue;
     if (!open) {
       json_builder_set_member_name (b, "objects");
       json_builder_begin_array (b);
       open = TRUE;
     }
-    add_region (b, roi, c);
+    add_region (b, roi);
   }
   if (open)
     json_builder_end_array (b);

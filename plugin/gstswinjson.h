@@ -11,13 +11,15 @@
  *   from the GstSwinClassifyMeta, when the buffer has one:
  *   "model", "frame", "age",
  *   "classes"     [{"id", "label", "score"}], best first
- *   else from the first classified region (inference-region=roi-list),
- *   where its result has them: "model", "frame"
- *   from each GstVideoRegionOfInterestMeta that has a "classification"
- *   parameter, when there is at least one:
+ *   else from the first result of the first classified region
+ *   (inference-region=roi-list), where it has them: "model", "frame"
+ *   from each GstVideoRegionOfInterestMeta with at least one swinclassify
+ *   result (gstswinmeta.h), when there is at least one:
  *   "objects"     [{"id", "roi_type", "x", "y", "w", "h",
- *                   "classification": {"label", "label_id", "confidence",
- *                                      "model", "classes": [...]}}]
+ *                   RESULT-NAME: {"label", "label_id", "confidence",
+ *                                 "model", "classes": [...]}, ...}]
+ *   with one RESULT-NAME key per result on the region (the result-name of
+ *   its swinclassify, "classification" by default)
  *
  * Field names follow DL Streamer's gvametaconvert where the meaning is the
  * same (objects, roi_type, x, y, w, h, label, label_id, confidence). */
@@ -26,9 +28,6 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
-
-/* The name of the ROI parameter structure holding a region's result. */
-#define GST_SWIN_ROI_PARAM_NAME "classification"
 
 /* What the buffer alone does not say. */
 typedef struct {

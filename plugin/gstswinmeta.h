@@ -33,14 +33,18 @@
  * With inference-region=roi-list the element classifies the regions a
  * detector attached (GstVideoRegionOfInterestMeta) instead of the whole
  * frame: each classified region's meta gets a parameter structure named
- * GST_SWIN_REGION_PARAM ("classification") holding "label" (gchararray,
- * the best class), "label_id" (gint), "confidence" (gdouble, its softmax
- * score) -- the fields DL Streamer's tools read --, "model_name", "frame"
- * (guint64, as above), and the top-k as "class-ids", "labels", "scores"
- * (as above, so that gst_swin_result_get_class() reads them too); the
- * frame gets no GstSwinClassifyMeta.  The element message then carries
- * "regions": an array of structures {id, roi-type, x, y, w, h, class-ids,
- * labels, scores}.
+ * after the element's result-name property (default GST_SWIN_REGION_PARAM,
+ * "classification"), so that a cascade of classifiers (vehicle type, then
+ * colour) keeps one result per classifier on each region.  It holds
+ * "label" (gchararray, the best class), "label_id" (gint), "confidence"
+ * (gdouble, its softmax score) -- the fields DL Streamer's tools read --,
+ * "model_name", "frame" (guint64, as above), and the top-k as "class-ids",
+ * "labels", "scores" (as above, so that gst_swin_result_get_class() reads
+ * them too); the frame gets no GstSwinClassifyMeta.  A region parameter
+ * holding the three top-k arrays is what these readers call a swinclassify
+ * result, whatever its name.  The element message then carries "regions":
+ * an array of structures {id, roi-type, x, y, w, h, class-ids, labels,
+ * scores}.
  *
  * The meta is registered when the swinclassify plugin is loaded; in a
  * process without the plugin the readers below simply find no meta.
@@ -64,6 +68,7 @@ G_BEGIN_DECLS
 #define GST_SWIN_FIELD_FRAME "frame"
 #define GST_SWIN_FIELD_REGIONS "regions"
 
+/* The default name of a region result (the result-name property). */
 #define GST_SWIN_REGION_PARAM "classification"
 #define GST_SWIN_FIELD_LABEL "label"
 #define GST_SWIN_FIELD_LABEL_ID "label_id"
@@ -149,13 +154,58 @@ gst_swin_result_get_model (const GstStructure *result)
   return gst_structure_get_string (result, GST_SWIN_FIELD_MODEL);
 }
 
-/* The "classification" result swinclassify attached to @meta, or NULL
- * (the region was not classified).  Owned by the meta.  Its top-k reads
- * with gst_swin_result_get_class(). */
+/* Whether @param, a parameter structure of a GstVideoRegionOfInterestMeta,
+ * is a swinclassify result: it holds the "class-ids", "labels" and
+ * "scores" arrays (detectors' and other classifiers' parameters do not). */
+static inline gboolean
+gst_swin_region_param_is_result (const GstStructure *param)
+{
+  const GValue *ids = gst_structure_get_value (param, GST_SWIN_FIELD_CLASS_IDS);
+  const GValue *labels = gst_structure_get_value (param, GST_SWIN_FIELD_LABELS);
+  const GValue *scores = gst_structure_get_value (param, GST_SWIN_FIELD_SCORES);
+
+  return ids && labels && scores && GST_VALUE_HOLDS_ARRAY (ids) && GST_VALUE_HOLDS_ARRAY (labels) &&
+         GST_VALUE_HOLDS_ARRAY (scores);
+}
+
+/* The result a swinclassify with result-name @name attached to @meta, or
+ * NULL (that element did not classify the region).  Owned by the meta.
+ * Its top-k reads with gst_swin_result_get_class(). */
+static inline const GstStructure *
+gst_video_region_of_interest_meta_get_swin_result_by_name (GstVideoRegionOfInterestMeta *meta,
+                                                           const gchar *name)
+{
+  const GstStructure *param = gst_video_region_of_interest_meta_get_param (meta, name);
+
+  return param && gst_swin_region_param_is_result (param) ? param : NULL;
+}
+
+/* The result of a swinclassify with the default result-name
+ * ("classification"), or NULL. */
 static inline const GstStructure *
 gst_video_region_of_interest_meta_get_swin_result (GstVideoRegionOfInterestMeta *meta)
 {
-  return gst_video_region_of_interest_meta_get_param (meta, GST_SWIN_REGION_PARAM);
+  return gst_video_region_of_interest_meta_get_swin_result_by_name (meta, GST_SWIN_REGION_PARAM);
+}
+
+/* Every swinclassify result on @meta, in the order the elements attached
+ * them: set *@state to NULL, then call until it returns NULL.  The
+ * result's name (gst_structure_get_name()) is its element's result-name.
+ * Owned by the meta; do not change the meta's parameters meanwhile. */
+static inline const GstStructure *
+gst_video_region_of_interest_meta_iterate_swin_results (GstVideoRegionOfInterestMeta *meta,
+                                                        gpointer *state)
+{
+  GList *l = *state ? ((GList *) *state)->next : meta->params;
+
+  for (; l; l = l->next) {
+    if (gst_swin_region_param_is_result ((const GstStructure *) l->data)) {
+      *state = l;
+      return (const GstStructure *) l->data;
+    }
+  }
+  *state = NULL;
+  return NULL;
 }
 
 /* The best class of a region's result: FALSE when none passed the

@@ -5,7 +5,7 @@
  *
  * Publishes the results of an upstream swinclassify: for every buffer that
  * carries a frame result (the "GstSwinClassifyMeta") or regions with a
- * "classification" parameter, one JSON object (see gstswinjson.h for its
+ * swinclassify result (under any result-name), one JSON object (see gstswinjson.h for its
  * fields: timestamp, pts, source, resolution, model, frame, age, classes,
  * objects) goes to a file (#GstSwinPublish:method=file, one object per
  * line; "-" is standard output) or to an MQTT broker (method=mqtt, one

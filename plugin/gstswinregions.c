@@ -2,6 +2,9 @@
 /* Regions of interest: selection, clipping, results (see gstswinregions.h). */
 #include "gstswinregions.h"
 #include "gstswinmeta.h"
+#include "gstswinsettings.h"
+
+#include <string.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_swin_classify_debug);
 #define GST_CAT_DEFAULT gst_swin_classify_debug
@@ -11,6 +14,7 @@ wanted (GQuark type, const GArray *classes)
 {
   if (!classes)
     return TRUE;
+  type = gst_swin_settings_object_class (g_quark_to_string (type));
   for (guint i = 0; i < classes->len; i++)
     if (g_array_index (classes, GQuark, i) == type)
       return TRUE;
@@ -53,26 +57,79 @@ gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint hei
   return regions;
 }
 
+gboolean
+gst_swin_regions_check_name (const gchar *name, GError **error)
+{
+  /* gstswinjson.c's keys of a region object, beside its results */
+  static const gchar *const region_keys[] = { "id", "roi_type", "x", "y", "w", "h" };
+
+  if (!name || !g_ascii_isalpha (name[0]) ||
+      name[strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.:+")]) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                 "result-name \"%s\": expected a structure name (an ASCII letter, then letters, "
+                 "digits and /-_.:+)", GST_STR_NULL (name));
+    return FALSE;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (region_keys); i++) {
+    if (g_str_equal (name, region_keys[i])) {
+      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
+                   "result-name \"%s\" is a key of the region itself in the JSON form", name);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* The entry of @meta's parameter list named @name, or NULL. */
+static GList *
+find_param (GstVideoRegionOfInterestMeta *meta, GQuark name)
+{
+  for (GList *l = meta->params; l; l = l->next)
+    if (gst_structure_get_name_id (l->data) == name)
+      return l;
+  return NULL;
+}
+
 void
-gst_swin_regions_attach (const GArray *regions, GstStructure **results, guint64 frame)
+gst_swin_regions_attach (GstElement *owner, const GArray *regions, GstStructure **results,
+                         guint64 frame, GQuark name, gboolean *warned)
 {
   for (guint i = 0; i < regions->len; i++) {
     const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
     GstStructure *s = gst_structure_copy (results[i]);
+    const gchar *model = gst_structure_get_string (results[i], GST_SWIN_FIELD_MODEL);
+    GList *old;
     gint id;
     const gchar *label;
     gdouble score;
 
-    gst_structure_set_name (s, GST_SWIN_REGION_PARAM);
+    gst_structure_set_name (s, g_quark_to_string (name));
     /* DL Streamer's name for the model of a region's result */
-    gst_structure_set (s, GST_SWIN_FIELD_MODEL_NAME, G_TYPE_STRING,
-                       gst_structure_get_string (results[i], GST_SWIN_FIELD_MODEL),
+    gst_structure_set (s, GST_SWIN_FIELD_MODEL_NAME, G_TYPE_STRING, model,
                        GST_SWIN_FIELD_FRAME, G_TYPE_UINT64, frame, NULL);
     gst_structure_remove_field (s, GST_SWIN_FIELD_MODEL);
     if (gst_swin_result_get_class (results[i], 0, &id, &label, &score))
       gst_structure_set (s, GST_SWIN_FIELD_LABEL, G_TYPE_STRING, label, GST_SWIN_FIELD_LABEL_ID,
                          G_TYPE_INT, id, GST_SWIN_FIELD_CONFIDENCE, G_TYPE_DOUBLE, score, NULL);
-    gst_video_region_of_interest_meta_add_param (r->meta, s);
+    /* Appended, it would hide behind the first of its name
+     * (gst_video_region_of_interest_meta_get_param() returns that one). */
+    if (!(old = find_param (r->meta, name))) {
+      gst_video_region_of_interest_meta_add_param (r->meta, s);
+      continue;
+    }
+    if (!*warned) {
+      const gchar *other = gst_structure_get_string (old->data, GST_SWIN_FIELD_MODEL_NAME);
+
+      GST_ELEMENT_WARNING (owner, RESOURCE, SETTINGS,
+          ("Two classifiers write the region result \"%s\": give each its own result-name",
+           g_quark_to_string (name)),
+          ("Region %d already had a \"%s\" parameter (model \"%s\"); it is replaced by this "
+           "element's result (model \"%s\"), here and on every later region", r->meta->id,
+           g_quark_to_string (name), other ? other : "unknown", GST_STR_NULL (model)));
+      *warned = TRUE;
+    }
+    gst_structure_free (old->data);
+    old->data = s;
   }
 }
 

@@ -17,18 +17,38 @@ typedef struct {
 
 /* The regions of @buf (a @width x @height frame) to classify, as a GArray
  * of GstSwinRegion: its GstVideoRegionOfInterestMeta whose roi_type is in
- * @classes (GQuark; NULL: every type), clipped to the frame, and still at
+ * @classes (gst_swin_settings_object_class() quarks, so compared without
+ * regard to case; NULL: every type), clipped to the frame, and still at
  * least @min_width x @min_height.  Each skipped region is logged on @owner
  * with the reason, at DEBUG level. */
 GArray *gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint height,
                                   const GArray *classes, gint min_width, gint min_height);
 
-/* Adds a GST_SWIN_REGION_PARAM structure (see gstswinmeta.h) to each region's meta, from
- * @results[i] (GST_SWIN_META_NAME structures, not taken): "label",
+/* The result-name property of an element: the name of its region
+ * results, and whether it warned that another element's results of that
+ * name were on a region.  @quark under the element's object lock; @warned
+ * streaming thread only. */
+typedef struct {
+  GQuark quark;
+  gboolean warned;
+} GstSwinResultName;
+
+/* Whether @name can be a result-name: a GstStructure name (an ASCII
+ * letter, then letters, digits and "/-_.:+") that is none of the keys the
+ * JSON form gives a region itself (gstswinjson.h).  FALSE with @error
+ * (GST_RESOURCE_ERROR_SETTINGS) saying why. */
+gboolean gst_swin_regions_check_name (const gchar *name, GError **error);
+
+/* Adds a structure named @name (see gstswinmeta.h) to each region's meta,
+ * from @results[i] (GST_SWIN_META_NAME structures, not taken): "label",
  * "label_id", "confidence" (the best class; absent when no class passed the
  * threshold), "model_name", and the top-k as "class-ids", "labels",
- * "scores", and "frame" (@frame, the buffer's number in the stream). */
-void gst_swin_regions_attach (const GArray *regions, GstStructure **results, guint64 frame);
+ * "scores", and "frame" (@frame, the buffer's number in the stream).  A
+ * parameter of that name already on a region (another classifier with the
+ * same result-name) is replaced, with one GST_ELEMENT_WARNING on @owner the
+ * first time (@warned: whether it was posted). */
+void gst_swin_regions_attach (GstElement *owner, const GArray *regions, GstStructure **results,
+                              guint64 frame, GQuark name, gboolean *warned);
 
 /* The element message's list of classified regions: sets "regions" of
  * @message to an array of structures "region" {id, roi-type, x, y, w, h,

@@ -246,11 +246,28 @@ gst_swin_settings_object_classes (const gchar *text, GArray **classes, GError **
       g_clear_pointer (classes, g_array_unref);
       break;
     }
-    q = g_quark_from_string (items[i]);
+    q = gst_swin_settings_object_class (items[i]);
     g_array_append_val (*classes, q);
   }
   g_strfreev (items);
   return *classes != NULL;
+}
+
+GQuark
+gst_swin_settings_object_class (const gchar *type)
+{
+  gchar *folded;
+  GQuark q;
+
+  if (!type)
+    return 0;
+  /* g_utf8_casefold() reads invalid UTF-8 past its end; a detector's type
+   * is only a C string. */
+  folded = g_utf8_validate (type, -1, NULL) ? g_utf8_casefold (type, -1)
+                                            : g_ascii_strdown (type, -1);
+  q = g_quark_from_string (folded);
+  g_free (folded);
+  return q;
 }
 
 gboolean

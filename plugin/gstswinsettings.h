@@ -61,9 +61,14 @@ gboolean gst_swin_settings_channels (const gchar *name, const GValue *array, gfl
 void gst_swin_settings_channels_to_array (gboolean set, const gfloat values[3], GValue *array);
 
 /* The region types of the object-class property ("face,car"): NULL (all
- * types) for NULL or ""; else a GArray of GQuark.  NULL with @error
+ * types) for NULL or ""; else a GArray of their
+ * gst_swin_settings_object_class() quarks.  NULL with @error
  * (GST_RESOURCE_ERROR_SETTINGS) when an item is empty ("face,,car"). */
 gboolean gst_swin_settings_object_classes (const gchar *text, GArray **classes, GError **error);
+
+/* The quark object-class matching compares for the region type @type
+ * (NULL: 0): @type casefolded, so that "Face" matches a detector's "face". */
+GQuark gst_swin_settings_object_class (const gchar *type);
 
 /* A "WxH" size of positive integers (min-roi-size); FALSE with @error
  * (GST_RESOURCE_ERROR_SETTINGS) otherwise. */

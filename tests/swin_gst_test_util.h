@@ -132,6 +132,20 @@ swin_gst_test_new_element_valist (const gchar *model_path, const gchar *first_pr
   return e;
 }
 
+/* The launch line of a cascade of two region classifiers on the device of
+ * SWIN_TEST_DEVICE: "swinclassify model=@first inference-region=roi-list
+ * @first_props ! swinclassify model=@second ... @second_props"; g_free() it. */
+static inline gchar *
+swin_gst_test_cascade_launch (const gchar *first, const gchar *first_props, const gchar *second,
+                              const gchar *second_props)
+{
+  const gchar *device = g_getenv ("SWIN_TEST_DEVICE");
+
+  return g_strdup_printf ("swinclassify model=\"%s\" device=\"%s\" inference-region=roi-list %s ! "
+                          "swinclassify model=\"%s\" device=\"%s\" inference-region=roi-list %s",
+                          first, device, first_props, second, device, second_props);
+}
+
 /* Starting @e (taken) fails with an error message containing @expect. */
 static inline void
 swin_gst_test_expect_start_error (GstElement *e, const gchar *expect)

@@ -2,7 +2,8 @@
 /* A real detector in a real pipeline: gst-plugins-bad's facedetect (OpenCV
  * Haar cascades from Debian's opencv-data) finds the face in scikit-image's
  * astronaut photograph, and swinclassify inference-region=roi-list
- * classifies it; the result equals what swinclassify reports in full-frame
+ * classifies it (object-class=Face: the detector's "face", matched
+ * without regard to case); the result equals what swinclassify reports in full-frame
  * mode for the same rectangle cut out by videocrop. */
 #include "swin_gst_test_util.h"
 
@@ -45,7 +46,7 @@ GST_START_TEST (test_facedetect_then_classify)
       "facedetect display=false profile=" CASCADES "/haarcascade_frontalface_default.xml "
       "nose-profile=" CASCADES "/haarcascade_eye.xml mouth-profile=" CASCADES "/haarcascade_smile.xml "
       "eyes-profile=" CASCADES "/haarcascade_eye.xml ! "
-      "swinclassify model=%s device=%s inference-region=roi-list object-class=face top-k=5 ! "
+      "swinclassify model=%s device=%s inference-region=roi-list object-class=Face top-k=5 ! "
       "appsink name=out", model_path, g_getenv ("SWIN_TEST_DEVICE"));
   GstBuffer *buf = first_buffer (detect);
   GstVideoRegionOfInterestMeta *face = NULL, *m;

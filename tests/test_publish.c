@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* swinpublish with method=file, and the JSON it writes: a whole stream
  * through a real swinclassify and back, regions with classifications,
- * awkward strings and numbers, every control character, standard output,
- * /dev/full, a write cut short, FIFOs with and without a reader, paths that
- * cannot be written, the duration properties, and pipelines/swin-print
- * writing the very same lines. */
+ * a cascade of two region classifiers (one key per result on each
+ * region), awkward strings and numbers, every control character, standard
+ * output, /dev/full, a write cut short, FIFOs with and without a reader,
+ * paths that cannot be written, the duration properties, and
+ * pipelines/swin-print writing the very same lines, also after a cascade. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,9 +19,11 @@
 #define IMG 56
 #define CLASSES 10
 #define FRAME_CAPS "video/x-raw,format=RGB,width=70,height=50,framerate=30/1"
+#define CASCADES "/usr/share/opencv4/haarcascades"
 
 static gchar *tmpdir;
 static gchar *model_path;
+static gchar *colour_path;
 
 static void
 make_tiny_model (void)
@@ -32,6 +35,10 @@ make_tiny_model (void)
   tmpdir = g_dir_make_tmp ("swin-publish-XXXXXX", &error);
   g_assert_no_error (error);
   model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  /* the second classifier of a cascade */
+  ip.num_classes = 4;
+  ip.seed = 31;
+  colour_path = swin_gst_test_write_model (tmpdir, "colour.safetensors", &ip);
 }
 
 /* The lines of @text (@len bytes, without their newlines); it must end
@@ -240,6 +247,88 @@ GST_START_TEST (test_file_regions)
   swin_pub_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
+}
+GST_END_TEST;
+
+/* The JSON member @name of region object @jo equals @result: label,
+ * label_id, confidence, model and classes. */
+static void
+check_region_result (JsonObject *jo, const gchar *name, const GstStructure *result)
+{
+  JsonObject *jc = json_object_get_object_member (jo, name);
+  const gchar *label;
+  gint label_id;
+  gdouble confidence;
+
+  fail_unless (jc != NULL, "no \"%s\"", name);
+  fail_unless (gst_swin_region_result_get_best (result, &label, &label_id, &confidence));
+  swin_pub_check_string (jc, "label", label);
+  swin_pub_check_int (jc, "label_id", label_id);
+  swin_pub_check_double (jc, "confidence", confidence);
+  swin_pub_check_string (jc, "model", gst_structure_get_string (result, "model_name"));
+  swin_pub_check_classes (jc, result);
+}
+
+/* "swinclassify ! swinclassify result-name=colour ! swinpublish": each
+ * region's object has both results, each under its result-name. */
+GST_START_TEST (test_file_cascade)
+{
+  gchar *out_path = g_build_filename (tmpdir, "cascade.jsonl", NULL);
+  gchar *cascade = swin_gst_test_cascade_launch (model_path, "top-k=3", colour_path,
+                                                 "top-k=2 result-name=colour");
+  gchar *launch = g_strdup_printf ("%s ! swinpublish method=file file-path=\"%s\"", cascade,
+                                   out_path);
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstBuffer *in = swin_gst_test_make_frame (FRAME_CAPS, 0, 77), *out;
+  gchar **lines;
+  JsonObject *o;
+  JsonArray *objects;
+
+  gst_buffer_add_video_region_of_interest_meta (in, "car", 2, 3, 30, 25)->id = 4;
+  gst_buffer_add_video_region_of_interest_meta (in, "car", 35, 10, 33, 38)->id = 4;
+  gst_harness_set_src_caps_str (h, FRAME_CAPS);
+  out = gst_harness_push_and_pull (h, in);
+  fail_unless (out != NULL);
+  fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+  gst_harness_teardown (h);
+
+  lines = read_lines (out_path);
+  fail_unless_equals_int (g_strv_length (lines), 1);
+  o = swin_pub_parse (lines[0]);
+  swin_pub_check_string (o, "model", "tiny");
+  objects = json_object_get_array_member (o, "objects");
+  fail_unless (objects != NULL && json_array_get_length (objects) == 2);
+  {
+    gpointer state = NULL;
+    GstMeta *meta;
+    guint i = 0;
+
+    while ((meta = gst_buffer_iterate_meta_filtered (out, &state,
+                                                     GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+      JsonObject *jo = json_array_get_object_element (objects, i++);
+      const GstStructure *type = gst_video_region_of_interest_meta_get_swin_result (roi);
+      const GstStructure *colour =
+          gst_video_region_of_interest_meta_get_swin_result_by_name (roi, "colour");
+
+      fail_unless (type != NULL && colour != NULL);
+      fail_unless_equals_string (gst_structure_get_string (type, "model_name"), "tiny");
+      fail_unless_equals_string (gst_structure_get_string (colour, "model_name"), "colour");
+      swin_pub_check_int (jo, "x", roi->x);
+      swin_pub_check_int (jo, "w", roi->w);
+      check_region_result (jo, "classification", type);
+      check_region_result (jo, "colour", colour);
+      /* the region's own keys and one per result, nothing else */
+      fail_unless_equals_int (json_object_get_size (jo), 8);
+    }
+  }
+  json_object_unref (o);
+  gst_buffer_unref (out);
+  g_strfreev (lines);
+  g_unlink (out_path);
+  g_free (out_path);
+  g_free (cascade);
+  g_free (launch);
 }
 GST_END_TEST;
 
@@ -600,23 +689,17 @@ GST_START_TEST (test_duration_properties)
 }
 GST_END_TEST;
 
-/* pipelines/swin-print prints, for the same pipeline, exactly the lines
- * swinpublish writes: one serialiser. */
-GST_START_TEST (test_swin_print_same_json)
+/* Runs pipelines/swin-print on @launch, with the system's plugins and a
+ * registry of its own; its standard output. */
+static gchar *
+run_swin_print (const gchar *launch)
 {
-  gchar *out_path = g_build_filename (tmpdir, "print.jsonl", NULL);
   gchar *registry = g_build_filename (tmpdir, "registry.bin", NULL);
-  const gchar *device = g_getenv ("SWIN_TEST_DEVICE");
-  gchar *launch = g_strdup_printf (
-      "videotestsrc num-buffers=3 pattern=ball ! video/x-raw,width=64,height=48 ! "
-      "swinclassify name=cls model=\"%s\" %s%s ! swinpublish file-path=\"%s\" ! fakesink",
-      model_path, device ? "device=" : "", device ? device : "", out_path);
-  gchar *argv[] = { (gchar *) g_getenv ("SWIN_PRINT"), launch, NULL };
+  gchar *argv[] = { (gchar *) g_getenv ("SWIN_PRINT"), (gchar *) launch, NULL };
   gchar **env = g_get_environ ();
   gchar *out = NULL, *err = NULL, *asan_options;
   gint status;
   GError *error = NULL;
-  gchar **lines;
 
   fail_unless (argv[0] != NULL, "SWIN_PRINT not set");
   /* videotestsrc and fakesink come from the system's plugins.  Loading them
@@ -632,6 +715,27 @@ GST_START_TEST (test_swin_print_same_json)
   fail_unless (g_spawn_sync (NULL, argv, env, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
                              &error), "%s", error ? error->message : "");
   fail_unless (g_spawn_check_wait_status (status, NULL), "swin-print failed: %s", err);
+  g_strfreev (env);
+  g_free (asan_options);
+  g_free (err);
+  g_unlink (registry);
+  g_free (registry);
+  return out;
+}
+
+/* pipelines/swin-print prints, for the same pipeline, exactly the lines
+ * swinpublish writes: one serialiser. */
+GST_START_TEST (test_swin_print_same_json)
+{
+  gchar *out_path = g_build_filename (tmpdir, "print.jsonl", NULL);
+  const gchar *device = g_getenv ("SWIN_TEST_DEVICE");
+  gchar *launch = g_strdup_printf (
+      "videotestsrc num-buffers=3 pattern=ball ! video/x-raw,width=64,height=48 ! "
+      "swinclassify name=cls model=\"%s\" %s%s ! swinpublish file-path=\"%s\" ! fakesink",
+      model_path, device ? "device=" : "", device ? device : "", out_path);
+  gchar *out = run_swin_print (launch);
+  gchar **lines;
+
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), 3);
   for (guint i = 0; i < 3; i++) {
@@ -650,14 +754,62 @@ GST_START_TEST (test_swin_print_same_json)
     g_free (expect);
   }
   g_strfreev (lines);
-  g_strfreev (env);
-  g_free (asan_options);
   g_free (out);
-  g_free (err);
   g_free (launch);
-  g_unlink (registry);
   g_unlink (out_path);
-  g_free (registry);
+  g_free (out_path);
+}
+GST_END_TEST;
+
+/* swin-print after a cascade (regions from a real detector, OpenCV's
+ * facedetect on scikit-image's astronaut, as tests/test_detector.c): it
+ * reads the frames after the last classifier, whichever swinclassify it
+ * finds first in the bin, so the face has both results, as swinpublish
+ * writes them. */
+GST_START_TEST (test_swin_print_cascade)
+{
+  gchar *out_path = g_build_filename (tmpdir, "print-cascade.jsonl", NULL);
+  const gchar *device = g_getenv ("SWIN_TEST_DEVICE");
+  /* The last classifier described first: a bin lists its elements last
+   * added first, so the element swin-print finds first is the upstream one. */
+  gchar *launch = g_strdup_printf (
+      "swinclassify name=last model=\"%s\" device=\"%s\" inference-region=roi-list "
+      "result-name=colour ! swinpublish file-path=\"%s\" ! fakesink "
+      "filesrc location=/usr/lib/python3/dist-packages/skimage/data/astronaut.png ! pngdec ! "
+      "imagefreeze num-buffers=2 ! videoconvert ! video/x-raw,format=RGB ! "
+      "facedetect display=false profile=%s/haarcascade_frontalface_default.xml "
+      "nose-profile=%s/haarcascade_eye.xml mouth-profile=%s/haarcascade_smile.xml "
+      "eyes-profile=%s/haarcascade_eye.xml ! swinclassify name=first model=\"%s\" device=\"%s\" "
+      "inference-region=roi-list object-class=face ! last.", colour_path, device, out_path,
+      CASCADES, CASCADES, CASCADES, CASCADES, model_path, device);
+  gchar *out = run_swin_print (launch);
+  gchar **lines = g_strsplit (out, "\n", -1);
+  gchar *published = NULL;
+  JsonObject *o = swin_pub_parse (lines[0]);
+  JsonArray *objects = json_object_get_array_member (o, "objects");
+  guint faces = 0;
+
+  swin_pub_check_string (o, "source", "last");
+  fail_unless (objects != NULL, "no objects: %s", lines[0]);
+  for (guint i = 0; i < json_array_get_length (objects); i++) {
+    JsonObject *jo = json_array_get_object_element (objects, i);
+
+    /* every region has the second result; the faces also the first */
+    fail_unless (json_object_has_member (jo, "colour"), "%s", lines[0]);
+    if (g_str_equal (json_object_get_string_member (jo, "roi_type"), "face")) {
+      fail_unless (json_object_has_member (jo, "classification"), "%s", lines[0]);
+      faces++;
+    }
+  }
+  fail_unless_equals_int (faces, 1);
+  fail_unless (g_file_get_contents (out_path, &published, NULL, NULL));
+  fail_unless_equals_string (out, published);
+  json_object_unref (o);
+  g_strfreev (lines);
+  g_free (published);
+  g_free (out);
+  g_free (launch);
+  g_unlink (out_path);
   g_free (out_path);
 }
 GST_END_TEST;
@@ -673,6 +825,7 @@ publish_suite (void)
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_file_classify_roundtrip);
   tcase_add_test (tc, test_file_regions);
+  tcase_add_test (tc, test_file_cascade);
   tcase_add_test (tc, test_file_stdout);
   tcase_add_test (tc, test_file_dev_full);
   tcase_add_test (tc, test_file_unwritable);
@@ -682,6 +835,7 @@ publish_suite (void)
   tcase_add_test (tc, test_file_fifo_reader);
   tcase_add_test (tc, test_duration_properties);
   tcase_add_test (tc, test_swin_print_same_json);
+  tcase_add_test (tc, test_swin_print_cascade);
   return s;
 }
 
@@ -690,6 +844,6 @@ main (int argc, char **argv)
 {
   int failed = swin_gst_test_run (&argc, &argv, publish_suite, "swinpublish-file", __FILE__);
 
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_gst_test_remove_dir (tmpdir, model_path, colour_path, NULL);
   return failed;
 }

@@ -4,17 +4,23 @@
  * type, in every format and scale mode; each classified region's result
  * equals the core's CPU preprocessing of the same region and CPU forward;
  * skipped regions get nothing; region counts around the batch size;
- * messages; bad settings. */
+ * messages; object-class without regard to case; a cascade of two
+ * classifiers keeping both results, and two writing one result-name; bad
+ * settings. */
 #include "swin_gst_test_util.h"
 
 #include <gst/check/gstharness.h>
 
 #define CLASSES 10
 #define IMG 56
+/* the second model of a cascade: other classes, other weights */
+#define COLOUR_CLASSES 6
 
 static gchar *tmpdir;
 static gchar *model_path;
 static SwinModel *model;
+static gchar *colour_path;
+static SwinModel *colour_model;
 
 typedef struct {
   const gchar *type;
@@ -276,6 +282,164 @@ GST_START_TEST (test_interval_and_min_size)
 }
 GST_END_TEST;
 
+/* object-class matches region types without regard to case. */
+GST_START_TEST (test_object_class_case)
+{
+  const gchar *caps = format_caps[0];
+  GstHarness *h = make_harness (make_element ("object-class", "Face, PERSON", NULL), caps);
+  static const Region regions[] = {
+    { "face", 2, 3, 30, 25, { 2, 3, 30, 25 } },
+    { "Person", 40, 20, 35, 40, { 40, 20, 35, 40 } },
+    { "car", 10, 30, 40, 30, { 0 } },
+    { "FACE", 60, 5, 30, 30, { 60, 5, 30, 30 } },
+  };
+  GstBuffer *out = gst_harness_push_and_pull (h, frame_with_regions (caps, regions, 4, 3));
+
+  check_regions (out, caps, regions, 4, SWIN_SCALE_CENTER_CROP, 0);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* "swinclassify model=tiny ! swinclassify model=colour result-name=NAME",
+ * every region of type "car" (the first element) or any (the second), its
+ * bus on @bus. */
+static GstHarness *
+make_cascade (const gchar *caps, const gchar *second_name, GstBus *bus)
+{
+  gchar *second = g_strdup_printf ("name=colour top-k=2 result-name=%s", second_name);
+  gchar *launch = swin_gst_test_cascade_launch (model_path, "name=type top-k=3 object-class=car",
+                                                colour_path, second);
+  GstHarness *h = gst_harness_new_parse (launch);
+
+  g_free (second);
+  g_free (launch);
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+static const Region cascade_regions[] = {
+  { "car", 3, 4, 40, 30, { 3, 4, 40, 30 } },
+  { "car", 50, 30, 45, 40, { 50, 30, 45, 40 } },
+  { "bus", 20, 10, 60, 50, { 20, 10, 60, 50 } },
+};
+
+/* A cascade: each region keeps the result of each classifier under its
+ * element's result-name, equal to the core's for that model, and the
+ * iterator sees both in the order they were attached. */
+GST_START_TEST (test_cascade)
+{
+  const gchar *caps = format_caps[5];
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = make_cascade (caps, "colour", bus);
+  GstCaps *c = gst_caps_from_string (caps);
+  GstVideoInfo info;
+
+  fail_unless (gst_video_info_from_caps (&info, c));
+  gst_caps_unref (c);
+  for (guint frame = 0; frame < 2; frame++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, frame_with_regions (caps, cascade_regions, 3,
+                                                                       20 + frame));
+    GstVideoRegionOfInterestMeta *m;
+    gpointer state = NULL;
+
+    while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+                out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      const Region *r = &cascade_regions[m->id - 100];
+      const GstStructure *type = gst_video_region_of_interest_meta_get_swin_result (m);
+      const GstStructure *colour =
+          gst_video_region_of_interest_meta_get_swin_result_by_name (m, "colour");
+      gpointer it = NULL;
+      gboolean is_car = g_str_equal (r->type, "car");
+
+      fail_unless (colour != NULL, "region %d: no \"colour\"", m->id);
+      fail_unless_equals_string (gst_structure_get_string (colour, "model_name"), "colour");
+      fail_unless_equals_int (gst_swin_result_get_n_classes (colour), 2);
+      swin_gst_test_check_region_result (colour, colour_model, out, &info, &r->expect,
+                                         SWIN_SCALE_CENTER_CROP);
+      if (is_car) {
+        fail_unless (type != NULL, "region %d: no \"classification\"", m->id);
+        fail_unless_equals_string (gst_structure_get_string (type, "model_name"), "tiny");
+        fail_unless_equals_int (gst_swin_result_get_n_classes (type), 3);
+        swin_gst_test_check_region_result (type, model, out, &info, &r->expect,
+                                           SWIN_SCALE_CENTER_CROP);
+        fail_unless (gst_video_region_of_interest_meta_iterate_swin_results (m, &it) == type);
+      } else {
+        fail_unless (type == NULL, "region %d is not a car", m->id);
+      }
+      fail_unless (gst_video_region_of_interest_meta_iterate_swin_results (m, &it) == colour);
+      fail_unless (gst_video_region_of_interest_meta_iterate_swin_results (m, &it) == NULL);
+    }
+    gst_buffer_unref (out);
+  }
+  fail_if (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) != NULL, "unexpected warning");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+GST_END_TEST;
+
+/* Two classifiers writing one result-name: one warning naming it, and each
+ * region has one result of that name, the second element's. */
+GST_START_TEST (test_cascade_same_name)
+{
+  const gchar *caps = format_caps[0];
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = make_cascade (caps, GST_SWIN_REGION_PARAM, bus);
+  GstMessage *msg;
+  GError *error = NULL;
+
+  for (guint frame = 0; frame < 3; frame++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, frame_with_regions (caps, cascade_regions, 3,
+                                                                       frame));
+    GstVideoRegionOfInterestMeta *m;
+    gpointer state = NULL;
+
+    while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+                out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      const GstStructure *s = gst_video_region_of_interest_meta_get_swin_result (m);
+      gpointer it = NULL;
+
+      fail_unless (s != NULL);
+      fail_unless_equals_string (gst_structure_get_string (s, "model_name"), "colour");
+      fail_unless (gst_video_region_of_interest_meta_iterate_swin_results (m, &it) == s);
+      fail_unless (gst_video_region_of_interest_meta_iterate_swin_results (m, &it) == NULL);
+    }
+    gst_buffer_unref (out);
+  }
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING);
+  fail_unless (msg != NULL, "no warning for two classifiers writing one result-name");
+  fail_unless_equals_string (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), "colour");
+  gst_message_parse_warning (msg, &error, NULL);
+  fail_unless (strstr (error->message, "\"classification\"") != NULL, "%s", error->message);
+  g_error_free (error);
+  gst_message_unref (msg);
+  fail_if (gst_bus_pop_filtered (bus, GST_MESSAGE_WARNING) != NULL, "warned more than once");
+  gst_harness_teardown (h);
+  gst_bus_set_flushing (bus, TRUE);
+  gst_object_unref (bus);
+}
+GST_END_TEST;
+
+/* result-name must be a structure name and not a region's own JSON key:
+ * anything else is refused with a warning, the previous name kept. */
+GST_START_TEST (test_result_name)
+{
+  static const gchar *bad[] = { "", "1st", "two words", "a,b", "x", "roi_type", "caf\xc3\xa9" };
+  GstElement *e = make_element ("result-name", "vehicle-type/v1.2:+_", NULL);
+  gchar *name;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    ASSERT_WARNING (g_object_set (e, "result-name", bad[i], NULL));
+  ASSERT_WARNING (g_object_set (e, "result-name", NULL, NULL));
+  g_object_get (e, "result-name", &name, NULL);
+  fail_unless_equals_string (name, "vehicle-type/v1.2:+_");
+  g_free (name);
+  gst_object_unref (e);
+}
+GST_END_TEST;
+
 
 GST_START_TEST (test_bad_settings)
 {
@@ -303,6 +467,11 @@ regions_suite (void)
   model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
+  ip.num_classes = COLOUR_CLASSES;
+  ip.seed = 29;
+  colour_path = swin_gst_test_write_model (tmpdir, "colour.safetensors", &ip);
+  colour_model = swin_model_load (colour_path, &error);
+  g_assert_no_error (error);
 
   tcase_set_timeout (tc, 600);
   suite_add_tcase (s, tc);
@@ -310,6 +479,10 @@ regions_suite (void)
   tcase_add_test (tc, test_counts);
   tcase_add_test (tc, test_message);
   tcase_add_test (tc, test_interval_and_min_size);
+  tcase_add_test (tc, test_object_class_case);
+  tcase_add_test (tc, test_cascade);
+  tcase_add_test (tc, test_cascade_same_name);
+  tcase_add_test (tc, test_result_name);
   tcase_add_test (tc, test_bad_settings);
   return s;
 }
@@ -320,6 +493,7 @@ main (int argc, char **argv)
   int failed = swin_gst_test_run (&argc, &argv, regions_suite, "swinclassify-regions", __FILE__);
 
   swin_model_free (model);
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_model_free (colour_model);
+  swin_gst_test_remove_dir (tmpdir, model_path, colour_path, NULL);
   return failed;
 }
