@@ -160,6 +160,25 @@ GST_START_TEST (test_formats_and_modes)
 }
 GST_END_TEST;
 
+/* pre-process-backend=cpu: a batch of regions every one of which the CPU
+ * preprocesses (the runner crashed on such a batch once). */
+GST_START_TEST (test_cpu_backend)
+{
+  for (guint f = 0; f < G_N_ELEMENTS (format_caps); f += 6) {
+    GstHarness *h = make_harness (make_element ("object-class", "face, person", "min-roi-size", "1x1",
+                                                "pre-process-backend", 1 /* cpu */, NULL),
+                                  format_caps[f]);
+    GstBuffer *in = frame_with_regions (format_caps[f], mixed, G_N_ELEMENTS (mixed), 70 + f);
+    GstBuffer *out = gst_harness_push_and_pull (h, in);
+
+    fail_unless (out != NULL);
+    check_regions (out, format_caps[f], mixed, G_N_ELEMENTS (mixed), SWIN_SCALE_CENTER_CROP, 0);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
 /* 0, 1, batch-size and batch-size + 1 regions (the last over two
  * forwards); a frame without regions passes untouched and posts nothing. */
 GST_START_TEST (test_counts)
@@ -476,6 +495,7 @@ regions_suite (void)
   tcase_set_timeout (tc, 600);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_formats_and_modes);
+  tcase_add_test (tc, test_cpu_backend);
   tcase_add_test (tc, test_counts);
   tcase_add_test (tc, test_message);
   tcase_add_test (tc, test_interval_and_min_size);
