@@ -231,17 +231,17 @@ expect_error "info: missing file" 1 "nothing.safetensors" "$swin" info "$tmp/not
 echo "not a checkpoint" >"$tmp/garbage.safetensors"
 expect_error "info: garbage file" 1 "runs past the end of the file" "$swin" info "$tmp/garbage.safetensors"
 expect_error "info: bad option" 2 "Unknown option" "$swin" info --frobnicate "$model"
-expect_error "init: unknown arch" 1 "unknown architecture 'swin_q'" "$swin" init --arch swin_q --seed 1 "$tmp/q.safetensors"
+expect_error "init: unknown arch" 2 "unknown --arch 'swin_q'" "$swin" init --arch swin_q --seed 1 "$tmp/q.safetensors"
 expect_error "init: no seed" 2 "--seed is required" "$swin" init --arch swin_t "$tmp/q.safetensors"
 expect_error "init: bad seed" 2 "invalid --seed" "$swin" init --arch swin_t --seed -3 "$tmp/q.safetensors"
-expect_error "init: bad window" 2 "invalid --window 9" "$swin" init --arch swin_t --window 9 --seed 1 "$tmp/q.safetensors"
+expect_error "init: bad window" 2 "invalid --window '9'" "$swin" init --arch swin_t --window 9 --seed 1 "$tmp/q.safetensors"
 expect_error "init: bad layout" 2 "unknown --layout 'keras'" "$swin" init --arch swin_t --layout keras --seed 1 "$tmp/q.safetensors"
 expect_error "init: no output" 2 "no output file" "$swin" init --arch swin_t --seed 1
 expect_error "init: unwritable" 1 "cannot create" "$swin" init --arch swin_t --seed 1 "$tmp/no/such/dir/q.safetensors"
 expect_error "run: unknown backend" 2 "unknown --backend 'tpu'" \
   "$swin" run --model "$model" --input "$tmp/x.f32" --backend tpu
 expect_error "run: no model" 2 "--model and --input are required" "$swin" run --input "$tmp/x.f32"
-expect_error "run: bad batch" 2 "invalid --batch 0" "$swin" run --model "$model" --input "$tmp/x.f32" --batch 0
+expect_error "run: bad batch" 2 "invalid --batch '0'" "$swin" run --model "$model" --input "$tmp/x.f32" --batch 0
 expect_error "run: bad size" 2 "invalid --size '224by224'" \
   "$swin" run --model "$model" --input "$tmp/x.f32" --size 224by224
 expect_error "run: size not a multiple" 1 "not a positive multiple of 32" \
@@ -295,11 +295,11 @@ expect_error "run: bad input size" 2 "invalid --input-size '64by64'" \
 expect_error "run: unknown scale mode" 2 "unknown --scale-mode 'zoom'" \
   "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
   --scale-mode zoom
-expect_error "run: malformed mean" 2 "invalid --mean or --std" \
+expect_error "run: malformed mean" 2 "invalid --mean '0.5,0.5'" \
   "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
   --mean 0.5,0.5
 # finite as a double, not as a float
-expect_error "run: mean 1e39" 2 "invalid --mean or --std" \
+expect_error "run: mean 1e39" 2 "invalid --mean '1e39,0,0'" \
   "$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --input-size 64x64 \
   --mean 1e39,0,0
 # so small that every activation saturates
@@ -314,6 +314,85 @@ expect_error "run: rgb24 too long" 1 "is 24576 bytes, more than the 12288 allowe
   --size 64x64 --backend cpu
 expect_error "init: mean without std" 2 "--mean and --std go together" \
   "$swin" init --arch swin_t --seed 1 --mean 0.5,0.5,0.5 "$tmp/q.safetensors"
+
+# --- option values: one parser, every bad value a usage error (exit 2) naming the option ---
+# expect_usage DESCRIPTION PATTERN CMD...
+expect_usage () {
+  local what=$1 pattern=$2
+  shift 2
+  expect_error "$what" 2 "$pattern" "$@"
+}
+q=$tmp/q.safetensors
+bench=("$swin" bench --model "$model" --iters 1 --warmup 0 "${device_args[@]}")
+regions=("$swin" bench-regions --model "$model" --frames 1 "${device_args[@]}")
+run=("$swin" run --model "$model" --input "$tmp/x.f32" --backend cpu)
+rgb=("$swin" run --model "$model" --input "$tmp/two.rgb" --input-format rgb24 --backend cpu)
+# a list with a zero, a sign, a word, an empty item, past the limit, far past it
+for v in 0 -1 abc 1,,2 1025 100000 "" 1, +1 " 1" 0x10; do
+  expect_usage "bench-regions --regions '$v'" "invalid --regions '$v'" "${regions[@]}" --regions "$v"
+done
+# wrapping past 2^32 or 2^64, a third dimension, trailing characters, no separator or number
+for v in 4294967328x32 99999999999x32 18446744073709551648x32 32x32x32 32x32abc 32 x32 32x          " 32x32" +32x32 32X32 -32x32; do
+  expect_usage "bench --size '$v'" "invalid --size '$v'" "${bench[@]}" --size "$v"
+  expect_usage "run --size '$v'" "invalid --size '$v'" "${run[@]}" --size "$v"
+done
+expect_usage "run --input-size past the frame limit" "invalid --input-size '16385x64'" \
+  "${rgb[@]}" --input-size 16385x64
+expect_usage "run --input-size wrapping" "invalid --input-size '4294967360x64'" \
+  "${rgb[@]}" --input-size 4294967360x64
+# GOption's own integers read "010" as 8 and "0x10" as 16, and wrap nothing but say little
+for v in 0 -1 010x 0x10 1e3 2147483648 " 3" 3.0; do
+  expect_usage "bench --batch '$v'" "invalid --batch '$v'" "${bench[@]}" --batch "$v"
+  expect_usage "run --batch '$v'" "invalid --batch '$v'" "${run[@]}" --batch "$v"
+done
+expect_usage "bench --iters 0" "invalid --iters '0'" "${bench[@]}" --iters 0
+expect_usage "bench --iters past the limit" "invalid --iters '1000001'" "${bench[@]}" --iters 1000001
+expect_usage "bench --warmup -1" "invalid --warmup '-1'" "${bench[@]}" --warmup -1
+expect_usage "bench --agreement x" "invalid --agreement 'x'" "${bench[@]}" --agreement x
+expect_usage "bench --precision" "unknown --precision 'fp8'" "${bench[@]}" --precision fp8
+expect_usage "bench: extra argument" "unexpected argument 'extra'" "${bench[@]}" extra
+expect_usage "bench: no model" "--model is required" "$swin" bench
+expect_usage "bench: unknown option" "Unknown option --frobnicate" "${bench[@]}" --frobnicate
+expect_usage "bench: missing value" "Missing argument for --size" "${bench[@]}" --size
+expect_usage "bench-regions --frames 0" "invalid --frames '0'" "${regions[@]}" --frames 0
+expect_usage "bench-regions --frames 5x" "invalid --frames '5x'" "${regions[@]}" --frames 5x
+expect_usage "bench-regions: extra argument" "unexpected argument 'extra'" "${regions[@]}" extra
+expect_usage "bench-regions: no model" "--model is required" "$swin" bench-regions
+expect_usage "bench-regions: missing value" "Missing argument for --regions" "${regions[@]}" --regions
+expect_usage "init --arch" "unknown --arch 'swin_x'" "$swin" init --arch swin_x --seed 1 "$q"
+expect_usage "init: no arch" "--arch is required" "$swin" init --seed 1 "$q"
+expect_usage "init --window 13" "invalid --window '13'" "$swin" init --arch swin_t --window 13 --seed 1 "$q"
+expect_usage "init --window 7x" "invalid --window '7x'" "$swin" init --arch swin_t --window 7x --seed 1 "$q"
+expect_usage "init --classes 0" "invalid --classes '0'" "$swin" init --arch swin_t --classes 0 --seed 1 "$q"
+expect_usage "init --classes 10abc" "invalid --classes '10abc'" \
+  "$swin" init --arch swin_t --classes 10abc --seed 1 "$q"
+expect_usage "init --seed 2^64" "invalid --seed '18446744073709551616'" \
+  "$swin" init --arch swin_t --seed 18446744073709551616 "$q"
+expect_usage "init --std of two" "invalid --std '1,2'" "$swin" init --arch swin_t --seed 1 --mean 0,0,0 --std 1,2 "$q"
+expect_usage "init: unknown option" "Unknown option --frobnicate" "$swin" init --arch swin_t --seed 1 --frobnicate "$q"
+expect_usage "init: missing value" "Missing argument for --seed" "$swin" init --arch swin_t --seed
+expect_usage "run --precision" "unknown --precision 'fp8'" "${run[@]}" --precision fp8
+expect_usage "run --std 1e39" "invalid --std '1,1e39,1'" "${rgb[@]}" --input-size 64x64 --std 1,1e39,1
+expect_usage "run: unknown option" "Unknown option --frobnicate" "${run[@]}" --frobnicate
+expect_usage "run: missing value" "Missing argument for --batch" "${run[@]}" --batch
+if [ -e "$q" ]; then
+  fail "a refused init wrote $q"
+fi
+
+# the same parser takes what is valid, in the order it is documented (bench --size HxW)
+expect_ok "bench --size 64x32" "${bench[@]}" --size 64x32 --batch 2
+if ! head -n 1 "$tmp/out" | grep -q ', batch 2, 64x32, fp32 weights$'; then
+  fail "bench --size 64x32 --batch 2: not what it ran: $(head -n 1 "$tmp/out")"
+fi
+expect_ok "bench-regions --regions 1,2" "${regions[@]}" --regions 1,2
+if [ "$(awk '$1 ~ /^[0-9]+$/ { printf "%s,", $1 }' "$tmp/out")" != "1,2," ]; then
+  fail "bench-regions --regions 1,2: not one row for 1 and one for 2: $(cat "$tmp/out")"
+fi
+expect_ok "init --seed 2^64-1" "$swin" init --arch swin_t --classes 3 --seed 18446744073709551615 "$q"
+if ! grep -qF "3 classes, torchvision layout, seed 18446744073709551615" "$tmp/out"; then
+  fail "init --seed 2^64-1: $(cat "$tmp/out")"
+fi
+rm -f "$q"
 
 if [ $failures -ne 0 ]; then
   echo "$failures failure(s)" >&2

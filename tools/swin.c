@@ -53,6 +53,14 @@ swin_cli_usage_error (const char *command, const char *format, ...)
   return SWIN_EXIT_USAGE;
 }
 
+int
+swin_cli_usage_fail (const char *command, GError *error)
+{
+  swin_cli_usage_error (command, "%s", error->message);
+  g_error_free (error);
+  return SWIN_EXIT_USAGE;
+}
+
 static void
 print_report (SwinLogLevel level, const char *message, void *data)
 {
@@ -78,8 +86,7 @@ swin_cli_parse (GOptionContext *context, const char *command, int *argc, char **
   g_free (prgname);
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, argc, argv, &error)) {
-    swin_cli_usage_error (command, "%s", error->message);
-    g_error_free (error);
+    swin_cli_usage_fail (command, error);
     return FALSE;
   }
   if (verbose)

@@ -24,8 +24,36 @@ int swin_cli_fail (GError *error);
 /* Prints "swin: FORMAT" and a --help hint for @command to stderr, returns
  * SWIN_EXIT_USAGE. */
 int swin_cli_usage_error (const char *command, const char *format, ...) G_GNUC_PRINTF (2, 3);
+/* Prints @error's message and the --help hint as swin_cli_usage_error()
+ * does, frees @error, returns SWIN_EXIT_USAGE. */
+int swin_cli_usage_fail (const char *command, GError *error);
 /* Parses @context's options, with --verbose added (the core's reports to
  * stderr); on a parse error prints it and returns FALSE. */
 gboolean swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv);
+
+/* The values of options, given as strings (swin_cli_parse.c): every number
+ * is decimal digits only, within its range, with nothing after it.  Each
+ * leaves @out as it was when @text is NULL (the option not given: its
+ * default stays) and fails with SWIN_ERROR_INVALID_ARG naming @option and
+ * @text. */
+gboolean swin_cli_parse_uint64 (const char *option, const char *text, guint64 min, guint64 max,
+                                guint64 *out, GError **error);
+/* @min >= 0. */
+gboolean swin_cli_parse_int (const char *option, const char *text, int min, int max, int *out,
+                             GError **error);
+/* "AxB", each 1 to @max, into @first and @second; @form ("HxW" or "WxH")
+ * names the order in the message. */
+gboolean swin_cli_parse_size (const char *option, const char *text, const char *form, int max,
+                              int *first, int *second, GError **error);
+/* Exactly @n comma-separated numbers, as swin_parse_floats() reads them. */
+gboolean swin_cli_parse_floats (const char *option, const char *text, float *out, int n,
+                                GError **error);
+/* "a,b,c" (@text not NULL), each @min (>= 0) to @max, into a new array
+ * @values (g_free() it) of @n. */
+gboolean swin_cli_parse_ints (const char *option, const char *text, int min, int max, int **values,
+                              int *n, GError **error);
+/* @text as the index into NULL-terminated @names. */
+gboolean swin_cli_parse_choice (const char *option, const char *text, const char *const *names,
+                                int *index, GError **error);
 
 G_END_DECLS

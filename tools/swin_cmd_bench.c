@@ -6,7 +6,6 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static int
 cmp_double (const void *a, const void *b)
@@ -94,22 +93,27 @@ out:
   return ok;
 }
 
+/* The most forwards of each kind asked for (each timed one's time is kept). */
+#define MAX_RUNS 1000000
+
 int
 swin_cmd_bench (int argc, char **argv)
 {
+  static const char *const precisions[] = { "fp32", "fp16", NULL };
   g_autofree char *model_path = NULL, *device = NULL, *size = NULL, *precision = NULL;
-  int batch = 1, iters = 20, warmup = 3, agreement = 0;
-  SwinPrecision prec = SWIN_PRECISION_FP32;
+  g_autofree char *batch_text = NULL, *iters_text = NULL, *warmup_text = NULL, *agreement_text = NULL;
+  int batch = 1, iters = 20, warmup = 3, agreement = 0, prec_index = 0;
+  SwinPrecision prec;
   gboolean json = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Checkpoint (.safetensors)", "MODEL" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &batch, "Images per forward (default 1)", "N" },
-    { "iters", 'n', 0, G_OPTION_ARG_INT, &iters, "Timed forwards (default 20)", "K" },
-    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, "Untimed forwards first (default 3)", "K" },
+    { "batch", 'b', 0, G_OPTION_ARG_STRING, &batch_text, "Images per forward (default 1)", "N" },
+    { "iters", 'n', 0, G_OPTION_ARG_STRING, &iters_text, "Timed forwards (default 20)", "K" },
+    { "warmup", 0, 0, G_OPTION_ARG_STRING, &warmup_text, "Untimed forwards first (default 3)", "K" },
     { "size", 's', 0, G_OPTION_ARG_STRING, &size, "Input size (default: the model's)", "HxW" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device: index or name substring", "D" },
     { "precision", 'p', 0, G_OPTION_ARG_STRING, &precision, "Weight storage: fp32 (default) or fp16", "P" },
-    { "agreement", 0, 0, G_OPTION_ARG_INT, &agreement,
+    { "agreement", 0, 0, G_OPTION_ARG_STRING, &agreement_text,
       "Also compare fp16 with fp32 weights on N random inputs (top-1 agreement)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print one JSON line with the figures", NULL },
     G_OPTION_ENTRY_NULL
@@ -121,7 +125,7 @@ swin_cmd_bench (int argc, char **argv)
   SwinNet *net = NULL;
   SwinPlan *plan = NULL;
   double *times = NULL;
-  int h, w, ret = SWIN_EXIT_FAILURE;
+  int h = 0, w = 0, ret = SWIN_EXIT_FAILURE;
   float *input;
   size_t n_in;
 
@@ -131,22 +135,23 @@ swin_cmd_bench (int argc, char **argv)
     return SWIN_EXIT_USAGE;
   }
   g_option_context_free (octx);
+  if (argc > 1)
+    return swin_cli_usage_error ("bench", "unexpected argument '%s'", argv[1]);
   if (!model_path)
     return swin_cli_usage_error ("bench", "--model is required");
-  if (batch < 1 || iters < 1 || warmup < 0)
-    return swin_cli_usage_error ("bench", "--batch and --iters must be at least 1");
-  if (precision && strcmp (precision, "fp16") == 0)
-    prec = SWIN_PRECISION_FP16;
-  else if (precision && strcmp (precision, "fp32") != 0)
-    return swin_cli_usage_error ("bench", "unknown --precision '%s' (fp32 or fp16)", precision);
+  if (!swin_cli_parse_int ("--batch", batch_text, 1, G_MAXINT, &batch, &error) ||
+      !swin_cli_parse_int ("--iters", iters_text, 1, MAX_RUNS, &iters, &error) ||
+      !swin_cli_parse_int ("--warmup", warmup_text, 0, MAX_RUNS, &warmup, &error) ||
+      !swin_cli_parse_int ("--agreement", agreement_text, 0, MAX_RUNS, &agreement, &error) ||
+      !swin_cli_parse_size ("--size", size, "HxW", G_MAXINT, &h, &w, &error) ||
+      !swin_cli_parse_choice ("--precision", precision, precisions, &prec_index, &error))
+    return swin_cli_usage_fail ("bench", error);
+  prec = prec_index == 1 ? SWIN_PRECISION_FP16 : SWIN_PRECISION_FP32;
 
   if (!(model = swin_model_load (model_path, &error)))
     return swin_cli_fail (error);
-  h = w = swin_model_get_arch (model)->img_size;
-  if (size && sscanf (size, "%dx%d", &h, &w) != 2) {
-    swin_model_free (model);
-    return swin_cli_usage_error ("bench", "--size must be HxW, e.g. 224x224");
-  }
+  if (size == NULL)
+    h = w = swin_model_get_arch (model)->img_size;
   if (!(ctx = swin_context_new (device, &error)) || !(net = swin_net_new_full (ctx, model, prec, &error)) ||
       !(plan = swin_plan_new_full (net, batch, h, w, TRUE, &error)))
     goto out;

@@ -2,19 +2,23 @@
 /* swin init: write a randomly initialised checkpoint. */
 #include "swin_cli.h"
 
-#include <string.h>
 #include <swin/swin.h>
 
 int
 swin_cmd_init (int argc, char **argv)
 {
+  /* the core's names; checked here so that a wrong one is a usage error */
+  static const char *const archs[] = { "swin_t", "swin_s", "swin_b", "swin_l", NULL };
+  static const char *const layouts[] = { "torchvision", "original", "timm", NULL };
+  static const SwinLayout layout_values[] = { SWIN_LAYOUT_TORCHVISION, SWIN_LAYOUT_ORIGINAL, SWIN_LAYOUT_TIMM };
   char *arch = NULL, *layout = NULL, *seed = NULL, *mean = NULL, *std = NULL;
+  char *window_text = NULL, *classes_text = NULL;
   float mean_values[3], std_values[3];
-  int window = 7, classes = 1000;
+  int window = 7, classes = 1000, arch_index, layout_index = 0;
   const GOptionEntry entries[] = {
     { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "Architecture: swin_t, swin_s, swin_b or swin_l", "NAME" },
-    { "window", 'w', 0, G_OPTION_ARG_INT, &window, "Window size: 7 (default) or 12", "M" },
-    { "classes", 'k', 0, G_OPTION_ARG_INT, &classes, "Number of classes (default 1000)", "K" },
+    { "window", 'w', 0, G_OPTION_ARG_STRING, &window_text, "Window size: 7 (default) or 12", "M" },
+    { "classes", 'k', 0, G_OPTION_ARG_STRING, &classes_text, "Number of classes (default 1000)", "K" },
     { "layout", 'l', 0, G_OPTION_ARG_STRING, &layout,
       "Key layout: torchvision (default), original or timm", "LAYOUT" },
     { "seed", 's', 0, G_OPTION_ARG_STRING, &seed, "Seed of the random weights (required)", "S" },
@@ -36,51 +40,29 @@ swin_cmd_init (int argc, char **argv)
   if (!swin_cli_parse (context, "init", &argc, &argv))
     goto out;
 
-  if (argc != 2) {
+  if (argc != 2)
     swin_cli_usage_error ("init", argc < 2 ? "no output file given" : "more than one output file given");
-    goto out;
-  }
-  if (arch == NULL) {
+  else if (arch == NULL)
     swin_cli_usage_error ("init", "--arch is required");
-    goto out;
-  }
-  if (seed == NULL) {
+  else if (seed == NULL)
     swin_cli_usage_error ("init", "--seed is required");
-    goto out;
-  }
-  if (!g_ascii_string_to_unsigned (seed, 10, 0, G_MAXUINT64, &seed_value, NULL)) {
-    swin_cli_usage_error ("init", "invalid --seed '%s': expected a non-negative integer", seed);
-    goto out;
-  }
-  if (window != 7 && window != 12) {
-    swin_cli_usage_error ("init", "invalid --window %d: 7 or 12", window);
-    goto out;
-  }
-  if (classes < 1) {
-    swin_cli_usage_error ("init", "invalid --classes %d: at least 1", classes);
-    goto out;
-  }
-  if (layout == NULL || strcmp (layout, "torchvision") == 0) {
-    params.layout = SWIN_LAYOUT_TORCHVISION;
-  } else if (strcmp (layout, "original") == 0) {
-    params.layout = SWIN_LAYOUT_ORIGINAL;
-  } else if (strcmp (layout, "timm") == 0) {
-    params.layout = SWIN_LAYOUT_TIMM;
-  } else {
-    swin_cli_usage_error ("init", "unknown --layout '%s': torchvision, original or timm", layout);
-    goto out;
-  }
-
-  if ((mean != NULL) != (std != NULL)) {
+  else if ((mean != NULL) != (std != NULL))
     swin_cli_usage_error ("init", "--mean and --std go together");
+  else if (!swin_cli_parse_choice ("--arch", arch, archs, &arch_index, &error) ||
+           !swin_cli_parse_choice ("--layout", layout, layouts, &layout_index, &error) ||
+           !swin_cli_parse_uint64 ("--seed", seed, 0, G_MAXUINT64, &seed_value, &error) ||
+           !swin_cli_parse_int ("--classes", classes_text, 1, G_MAXINT, &classes, &error) ||
+           !swin_cli_parse_floats ("--mean", mean, mean_values, 3, &error) ||
+           !swin_cli_parse_floats ("--std", std, std_values, 3, &error))
+    swin_cli_usage_fail ("init", error);
+  else if (!swin_cli_parse_int ("--window", window_text, 7, 12, &window, NULL) || (window != 7 && window != 12))
+    swin_cli_usage_error ("init", "invalid --window '%s': expected 7 or 12", window_text);
+  else
+    ret = SWIN_EXIT_FAILURE;
+  if (ret == SWIN_EXIT_USAGE)
     goto out;
-  }
-  if (mean != NULL &&
-      (!swin_parse_floats (mean, mean_values, 3) || !swin_parse_floats (std, std_values, 3))) {
-    swin_cli_usage_error ("init", "invalid --mean or --std: expected three numbers \"r,g,b\"");
-    goto out;
-  }
 
+  params.layout = layout_values[layout_index];
   params.arch = arch;
   params.mean = mean != NULL ? mean_values : NULL;
   params.std = std != NULL ? std_values : NULL;
@@ -102,5 +84,7 @@ out:
   g_free (seed);
   g_free (mean);
   g_free (std);
+  g_free (window_text);
+  g_free (classes_text);
   return ret;
 }

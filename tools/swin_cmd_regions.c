@@ -7,7 +7,6 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 static int
 cmp_double (const void *a, const void *b)
@@ -50,16 +49,21 @@ time_frames (SwinNet *net, int batch, const SwinFrame *frame, const SwinRect *re
   return med;
 }
 
+/* Bounds of --regions (one runner of that batch size) and --frames (the
+ * time of each is kept). */
+#define MAX_REGIONS 1024
+#define MAX_FRAMES 1000000
+
 int
 swin_cmd_regions (int argc, char **argv)
 {
-  char *model_path = NULL, *device = NULL, *counts = NULL;
-  int frames = 5;
+  char *model_path = NULL, *device = NULL, *counts = NULL, *frames_text = NULL;
+  int frames = 5, n_counts = 0;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Checkpoint (.safetensors)", "MODEL" },
     { "regions", 'r', 0, G_OPTION_ARG_STRING, &counts, "Regions per frame, comma-separated (default 1,4,16)",
       "N,..." },
-    { "frames", 'n', 0, G_OPTION_ARG_INT, &frames, "Timed frames per configuration (default 5)", "K" },
+    { "frames", 'n', 0, G_OPTION_ARG_STRING, &frames_text, "Timed frames per configuration (default 5)", "K" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device: index or name substring", "D" },
     G_OPTION_ENTRY_NULL
   };
@@ -68,30 +72,25 @@ swin_cmd_regions (int argc, char **argv)
   SwinModel *model = NULL;
   SwinContext *ctx = NULL;
   SwinNet *net = NULL;
-  gchar **items = NULL;
+  int *regions = NULL;
   guint8 *pixels = NULL;
   int ret = SWIN_EXIT_FAILURE;
   const int width = 640, height = 480;
   SwinFrame frame = { .format = SWIN_PIXEL_FORMAT_I420, .width = width, .height = height };
 
   g_option_context_add_main_entries (octx, entries, NULL);
-  if (!swin_cli_parse (octx, "bench-regions", &argc, &argv)) {
-    g_option_context_free (octx);
-    return SWIN_EXIT_USAGE;
-  }
-  g_option_context_free (octx);
-  if (!model_path)
-    return swin_cli_usage_error ("bench-regions", "--model is required");
-  if (frames < 1)
-    return swin_cli_usage_error ("bench-regions", "--frames must be at least 1");
-  items = g_strsplit (counts ? counts : "1,4,16", ",", -1);
-  for (guint i = 0; items[i]; i++) {
-    guint64 v;
-    if (!g_ascii_string_to_unsigned (items[i], 10, 1, 1024, &v, NULL)) {
-      g_strfreev (items);
-      return swin_cli_usage_error ("bench-regions", "--regions: '%s' is not 1 to 1024", items[i]);
-    }
-  }
+  if (!swin_cli_parse (octx, "bench-regions", &argc, &argv))
+    ret = SWIN_EXIT_USAGE;
+  else if (argc > 1)
+    ret = swin_cli_usage_error ("bench-regions", "unexpected argument '%s'", argv[1]);
+  else if (!model_path)
+    ret = swin_cli_usage_error ("bench-regions", "--model is required");
+  else if (!swin_cli_parse_int ("--frames", frames_text, 1, MAX_FRAMES, &frames, &error) ||
+           !swin_cli_parse_ints ("--regions", counts ? counts : "1,4,16", 1, MAX_REGIONS, &regions,
+                                 &n_counts, &error))
+    ret = swin_cli_usage_fail ("bench-regions", g_steal_pointer (&error));
+  if (ret == SWIN_EXIT_USAGE)
+    goto out;
 
   /* A frame of noise: the content does not change the work. */
   pixels = g_malloc ((size_t) width * height * 3 / 2);
@@ -111,8 +110,8 @@ swin_cmd_regions (int argc, char **argv)
           swin_context_get_driver_info (ctx), width, height, frames);
   printf ("%8s %14s %14s %9s %12s %12s\n", "regions", "batched ms", "one-by-one ms", "speed-up",
           "batched i/s", "1-by-1 i/s");
-  for (guint i = 0; items[i]; i++) {
-    int n = atoi (items[i]);
+  for (int i = 0; i < n_counts; i++) {
+    int n = regions[i];
     SwinRect *rects = g_new (SwinRect, n);
     double batched, single;
 
@@ -134,7 +133,12 @@ swin_cmd_regions (int argc, char **argv)
 out:
   if (error)
     ret = swin_cli_fail (error);
-  g_strfreev (items);
+  g_option_context_free (octx);
+  g_free (model_path);
+  g_free (device);
+  g_free (counts);
+  g_free (frames_text);
+  g_free (regions);
   g_free (pixels);
   swin_net_free (net);
   swin_context_free (ctx);

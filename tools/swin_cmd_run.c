@@ -13,35 +13,21 @@
 
 typedef struct {
   char *model, *input, *output, *size, *backend, *device, *precision;
-  char *input_format, *input_size, *scale_mode, *mean, *std;
-  int batch;
+  char *input_format, *input_size, *scale_mode, *mean, *std, *batch;
 } RunOptions;
 
-/* What the options say about the input, once parsed. */
+/* What the options say, once parsed. */
 typedef struct {
+  int batch;
+  int height, width;           /* 0: the model's resolution */
+  gboolean vulkan;             /* else the CPU backend */
+  SwinPrecision precision;
   gboolean rgb24;              /* else float32 NCHW */
   int in_width, in_height;     /* rgb24: each image's size */
   SwinScaleMode scale_mode;
   gboolean have_mean, have_std;
   float mean[3], std[3];
-} InputSpec;
-
-/* "AxB" (or "N" for a square) into positive @a and @b. */
-static gboolean
-parse_pair (const char *text, int *a, int *b)
-{
-  char **parts = g_strsplit (text, "x", 3);
-  guint n = g_strv_length (parts);
-  guint64 x = 0, y = 0;
-  gboolean ok = (n == 1 || n == 2) &&
-                g_ascii_string_to_unsigned (parts[0], 10, 1, G_MAXINT, &x, NULL) &&
-                g_ascii_string_to_unsigned (parts[n - 1], 10, 1, G_MAXINT, &y, NULL);
-
-  g_strfreev (parts);
-  *a = (int) x;
-  *b = (int) y;
-  return ok;
-}
+} RunSpec;
 
 /* The float32 little-endian file @path of exactly @count floats. */
 static float *
@@ -82,7 +68,7 @@ read_f32 (const char *path, guint64 count, const char *shape, GError **error)
  * normalised with @model's mean/std (else ImageNet's) unless the options
  * give them. */
 static float *
-read_rgb24 (const char *path, const SwinModel *model, const InputSpec *in, int batch, int height,
+read_rgb24 (const char *path, const SwinModel *model, const RunSpec *in, int batch, int height,
             int width, GError **error)
 {
   gsize image_bytes = (gsize) in->in_width * in->in_height * 3;
@@ -236,13 +222,13 @@ print_top (const float *logits, int batch, int classes)
 }
 
 static int
-run (const RunOptions *opt, const InputSpec *in, int height, int width)
+run (const RunOptions *opt, const RunSpec *spec)
 {
   GError *error = NULL;
   SwinModel *model;
   const SwinArch *arch;
   float *input = NULL, *logits = NULL;
-  int classes;
+  int classes, batch = spec->batch, height = spec->height, width = spec->width;
 
   if (opt->output != NULL && !check_output (opt->output, &error))
     return swin_cli_fail (error);
@@ -256,42 +242,40 @@ run (const RunOptions *opt, const InputSpec *in, int height, int width)
   if (!swin_arch_check_size (arch, height, width, &error))
     goto fail;
 
-  if (in->rgb24) {
-    input = read_rgb24 (opt->input, model, in, opt->batch, height, width, &error);
+  if (spec->rgb24) {
+    input = read_rgb24 (opt->input, model, spec, batch, height, width, &error);
   } else {
-    char *shape = g_strdup_printf ("[%d, %d, %d, %d]", opt->batch, arch->in_chans, height, width);
+    char *shape = g_strdup_printf ("[%d, %d, %d, %d]", batch, arch->in_chans, height, width);
 
-    input = read_f32 (opt->input, (guint64) opt->batch * arch->in_chans * height * width, shape,
+    input = read_f32 (opt->input, (guint64) batch * arch->in_chans * height * width, shape,
                       &error);
     g_free (shape);
   }
   if (input == NULL)
     goto fail;
-  logits = g_try_new (float, (gsize) opt->batch * classes);
+  logits = g_try_new (float, (gsize) batch * classes);
   if (logits == NULL) {
     g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for the logits");
     goto fail;
   }
 
-  if (strcmp (opt->backend, "cpu") == 0) {
-    gboolean ok = swin_cpu_forward (model, input, opt->batch, height, width, logits, &error);
+  if (!spec->vulkan) {
+    gboolean ok = swin_cpu_forward (model, input, batch, height, width, logits, &error);
     swin_model_free (model);
     model = NULL;
     if (!ok)
       goto fail;
   } else {
     SwinModel *owned = model;
-    SwinPrecision precision = g_strcmp0 (opt->precision, "fp16") == 0 ? SWIN_PRECISION_FP16
-                                                                      : SWIN_PRECISION_FP32;
 
     model = NULL;
-    if (!forward_vulkan (owned, opt->device, precision, input, opt->batch, height, width, logits,
+    if (!forward_vulkan (owned, opt->device, spec->precision, input, batch, height, width, logits,
                          &error))
       goto fail;
   }
 
-  print_top (logits, opt->batch, classes);
-  if (opt->output != NULL && !write_logits (opt->output, logits, (gsize) opt->batch * classes, &error))
+  print_top (logits, batch, classes);
+  if (opt->output != NULL && !write_logits (opt->output, logits, (gsize) batch * classes, &error))
     goto fail;
   g_free (input);
   g_free (logits);
@@ -304,48 +288,45 @@ fail:
   return swin_cli_fail (error);
 }
 
-/* Parses the input options into @in; FALSE after a usage error. */
+/* Parses the options into @spec; FALSE after a usage error. */
 static gboolean
-parse_input_spec (const RunOptions *opt, InputSpec *in)
+parse_spec (const RunOptions *opt, RunSpec *spec)
 {
-  static const struct { const char *name; SwinScaleMode mode; } modes[] = {
-    { "center-crop", SWIN_SCALE_CENTER_CROP },
-    { "stretch", SWIN_SCALE_STRETCH },
-    { "letterbox", SWIN_SCALE_LETTERBOX },
-  };
-  gboolean known = opt->scale_mode == NULL;
+  static const char *const formats[] = { "f32", "rgb24", NULL };
+  static const char *const modes[] = { "center-crop", "stretch", "letterbox", NULL };
+  static const SwinScaleMode mode_values[] = { SWIN_SCALE_CENTER_CROP, SWIN_SCALE_STRETCH, SWIN_SCALE_LETTERBOX };
+  static const char *const backends[] = { "vulkan", "cpu", NULL };
+  static const char *const precisions[] = { "fp32", "fp16", NULL };
+  int format = 0, mode = 0, backend = 0, precision = 0;
+  GError *error = NULL;
 
-  memset (in, 0, sizeof (*in));
-  in->scale_mode = SWIN_SCALE_CENTER_CROP;
-  in->rgb24 = g_strcmp0 (opt->input_format, "rgb24") == 0;
-  for (guint i = 0; opt->scale_mode != NULL && i < G_N_ELEMENTS (modes); i++) {
-    if (strcmp (opt->scale_mode, modes[i].name) == 0) {
-      in->scale_mode = modes[i].mode;
-      known = TRUE;
-    }
+  memset (spec, 0, sizeof (*spec));
+  spec->batch = 1;
+  if (!swin_cli_parse_int ("--batch", opt->batch, 1, G_MAXINT, &spec->batch, &error) ||
+      !swin_cli_parse_size ("--size", opt->size, "HxW", G_MAXINT, &spec->height, &spec->width, &error) ||
+      !swin_cli_parse_choice ("--backend", opt->backend, backends, &backend, &error) ||
+      !swin_cli_parse_choice ("--precision", opt->precision, precisions, &precision, &error) ||
+      !swin_cli_parse_choice ("--input-format", opt->input_format, formats, &format, &error) ||
+      !swin_cli_parse_size ("--input-size", opt->input_size, "WxH", SWIN_MAX_FRAME_SIZE,
+                            &spec->in_width, &spec->in_height, &error) ||
+      !swin_cli_parse_choice ("--scale-mode", opt->scale_mode, modes, &mode, &error) ||
+      !swin_cli_parse_floats ("--mean", opt->mean, spec->mean, 3, &error) ||
+      !swin_cli_parse_floats ("--std", opt->std, spec->std, 3, &error)) {
+    swin_cli_usage_fail ("run", error);
+    return FALSE;
   }
-  in->have_mean = opt->mean != NULL;
-  in->have_std = opt->std != NULL;
+  spec->vulkan = backend == 0;
+  spec->precision = precision == 1 ? SWIN_PRECISION_FP16 : SWIN_PRECISION_FP32;
+  spec->rgb24 = format == 1;
+  spec->scale_mode = mode_values[mode];
+  spec->have_mean = opt->mean != NULL;
+  spec->have_std = opt->std != NULL;
 
-  if (opt->input_format != NULL && !in->rgb24 && strcmp (opt->input_format, "f32") != 0)
-    swin_cli_usage_error ("run", "unknown --input-format '%s': f32 or rgb24", opt->input_format);
-  else if (!in->rgb24 && (opt->input_size || opt->scale_mode || opt->mean || opt->std))
+  if (!spec->rgb24 && (opt->input_size || opt->scale_mode || opt->mean || opt->std))
     swin_cli_usage_error ("run", "--input-size, --scale-mode, --mean and --std apply to "
                           "--input-format rgb24 only (f32 input is already preprocessed)");
-  else if (!in->rgb24)
-    return TRUE;
-  else if (opt->input_size == NULL)
+  else if (spec->rgb24 && opt->input_size == NULL)
     swin_cli_usage_error ("run", "--input-format rgb24 needs --input-size WxH");
-  else if (!parse_pair (opt->input_size, &in->in_width, &in->in_height) ||
-           in->in_width > SWIN_MAX_FRAME_SIZE || in->in_height > SWIN_MAX_FRAME_SIZE)
-    swin_cli_usage_error ("run", "invalid --input-size '%s': expected WxH, each 1 to %d",
-                          opt->input_size, SWIN_MAX_FRAME_SIZE);
-  else if (!known)
-    swin_cli_usage_error ("run", "unknown --scale-mode '%s': center-crop, stretch or letterbox",
-                          opt->scale_mode);
-  else if ((in->have_mean && !swin_parse_floats (opt->mean, in->mean, 3)) ||
-           (in->have_std && !swin_parse_floats (opt->std, in->std, 3)))
-    swin_cli_usage_error ("run", "invalid --mean or --std: expected three numbers \"r,g,b\"");
   else
     return TRUE;
   return FALSE;
@@ -354,7 +335,7 @@ parse_input_spec (const RunOptions *opt, InputSpec *in)
 int
 swin_cmd_run (int argc, char **argv)
 {
-  RunOptions opt = { .batch = 1 };
+  RunOptions opt = { 0 };
   const GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &opt.model, "Checkpoint (safetensors; required)", "MODEL" },
     { "input", 'i', 0, G_OPTION_ARG_FILENAME, &opt.input,
@@ -370,7 +351,7 @@ swin_cmd_run (int argc, char **argv)
       "rgb24: per-channel mean (default: the checkpoint's, else ImageNet's)", "R,G,B" },
     { "std", 0, 0, G_OPTION_ARG_STRING, &opt.std,
       "rgb24: per-channel std (default: the checkpoint's, else ImageNet's)", "R,G,B" },
-    { "batch", 'b', 0, G_OPTION_ARG_INT, &opt.batch, "Number of images in the input (default 1)", "N" },
+    { "batch", 'b', 0, G_OPTION_ARG_STRING, &opt.batch, "Number of images in the input (default 1)", "N" },
     { "size", 's', 0, G_OPTION_ARG_STRING, &opt.size,
       "Model input height x width (default: the model's resolution)", "HxW" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output, "Write the logits, float32 [N, classes]",
@@ -383,8 +364,7 @@ swin_cmd_run (int argc, char **argv)
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *context = g_option_context_new (NULL);
-  InputSpec in;
-  int height = 0, width = 0;
+  RunSpec spec;
   int ret = SWIN_EXIT_USAGE;
 
   g_option_context_set_summary (context, "Classify a batch of images and print the top-5 classes of each.");
@@ -396,19 +376,8 @@ swin_cmd_run (int argc, char **argv)
     swin_cli_usage_error ("run", "unexpected argument '%s'", argv[1]);
   else if (opt.model == NULL || opt.input == NULL)
     swin_cli_usage_error ("run", "--model and --input are required");
-  else if (opt.batch < 1)
-    swin_cli_usage_error ("run", "invalid --batch %d: at least 1", opt.batch);
-  else if (opt.size != NULL && !parse_pair (opt.size, &height, &width))
-    swin_cli_usage_error ("run", "invalid --size '%s': expected HxW, e.g. 224x224", opt.size);
-  else if (opt.backend != NULL && strcmp (opt.backend, "vulkan") != 0 && strcmp (opt.backend, "cpu") != 0)
-    swin_cli_usage_error ("run", "unknown --backend '%s': vulkan or cpu", opt.backend);
-  else if (opt.precision != NULL && strcmp (opt.precision, "fp32") != 0 && strcmp (opt.precision, "fp16") != 0)
-    swin_cli_usage_error ("run", "unknown --precision '%s': fp32 or fp16", opt.precision);
-  else if (parse_input_spec (&opt, &in)) {
-    if (opt.backend == NULL)
-      opt.backend = g_strdup ("vulkan");
-    ret = run (&opt, &in, height, width);
-  }
+  else if (parse_spec (&opt, &spec))
+    ret = run (&opt, &spec);
 
 out:
   g_option_context_free (context);
@@ -424,5 +393,6 @@ out:
   g_free (opt.scale_mode);
   g_free (opt.mean);
   g_free (opt.std);
+  g_free (opt.batch);
   return ret;
 }
