@@ -51,7 +51,7 @@ time_frames (SwinNet *net, int batch, const SwinFrame *frame, const SwinRect *re
 
 /* Bounds of --regions (one runner of that batch size) and --frames (the
  * time of each is kept). */
-#define MAX_REGIONS 1024
+#define MAX_REGIONS SWIN_RUNNER_MAX_BATCH
 #define MAX_FRAMES 1000000
 
 int
