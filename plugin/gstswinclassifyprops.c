@@ -278,8 +278,9 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
    * GstSwinClassify:mode:
    *
    * Whether frames wait for their result (sync: the inference time is
-   * added to the pipeline latency) or not (async: a worker thread
-   * classifies the newest frame and results attach to later frames).
+   * added to the pipeline latency) or not (async: the frame is lent to
+   * the model instance's queue, which classifies the newest one, and
+   * results attach to later frames).
    * Read at the next start.
    *
    * Since: 0.1

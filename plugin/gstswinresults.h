@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The element's frame count and latest result, shared by the streaming
- * thread and the async worker: which result each buffer carries, and which
- * results a flush makes stale. */
+ * thread and the runner's thread (async results): which result each
+ * buffer carries, and which results a flush makes stale. */
 #pragma once
 
 #include <gst/gst.h>

@@ -16,7 +16,7 @@ gst_swin_classify_mode_get_type (void)
   static const GEnumValue values[] = {
     { GST_SWIN_CLASSIFY_MODE_SYNC, "Each inferred frame waits for its result", "sync" },
     { GST_SWIN_CLASSIFY_MODE_ASYNC,
-      "Frames never wait; a worker classifies the newest frame and results attach to later "
+      "Frames never wait; the newest frame is classified and results attach to later "
       "frames", "async" },
     { 0, NULL, NULL },
   };
