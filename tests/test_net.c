@@ -115,6 +115,73 @@ test_large_weights (void)
   swin_model_free (m);
 }
 
+/* The logits of @batch images of @input through one plan. */
+static float *
+run_plan (SwinNet *net, const float *input, int batch, int h, int w)
+{
+  GError *error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  SwinPlan *plan = swin_plan_new (net, batch, h, w, &error);
+  const SwinArch *a = swin_net_get_arch (net);
+  size_t n_out = (size_t) batch * a->num_classes;
+  float *logits = g_new (float, n_out);
+
+  g_assert_no_error (error);
+  memcpy (swin_plan_get_input (plan), input, (size_t) batch * a->in_chans * h * w * sizeof (float));
+  g_assert_true (swin_plan_run (plan, &error));
+  g_assert_no_error (error);
+  memcpy (logits, swin_plan_get_logits (plan), n_out * sizeof (float));
+  g_test_message ("batch %d: plan and run in %.1f s", batch, (g_get_monotonic_time () - t0) / 1e6);
+  swin_plan_free (plan);
+  return logits;
+}
+
+/* Swin-T (224, window 7, C = 96, depths 2-2-6-2) at batch 64: its im2col
+ * alone is 150528 workgroups of 64, more than one grid dimension holds, and
+ * its MLP's hidden rows (308 MB) exceed lavapipe's maxStorageBufferRange.
+ * Creating the plan records every dispatch, each checked against the
+ * device's limits.  Running it takes 90 s on lavapipe (-m slow): then the
+ * first and last image must give what a batch of one gives for them
+ * (itself checked against the CPU above). */
+static void
+test_swin_t_batch64 (void)
+{
+  SwinInitParams p = {
+    .embed_dim = 96, .num_stages = 4, .depths = { 2, 2, 6, 2 }, .heads = { 3, 6, 12, 24 },
+    .window = 7, .num_classes = 10, .img_size = 224, .seed = 11,
+  };
+  const int B = 64, classes = 10;
+  const size_t per_image = 3 * 224 * 224;
+  SwinModel *m = make_model (&p, "swin-t.safetensors");
+  GError *error = NULL;
+  SwinNet *net = swin_net_new (ctx, m, &error);
+  float *input = NULL, *batch;
+
+  g_assert_no_error (error);
+  if (!g_test_slow ()) {
+    SwinPlan *plan = swin_plan_new (net, B, 224, 224, &error);
+    g_assert_no_error (error);
+    swin_plan_free (plan);
+    g_test_message ("recorded only; run with -m slow to run it");
+    goto out;
+  }
+  input = g_new (float, B * per_image);
+  swin_test_fill (input, B * per_image, 41, 2.0f);
+  batch = run_plan (net, input, B, 224, 224);
+  for (int i = 0; i < B; i += B - 1) {
+    float *one = run_plan (net, input + i * per_image, 1, 224, 224);
+    float diff = swin_test_max_diff (batch + i * classes, one, classes);
+    g_test_message ("image %d: max |delta| %.3g", i, diff);
+    g_assert_cmpfloat (diff, <=, 1e-4f * swin_test_max_abs (one, classes));
+    g_free (one);
+  }
+  g_free (batch);
+out:
+  g_free (input);
+  swin_net_free (net);
+  swin_model_free (m);
+}
+
 /* fp16 weight storage: close to the fp32 reference, same top-1. */
 static void
 test_fp16 (void)
@@ -371,6 +438,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/window12", test_window12);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
+  g_test_add_func ("/net/swin-t-batch64", test_swin_t_batch64);
   g_test_add_func ("/net/errors", test_errors);
   g_test_add_func ("/net/devices", test_devices);
   g_test_add_func ("/net/profile-without-profiling", test_profile_without_profiling);
