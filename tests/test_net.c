@@ -25,6 +25,17 @@ make_model (const SwinInitParams *params, const char *name)
   return m;
 }
 
+/* Opens @device with no log. */
+static SwinContext *
+context_on (const char *device, GError **error)
+{
+  SwinContextParams params;
+
+  swin_context_params_init (&params);
+  params.device = device;
+  return swin_context_new (&params, error);
+}
+
 /* Runs both forwards on a random input and compares them. */
 static void
 compare_forwards (SwinModel *m, int batch, int h, int w)
@@ -339,38 +350,47 @@ capture_log (SwinLogLevel level, const char *message, void *data)
   g_mutex_unlock (&cap->lock);
 }
 
-/* The core reports its choices: device and driver, kernel variants, memory. */
+/* The core reports its choices (device and driver, kernel variants, memory)
+ * through the context they concern, from the device selection on: another
+ * context's handler hears none of them. */
 static void
 test_log_reports (void)
 {
   static const char *expect[] = {
     "Vulkan device", "driver", "gemm on", "attention on", "layernorm on", "weights:", "plan: batch 2",
   };
-  LogCapture cap = { .text = g_string_new (NULL) };
+  LogCapture cap = { .text = g_string_new (NULL) }, other = { .text = g_string_new (NULL) };
   SwinInitParams p = tiny (7, 112);
   SwinModel *m = make_model (&p, "tiny-log.safetensors");
-  SwinContext *c;
+  SwinContext *c, *c2;
   GError *error = NULL;
   SwinNet *net;
   SwinPlan *plan;
 
   g_mutex_init (&cap.lock);
-  swin_set_log_handler (capture_log, &cap);
-  c = swin_test_context ();
+  g_mutex_init (&other.lock);
+  c = swin_test_context_with_log (capture_log, &cap);
+  c2 = swin_test_context_with_log (capture_log, &other);
+  g_assert_nonnull (strstr (other.text->str, "Vulkan device"));
+  g_string_truncate (other.text, 0);
   net = swin_net_new (c, m, &error);
   plan = swin_plan_new (net, 2, 112, 112, &error);
   g_assert_no_error (error);
-  swin_set_log_handler (NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
     if (!strstr (cap.text->str, expect[i]))
       g_error ("no report of \"%s\" in:\n%s", expect[i], cap.text->str);
+  g_assert_cmpstr (other.text->str, ==, "");
   swin_plan_free (plan);
   swin_net_free (net);
   swin_context_free (c);
+  swin_context_free (c2);
   swin_model_free (m);
   g_string_free (cap.text, TRUE);
+  g_string_free (other.text, TRUE);
   g_mutex_clear (&cap.lock);
+  g_mutex_clear (&other.lock);
 }
+
 
 static void
 test_devices (void)
@@ -384,15 +404,15 @@ test_devices (void)
   g_assert_nonnull (names[0]);
   g_strfreev (names);
 
-  g_assert_null (swin_context_new ("no such device anywhere", &error));
+  g_assert_null (context_on ("no such device anywhere", &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE);
   g_assert_nonnull (strstr (error->message, "no such device anywhere"));
   g_clear_error (&error);
-  g_assert_null (swin_context_new ("97", &error));
+  g_assert_null (context_on ("97", &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE);
   g_clear_error (&error);
 
-  c = swin_context_new ("0", &error);
+  c = context_on ("0", &error);
   g_assert_no_error (error);
   g_assert_nonnull (swin_context_get_device_name (c));
   swin_context_free (c);
@@ -412,7 +432,7 @@ test_context_cycles (void)
   before = swin_instance_creations ();
   for (int i = 0; i < 64; i++) {
     GError *error = NULL;
-    SwinContext *c = swin_context_new (g_getenv ("SWIN_TEST_DEVICE"), &error);
+    SwinContext *c = context_on (g_getenv ("SWIN_TEST_DEVICE"), &error);
     g_assert_no_error (error);
     swin_context_free (c);
     swin_shutdown ();

@@ -2,7 +2,7 @@
 /* swin: inspect, create and run Swin Transformer checkpoints. */
 #include "swin_cli.h"
 
-#include <swin/swin_model.h>
+#include <swin/swin_vulkan.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -53,6 +53,8 @@ swin_cli_usage_error (const char *command, const char *format, ...)
   return SWIN_EXIT_USAGE;
 }
 
+static gboolean verbose;
+
 static void
 print_report (SwinLogLevel level, const char *message, void *data)
 {
@@ -64,7 +66,6 @@ print_report (SwinLogLevel level, const char *message, void *data)
 gboolean
 swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv)
 {
-  static gboolean verbose;
   const GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       "Print what the core chooses (device, driver, kernel variants, memory) to stderr", NULL },
@@ -82,9 +83,19 @@ swin_cli_parse (GOptionContext *context, const char *command, int *argc, char **
     g_error_free (error);
     return FALSE;
   }
-  if (verbose)
-    swin_set_log_handler (print_report, NULL);
   return TRUE;
+}
+
+SwinContext *
+swin_cli_context_new (const char *device, GError **error)
+{
+  SwinContextParams params;
+
+  swin_context_params_init (&params);
+  params.device = device;
+  if (verbose)
+    params.log_func = print_report;
+  return swin_context_new (&params, error);
 }
 
 int

@@ -147,7 +147,7 @@ swin_cmd_bench (int argc, char **argv)
     swin_model_free (model);
     return swin_cli_usage_error ("bench", "--size must be HxW, e.g. 224x224");
   }
-  if (!(ctx = swin_context_new (device, &error)) || !(net = swin_net_new_full (ctx, model, prec, &error)) ||
+  if (!(ctx = swin_cli_context_new (device, &error)) || !(net = swin_net_new_full (ctx, model, prec, &error)) ||
       !(plan = swin_plan_new_full (net, batch, h, w, TRUE, &error)))
     goto out;
 

@@ -433,7 +433,7 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
       if (v->gpu_only && !ctx->gpu_variants)
         continue;
       if (v->fits && !v->fits (ctx, a, &why)) {
-        swin_log (SWIN_LOG_DEBUG, "%s: variant %s skipped: %s", info->name, v->name, why);
+        swin_log (ctx, SWIN_LOG_DEBUG, "%s: variant %s skipped: %s", info->name, v->name, why);
         g_clear_pointer (&why, g_free);
         continue;
       }
@@ -450,7 +450,7 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
   op_state (ctx)->reported[op] |= 1u << index;
   g_mutex_unlock (&ctx->lock);
   if (first_use)
-    swin_log (SWIN_LOG_INFO, "%s on \"%s\": variant %s%s", info->name, ctx->device_name, chosen->name,
+    swin_log (ctx, SWIN_LOG_INFO, "%s on \"%s\": variant %s%s", info->name, ctx->device_name, chosen->name,
               forced ? " (forced)" : "");
   return chosen;
 }
