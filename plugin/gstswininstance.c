@@ -7,6 +7,7 @@
 #include <string.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_swin_classify_debug);
+GST_DEBUG_CATEGORY_EXTERN (gst_swin_core_debug);
 #define GST_CAT_DEFAULT gst_swin_classify_debug
 
 struct _GstSwinInstance {
@@ -22,6 +23,11 @@ struct _GstSwinInstance {
   SwinContext *ctx;
   SwinNet *net;
   GstSwinInstanceInfo info;   /* fixed once loaded */
+
+  /* The elements the core's reports about this instance are logged
+   * against (not references: each leaves before it goes). */
+  GMutex log_lock;
+  GPtrArray *elements;
 };
 
 /* The shared instances by id.  The lock guards the table and the users,
@@ -43,7 +49,44 @@ instance_free (GstSwinInstance *inst)
   g_free ((gchar *) inst->params.device);
   g_free ((gchar *) inst->info.model_name);
   g_free (inst->creator);
+  g_ptr_array_unref (inst->elements);
+  g_mutex_clear (&inst->log_lock);
   g_free (inst);
+}
+
+/* The context's log handler: each report goes to the debug log of every
+ * element using the instance (GST_DEBUG=swincore:5 names them), or, once
+ * none is left (the teardown), to the category alone. */
+static void
+instance_log (SwinLogLevel level, const char *message, void *data)
+{
+  static const GstDebugLevel levels[] = { GST_LEVEL_WARNING, GST_LEVEL_INFO, GST_LEVEL_DEBUG };
+  GstSwinInstance *inst = data;
+
+  g_mutex_lock (&inst->log_lock);
+  for (guint i = 0; i < inst->elements->len; i++)
+    GST_CAT_LEVEL_LOG (gst_swin_core_debug, levels[level], g_ptr_array_index (inst->elements, i),
+                       "%s", message);
+  if (inst->elements->len == 0)
+    GST_CAT_LEVEL_LOG (gst_swin_core_debug, levels[level], NULL, "model instance \"%s\": %s",
+                       inst->id ? inst->id : "(private)", message);
+  g_mutex_unlock (&inst->log_lock);
+}
+
+static void
+instance_add_element (GstSwinInstance *inst, GstElement *element)
+{
+  g_mutex_lock (&inst->log_lock);
+  g_ptr_array_add (inst->elements, element);
+  g_mutex_unlock (&inst->log_lock);
+}
+
+static void
+instance_remove_element (GstSwinInstance *inst, GstElement *element)
+{
+  g_mutex_lock (&inst->log_lock);
+  g_ptr_array_remove (inst->elements, element);
+  g_mutex_unlock (&inst->log_lock);
 }
 
 /* One forward of a blank image through the queue: compiles what drivers
@@ -78,6 +121,10 @@ instance_new (const GstSwinInstanceParams *params, GstElement *element)
   inst->params.device = params->device && *params->device ? g_strdup (params->device) : NULL;
   inst->creator = gst_element_get_name (element);
   inst->users = 1;
+  g_mutex_init (&inst->log_lock);
+  /* the creator hears about the load */
+  inst->elements = g_ptr_array_new ();
+  g_ptr_array_add (inst->elements, element);
   return inst;
 }
 
@@ -107,7 +154,9 @@ instance_load (GstSwinInstance *inst, GError **error)
   inst->info.model_name = g_strdup (swin_model_get_name (model));
   inst->info.has_normalization = swin_model_get_normalization (model, inst->info.mean, inst->info.std);
 
-  inst->ctx = swin_context_new (inst->params.device, &swin_error);
+  inst->ctx = swin_context_new (&(SwinContextParams) { .device = inst->params.device,
+                                                      .log_func = instance_log, .log_data = inst },
+                               &swin_error);
   if (!inst->ctx) {
     g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_NOT_FOUND,
                  "No usable Vulkan device: %s", swin_error->message);
@@ -153,7 +202,7 @@ same_device (const GstSwinInstance *inst, const gchar *device)
 
   if (g_strcmp0 (inst->params.device, device) == 0)
     return TRUE;
-  probe = swin_context_new (device, NULL);
+  probe = swin_context_new (&(SwinContextParams) { .device = device }, NULL);
   same = probe && swin_context_same_device (probe, inst->ctx);
   swin_context_free (probe);
   return same;
@@ -272,8 +321,10 @@ gst_swin_instance_acquire (const GstSwinInstanceParams *params, GstElement *elem
   if (inst) {
     inst->users++;
     inst = join_shared (inst, params, element, warning, error);
-    if (inst)
+    if (inst) {
+      instance_add_element (inst, element);
       swin_runner_attach (inst->info.runner, element);
+    }
     return inst;
   }
   /* The placeholder others find while the model loads. */
@@ -308,6 +359,7 @@ gst_swin_instance_release (GstSwinInstance *inst, GstElement *element)
   if (!inst)
     return;
   swin_runner_detach (inst->info.runner, element);
+  instance_remove_element (inst, element);
   if (!inst->id)
     instance_free (inst);
   else

@@ -21,8 +21,9 @@ void main ()
 {
   int n = p.ws * p.ws;
   int q0 = int(gl_GlobalInvocationID.x) * QP;
-  int win = int(gl_WorkGroupID.y);
-  int b = int(gl_WorkGroupID.z) / p.heads, h = int(gl_WorkGroupID.z) % p.heads;
+  int win, b, h;
+  if (!window_of_group (win, b, h))
+    return;   // uniform across the workgroup
   if (q0 >= n)
     return;
 

@@ -3,6 +3,7 @@
 // kernels (attention.comp: queries per invocation; attention_wg.comp: a
 // window per workgroup).  They share the folding of the cyclic shift, the
 // zero padding and the window partition into their loads and stores.
+#include "grid.glsl"
 
 // Texel reads (vec4 along the head dim): the fast read path on lavapipe.
 layout(binding = 0) uniform textureBuffer qkv;
@@ -17,8 +18,23 @@ layout(push_constant) uniform P {
   int shift_h, shift_w;
   int heads, C;
   int M;             // window of the bias table
+  int batch;
   float scale;
 } p;
+
+// The window and the (image, head) of this workgroup: windows, then images
+// and heads, numbered across y and z (grid.glsl).  FALSE for a spare one.
+bool window_of_group (out int win, out int b, out int h)
+{
+  int windows = (p.Hp / p.ws) * (p.Wp / p.ws);
+  uint g = swin_group_yz ();
+  if (g >= uint(windows * p.batch * p.heads))
+    return false;
+  win = int(g) % windows;
+  b = int(g) / windows / p.heads;
+  h = int(g) / windows % p.heads;
+  return true;
+}
 
 // Region of a rolled coordinate for the shift mask (as the reference's slices).
 int region (int s, int size, int shift)

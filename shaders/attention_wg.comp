@@ -21,8 +21,9 @@ void main ()
 {
   int n = p.ws * p.ws;
   int t = int(gl_LocalInvocationID.x);
-  int win = int(gl_WorkGroupID.y);
-  int b = int(gl_WorkGroupID.z) / p.heads, h = int(gl_WorkGroupID.z) % p.heads;
+  int win, b, h;
+  if (!window_of_group (win, b, h))
+    return;   // uniform across the workgroup
   int nww = p.Wp / p.ws;
   int wy0 = (win / nww) * p.ws, wx0 = (win % nww) * p.ws;
   int C4 = p.C / 4, row4 = 3 * C4;

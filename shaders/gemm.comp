@@ -11,6 +11,7 @@
 #include "common.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+#include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 3) const int TM = 16;      // rows per invocation
 layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
@@ -30,7 +31,8 @@ layout(push_constant) uniform P {
 void main ()
 {
   int n0 = int(gl_GlobalInvocationID.x) * TC;
-  int m0 = int(gl_GlobalInvocationID.y) * TM;
+  // rows of workgroups spread over y and z (grid.glsl)
+  int m0 = int(swin_group_yz () * gl_WorkGroupSize.y + gl_LocalInvocationID.y) * TM;
   int N4 = (p.N + 3) / 4;
   int K4 = p.K / 4;
   if (n0 >= N4 || m0 >= p.M)

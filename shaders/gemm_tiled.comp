@@ -8,6 +8,7 @@
 #include "common.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+#include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 
 layout(binding = 0) uniform textureBuffer A;
@@ -32,7 +33,7 @@ void main ()
 {
   int tx = int(gl_LocalInvocationID.x), ty = int(gl_LocalInvocationID.y);
   int tid = ty * T + tx;
-  int m0 = int(gl_WorkGroupID.y) * BM, n40 = int(gl_WorkGroupID.x) * BN4;
+  int m0 = int(swin_group_yz ()) * BM, n40 = int(gl_WorkGroupID.x) * BN4;
   int N4 = (p.N + 3) / 4, K4 = p.K / 4;
 
   // Loader roles: A tile BM rows x 4 vec4 along K; W tile BK k x BN4 vec4.

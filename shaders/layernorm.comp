@@ -7,16 +7,18 @@
 // Everything moves as vec4 (C % 4 == 0): on lavapipe the cost is per fetch.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+#include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 3) const int C4 = 24;          // channels / 4 when CACHED, else 1
 layout(constant_id = 4) const bool CACHED = true;   // the row fits the private cache
 #include "layernorm_common.glsl"
 
 void main ()
 {
-  int r = int(gl_GlobalInvocationID.x);
+  uint ru = swin_invocation_xy ();
   int n4 = p.C / 4;
-  if (r >= p.rows)
+  if (ru >= uint(p.rows))
     return;
+  int r = int(ru);
   // The row is fetched once into private memory where it fits: every fetch
   // is costly on lavapipe, and the two-pass statistics would otherwise read
   // it thrice.  Long rows (a GPU's local memory limit) read it again.

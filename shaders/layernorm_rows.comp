@@ -3,9 +3,10 @@
 // The LayerNorm of layernorm.comp for GPUs: one workgroup per row, so that
 // few long rows (patch merging, late stages) still fill the device.  The
 // sums are reduced through shared memory (portable to any subgroup size).
-// Rows are numbered across a 2D grid: gl_NumWorkGroups.x * y + x.
+// Rows are numbered across a 2D grid (grid.glsl).
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+#include "grid.glsl"   // after the workgroup size it reads
 #include "layernorm_common.glsl"
 
 const int T = int(gl_WorkGroupSize.x);   // a power of two
@@ -28,7 +29,7 @@ float workgroup_sum (float v)
 
 void main ()
 {
-  int r = int(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x);
+  int r = int(swin_group_xy ());
   int t = int(gl_LocalInvocationID.x);
   int C4 = p.C / 4;
   if (r >= p.rows)

@@ -11,13 +11,21 @@
 /* The device the suite runs on: SWIN_TEST_DEVICE (set by the meson test env
  * for lavapipe), else the default device.  Without any Vulkan device at all
  * (and no device requested) the program exits 77, which meson reports as a
- * skip; with a requested device, failing to open it is a test failure. */
+ * skip; with a requested device, failing to open it is a test failure.
+ * Its reports go to @log_func (NULL: dropped). */
 static inline SwinContext *
-swin_test_context (void)
+swin_test_context_with_log (SwinLogFunc log_func, void *log_data)
 {
   const char *want = g_getenv ("SWIN_TEST_DEVICE");
   GError *error = NULL;
-  SwinContext *ctx = swin_context_new (want, &error);
+  SwinContextParams params;
+  SwinContext *ctx;
+
+  swin_context_params_init (&params);
+  params.device = want;
+  params.log_func = log_func;
+  params.log_data = log_data;
+  ctx = swin_context_new (&params, &error);
 
   if (!ctx) {
     if (!want && g_error_matches (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE)) {
@@ -27,6 +35,12 @@ swin_test_context (void)
     g_error ("cannot open Vulkan device: %s", error->message);
   }
   return ctx;
+}
+
+static inline SwinContext *
+swin_test_context (void)
+{
+  return swin_test_context_with_log (NULL, NULL);
 }
 
 static inline void

@@ -448,7 +448,7 @@ GST_START_TEST (test_precision_fp16)
 {
   const gchar *caps = renegotiation_caps[0];
   GError *error = NULL;
-  SwinContext *ctx = swin_context_new (g_getenv ("SWIN_TEST_DEVICE"), &error);
+  SwinContext *ctx = swin_context_new (&(SwinContextParams) { .device = g_getenv ("SWIN_TEST_DEVICE") }, &error);
   gboolean fp16;
 
   fail_unless (ctx != NULL, "%s", error ? error->message : "");
@@ -518,7 +518,7 @@ GST_START_TEST (test_huge_frames)
 {
   const gchar *caps = "video/x-raw,format=BGRx,width=8192,height=4320,framerate=30/1";
   GError *error = NULL;
-  SwinContext *ctx = swin_context_new (g_getenv ("SWIN_TEST_DEVICE"), &error);
+  SwinContext *ctx = swin_context_new (&(SwinContextParams) { .device = g_getenv ("SWIN_TEST_DEVICE") }, &error);
   GstBuffer *in = swin_gst_test_make_frame (caps, 0, 44), *out;
   GstBus *bus;
   GstHarness *h;

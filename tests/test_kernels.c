@@ -252,10 +252,10 @@ test_layernorm (gconstpointer variant)
 
 /* GPU: im2col + GEMM with the conv weight as a Linear; CPU: the direct convolution. */
 static void
-test_patch_embed (void)
+check_patch_embed (int B, int Cin, int H, int W, int P, int C)
 {
   GError *error = NULL;
-  const int B = 2, Cin = 3, H = 12, W = 20, P = 4, C = 20, K = Cin * P * P, rows = B * (H / P) * (W / P);
+  const int K = Cin * P * P, rows = B * (H / P) * (W / P);
   size_t n_img = (size_t) B * Cin * H * W, n_out = (size_t) rows * C;
   float *img = g_new (float, n_img), *w = g_new (float, C * K), *b = g_new (float, C);
   float *want = g_new (float, n_out), *packed = g_new (float, swin_packed_linear_size (C, K));
@@ -283,6 +283,12 @@ test_patch_embed (void)
   swin_buffer_free (ctx, bi); swin_buffer_free (ctx, bc); swin_buffer_free (ctx, bw);
   swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
   g_free (img); g_free (w); g_free (b); g_free (want); g_free (packed);
+}
+
+static void
+test_patch_embed (void)
+{
+  check_patch_embed (2, 3, 12, 20, 4, 20);
 }
 
 static const char *attention_variant;
@@ -369,27 +375,116 @@ test_attention (gconstpointer variant)
 }
 
 static void
-test_avgpool (void)
+check_avgpool (int B, int L, int C)
 {
   GError *error = NULL;
-  const int B = 3, L = 49, C = 37;
-  float *x = g_new (float, B * L * C), *want = g_new (float, B * C);
+  float *x = g_new (float, (size_t) B * L * C), *want = g_new (float, (size_t) B * C);
   SwinBuffer *bx, *bo;
   SwinCmd *cmd;
 
-  swin_test_fill (x, B * L * C, 16, 4.0f);
+  swin_test_fill (x, (size_t) B * L * C, 16, 4.0f);
   swin_cpu_avgpool (x, B, L, C, want);
-  bx = buf_new (x, B * L * C);
-  bo = buf_new (NULL, B * C);
+  bx = buf_new (x, (size_t) B * L * C);
+  bo = buf_new (NULL, (size_t) B * C);
   cmd = cmd_begin ();
   {
     SwinBinding X = bnd (bx), O = bnd (bo);
     g_assert_true (swin_k_avgpool (cmd, ctx, &X, &O, B, L, C, &error));
   }
   cmd_run (cmd);
-  assert_close (bo->mapped, want, B * C, 1e-5f);
+  assert_close (bo->mapped, want, (size_t) B * C, 1e-5f);
   swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bo);
   g_free (x); g_free (want);
+}
+
+static void
+test_avgpool (void)
+{
+  check_avgpool (3, 49, 37);
+}
+
+/* More workgroups than one grid dimension is guaranteed to hold (65535,
+ * the Vulkan minimum of maxComputeWorkGroupCount): Swin-T's im2col at batch
+ * 64 needs 150528, its GEMMs and LayerNorms at batch 1024 50176 and Swin-B
+ * 384's 147456.  Tall thin shapes keep each check within ~70 MB. */
+#define GRID_MAX 65535
+
+static void
+test_large_grid_gemm (gconstpointer variant)
+{
+  /* 64 rows per workgroup row in both variants (16 x 4; 4 x 16) */
+  const int M = 64 * GRID_MAX + 100;
+
+  gemm_variant = variant;
+  force (SWIN_OP_GEMM, variant);
+  check_gemm (M, 4, 4, FALSE, TRUE);
+  force (SWIN_OP_GEMM, NULL);
+}
+
+static void
+test_large_grid_layernorm (gconstpointer variant)
+{
+  layernorm_variant = variant;
+  force (SWIN_OP_LAYERNORM, variant);
+  /* 64 rows per workgroup (a row per invocation), or a row per workgroup */
+  if (strcmp (variant, "layernorm_rows") == 0)
+    check_layernorm (GRID_MAX + 100, 1, 1, 4, FALSE, TRUE);
+  else
+    check_layernorm (GRID_MAX + 64, 8, 8, 4, FALSE, TRUE);
+  force (SWIN_OP_LAYERNORM, NULL);
+}
+
+static void
+test_large_grid_im2col (void)
+{
+  /* 4 x 1028 x 1024 values, 64 per workgroup: 65792 workgroups */
+  check_patch_embed (1, 4, 1028, 1024, 4, 4);
+}
+
+static void
+test_large_grid_avgpool (void)
+{
+  check_avgpool (2049, 2, 2048);   /* 4196352 outputs: 65568 workgroups */
+}
+
+static void
+test_large_grid_attention (gconstpointer variant)
+{
+  /* a window per (image, head): 2 x 33000 of them */
+  attention_variant = variant;
+  force (SWIN_OP_ATTENTION, variant);
+  check_attention (SWIN_LAYOUT_ORIGINAL, 33000, 2, 2, 7, 0, 2, 4);
+  force (SWIN_OP_ATTENTION, NULL);
+}
+
+/* Operations too large to bind at once run in chunks of rows or images.
+ * The context's copy of the limits is lowered so that small sizes need
+ * several (the device's real limits, which validation checks, are larger). */
+static void
+test_chunked (void)
+{
+  VkPhysicalDeviceLimits *lim = &ctx->props.limits, saved = *lim;
+
+  lim->maxStorageBufferRange = 64 << 10;
+  lim->maxTexelBufferElements = 4096;
+  gemm_variant = "gemm";
+  force (SWIN_OP_GEMM, gemm_variant);
+  check_gemm (1000, 96, 96, TRUE, TRUE);           /* 170 rows per chunk */
+  check_gemm (1000, 5, 4, FALSE, FALSE);           /* 20-byte rows: 64 per chunk keep the offsets aligned */
+  layernorm_variant = "layernorm";
+  force (SWIN_OP_LAYERNORM, layernorm_variant);
+  check_layernorm (3, 40, 40, 8, FALSE, TRUE);     /* an image of 1600 rows per chunk */
+  check_layernorm (130, 8, 8, 8, TRUE, FALSE);     /* gathered: 32 images per chunk */
+  check_layernorm (1, 100, 100, 4, FALSE, FALSE);  /* rows */
+  check_patch_embed (130, 4, 8, 8, 4, 4);          /* 16 images per chunk */
+  attention_variant = "attention";
+  force (SWIN_OP_ATTENTION, attention_variant);
+  check_attention (SWIN_LAYOUT_TORCHVISION, 130, 7, 7, 7, 1, 2, 4);
+  check_avgpool (200, 3, 100);
+  force (SWIN_OP_GEMM, NULL);
+  force (SWIN_OP_LAYERNORM, NULL);
+  force (SWIN_OP_ATTENTION, NULL);
+  *lim = saved;
 }
 
 int
@@ -410,6 +505,17 @@ main (int argc, char **argv)
   g_test_add_data_func ("/kernels/attention/query-per-invocation", "attention", test_attention);
   g_test_add_data_func ("/kernels/attention/window-per-workgroup", "attention_wg", test_attention);
   g_test_add_func ("/kernels/avgpool", test_avgpool);
+  g_test_add_data_func ("/kernels/large-grid/gemm", "gemm", test_large_grid_gemm);
+  g_test_add_data_func ("/kernels/large-grid/gemm_tiled", "gemm_tiled", test_large_grid_gemm);
+  g_test_add_data_func ("/kernels/large-grid/layernorm", "layernorm", test_large_grid_layernorm);
+  g_test_add_data_func ("/kernels/large-grid/layernorm_private", "layernorm_private",
+                        test_large_grid_layernorm);
+  g_test_add_data_func ("/kernels/large-grid/layernorm_rows", "layernorm_rows", test_large_grid_layernorm);
+  g_test_add_func ("/kernels/large-grid/im2col", test_large_grid_im2col);
+  g_test_add_func ("/kernels/chunked", test_chunked);
+  g_test_add_func ("/kernels/large-grid/avgpool", test_large_grid_avgpool);
+  g_test_add_data_func ("/kernels/large-grid/attention", "attention", test_large_grid_attention);
+  g_test_add_data_func ("/kernels/large-grid/attention_wg", "attention_wg", test_large_grid_attention);
   ret = g_test_run ();
   swin_context_free (ctx);
   swin_shutdown ();   /* the validation layer checks the instance is left empty */

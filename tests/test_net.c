@@ -25,6 +25,17 @@ make_model (const SwinInitParams *params, const char *name)
   return m;
 }
 
+/* Opens @device with no log. */
+static SwinContext *
+context_on (const char *device, GError **error)
+{
+  SwinContextParams params;
+
+  swin_context_params_init (&params);
+  params.device = device;
+  return swin_context_new (&params, error);
+}
+
 /* Runs both forwards on a random input and compares them. */
 static void
 compare_forwards (SwinModel *m, int batch, int h, int w)
@@ -112,6 +123,73 @@ test_large_weights (void)
 
   g_assert_cmpint (swin_model_get_arch (m)->num_params * 4, >, 128 << 20);
   compare_forwards (m, 1, 224, 224);
+  swin_model_free (m);
+}
+
+/* The logits of @batch images of @input through one plan. */
+static float *
+run_plan (SwinNet *net, const float *input, int batch, int h, int w)
+{
+  GError *error = NULL;
+  gint64 t0 = g_get_monotonic_time ();
+  SwinPlan *plan = swin_plan_new (net, batch, h, w, &error);
+  const SwinArch *a = swin_net_get_arch (net);
+  size_t n_out = (size_t) batch * a->num_classes;
+  float *logits = g_new (float, n_out);
+
+  g_assert_no_error (error);
+  memcpy (swin_plan_get_input (plan), input, (size_t) batch * a->in_chans * h * w * sizeof (float));
+  g_assert_true (swin_plan_run (plan, &error));
+  g_assert_no_error (error);
+  memcpy (logits, swin_plan_get_logits (plan), n_out * sizeof (float));
+  g_test_message ("batch %d: plan and run in %.1f s", batch, (g_get_monotonic_time () - t0) / 1e6);
+  swin_plan_free (plan);
+  return logits;
+}
+
+/* Swin-T (224, window 7, C = 96, depths 2-2-6-2) at batch 64: its im2col
+ * alone is 150528 workgroups of 64, more than one grid dimension holds, and
+ * its MLP's hidden rows (308 MB) exceed lavapipe's maxStorageBufferRange.
+ * Creating the plan records every dispatch, each checked against the
+ * device's limits.  Running it takes 90 s on lavapipe (-m slow): then the
+ * first and last image must give what a batch of one gives for them
+ * (itself checked against the CPU above). */
+static void
+test_swin_t_batch64 (void)
+{
+  SwinInitParams p = {
+    .embed_dim = 96, .num_stages = 4, .depths = { 2, 2, 6, 2 }, .heads = { 3, 6, 12, 24 },
+    .window = 7, .num_classes = 10, .img_size = 224, .seed = 11,
+  };
+  const int B = 64, classes = 10;
+  const size_t per_image = 3 * 224 * 224;
+  SwinModel *m = make_model (&p, "swin-t.safetensors");
+  GError *error = NULL;
+  SwinNet *net = swin_net_new (ctx, m, &error);
+  float *input = NULL, *batch;
+
+  g_assert_no_error (error);
+  if (!g_test_slow ()) {
+    SwinPlan *plan = swin_plan_new (net, B, 224, 224, &error);
+    g_assert_no_error (error);
+    swin_plan_free (plan);
+    g_test_message ("recorded only; run with -m slow to run it");
+    goto out;
+  }
+  input = g_new (float, B * per_image);
+  swin_test_fill (input, B * per_image, 41, 2.0f);
+  batch = run_plan (net, input, B, 224, 224);
+  for (int i = 0; i < B; i += B - 1) {
+    float *one = run_plan (net, input + i * per_image, 1, 224, 224);
+    float diff = swin_test_max_diff (batch + i * classes, one, classes);
+    g_test_message ("image %d: max |delta| %.3g", i, diff);
+    g_assert_cmpfloat (diff, <=, 1e-4f * swin_test_max_abs (one, classes));
+    g_free (one);
+  }
+  g_free (batch);
+out:
+  g_free (input);
+  swin_net_free (net);
   swin_model_free (m);
 }
 
@@ -272,38 +350,47 @@ capture_log (SwinLogLevel level, const char *message, void *data)
   g_mutex_unlock (&cap->lock);
 }
 
-/* The core reports its choices: device and driver, kernel variants, memory. */
+/* The core reports its choices (device and driver, kernel variants, memory)
+ * through the context they concern, from the device selection on: another
+ * context's handler hears none of them. */
 static void
 test_log_reports (void)
 {
   static const char *expect[] = {
     "Vulkan device", "driver", "gemm on", "attention on", "layernorm on", "weights:", "plan: batch 2",
   };
-  LogCapture cap = { .text = g_string_new (NULL) };
+  LogCapture cap = { .text = g_string_new (NULL) }, other = { .text = g_string_new (NULL) };
   SwinInitParams p = tiny (7, 112);
   SwinModel *m = make_model (&p, "tiny-log.safetensors");
-  SwinContext *c;
+  SwinContext *c, *c2;
   GError *error = NULL;
   SwinNet *net;
   SwinPlan *plan;
 
   g_mutex_init (&cap.lock);
-  swin_set_log_handler (capture_log, &cap);
-  c = swin_test_context ();
+  g_mutex_init (&other.lock);
+  c = swin_test_context_with_log (capture_log, &cap);
+  c2 = swin_test_context_with_log (capture_log, &other);
+  g_assert_nonnull (strstr (other.text->str, "Vulkan device"));
+  g_string_truncate (other.text, 0);
   net = swin_net_new (c, m, &error);
   plan = swin_plan_new (net, 2, 112, 112, &error);
   g_assert_no_error (error);
-  swin_set_log_handler (NULL, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (expect); i++)
     if (!strstr (cap.text->str, expect[i]))
       g_error ("no report of \"%s\" in:\n%s", expect[i], cap.text->str);
+  g_assert_cmpstr (other.text->str, ==, "");
   swin_plan_free (plan);
   swin_net_free (net);
   swin_context_free (c);
+  swin_context_free (c2);
   swin_model_free (m);
   g_string_free (cap.text, TRUE);
+  g_string_free (other.text, TRUE);
   g_mutex_clear (&cap.lock);
+  g_mutex_clear (&other.lock);
 }
+
 
 static void
 test_devices (void)
@@ -317,15 +404,15 @@ test_devices (void)
   g_assert_nonnull (names[0]);
   g_strfreev (names);
 
-  g_assert_null (swin_context_new ("no such device anywhere", &error));
+  g_assert_null (context_on ("no such device anywhere", &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE);
   g_assert_nonnull (strstr (error->message, "no such device anywhere"));
   g_clear_error (&error);
-  g_assert_null (swin_context_new ("97", &error));
+  g_assert_null (context_on ("97", &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE);
   g_clear_error (&error);
 
-  c = swin_context_new ("0", &error);
+  c = context_on ("0", &error);
   g_assert_no_error (error);
   g_assert_nonnull (swin_context_get_device_name (c));
   swin_context_free (c);
@@ -345,7 +432,7 @@ test_context_cycles (void)
   before = swin_instance_creations ();
   for (int i = 0; i < 64; i++) {
     GError *error = NULL;
-    SwinContext *c = swin_context_new (g_getenv ("SWIN_TEST_DEVICE"), &error);
+    SwinContext *c = context_on (g_getenv ("SWIN_TEST_DEVICE"), &error);
     g_assert_no_error (error);
     swin_context_free (c);
     swin_shutdown ();
@@ -371,6 +458,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/window12", test_window12);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
+  g_test_add_func ("/net/swin-t-batch64", test_swin_t_batch64);
   g_test_add_func ("/net/errors", test_errors);
   g_test_add_func ("/net/devices", test_devices);
   g_test_add_func ("/net/profile-without-profiling", test_profile_without_profiling);

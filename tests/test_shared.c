@@ -339,6 +339,74 @@ GST_START_TEST (test_mismatch)
 }
 GST_END_TEST;
 
+/* The core's lines of test_core_log_names: the object of each. */
+static GMutex core_lines_lock;
+static GPtrArray *core_lines;    /* GObject* of each swincore line, NULL for none */
+static GPtrArray *core_weights;  /* the same for the "weights:" lines */
+
+static void
+record_core_lines (GstDebugCategory *category, GstDebugLevel level, const gchar *file,
+                   const gchar *function, gint line, GObject *object, GstDebugMessage *message,
+                   gpointer data)
+{
+  if (g_strcmp0 (gst_debug_category_get_name (category), "swincore") != 0)
+    return;
+  g_mutex_lock (&core_lines_lock);
+  if (core_lines) {
+    g_ptr_array_add (core_lines, object);
+    if (g_str_has_prefix (gst_debug_message_get (message), "weights:"))
+      g_ptr_array_add (core_weights, object);
+  }
+  g_mutex_unlock (&core_lines_lock);
+}
+
+/* GST_DEBUG=swincore:5 with two elements on two instances: every core line
+ * is logged against the element whose instance it concerns, and only
+ * against it. */
+GST_START_TEST (test_core_log_names)
+{
+  GstElement *a = gst_element_factory_make ("swinclassify", "cam-a");
+  GstElement *b = gst_element_factory_make ("swinclassify", "cam-b");
+  guint on_a = 0, on_b = 0;
+
+  g_object_set (a, "model", model_path, "device", g_getenv ("SWIN_TEST_DEVICE"),
+                "model-instance-id", "log-a", NULL);
+  g_object_set (b, "model", other_model_path, "device", g_getenv ("SWIN_TEST_DEVICE"), NULL);
+  gst_debug_set_threshold_for_name ("swincore", GST_LEVEL_DEBUG);
+  g_mutex_lock (&core_lines_lock);
+  core_lines = g_ptr_array_new ();
+  core_weights = g_ptr_array_new ();
+  g_mutex_unlock (&core_lines_lock);
+  gst_debug_add_log_function (record_core_lines, NULL, NULL);
+
+  fail_unless_equals_int (gst_element_set_state (a, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  fail_unless_equals_int (gst_element_set_state (b, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+
+  gst_debug_remove_log_function (record_core_lines);
+  gst_debug_set_threshold_for_name ("swincore", GST_LEVEL_INFO);
+  g_mutex_lock (&core_lines_lock);
+  fail_unless (core_lines->len > 4, "only %u core lines", core_lines->len);
+  for (guint i = 0; i < core_lines->len; i++) {
+    GObject *o = g_ptr_array_index (core_lines, i);
+    fail_unless (o == G_OBJECT (a) || o == G_OBJECT (b), "core line %u names no element", i);
+    on_a += o == G_OBJECT (a);
+    on_b += o == G_OBJECT (b);
+  }
+  fail_unless (on_a > 0 && on_b > 0);
+  /* each instance uploaded once, said to its own element only */
+  fail_unless_equals_int (core_weights->len, 2);
+  fail_unless (g_ptr_array_index (core_weights, 0) != g_ptr_array_index (core_weights, 1));
+  g_clear_pointer (&core_lines, g_ptr_array_unref);
+  g_clear_pointer (&core_weights, g_ptr_array_unref);
+  g_mutex_unlock (&core_lines_lock);
+
+  gst_element_set_state (a, GST_STATE_NULL);
+  gst_element_set_state (b, GST_STATE_NULL);
+  gst_object_unref (a);
+  gst_object_unref (b);
+}
+GST_END_TEST;
+
 typedef struct {
   GstElement *element;
   gint done;                 /* atomic: its start returned */
@@ -437,6 +505,7 @@ shared_suite (void)
   tcase_add_test (tc, test_stall_restart_eos);
   tcase_add_test (tc, test_mismatch);
   tcase_add_test (tc, test_load_outside_lock);
+  tcase_add_test (tc, test_core_log_names);
   return s;
 }
 

@@ -2,7 +2,7 @@
 /* swin: inspect, create and run Swin Transformer checkpoints. */
 #include "swin_cli.h"
 
-#include <swin/swin_model.h>
+#include <swin/swin_vulkan.h>
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -61,6 +61,8 @@ swin_cli_usage_fail (const char *command, GError *error)
   return SWIN_EXIT_USAGE;
 }
 
+static gboolean verbose;
+
 static void
 print_report (SwinLogLevel level, const char *message, void *data)
 {
@@ -72,7 +74,6 @@ print_report (SwinLogLevel level, const char *message, void *data)
 gboolean
 swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv)
 {
-  static gboolean verbose;
   const GOptionEntry entries[] = {
     { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
       "Print what the core chooses (device, driver, kernel variants, memory) to stderr", NULL },
@@ -89,9 +90,19 @@ swin_cli_parse (GOptionContext *context, const char *command, int *argc, char **
     swin_cli_usage_fail (command, error);
     return FALSE;
   }
-  if (verbose)
-    swin_set_log_handler (print_report, NULL);
   return TRUE;
+}
+
+SwinContext *
+swin_cli_context_new (const char *device, GError **error)
+{
+  SwinContextParams params;
+
+  swin_context_params_init (&params);
+  params.device = device;
+  if (verbose)
+    params.log_func = print_report;
+  return swin_context_new (&params, error);
 }
 
 int

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <glib.h>
+#include <swin/swin_vulkan.h>
 
 G_BEGIN_DECLS
 
@@ -30,6 +31,8 @@ int swin_cli_usage_fail (const char *command, GError *error);
 /* Parses @context's options, with --verbose added (the core's reports to
  * stderr); on a parse error prints it and returns FALSE. */
 gboolean swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv);
+/* Opens @device with the core's reports on stderr under --verbose. */
+SwinContext *swin_cli_context_new (const char *device, GError **error);
 
 /* The values of options, given as strings (swin_cli_parse.c): every number
  * is decimal digits only, within its range, with nothing after it.  Each

@@ -152,7 +152,7 @@ swin_cmd_bench (int argc, char **argv)
     return swin_cli_fail (error);
   if (size == NULL)
     h = w = swin_model_get_arch (model)->img_size;
-  if (!(ctx = swin_context_new (device, &error)) || !(net = swin_net_new_full (ctx, model, prec, &error)) ||
+  if (!(ctx = swin_cli_context_new (device, &error)) || !(net = swin_net_new_full (ctx, model, prec, &error)) ||
       !(plan = swin_plan_new_full (net, batch, h, w, TRUE, &error)))
     goto out;
 

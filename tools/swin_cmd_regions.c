@@ -102,7 +102,7 @@ swin_cmd_regions (int argc, char **argv)
   frame.stride[0] = width;
   frame.stride[1] = frame.stride[2] = width / 2;
 
-  if (!(model = swin_model_load (model_path, &error)) || !(ctx = swin_context_new (device, &error)) ||
+  if (!(model = swin_model_load (model_path, &error)) || !(ctx = swin_cli_context_new (device, &error)) ||
       !(net = swin_net_new (ctx, model, &error)))
     goto out;
   printf ("model %s, device %s (%s), %dx%d I420 frames, median of %d frames\n",

@@ -177,7 +177,7 @@ forward_vulkan (SwinModel *model, const char *device, SwinPrecision precision, c
   SwinPlan *plan = NULL;
   gboolean ok = FALSE;
 
-  ctx = swin_context_new (device, error);
+  ctx = swin_cli_context_new (device, error);
   if (ctx == NULL) {
     swin_model_free (model);
     return FALSE;

@@ -26,6 +26,20 @@ div_up (uint64_t a, uint64_t b)
   return (uint32_t) ((a + b - 1) / b);
 }
 
+/* The Vulkan minimum of maxComputeWorkGroupCount[0..2].  A run of more
+ * workgroups than that (im2col of a large batch has millions) is spread over
+ * two dimensions, which the shaders number back (shaders/grid.glsl). */
+#define SWIN_GRID_MAX 65535u
+
+/* @groups workgroups as @lo (fastest) x @hi. */
+static void
+spread (uint64_t groups, uint32_t *lo, uint32_t *hi)
+{
+  groups = MAX (groups, 1);
+  *lo = (uint32_t) MIN (groups, SWIN_GRID_MAX);
+  *hi = div_up (groups, *lo);
+}
+
 /* What the variants of an operation need to know of one recording. */
 typedef struct {
   int M, N, K;           /* gemm */
@@ -111,8 +125,7 @@ static void
 gemm_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
 {
   g[0] = div_up (div_up (div_up (a->N, 4), spec[1]), local[0]);
-  g[1] = div_up (a->M, (uint64_t) spec[0] * local[1]);
-  g[2] = 1;
+  spread (div_up (a->M, (uint64_t) spec[0] * local[1]), &g[1], &g[2]);
 }
 
 /* Shared-memory GEMM (gemm_tiled.comp): T x T invocations, 4T x 4T tiles. */
@@ -131,8 +144,7 @@ static void
 gemm_tiled_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
 {
   g[0] = div_up (div_up (a->N, 4), local[0]);
-  g[1] = div_up (a->M, 4 * local[1]);
-  g[2] = 1;
+  spread (div_up (a->M, 4 * local[1]), &g[1], &g[2]);
 }
 
 /* ---- LayerNorm ---- */
@@ -179,9 +191,7 @@ layernorm_rows_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 static void
 layernorm_rows_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
 {
-  /* rows over a 2D grid: 65535 is the guaranteed maxComputeWorkGroupCount */
-  g[0] = MIN ((uint32_t) a->rows, 65535u);
-  g[1] = div_up (a->rows, g[0]);
+  spread (a->rows, &g[0], &g[1]);
   g[2] = 1;
 }
 
@@ -231,8 +241,7 @@ static void
 attention_wg_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
 {
   g[0] = 1;
-  g[1] = a->windows;
-  g[2] = a->bh;
+  spread ((uint64_t) a->windows * a->bh, &g[1], &g[2]);
 }
 
 /* attention.comp: a window row of queries per invocation (half a row for
@@ -253,8 +262,7 @@ static void
 attention_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
 {
   g[0] = div_up (div_up (a->n, spec[2]), local[0]);
-  g[1] = a->windows;
-  g[2] = a->bh;
+  spread ((uint64_t) a->windows * a->bh, &g[1], &g[2]);
 }
 
 /* ---- one value per invocation ---- */
@@ -269,8 +277,8 @@ linear_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 static void
 linear_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
 {
-  g[0] = div_up (a->count, local[0]);
-  g[1] = g[2] = 1;
+  spread (div_up (a->count, local[0]), &g[0], &g[1]);
+  g[2] = 1;
 }
 
 static int
@@ -285,7 +293,7 @@ preprocess_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *s
 {
   g[0] = div_up (a->out_w, local[0]);
   g[1] = div_up (a->out_h, local[1]);
-  g[2] = a->slots;
+  g[2] = a->slots;   /* at most the runner's batch: within SWIN_GRID_MAX */
 }
 
 #define SPV(name) swin_spv_##name, sizeof (swin_spv_##name)
@@ -304,7 +312,7 @@ static const SwinOpInfo ops[SWIN_OP_COUNT] = {
   [SWIN_OP_IM2COL] = { "im2col", 2, { TB, SB }, 5 * sizeof (int32_t), {
       { "im2col", SPV (im2col), FALSE, NULL, linear_spec, linear_grid },
   } },
-  [SWIN_OP_ATTENTION] = { "attention", 4, { TB, TB, TB, SB }, 11 * sizeof (int32_t), {
+  [SWIN_OP_ATTENTION] = { "attention", 4, { TB, TB, TB, SB }, 12 * sizeof (int32_t), {
       { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, attention_wg_spec, attention_wg_grid },
       { "attention", SPV (attention), FALSE, NULL, attention_spec, attention_grid },
   } },
@@ -425,7 +433,7 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
       if (v->gpu_only && !ctx->gpu_variants)
         continue;
       if (v->fits && !v->fits (ctx, a, &why)) {
-        swin_log (SWIN_LOG_DEBUG, "%s: variant %s skipped: %s", info->name, v->name, why);
+        swin_log (ctx, SWIN_LOG_DEBUG, "%s: variant %s skipped: %s", info->name, v->name, why);
         g_clear_pointer (&why, g_free);
         continue;
       }
@@ -442,7 +450,7 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
   op_state (ctx)->reported[op] |= 1u << index;
   g_mutex_unlock (&ctx->lock);
   if (first_use)
-    swin_log (SWIN_LOG_INFO, "%s on \"%s\": variant %s%s", info->name, ctx->device_name, chosen->name,
+    swin_log (ctx, SWIN_LOG_INFO, "%s on \"%s\": variant %s%s", info->name, ctx->device_name, chosen->name,
               forced ? " (forced)" : "");
   return chosen;
 }
@@ -481,14 +489,66 @@ invalid (GError **error, const char *op, const char *what)
 
 /* ---- the operations ---- */
 
+/* @b narrowed to @count items of @item bytes from item @first. */
+static SwinBinding
+sub_range (const SwinBinding *b, uint64_t first, uint64_t count, uint64_t item)
+{
+  SwinBinding s = *b;
+
+  s.offset += first * item;
+  s.size = count * item;
+  return s;
+}
+
+/* Vulkan lets a device require binding offsets aligned to at most 256 bytes
+ * (minStorageBufferOffsetAlignment, minTexelBufferOffsetAlignment). */
+#define SWIN_MAX_OFFSET_ALIGN 256
+
+static uint64_t
+gcd64 (uint64_t a, uint64_t b)
+{
+  while (b) {
+    uint64_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Independent units (rows, images) per chunk of an operation too large to
+ * bind at once (the MLP's hidden rows of a large batch exceed lavapipe's
+ * 128 MiB maxStorageBufferRange; Swin-T's qkv at batch 1024 NVIDIA's 2^27
+ * maxTexelBufferElements): as many as keep @texels per unit of @texel_size
+ * bytes (its largest texel binding) and @bytes per unit (its largest storage
+ * binding) within the limits, in steps that keep every chunk's offsets
+ * aligned.  A unit that alone exceeds a limit makes a chunk of one step,
+ * which the dispatch then refuses with SWIN_ERROR_DEVICE_LIMIT. */
+static uint64_t
+chunk_units (const SwinContext *ctx, uint64_t texels, uint64_t texel_size, uint64_t bytes)
+{
+  const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+  const uint64_t align = SWIN_MAX_OFFSET_ALIGN;
+  uint64_t units = G_MAXUINT64, step = 1;
+
+  if (texels) {
+    units = MIN (units, lim->maxTexelBufferElements / texels);
+    step = align / gcd64 (texels * texel_size, align);
+  }
+  if (bytes) {
+    units = MIN (units, lim->maxStorageBufferRange / bytes);
+    step = MAX (step, align / gcd64 (bytes, align));   /* powers of two: the larger is the lcm */
+  }
+  return MAX (units / step * step, step);
+}
+
 gboolean
 swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
              const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
              gboolean gelu, gboolean accumulate, GError **error)
 {
   struct { int32_t M, N, K, act, accumulate; } push = { M, N, K, gelu, accumulate };
-  SwinOpArgs args = { .M = M, .N = N, .K = K, .vec_out = N % 4 == 0 };
   SwinBinding b[5] = { *a, *w, *bias, *out, *out };
+  uint64_t chunk;
 
   G_STATIC_ASSERT (sizeof (push) == 5 * sizeof (int32_t));
   if (K % 4 != 0 || M <= 0 || N <= 0)
@@ -497,7 +557,22 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
   /* packed weights are fp32 or fp16 texels: the fetch converts, the math is fp32 */
   if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
     b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  return record (cmd, ctx, SWIN_OP_GEMM, &args, b, &push, error);
+  /* Rows are independent: a GEMM too large to bind runs as several. */
+  chunk = chunk_units (ctx, K / 4, 16, (uint64_t) N * sizeof (float));
+  for (uint64_t m0 = 0; m0 < (uint64_t) M; m0 += chunk) {
+    int rows = (int) MIN (chunk, (uint64_t) M - m0);
+    SwinOpArgs args = { .M = rows, .N = N, .K = K, .vec_out = N % 4 == 0 };
+
+    if (rows < M) {
+      b[0] = sub_range (a, m0, rows, (uint64_t) K * sizeof (float));
+      b[3] = b[4] = sub_range (out, m0, rows, (uint64_t) N * sizeof (float));
+      b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+    }
+    push.M = rows;
+    if (!record (cmd, ctx, SWIN_OP_GEMM, &args, b, &push, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -509,15 +584,34 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
   struct { int32_t rows, C, merge, H, W, has_add, L; } push = {
     rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
   };
-  SwinOpArgs args = { .rows = rows, .C = C, .count = rows };
   /* Without an addend the binding still needs a valid range: gamma stands in, unread. */
   SwinBinding b[5] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
+  /* Chunks are whole images where the row's place matters (the gather, the
+   * addend's r % add_rows), else rows. */
+  uint64_t unit_rows = merge_h > 0 ? (uint64_t) (merge_h / 2) * (merge_w / 2) : add ? (uint64_t) push.L : 1;
+  uint64_t unit_in = merge_h > 0 ? (uint64_t) merge_h * merge_w * (C / 4) : unit_rows * C;
+  uint64_t chunk, units;
 
   G_STATIC_ASSERT (sizeof (push) == 7 * sizeof (int32_t));
-  if (C % 4 != 0 || (merge_h != 0 && C % 16 != 0) || rows <= 0)
-    return invalid (error, "layernorm", "needs rows > 0, C a multiple of 4 (of 16 when merging)");
-  b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  return record (cmd, ctx, SWIN_OP_LAYERNORM, &args, b, &push, error);
+  if (C % 4 != 0 || (merge_h != 0 && C % 16 != 0) || rows <= 0 || rows % unit_rows != 0)
+    return invalid (error, "layernorm", "needs rows > 0 (whole images when gathering or adding), "
+                    "C a multiple of 4 (of 16 when merging)");
+  chunk = chunk_units (ctx, unit_in / 4, 16, unit_rows * C * sizeof (float));
+  units = rows / unit_rows;
+  for (uint64_t u0 = 0; u0 < units; u0 += chunk) {
+    uint64_t n = MIN (chunk, units - u0);
+    SwinOpArgs args = { .rows = (int) (n * unit_rows), .C = C, .count = (int) (n * unit_rows) };
+
+    if (n < units) {
+      b[0] = sub_range (in, u0, n, unit_in * sizeof (float));
+      b[3] = sub_range (out, u0, n, unit_rows * C * sizeof (float));
+    }
+    b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+    push.rows = args.rows;
+    if (!record (cmd, ctx, SWIN_OP_LAYERNORM, &args, b, &push, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -526,13 +620,26 @@ swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const Swi
 {
   struct { int32_t batch, Cin, H, W, P; } push = { B, Cin, H, W, P };
   uint64_t count = (uint64_t) B * (H / MAX (P, 1)) * (W / MAX (P, 1)) * Cin * P * P;
-  SwinOpArgs args = { .count = (int) MIN (count, (uint64_t) INT_MAX) };
   SwinBinding b[2] = { *img, *out };
+  uint64_t per_image = count / MAX (B, 1), chunk;
 
-  if (P <= 0 || count == 0 || count > INT_MAX)
+  if (P <= 0 || B <= 0 || count == 0 || count > INT_MAX)
     return invalid (error, "im2col", "needs a positive patch size and 1 to INT_MAX values");
-  b[0].format = VK_FORMAT_R32_SFLOAT;
-  return record (cmd, ctx, SWIN_OP_IM2COL, &args, b, &push, error);
+  chunk = chunk_units (ctx, (uint64_t) Cin * H * W, sizeof (float), per_image * sizeof (float));
+  for (uint64_t b0 = 0; b0 < (uint64_t) B; b0 += chunk) {
+    uint64_t n = MIN (chunk, (uint64_t) B - b0);
+    SwinOpArgs args = { .count = (int) (n * per_image) };
+
+    if (n < (uint64_t) B) {
+      b[0] = sub_range (img, b0, n, (uint64_t) Cin * H * W * sizeof (float));
+      b[1] = sub_range (out, b0, n, per_image * sizeof (float));
+    }
+    b[0].format = VK_FORMAT_R32_SFLOAT;
+    push.batch = (int32_t) n;
+    if (!record (cmd, ctx, SWIN_OP_IM2COL, &args, b, &push, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -542,20 +649,33 @@ swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
 {
   const int hd = heads > 0 ? g->C / heads : 0;
   struct {
-    int32_t H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M;
+    int32_t H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M, batch;
     float scale;
-  } push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M,
+  } push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M, B,
              hd > 0 ? 1.0f / sqrtf ((float) hd) : 0.0f };
-  SwinOpArgs args = { .n = g->ws * g->ws, .hd = hd, .windows = (g->Hp / MAX (g->ws, 1)) * (g->Wp / MAX (g->ws, 1)),
-                      .bh = B * heads };
   SwinBinding b[4] = { *qkv, *qkv_bias, *table, *out };
+  uint64_t tokens = (uint64_t) g->H * g->W, chunk;
 
-  G_STATIC_ASSERT (sizeof (push) == 11 * sizeof (int32_t));
+  G_STATIC_ASSERT (sizeof (push) == 12 * sizeof (int32_t));
   if (heads <= 0 || g->C % heads != 0 || hd % 4 != 0 || g->ws <= 0 || B <= 0)
     return invalid (error, "attention", "needs a head dimension that is a multiple of 4");
-  b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  b[2].format = VK_FORMAT_R32_SFLOAT;
-  return record (cmd, ctx, SWIN_OP_ATTENTION, &args, b, &push, error);
+  chunk = chunk_units (ctx, tokens * 3 * g->C / 4, 16, tokens * g->C * sizeof (float));
+  for (uint64_t b0 = 0; b0 < (uint64_t) B; b0 += chunk) {
+    uint64_t n = MIN (chunk, (uint64_t) B - b0);
+    SwinOpArgs args = { .n = g->ws * g->ws, .hd = hd,
+                        .windows = (g->Hp / g->ws) * (g->Wp / g->ws), .bh = (int) n * heads };
+
+    if (n < (uint64_t) B) {
+      b[0] = sub_range (qkv, b0, n, tokens * 3 * g->C * sizeof (float));
+      b[3] = sub_range (out, b0, n, tokens * g->C * sizeof (float));
+    }
+    b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+    b[2].format = VK_FORMAT_R32_SFLOAT;
+    push.batch = (int32_t) n;
+    if (!record (cmd, ctx, SWIN_OP_ATTENTION, &args, b, &push, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean
@@ -563,12 +683,25 @@ swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
                 const SwinBinding *out, int B, int L, int C, GError **error)
 {
   struct { int32_t batch, L, C; } push = { B, L, C };
-  SwinOpArgs args = { .count = B * C };
   SwinBinding b[2] = { *in, *out };
+  uint64_t chunk;
 
   if (B <= 0 || L <= 0 || C <= 0)
     return invalid (error, "avgpool", "needs B, L, C > 0");
-  return record (cmd, ctx, SWIN_OP_AVGPOOL, &args, b, &push, error);
+  chunk = chunk_units (ctx, 0, 0, (uint64_t) L * C * sizeof (float));
+  for (uint64_t b0 = 0; b0 < (uint64_t) B; b0 += chunk) {
+    uint64_t n = MIN (chunk, (uint64_t) B - b0);
+    SwinOpArgs args = { .count = (int) n * C };
+
+    if (n < (uint64_t) B) {
+      b[0] = sub_range (in, b0, n, (uint64_t) L * C * sizeof (float));
+      b[1] = sub_range (out, b0, n, (uint64_t) C * sizeof (float));
+    }
+    push.batch = (int32_t) n;
+    if (!record (cmd, ctx, SWIN_OP_AVGPOOL, &args, b, &push, error))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 gboolean

@@ -146,7 +146,7 @@ swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision preci
   g_free (p.host);
   if (!ok)
     goto error;
-  swin_log (SWIN_LOG_INFO, "weights: %" G_GINT64_FORMAT " parameters, %.1f MiB on \"%s\" (%s Linear "
+  swin_log (ctx, SWIN_LOG_INFO, "weights: %" G_GINT64_FORMAT " parameters, %.1f MiB on \"%s\" (%s Linear "
             "weights)", net->arch.num_params, p.used / 1048576.0, ctx->device_name,
             swin_precision_name (precision));
   return net;

@@ -173,7 +173,7 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
     swin_plan_free (p);
     return NULL;
   }
-  swin_log (SWIN_LOG_INFO, "plan: batch %d at %dx%d, %.1f MiB of activations", batch, height, width,
+  swin_log (net->ctx, SWIN_LOG_INFO, "plan: batch %d at %dx%d, %.1f MiB of activations", batch, height, width,
             (p->input->size + p->x->size + p->y->size + p->big->size + p->logits->size) / 1048576.0);
   return p;
 }

@@ -96,7 +96,7 @@ swin_cmd_free (SwinCmd *cmd)
     return;
   dev = cmd->ctx->device;
   if (g_atomic_int_get (&cmd->pending)) {
-    swin_log (SWIN_LOG_WARNING, "a command buffer still pending on \"%s\" is leaked, not destroyed",
+    swin_log (cmd->ctx, SWIN_LOG_WARNING, "a command buffer still pending on \"%s\" is leaked, not destroyed",
               cmd->ctx->device_name);
     return;
   }

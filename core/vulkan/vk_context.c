@@ -58,7 +58,7 @@ swin_context_mark_lost (SwinContext *ctx, const char *why)
   char *copy = g_strdup (why);
 
   if (g_atomic_pointer_compare_and_exchange (&ctx->lost, NULL, copy))
-    swin_log (SWIN_LOG_WARNING, "Vulkan device \"%s\" unusable from now on: %s", ctx->device_name, why);
+    swin_log (ctx, SWIN_LOG_WARNING, "Vulkan device \"%s\" unusable from now on: %s", ctx->device_name, why);
   else
     g_free (copy);
 }
@@ -413,7 +413,7 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   SWIN_VK (vkCreateDevice (ctx->physical, &dinfo, NULL, &ctx->device), error);
   vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
   ctx->debug_names = vkSetDebugUtilsObjectNameEXT != NULL;
-  swin_log (SWIN_LOG_INFO, "Vulkan device %d of %u: \"%s\" (%s), driver %s, Vulkan %u.%u; %s kernels, "
+  swin_log (ctx, SWIN_LOG_INFO, "Vulkan device %d of %u: \"%s\" (%s), driver %s, Vulkan %u.%u; %s kernels, "
             "fp16 weights %s, timestamps %s", idx, n, ctx->device_name,
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ? "discrete GPU" :
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU ? "integrated GPU" :
@@ -428,14 +428,29 @@ error:
   return FALSE;
 }
 
-SwinContext *
-swin_context_new (const char *device, GError **error)
+void
+swin_context_params_init (SwinContextParams *params)
 {
-  SwinContext *ctx = g_new0 (SwinContext, 1);
+  *params = (SwinContextParams) { .device = NULL, .log_func = NULL, .log_data = NULL };
+}
 
+SwinContext *
+swin_context_new (const SwinContextParams *params, GError **error)
+{
+  SwinContextParams defaults;
+  SwinContext *ctx;
+
+  if (!params) {
+    swin_context_params_init (&defaults);
+    params = &defaults;
+  }
+  ctx = g_new0 (SwinContext, 1);
+  /* first: the device selection already reports through it */
+  ctx->log_func = params->log_func;
+  ctx->log_data = params->log_data;
   g_mutex_init (&ctx->lock);
   ctx->cleanups = g_array_new (FALSE, FALSE, sizeof (SwinCleanupEntry));
-  if (!(ctx->instance = instance_ref (error)) || !create_device (ctx, device, error)) {
+  if (!(ctx->instance = instance_ref (error)) || !create_device (ctx, params->device, error)) {
     swin_context_free (ctx);
     return NULL;
   }
@@ -453,7 +468,7 @@ swin_context_free (SwinContext *ctx)
     VkResult r = vkDeviceWaitIdle (ctx->device);
 
     if (r != VK_SUCCESS)
-      swin_log (SWIN_LOG_WARNING, "vkDeviceWaitIdle failed at teardown: %s", swin_vk_result_name (r));
+      swin_log (ctx, SWIN_LOG_WARNING, "vkDeviceWaitIdle failed at teardown: %s", swin_vk_result_name (r));
   }
   for (guint i = ctx->cleanups->len; i > 0; i--) {
     SwinCleanupEntry *e = &g_array_index (ctx->cleanups, SwinCleanupEntry, i - 1);

@@ -33,6 +33,8 @@ struct _SwinContext {
   char *device_name;
   char *driver_info;                    /* driver name and version, e.g. "Mesa 22.3.6" */
   char *lost;                           /* why the device is unusable (atomic pointer), or NULL */
+  SwinLogFunc log_func;                 /* SwinContextParams', fixed for the context's life */
+  void *log_data;
   GArray *cleanups;                     /* SwinCleanupEntry, run in reverse order */
   void *kernels;                        /* vk_kernel.c's pipeline cache (freed by a cleanup) */
   void *ops;                            /* swin_kernels.c's variant choices (freed by a cleanup) */

@@ -102,7 +102,7 @@ kernel_create (SwinContext *ctx, const SwinKernelDesc *d, const char *name, GErr
   SWIN_VK (vkCreateComputePipelines (ctx->device, VK_NULL_HANDLE, 1, &ci, NULL, &k->pipeline), error);
   vkDestroyShaderModule (ctx->device, module, NULL);
   swin_context_name_object (ctx, VK_OBJECT_TYPE_PIPELINE, (uint64_t) k->pipeline, name);
-  swin_log (SWIN_LOG_DEBUG, "pipeline %s created", name);
+  swin_log (ctx, SWIN_LOG_DEBUG, "pipeline %s created", name);
   return k;
 
 error:

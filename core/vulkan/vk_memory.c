@@ -65,7 +65,7 @@ swin_buffer_new (SwinContext *ctx, VkDeviceSize size, SwinBufferKind kind, const
   }
   swin_context_name_object (ctx, VK_OBJECT_TYPE_BUFFER, (uint64_t) buf->buffer, name);
   swin_context_name_object (ctx, VK_OBJECT_TYPE_DEVICE_MEMORY, (uint64_t) buf->memory, name);
-  swin_log (SWIN_LOG_DEBUG, "%s: %.2f MiB of %s memory (type %d)", name, buf->size / 1048576.0,
+  swin_log (ctx, SWIN_LOG_DEBUG, "%s: %.2f MiB of %s memory (type %d)", name, buf->size / 1048576.0,
             kind == SWIN_BUFFER_DEVICE ? "device" : kind == SWIN_BUFFER_UPLOAD ? "upload" : "readback",
             type);
   return buf;

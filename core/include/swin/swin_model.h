@@ -124,14 +124,13 @@ typedef enum {
   SWIN_LOG_DEBUG,    /* per plan and per call detail */
 } SwinLogLevel;
 
+/* Receives the core's reports of what it chose and why (the device and
+ * driver, the kernel variant of each operation, the memory it allocated),
+ * each through the context it concerns (SwinContextParams in
+ * swin_vulkan.h).  It may be called from any thread that calls into the
+ * core, so it must be thread-safe.  Errors are never logged: they are
+ * returned as GErrors. */
 typedef void (*SwinLogFunc) (SwinLogLevel level, const char *message, void *user_data);
-
-/* Routes the core's reports of what it chose and why (the device and
- * driver, the kernel variant of each operation, the memory it allocated) to
- * @func; NULL (the default) drops them.  Process-wide; @func may be called
- * from any thread that calls into the core, so it must be thread-safe.
- * Errors are never logged: they are returned as GErrors. */
-void swin_set_log_handler (SwinLogFunc func, void *user_data);
 
 /* ---- helpers ---- */
 

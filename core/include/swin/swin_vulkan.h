@@ -11,10 +11,21 @@ G_BEGIN_DECLS
 
 typedef struct _SwinContext SwinContext;
 
-/* Opens a Vulkan device.  @device: NULL or "" for the default (first discrete
- * GPU, else the first device), a decimal index, or a case-insensitive
- * substring of the device name. */
-SwinContext *swin_context_new (const char *device, GError **error);
+/* How to open a context; swin_context_params_init() sets the defaults. */
+typedef struct {
+  /* NULL or "" for the default (first discrete GPU, else the first device),
+   * a decimal index, or a case-insensitive substring of the device name */
+  const char *device;
+  /* The context's reports, from the device selection on (NULL: dropped),
+   * with @log_data; called until swin_context_free() returns. */
+  SwinLogFunc log_func;
+  void *log_data;
+} SwinContextParams;
+
+void swin_context_params_init (SwinContextParams *params);
+
+/* Opens a Vulkan device as @params (NULL: the defaults) says. */
+SwinContext *swin_context_new (const SwinContextParams *params, GError **error);
 void swin_context_free (SwinContext *ctx);
 const char *swin_context_get_device_name (const SwinContext *ctx);
 /* Whether both contexts opened the same device (two identical GPUs are two
