@@ -487,6 +487,86 @@ test_chunked (void)
   *lim = saved;
 }
 
+/* One thread's call that must finish while the test holds a lock. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean done, ok;
+  SwinCmd *cmd;           /* submit it; NULL: record what needs a new pipeline */
+} LockProbe;
+
+static gpointer
+lock_probe_run (gpointer data)
+{
+  LockProbe *probe = data;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (probe->cmd) {
+    ok = swin_cmd_submit_wait (ctx, &probe->cmd, 1, &error);
+  } else {
+    /* a LayerNorm of 44 channels: a specialisation no other test uses */
+    SwinBuffer *b = buf_new (NULL, 4 * 44);
+    SwinBinding X = bnd (b);
+    SwinCmd *cmd = cmd_begin ();
+
+    ok = swin_k_layernorm (cmd, ctx, &X, &X, &X, &X, 4, 44, 0, 0, NULL, 0, &error);
+    swin_cmd_free (cmd);
+    swin_buffer_free (ctx, b);
+  }
+  g_assert_no_error (error);
+  g_mutex_lock (&probe->lock);
+  probe->done = TRUE;
+  probe->ok = ok;
+  g_cond_signal (&probe->cond);
+  g_mutex_unlock (&probe->lock);
+  return NULL;
+}
+
+/* Runs @probe in a thread while @held is locked; it must finish within 60 s. */
+static void
+check_not_blocked (GMutex *held, LockProbe *probe)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
+  GThread *t;
+
+  g_mutex_init (&probe->lock);
+  g_cond_init (&probe->cond);
+  g_mutex_lock (held);
+  t = g_thread_new ("lock-probe", lock_probe_run, probe);
+  g_mutex_lock (&probe->lock);
+  while (!probe->done)
+    if (!g_cond_wait_until (&probe->cond, &probe->lock, deadline))
+      g_error ("blocked by a lock it does not need");
+  g_mutex_unlock (&probe->lock);
+  g_mutex_unlock (held);
+  g_thread_join (t);
+  g_assert_true (probe->ok);
+  g_mutex_clear (&probe->lock);
+  g_cond_clear (&probe->cond);
+}
+
+/* A pipeline being created (under the cache lock at most) does not stall
+ * a submission, nor a submission in progress a pipeline's creation. */
+static void
+test_locks (void)
+{
+  GError *error = NULL;
+  SwinBuffer *bx = buf_new (NULL, 64), *bo = buf_new (NULL, 64);
+  SwinCmd *cmd = cmd_begin ();
+  SwinBinding X = bnd (bx), O = bnd (bo);
+  LockProbe submit = { 0 }, create = { 0 };
+
+  g_assert_true (swin_k_avgpool (cmd, ctx, &X, &O, 1, 4, 16, &error));
+  g_assert_true (swin_cmd_end (cmd, &error));
+  submit.cmd = cmd;
+  check_not_blocked (&ctx->cache_lock, &submit);
+  check_not_blocked (&ctx->queue_lock, &create);
+  swin_cmd_free (cmd);
+  swin_buffer_free (ctx, bx);
+  swin_buffer_free (ctx, bo);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -513,6 +593,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/kernels/large-grid/layernorm_rows", "layernorm_rows", test_large_grid_layernorm);
   g_test_add_func ("/kernels/large-grid/im2col", test_large_grid_im2col);
   g_test_add_func ("/kernels/chunked", test_chunked);
+  g_test_add_func ("/kernels/locks", test_locks);
   g_test_add_func ("/kernels/large-grid/avgpool", test_large_grid_avgpool);
   g_test_add_data_func ("/kernels/large-grid/attention", "attention", test_large_grid_attention);
   g_test_add_data_func ("/kernels/large-grid/attention_wg", "attention_wg", test_large_grid_attention);

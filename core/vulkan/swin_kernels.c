@@ -335,7 +335,7 @@ swin_op_name (SwinOp op)
 /* ---- the choice of variant ---- */
 
 /* Per context: a forced variant (index + 1, 0: none), the last one used and
- * which ones were reported to the log.  Guarded by ctx->lock. */
+ * which ones were reported to the log.  Guarded by ctx->cache_lock. */
 typedef struct {
   int forced[SWIN_OP_COUNT];
   const char *last[SWIN_OP_COUNT];
@@ -348,7 +348,7 @@ op_state_free (SwinContext *ctx, void *data)
   g_free (data);
 }
 
-/* The context's SwinOpState; the caller holds ctx->lock. */
+/* The context's SwinOpState; the caller holds ctx->cache_lock. */
 static SwinOpState *
 op_state (SwinContext *ctx)
 {
@@ -385,9 +385,9 @@ swin_kernels_force (SwinContext *ctx, SwinOp op, const char *variant, GError **e
       return FALSE;
     }
   }
-  g_mutex_lock (&ctx->lock);
+  g_mutex_lock (&ctx->cache_lock);
   op_state (ctx)->forced[op] = index;
-  g_mutex_unlock (&ctx->lock);
+  g_mutex_unlock (&ctx->cache_lock);
   return TRUE;
 }
 
@@ -397,9 +397,9 @@ swin_kernels_last_variant (SwinContext *ctx, SwinOp op)
   const char *name;
 
   g_return_val_if_fail ((unsigned) op < SWIN_OP_COUNT, NULL);
-  g_mutex_lock (&ctx->lock);
+  g_mutex_lock (&ctx->cache_lock);
   name = op_state (ctx)->last[op];
-  g_mutex_unlock (&ctx->lock);
+  g_mutex_unlock (&ctx->cache_lock);
   return name;
 }
 
@@ -414,9 +414,9 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
   int forced, index = -1;
   char *why = NULL;
 
-  g_mutex_lock (&ctx->lock);
+  g_mutex_lock (&ctx->cache_lock);
   forced = op_state (ctx)->forced[op];
-  g_mutex_unlock (&ctx->lock);
+  g_mutex_unlock (&ctx->cache_lock);
 
   if (forced) {
     const SwinVariant *v = &info->variants[forced - 1];
@@ -444,11 +444,11 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
   g_assert (index >= 0);
   chosen = &info->variants[index];
 
-  g_mutex_lock (&ctx->lock);
+  g_mutex_lock (&ctx->cache_lock);
   op_state (ctx)->last[op] = chosen->name;
   first_use = !(op_state (ctx)->reported[op] & (1u << index));
   op_state (ctx)->reported[op] |= 1u << index;
-  g_mutex_unlock (&ctx->lock);
+  g_mutex_unlock (&ctx->cache_lock);
   if (first_use)
     swin_log (ctx, SWIN_LOG_INFO, "%s on \"%s\": variant %s%s", info->name, ctx->device_name, chosen->name,
               forced ? " (forced)" : "");

@@ -289,9 +289,10 @@ swin_cmd_submit_wait (SwinContext *ctx, SwinCmd **cmds, int n, GError **error)
   }
   if (!swin_ctx_check (ctx, vkCreateFence (ctx->device, &fi, NULL, &fence), "vkCreateFence", error))
     return FALSE;
-  g_mutex_lock (&ctx->lock);
-  ok = swin_ctx_check (ctx, vkQueueSubmit (ctx->queue, 1, &si, fence), "vkQueueSubmit", error);
-  g_mutex_unlock (&ctx->lock);
+  g_mutex_lock (&ctx->queue_lock);
+  r = vkQueueSubmit (ctx->queue, 1, &si, fence);
+  g_mutex_unlock (&ctx->queue_lock);
+  ok = swin_ctx_check (ctx, r, "vkQueueSubmit", error);
   if (!ok) {
     vkDestroyFence (ctx->device, fence, NULL);
     return FALSE;

@@ -448,7 +448,8 @@ swin_context_new (const SwinContextParams *params, GError **error)
   /* first: the device selection already reports through it */
   ctx->log_func = params->log_func;
   ctx->log_data = params->log_data;
-  g_mutex_init (&ctx->lock);
+  g_mutex_init (&ctx->queue_lock);
+  g_mutex_init (&ctx->cache_lock);
   ctx->cleanups = g_array_new (FALSE, FALSE, sizeof (SwinCleanupEntry));
   if (!(ctx->instance = instance_ref (error)) || !create_device (ctx, params->device, error)) {
     swin_context_free (ctx);
@@ -479,7 +480,8 @@ swin_context_free (SwinContext *ctx)
     vkDestroyDevice (ctx->device, NULL);
   if (ctx->instance)
     instance_unref ();
-  g_mutex_clear (&ctx->lock);
+  g_mutex_clear (&ctx->queue_lock);
+  g_mutex_clear (&ctx->cache_lock);
   g_free (ctx->device_name);
   g_free (ctx->driver_info);
   g_free (ctx->lost);

@@ -20,7 +20,15 @@ struct _SwinContext {
   VkDevice device;
   VkQueue queue;
   uint32_t queue_family;
-  GMutex lock;                          /* guards the queue and the caches of upper layers */
+  /* Two locks, never held together (so no order between them), and nothing
+   * slow or calling out (a log handler) runs under either:
+   * queue_lock guards the queue (vkQueueSubmit: Vulkan requires external
+   * synchronisation); cache_lock guards the caches of the upper layers
+   * (pipelines, variant choices) and the cleanups.  A pipeline is created
+   * outside cache_lock (vk_kernel.c): a compile, slow on every driver,
+   * stalls neither a submission nor another thread's lookup. */
+  GMutex queue_lock;
+  GMutex cache_lock;
   VkPhysicalDeviceProperties props;
   VkPhysicalDeviceMemoryProperties mem_props;
   VkDriverId driver_id;
@@ -66,7 +74,7 @@ gboolean swin_context_is_lost (SwinContext *ctx);
 guint swin_instance_creations (void);
 
 /* Registers @func(@ctx, @data) to run at swin_context_free() (see above).
- * The caller holds ctx->lock. */
+ * The caller holds ctx->cache_lock. */
 void swin_context_add_cleanup (SwinContext *ctx, SwinContextCleanup func, void *data);
 
 /* Names a Vulkan object for debuggers and validation messages (a no-op

@@ -116,23 +116,38 @@ SwinKernel *
 swin_kernel_get (SwinContext *ctx, const SwinKernelDesc *d, GError **error)
 {
   GString *key = g_string_new (d->name);
-  SwinKernel *k;
+  SwinKernel *k, *created;
 
   g_string_append_printf (key, "[%ux%ux%u:", d->local[0], d->local[1], d->local[2]);
   for (int i = 0; i < d->n_spec; i++)
     g_string_append_printf (key, "%s%u", i ? "," : "", d->spec[i]);
   g_string_append_c (key, ']');
-  g_mutex_lock (&ctx->lock);
+  g_mutex_lock (&ctx->cache_lock);
   if (!ctx->kernels) {
     ctx->kernels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
     swin_context_add_cleanup (ctx, cache_free, ctx->kernels);
   }
   k = g_hash_table_lookup (ctx->kernels, key->str);
-  if (!k && (k = kernel_create (ctx, d, key->str, error)))
-    g_hash_table_insert (ctx->kernels, g_string_free (key, FALSE), k);
-  else
+  g_mutex_unlock (&ctx->cache_lock);
+  if (k || !(created = kernel_create (ctx, d, key->str, error))) {
     g_string_free (key, TRUE);
-  g_mutex_unlock (&ctx->lock);
+    return k;
+  }
+
+  /* Created without the lock (vk_context.h): another thread may have
+   * created the same one meanwhile; the first inserted is kept. */
+  g_mutex_lock (&ctx->cache_lock);
+  k = g_hash_table_lookup (ctx->kernels, key->str);
+  if (!k) {
+    k = created;
+    created = NULL;
+    g_hash_table_insert (ctx->kernels, g_string_free (key, FALSE), k);
+    key = NULL;
+  }
+  g_mutex_unlock (&ctx->cache_lock);
+  kernel_free (ctx, created);
+  if (key)
+    g_string_free (key, TRUE);
   return k;
 }
 
