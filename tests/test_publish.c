@@ -3,12 +3,26 @@
  * through a real swinclassify and back, regions with classifications,
  * awkward strings and numbers, standard output, /dev/full, paths that
  * cannot be written, and pipelines/swin-print writing the very same lines. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <errno.h>
+#include <math.h>
+#include <string.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "swin_gst_test_util.h"
-#include "swin_publish_test_util.h"
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_bus.h"
+#include "swin_test_element.h"
+#include "swin_test_json.h"
+#include "swin_test_model.h"
+#include "swin_test_publish.h"
+#include "swin_test_results.h"
+#include "swin_test_video.h"
 
 #define IMG 56
 #define CLASSES 10
@@ -26,7 +40,7 @@ make_tiny_model (void)
 
   tmpdir = g_dir_make_tmp ("swin-publish-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
 }
 
 /* The lines of @path (without their newlines); the file must end with one. */
@@ -62,7 +76,7 @@ GST_START_TEST (test_file_classify_roundtrip)
 
   gst_harness_set_src_caps_str (h, FRAME_CAPS);
   for (guint i = 0; i < G_N_ELEMENTS (out); i++) {
-    GstBuffer *in = swin_gst_test_make_frame (FRAME_CAPS, i, 40 + i);
+    GstBuffer *in = swin_test_make_frame (FRAME_CAPS, i, 40 + i);
     GstMapInfo a, b;
 
     out[i] = gst_harness_push_and_pull (h, gst_buffer_ref (in));
@@ -82,13 +96,13 @@ GST_START_TEST (test_file_classify_roundtrip)
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), G_N_ELEMENTS (out));
   for (guint i = 0; i < G_N_ELEMENTS (out); i++) {
-    JsonObject *o = swin_pub_parse (lines[i]);
+    JsonObject *o = swin_test_json_parse (lines[i]);
     const GstStructure *r = gst_buffer_get_swin_result (out[i]);
 
     /* inference-interval=2: every other frame carries the previous result. */
     fail_unless_equals_int (gst_swin_result_get_age (r), i % 2);
     fail_unless_equals_int (gst_swin_result_get_n_classes (r), 3);
-    swin_pub_check_object (o, out[i], GST_BUFFER_PTS (out[i]), "cls", 70, 50);
+    swin_test_json_check_object (o, out[i], GST_BUFFER_PTS (out[i]), "cls", 70, 50);
     json_object_unref (o);
     gst_buffer_unref (out[i]);
   }
@@ -108,9 +122,9 @@ add_region_result (GstVideoRegionOfInterestMeta *roi, const gchar *label, gdoubl
   gint id = 7;
   gconstpointer pid[] = { &id }, plabel[] = { label }, pscore[] = { &confidence };
 
-  swin_pub_set_array (c, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
-  swin_pub_set_array (c, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
-  swin_pub_set_array (c, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
+  swin_test_set_array (c, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
+  swin_test_set_array (c, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
+  swin_test_set_array (c, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
   gst_structure_set (c, "label", G_TYPE_STRING, label, "label_id", G_TYPE_INT, id, "confidence",
                      G_TYPE_DOUBLE, confidence, "model_name", G_TYPE_STRING, "regions-model",
                      NULL);
@@ -125,7 +139,7 @@ GST_START_TEST (test_file_regions)
   static const gchar *awkward = "quote\" backslash\\ newline\n tab\t ctrl\x01 \xc3\xa9\xe2\x98\x83";
   gchar *out_path = g_build_filename (tmpdir, "regions.jsonl", NULL);
   GstBus *bus;
-  GstHarness *h = swin_pub_harness (&bus, FALSE, "file-path", out_path, "source", "cam-7", NULL);
+  GstHarness *h = swin_test_publish_harness (&bus, FALSE, "file-path", out_path, "source", "cam-7", NULL);
   GstSegment segment;
   GstBuffer *bufs[4];
   gchar **lines;
@@ -140,23 +154,23 @@ GST_START_TEST (test_file_regions)
 
   /* 0: frame result, two classified regions (one with awkward strings and
    * a confidence printed as "1e-05"), one region without a result. */
-  bufs[0] = swin_pub_result_buffer (0, 10 * GST_SECOND, 1);
-  swin_pub_add_region (bufs[0], "person", 1, 2, 10, 8, TRUE, 11, awkward);
-  swin_pub_add_region (bufs[0], "car", 0, 0, 4, 4, FALSE, 0, NULL);
+  bufs[0] = swin_test_result_buffer (0, 10 * GST_SECOND, 1);
+  swin_test_add_region (bufs[0], "person", 1, 2, 10, 8, TRUE, 11, awkward);
+  swin_test_add_region (bufs[0], "car", 0, 0, 4, 4, FALSE, 0, NULL);
   add_region_result (gst_buffer_add_video_region_of_interest_meta (bufs[0], "dog", 3, 4, 5, 6),
                      "dog", 1e-05);
   /* 1: only a classified region, no frame result. */
-  bufs[1] = gst_buffer_new_allocate (NULL, SWIN_PUB_WIDTH * SWIN_PUB_HEIGHT * 3, NULL);
+  bufs[1] = gst_buffer_new_allocate (NULL, SWIN_TEST_RESULT_WIDTH * SWIN_TEST_RESULT_HEIGHT * 3, NULL);
   GST_BUFFER_PTS (bufs[1]) = 11 * GST_SECOND;
-  swin_pub_add_region (bufs[1], "face", 5, 5, 3, 3, TRUE, 12, NULL);
+  swin_test_add_region (bufs[1], "face", 5, 5, 3, 3, TRUE, 12, NULL);
   /* 2: nothing to publish. */
-  bufs[2] = gst_buffer_new_allocate (NULL, SWIN_PUB_WIDTH * SWIN_PUB_HEIGHT * 3, NULL);
+  bufs[2] = gst_buffer_new_allocate (NULL, SWIN_TEST_RESULT_WIDTH * SWIN_TEST_RESULT_HEIGHT * 3, NULL);
   GST_BUFFER_PTS (bufs[2]) = 12 * GST_SECOND;
-  swin_pub_add_region (bufs[2], "tree", 5, 5, 3, 3, FALSE, 0, NULL);
+  swin_test_add_region (bufs[2], "tree", 5, 5, 3, 3, FALSE, 0, NULL);
   /* 3: a score of 1e-300 with a label that is not UTF-8 (GstStructure
    * checks its string fields, but not strings inside arrays), and a
    * confidence that is not a number. */
-  bufs[3] = swin_pub_result_buffer (3, 13 * GST_SECOND, 3);
+  bufs[3] = swin_test_result_buffer (3, 13 * GST_SECOND, 3);
   {
     GstStructure *s = gst_custom_meta_get_structure (
         gst_buffer_get_custom_meta (bufs[3], GST_SWIN_META_NAME));
@@ -164,9 +178,9 @@ GST_START_TEST (test_file_regions)
     gdouble tiny = 1e-300;
     gconstpointer pid[] = { &id }, plabel[] = { "bad \xff\xfe utf-8" }, pscore[] = { &tiny };
 
-    swin_pub_set_array (s, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
-    swin_pub_set_array (s, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
-    swin_pub_set_array (s, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
+    swin_test_set_array (s, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
+    swin_test_set_array (s, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
+    swin_test_set_array (s, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
     add_region_result (gst_buffer_add_video_region_of_interest_meta (bufs[3], "x", 0, 0, 1, 1),
                        "nan", NAN);
   }
@@ -175,19 +189,19 @@ GST_START_TEST (test_file_regions)
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (bufs[i])), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   gst_harness_teardown (h);
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
 
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), 3);
   for (guint i = 0; i < 2; i++) {
-    o = swin_pub_parse (lines[i]);
-    swin_pub_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]) - 7 * GST_SECOND, "cam-7",
-                           SWIN_PUB_WIDTH, SWIN_PUB_HEIGHT);
+    o = swin_test_json_parse (lines[i]);
+    swin_test_json_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]) - 7 * GST_SECOND, "cam-7",
+                           SWIN_TEST_RESULT_WIDTH, SWIN_TEST_RESULT_HEIGHT);
     json_object_unref (o);
   }
 
   /* The last line: valid JSON with null for NaN and the label repaired. */
-  o = swin_pub_parse (lines[2]);
+  o = swin_test_json_parse (lines[2]);
   {
     JsonObject *cls = json_array_get_object_element (json_object_get_array_member (o, "classes"),
                                                      0);
@@ -195,9 +209,9 @@ GST_START_TEST (test_file_regions)
         json_array_get_object_element (json_object_get_array_member (o, "objects"), 0),
         "classification");
 
-    swin_pub_check_double (cls, "score", 1e-300);
+    swin_test_json_check_double (cls, "score", 1e-300);
     expect_label = g_utf8_make_valid ("bad \xff\xfe utf-8", -1);
-    swin_pub_check_string (cls, "label", expect_label);
+    swin_test_json_check_string (cls, "label", expect_label);
     g_free (expect_label);
     fail_unless (json_node_is_null (json_object_get_member (c, "confidence")));
   }
@@ -206,7 +220,7 @@ GST_START_TEST (test_file_regions)
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     gst_buffer_unref (bufs[i]);
   g_strfreev (lines);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -226,9 +240,9 @@ GST_START_TEST (test_file_stdout)
   fail_unless (fd >= 0 && saved >= 0);
   fflush (stdout);
   fail_unless (dup2 (fd, STDOUT_FILENO) == STDOUT_FILENO);
-  h = swin_pub_harness (&bus, FALSE, "file-path", "-", NULL);
+  h = swin_test_publish_harness (&bus, FALSE, "file-path", "-", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++) {
-    bufs[i] = swin_pub_result_buffer (i, i * GST_SECOND / 30, 20 + i);
+    bufs[i] = swin_test_result_buffer (i, i * GST_SECOND / 30, 20 + i);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (bufs[i])), GST_FLOW_OK);
   }
   gst_harness_teardown (h);
@@ -240,16 +254,16 @@ GST_START_TEST (test_file_stdout)
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), G_N_ELEMENTS (bufs));
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++) {
-    JsonObject *o = swin_pub_parse (lines[i]);
+    JsonObject *o = swin_test_json_parse (lines[i]);
 
     /* No upstream element in a harness: the source is swinpublish's name. */
-    swin_pub_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]), "pub", SWIN_PUB_WIDTH,
-                           SWIN_PUB_HEIGHT);
+    swin_test_json_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]), "pub", SWIN_TEST_RESULT_WIDTH,
+                           SWIN_TEST_RESULT_HEIGHT);
     json_object_unref (o);
     gst_buffer_unref (bufs[i]);
   }
   g_strfreev (lines);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -260,20 +274,20 @@ GST_START_TEST (test_file_dev_full)
 {
   GstBus *bus;
   GstHarness *h;
-  GstBuffer *empty = gst_buffer_new_allocate (NULL, SWIN_PUB_WIDTH * SWIN_PUB_HEIGHT * 3, NULL);
+  GstBuffer *empty = gst_buffer_new_allocate (NULL, SWIN_TEST_RESULT_WIDTH * SWIN_TEST_RESULT_HEIGHT * 3, NULL);
   gchar *text;
 
   fail_unless (g_file_test ("/dev/full", G_FILE_TEST_EXISTS), "/dev/full missing");
-  h = swin_pub_harness (&bus, FALSE, "file-path", "/dev/full", NULL);
+  h = swin_test_publish_harness (&bus, FALSE, "file-path", "/dev/full", NULL);
   /* Nothing to write: fine. */
   fail_unless_equals_int (gst_harness_push (h, empty), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_push (h, swin_pub_result_buffer (0, 0, 1)), GST_FLOW_ERROR);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, "/dev/full", 0);
+  fail_unless_equals_int (gst_harness_push (h, swin_test_result_buffer (0, 0, 1)), GST_FLOW_ERROR);
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, "/dev/full", 0);
   fail_unless (text != NULL, "no error message naming /dev/full");
   fail_unless (strstr (text, g_strerror (ENOSPC)) != NULL, "%s", text);
   g_free (text);
   gst_harness_teardown (h);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
 }
 GST_END_TEST;
 
@@ -301,19 +315,19 @@ GST_START_TEST (test_file_unwritable)
     /* root writes into a read-only directory anyway. */
     if (i == 3 && geteuid () == 0) {
       gst_object_unref (e);
-      swin_pub_bus_free (bus);
+      swin_test_bus_free (bus);
       continue;
     }
     gst_element_set_bus (e, bus);
     g_object_set (e, "file-path", paths[i], NULL);
     fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-    text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, *paths[i] ? paths[i] : "No file path",
+    text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, *paths[i] ? paths[i] : "No file path",
                                   0);
     fail_unless (text != NULL, "no error naming \"%s\"", paths[i]);
     g_free (text);
     gst_element_set_state (e, GST_STATE_NULL);
     gst_object_unref (e);
-    swin_pub_bus_free (bus);
+    swin_test_bus_free (bus);
   }
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     g_free (paths[i]);
@@ -359,10 +373,10 @@ GST_START_TEST (test_swin_print_same_json)
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), 3);
   for (guint i = 0; i < 3; i++) {
-    JsonObject *o = swin_pub_parse (lines[i]);
+    JsonObject *o = swin_test_json_parse (lines[i]);
 
-    swin_pub_check_string (o, "source", "cls");
-    swin_pub_check_int (o, "frame", i);
+    swin_test_json_check_string (o, "source", "cls");
+    swin_test_json_check_int (o, "frame", i);
     json_object_unref (o);
   }
   {
@@ -407,8 +421,8 @@ publish_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, publish_suite, "swinpublish-file", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, publish_suite, "swinpublish-file", __FILE__);
 
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

@@ -5,9 +5,16 @@
  * equals the core's CPU preprocessing of the same region and CPU forward;
  * skipped regions get nothing; region counts around the batch size;
  * messages; bad settings. */
-#include "swin_gst_test_util.h"
-
+#include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <stdarg.h>
+
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
+#include "swin_test_video.h"
 
 #define CLASSES 10
 #define IMG 56
@@ -30,7 +37,7 @@ make_element (const gchar *first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  e = swin_gst_test_new_element_valist (model_path, first_property, args);
+  e = swin_test_new_element_valist (model_path, first_property, args);
   va_end (args);
   g_object_set (e, "inference-region", 1 /* roi-list */, "top-k", 3, NULL);
   return gst_object_ref_sink (e);
@@ -49,7 +56,7 @@ make_harness (GstElement *e, const gchar *caps)
 static GstBuffer *
 frame_with_regions (const gchar *caps, const Region *regions, guint n, guint32 seed)
 {
-  GstBuffer *buf = swin_gst_test_make_frame (caps, 0, seed);
+  GstBuffer *buf = swin_test_make_frame (caps, 0, seed);
 
   for (guint i = 0; i < n; i++) {
     GstVideoRegionOfInterestMeta *m = gst_buffer_add_video_region_of_interest_meta (
@@ -106,7 +113,7 @@ check_regions (GstBuffer *out, const gchar *caps_str, const Region *regions, gui
       g_free (expect_label);
       fail_unless_equals_int (gst_swin_result_get_n_classes (s), 3);
     }
-    swin_gst_test_check_region_result (s, model, out, &info, &r->expect, mode);
+    swin_test_check_region_result (s, model, out, &info, &r->expect, mode);
   }
   fail_unless_equals_int (seen, n);
 }
@@ -281,11 +288,11 @@ GST_START_TEST (test_bad_settings)
 {
   static const gchar *bad_sizes[] = { "16", "axb", "0x5", "-1x4", "16x16x16", "x", "" };
 
-  swin_gst_test_expect_start_error (make_element ("object-class", "face,,car", NULL), "item 2 is empty");
-  swin_gst_test_expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
+  swin_test_expect_start_error (make_element ("object-class", "face,,car", NULL), "item 2 is empty");
+  swin_test_expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
   for (guint i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
-    swin_gst_test_expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
-  swin_gst_test_expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
+    swin_test_expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
+  swin_test_expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
 }
 GST_END_TEST;
 
@@ -300,7 +307,7 @@ regions_suite (void)
 
   tmpdir = g_dir_make_tmp ("swin-regions-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
 
@@ -317,9 +324,9 @@ regions_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, regions_suite, "swinclassify-regions", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, regions_suite, "swinclassify-regions", __FILE__);
 
   swin_model_free (model);
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

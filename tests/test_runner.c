@@ -3,9 +3,15 @@
  * several formats and sizes, each with its own parameters, batched together;
  * every result equals the CPU backend's preprocessing and forward of the
  * same image.  Batching, splitting, cancelling and stopping. */
-#include "swin_test_util.h"
-
 #include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "swin/swin.h"
+#include "swin_test_device.h"
+#include "swin_test_floats.h"
+#include "swin_test_frame.h"
+#include "swin_test_model.h"
 
 #define CLASSES 10
 #define SIZE 56
@@ -333,18 +339,15 @@ main (int argc, char **argv)
 {
   SwinInitParams ip = { .embed_dim = 16, .num_stages = 2, .depths = { 1, 1 }, .heads = { 1, 2 },
                         .window = 7, .num_classes = CLASSES, .img_size = SIZE, .seed = 21 };
-  g_autofree char *dir = NULL, *path = NULL;
+  g_autofree char *dir = NULL;
   GError *error = NULL;
   int ret;
 
   g_test_init (&argc, &argv, NULL);
   ctx = swin_test_context ();
   dir = g_dir_make_tmp ("swin-runner-XXXXXX", &error);
-  path = g_build_filename (dir, "tiny.safetensors", NULL);
-  g_assert_true (swin_model_init_random (&ip, path, &error));
-  model = swin_model_load (path, &error);
   g_assert_no_error (error);
-  g_unlink (path);
+  model = swin_test_make_model (dir, "tiny.safetensors", &ip);
   g_rmdir (dir);
   net = swin_net_new (ctx, model, &error);
   g_assert_no_error (error);
