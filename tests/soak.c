@@ -12,10 +12,14 @@
  * Usage: soak [FRAMES [STEP [WARMUP [PACE]]]]   (default 10000 500 2000 2000)
  * Needs the system's videotestsrc and fakesink, and this build's plugin in
  * GST_PLUGIN_PATH_1_0. */
+#include <gst/gst.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "gstswinmeta.h"
-#include "swin_stress_util.h"
+#include "swin/swin.h"
+#include "swin_test_model.h"
+#include "swin_test_stress.h"
 
 #define MAX_GROWTH_KIB 1024
 
@@ -45,7 +49,7 @@ count_out (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   if (gst_buffer_get_swin_result (GST_PAD_PROBE_INFO_BUFFER (info)))
     g_atomic_int_inc (&soak->with_result);
   if (n % soak->step == 0) {
-    glong kib = swin_stress_read_rss_kib ();
+    glong kib = swin_test_read_rss_kib ();
     g_array_append_val (soak->rss, kib);
   }
   return GST_PAD_PROBE_OK;
@@ -78,15 +82,15 @@ main (int argc, char **argv)
                 argv[0]);
     return EXIT_FAILURE;
   }
-  model = swin_stress_write_model ("swin-soak-XXXXXX", "soak.safetensors", &ip, &dir);
-  if (!model)
-    return EXIT_FAILURE;
+  dir = g_dir_make_tmp ("swin-soak-XXXXXX", &error);
+  g_assert_no_error (error);
+  model = swin_test_write_model (dir, "soak.safetensors", &ip);
   launch = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
                             "video/x-raw,format=RGB,width=64,height=48,framerate=30/1 ! "
                             "identity sleep-time=%u ! "
                             "swinclassify name=c mode=async model=\"%s\" ! fakesink", frames,
                             pace, model);
-  pipeline = swin_stress_launch (launch, &classify);
+  pipeline = swin_test_launch (launch, &classify);
   if (!pipeline)
     return EXIT_FAILURE;
   pad = gst_element_get_static_pad (classify, "sink");
@@ -141,6 +145,6 @@ main (int argc, char **argv)
   gst_object_unref (classify);
   gst_object_unref (pipeline);
   g_array_free (soak.rss, TRUE);
-  swin_stress_remove_model (dir, model);
+  swin_test_remove_dir (dir, model, NULL);
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

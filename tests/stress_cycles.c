@@ -15,7 +15,12 @@
  * cycle makes, shares and frees a shared instance)
  * Needs the system's videotestsrc and fakesink, and this build's plugin in
  * GST_PLUGIN_PATH_1_0. */
-#include "swin_stress_util.h"
+#include <gst/gst.h>
+#include <stdlib.h>
+
+#include "swin/swin.h"
+#include "swin_test_model.h"
+#include "swin_test_stress.h"
 
 /* Runs @pipeline to EOS; FALSE (with a message) on an error. */
 static gboolean
@@ -64,6 +69,7 @@ main (int argc, char **argv)
   gboolean shared = argc > 4 && g_str_equal (argv[4], "shared");
   gchar *dir, *model, *launch;
   GstElement *pipeline, *classify;
+  GError *error = NULL;
   gint64 t0 = g_get_monotonic_time ();
   int status = EXIT_SUCCESS;
 
@@ -74,9 +80,9 @@ main (int argc, char **argv)
     g_printerr ("usage: %s [CYCLES [FRAMES [sync|async|both [shared]]]]\n", argv[0]);
     return EXIT_FAILURE;
   }
-  model = swin_stress_write_model ("swin-cycles-XXXXXX", "cycles.safetensors", &ip, &dir);
-  if (!model)
-    return EXIT_FAILURE;
+  dir = g_dir_make_tmp ("swin-cycles-XXXXXX", &error);
+  g_assert_no_error (error);
+  model = swin_test_write_model (dir, "cycles.safetensors", &ip);
   launch = g_strdup_printf ("videotestsrc num-buffers=%u pattern=ball ! "
                             "video/x-raw,format=I420,width=40,height=30 ! "
                             "swinclassify name=c model=\"%s\" model-instance-id=\"%s\" ! fakesink",
@@ -86,12 +92,12 @@ main (int argc, char **argv)
                                    "video/x-raw,format=RGB,width=48,height=36 ! swinclassify "
                                    "model=\"%s\" model-instance-id=cycles device=\"%s\" ! fakesink",
                                    launch, frames, model,
-                                   /* as swin_stress_launch() sets it on the first */
+                                   /* as swin_test_launch() sets it on the first */
                                    g_getenv ("SWIN_TEST_DEVICE") ? g_getenv ("SWIN_TEST_DEVICE") : "");
     g_free (launch);
     launch = both;
   }
-  pipeline = swin_stress_launch (launch, &classify);
+  pipeline = swin_test_launch (launch, &classify);
   if (!pipeline)
     return EXIT_FAILURE;
 
@@ -115,7 +121,7 @@ main (int argc, char **argv)
     /* Ten points of the RSS curve, for the record (leaks are judged by
      * valgrind and the validation layer). */
     if ((i + 1) % MAX (cycles / 10, 1) == 0)
-      g_print ("cycle %5u  VmRSS %ld KiB\n", i + 1, swin_stress_read_rss_kib ());
+      g_print ("cycle %5u  VmRSS %ld KiB\n", i + 1, swin_test_read_rss_kib ());
   }
   g_print ("%u cycles of %u frames (%s%s): %s in %.1f s\n", cycles, frames, modes,
            shared ? ", shared instance" : "",
@@ -123,7 +129,7 @@ main (int argc, char **argv)
 
   gst_object_unref (classify);
   gst_object_unref (pipeline);
-  swin_stress_remove_model (dir, model);
+  swin_test_remove_dir (dir, model, NULL);
   gst_deinit ();
   return status;
 }

@@ -6,10 +6,16 @@
  * be the core's CPU answer for the frame it names.  Also built with
  * ThreadSanitizer by tests/ci-stress.sh. */
 #include <gst/app/gstappsink.h>
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "swin_gst_test_util.h"
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
+#include "swin_test_video.h"
 
 #define N_PIPELINES 4
 #define N_FRAMES 6
@@ -128,7 +134,7 @@ GST_START_TEST (test_four_pipelines)
       frame = find_frame (&runs[p], pts);
       g_mutex_unlock (&runs[p].lock);
       fail_unless (frame != NULL, "pipeline %d: a message for a frame never output", p);
-      swin_gst_test_check_result (s, model, frame, &runs[p].info);
+      swin_test_check_result (s, model, frame, &runs[p].info);
     }
     /* Sync mode: every frame classified, its own result on it. */
     for (guint i = 0; i < runs[p].buffers->len; i++) {
@@ -140,7 +146,7 @@ GST_START_TEST (test_four_pipelines)
       n_meta++;
       if (sync) {
         fail_unless_equals_int (gst_swin_result_get_age (s), 0);
-        swin_gst_test_check_result (s, model, b, &runs[p].info);
+        swin_test_check_result (s, model, b, &runs[p].info);
       }
     }
     if (sync) {
@@ -172,7 +178,7 @@ concurrency_suite (void)
 
   tmpdir = g_dir_make_tmp ("swin-concurrency-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
 
@@ -185,10 +191,10 @@ concurrency_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, concurrency_suite, "swinclassify-concurrency",
+  int failed = swin_test_run_suite (&argc, &argv, concurrency_suite, "swinclassify-concurrency",
                                   __FILE__);
 
   swin_model_free (model);
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

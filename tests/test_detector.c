@@ -5,9 +5,15 @@
  * classifies it (object-class=Face: the detector's "face", matched
  * without regard to case); the result equals what swinclassify reports in full-frame
  * mode for the same rectangle cut out by videocrop. */
-#include "swin_gst_test_util.h"
-
 #include <gst/app/gstappsink.h>
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+#include <math.h>
+
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
 
 #define PHOTO "/usr/lib/python3/dist-packages/skimage/data/astronaut.png"
 #define CASCADES "/usr/share/opencv4/haarcascades"
@@ -112,7 +118,7 @@ detector_suite (void)
 
   tmpdir = g_dir_make_tmp ("swin-detector-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
   tcase_set_timeout (tc, 300);
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_facedetect_then_classify);
@@ -122,8 +128,8 @@ detector_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, detector_suite, "swinclassify-detector", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, detector_suite, "swinclassify-detector", __FILE__);
 
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

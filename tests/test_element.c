@@ -8,11 +8,15 @@
 #include <gst/video/video.h>
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#include "swin_gst_test_util.h"
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
+#include "swin_test_video.h"
 
 #define IMG 56
 #define CLASSES 10
@@ -30,7 +34,7 @@ make_tiny_model (void)
 
   tmpdir = g_dir_make_tmp ("swin-element-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
 }
@@ -42,7 +46,7 @@ make_element (const gchar *first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  e = swin_gst_test_new_element_valist (model_path, first_property, args);
+  e = swin_test_new_element_valist (model_path, first_property, args);
   va_end (args);
   gst_object_ref_sink (e);
   return e;
@@ -113,7 +117,7 @@ check_against_core (GstBuffer *out, const gchar *caps_str)
   check_result (s, 5);
   fail_unless (gst_video_info_from_caps (&info, caps));
   gst_caps_unref (caps);
-  swin_gst_test_check_result (s, model, out, &info);
+  swin_test_check_result (s, model, out, &info);
 }
 
 static const gchar *format_caps[] = {
@@ -137,7 +141,7 @@ run_formats (gint backend)
                                   format_caps[f]);
 
     for (guint i = 0; i < 2; i++) {
-      GstBuffer *in = swin_gst_test_make_frame (format_caps[f], i, 100 * f + i), *out;
+      GstBuffer *in = swin_test_make_frame (format_caps[f], i, 100 * f + i), *out;
       const GstStructure *s;
 
       out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
@@ -182,7 +186,7 @@ GST_START_TEST (test_topk_threshold_messages)
 
   gst_element_set_bus (e, bus);
   h = make_harness (e, caps);
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 4, 1));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 4, 1));
   s = gst_buffer_get_swin_result (out);
   check_result (s, 3);
 
@@ -218,7 +222,7 @@ GST_START_TEST (test_topk_threshold_messages)
     g_object_set (h->element, "threshold", (best + second) / 2, "post-messages", FALSE, NULL);
   }
   gst_buffer_unref (out);
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 4, 1));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 4, 1));
   check_result (gst_buffer_get_swin_result (out), 1);
   fail_unless (gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT) == NULL);
   gst_buffer_unref (out);
@@ -238,7 +242,7 @@ GST_START_TEST (test_interval)
   guint64 inferred;
 
   for (guint i = 0; i < 8; i++) {
-    GstBuffer *out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, i, 50 + i));
+    GstBuffer *out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, i, 50 + i));
     const GstStructure *s = gst_buffer_get_swin_result (out);
 
     fail_unless (s != NULL);
@@ -298,7 +302,7 @@ GST_START_TEST (test_async)
 
     if (i % 2 == 1)
       wait_inferred (h->element, i / 2 + 1);
-    out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, i, 70 + i));
+    out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, i, 70 + i));
     fail_unless (out != NULL);
     s = gst_buffer_get_swin_result (out);
     if (i % 2 == 1) {
@@ -340,7 +344,7 @@ GST_START_TEST (test_latency)
   gdouble ms;
 
   gst_harness_set_upstream_latency (h, 10 * GST_MSECOND);
-  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 1)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_test_make_frame (caps, 0, 1)));
   lat = gst_harness_query_latency (h);
   g_object_get (h->element, "latency-ms", &ms, NULL);
   fail_unless (ms > 0.0);
@@ -366,14 +370,14 @@ GST_START_TEST (test_qos)
   /* The sink rendered the frame at 1 s 500 ms late: earliest 1.5 s. */
   fail_unless (gst_harness_push_upstream_event (h, gst_event_new_qos (GST_QOS_TYPE_UNDERFLOW, 0.5,
       500 * GST_MSECOND, GST_SECOND)));
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 30, 1));   /* 1.0 s: late */
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 30, 1));   /* 1.0 s: late */
   fail_unless (out != NULL);
   fail_unless (gst_buffer_get_swin_result (out) == NULL);
   gst_buffer_unref (out);
   g_object_get (h->element, "frames-inferred", &inferred, NULL);
   fail_unless_equals_uint64 (inferred, 0);
 
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 60, 2));   /* 2.0 s: in time */
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 60, 2));   /* 2.0 s: in time */
   fail_unless (gst_buffer_get_swin_result (out) != NULL);
   fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), 0);
   gst_buffer_unref (out);
@@ -390,11 +394,11 @@ GST_START_TEST (test_caps_change)
   GstHarness *h = make_harness (make_element (NULL, NULL), format_caps[0]);
   GstBuffer *out;
 
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (format_caps[0], 0, 1));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (format_caps[0], 0, 1));
   check_against_core (out, format_caps[0]);
   gst_buffer_unref (out);
   gst_harness_set_src_caps_str (h, format_caps[7]);
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (format_caps[7], 1, 2));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (format_caps[7], 1, 2));
   check_against_core (out, format_caps[7]);
   gst_buffer_unref (out);
   gst_harness_teardown (h);
@@ -410,31 +414,31 @@ GST_START_TEST (test_errors)
   gchar *fifo = g_build_filename (tmpdir, "labels.fifo", NULL);
   gchar *big = g_build_filename (tmpdir, "big.txt", NULL);
 
-  swin_gst_test_expect_start_error (make_element ("model", NULL, NULL), "No model set");
-  swin_gst_test_expect_start_error (make_element ("model", missing, NULL), "Could not load model");
+  swin_test_expect_start_error (make_element ("model", NULL, NULL), "No model set");
+  swin_test_expect_start_error (make_element ("model", missing, NULL), "Could not load model");
   fail_unless (g_file_set_contents (corrupt, "\x10\x00\x00\x00\x00\x00\x00\x00{not json}", 18, NULL));
-  swin_gst_test_expect_start_error (make_element ("model", corrupt, NULL), "Could not load model");
+  swin_test_expect_start_error (make_element ("model", corrupt, NULL), "Could not load model");
   fail_unless (g_file_set_contents (labels, "cat\ndog\nbird\n", -1, NULL));
-  swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "has 3 labels but the model has 10");
-  swin_gst_test_expect_start_error (make_element ("device", "no-such-vulkan-device", NULL),
+  swin_test_expect_start_error (make_element ("labels", labels, NULL), "has 3 labels but the model has 10");
+  swin_test_expect_start_error (make_element ("device", "no-such-vulkan-device", NULL),
                       "No usable Vulkan device");
   /* Label files that are not regular files fail at once: a FIFO used to
    * block the state change forever, /dev/zero to fill the memory. */
   fail_unless (mkfifo (fifo, 0600) == 0);
-  swin_gst_test_expect_start_error (make_element ("labels", fifo, NULL), "is not a regular file");
-  swin_gst_test_expect_start_error (make_element ("labels", "/dev/zero", NULL),
+  swin_test_expect_start_error (make_element ("labels", fifo, NULL), "is not a regular file");
+  swin_test_expect_start_error (make_element ("labels", "/dev/zero", NULL),
                       "/dev/zero is not a regular file");
-  swin_gst_test_expect_start_error (make_element ("labels", tmpdir, NULL), "is not a regular file");
-  swin_gst_test_expect_start_error (make_element ("labels", missing, NULL), "Could not read the label file");
+  swin_test_expect_start_error (make_element ("labels", tmpdir, NULL), "is not a regular file");
+  swin_test_expect_start_error (make_element ("labels", missing, NULL), "Could not read the label file");
   /* 16 MiB is the limit (a sparse file: nothing is read) */
   fail_unless (g_file_set_contents (big, "", 0, NULL));
   fail_unless (truncate (big, 16 * 1024 * 1024 + 1) == 0);
-  swin_gst_test_expect_start_error (make_element ("labels", big, NULL), "more than the 16777216 allowed");
+  swin_test_expect_start_error (make_element ("labels", big, NULL), "more than the 16777216 allowed");
   /* Latin-1 on line 3, a NUL byte on line 2: not UTF-8 */
   fail_unless (g_file_set_contents (labels, "cat\ndog\ncaf\xe9\n", -1, NULL));
-  swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "line 3: not valid UTF-8");
+  swin_test_expect_start_error (make_element ("labels", labels, NULL), "line 3: not valid UTF-8");
   fail_unless (g_file_set_contents (labels, "cat\nd\0g\nbird\n", 13, NULL));
-  swin_gst_test_expect_start_error (make_element ("labels", labels, NULL), "line 2: not valid UTF-8");
+  swin_test_expect_start_error (make_element ("labels", labels, NULL), "line 2: not valid UTF-8");
 
   g_unlink (corrupt);
   g_unlink (labels);
@@ -454,7 +458,7 @@ element_probs_of (GstElement *e, GstBuffer **frame)
 {
   const gchar *caps = format_caps[0];
   GstHarness *h = make_harness (e, caps);
-  GstBuffer *out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 77));
+  GstBuffer *out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 0, 77));
   const GstStructure *s = gst_buffer_get_swin_result (out);
   float *probs = g_new0 (float, CLASSES);
 
@@ -523,7 +527,7 @@ GST_START_TEST (test_model_normalization)
   SwinInitParams ip = { .embed_dim = 16, .num_stages = 2, .depths = { 2, 2 }, .heads = { 1, 2 },
                         .window = 7, .num_classes = CLASSES, .img_size = IMG, .seed = 11,
                         .mean = mean, .std = std };
-  gchar *norm_path = swin_gst_test_write_model (tmpdir, "norm.safetensors", &ip);
+  gchar *norm_path = swin_test_write_model (tmpdir, "norm.safetensors", &ip);
   SwinModel *norm_model = swin_model_load (norm_path, NULL);
   GstVideoInfo info;
   GstCaps *caps = gst_caps_from_string (format_caps[0]);
@@ -543,8 +547,8 @@ GST_START_TEST (test_model_normalization)
   g_object_set (e, "model", norm_path, "device", g_getenv ("SWIN_TEST_DEVICE"), "top-k", CLASSES,
                 NULL);
   probs = element_probs_of (gst_object_ref_sink (e), &frame);
-  with_meta = swin_gst_test_core_probs (norm_model, frame, &info, SWIN_SCALE_CENTER_CROP);
-  imagenet = swin_gst_test_core_probs (model, frame, &info, SWIN_SCALE_CENTER_CROP);
+  with_meta = swin_test_core_probs (norm_model, frame, &info, SWIN_SCALE_CENTER_CROP);
+  imagenet = swin_test_core_probs (model, frame, &info, SWIN_SCALE_CENTER_CROP);
   gst_buffer_unref (frame);
   fail_unless (max_score_delta (with_meta, imagenet) > 1e-3f);
   fail_unless (max_score_delta (probs, with_meta) < 1e-4f, "metadata normalisation not applied");
@@ -640,7 +644,7 @@ GST_START_TEST (test_label_file)
     g_string_append_printf (text, "animal %c\r\n", 'a' + i);
   fail_unless (g_file_set_contents (labels, text->str, -1, NULL));
   h = make_harness (make_element ("labels", labels, NULL), caps);
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 3));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 0, 3));
   s = gst_buffer_get_swin_result (out);
   for (guint i = 0; i < 5; i++) {
     gint id;
@@ -678,7 +682,7 @@ GST_START_TEST (test_label_file_utf8)
     g_string_append_printf (text, "%s\n", names[i]);
   fail_unless (g_file_set_contents (labels, text->str, -1, NULL));
   h = make_harness (make_element ("labels", labels, "top-k", CLASSES, NULL), caps);
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 3));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 0, 3));
   s = gst_buffer_get_swin_result (out);
   fail_unless_equals_int (gst_swin_result_get_n_classes (s), CLASSES);
   for (guint i = 0; i < CLASSES; i++) {
@@ -706,7 +710,7 @@ GST_START_TEST (test_bt2020)
                           "colorimetry=bt2020";
   GstCaps *caps = gst_caps_from_string (caps_str);
   GstHarness *h = make_harness (make_element ("top-k", CLASSES, NULL), caps_str);
-  GstBuffer *in = swin_gst_test_make_frame (caps_str, 0, 21), *out;
+  GstBuffer *in = swin_test_make_frame (caps_str, 0, 21), *out;
   float *probs = g_new0 (float, CLASSES), *bt2020, *bt601;
   const GstStructure *s;
   GstVideoInfo info;
@@ -757,7 +761,7 @@ GST_START_TEST (test_state_cycles)
                             GST_STATE_CHANGE_SUCCESS);
     gst_harness_push_event (h, gst_event_new_stream_start ("cycle"));
     gst_harness_set_src_caps_str (h, caps);
-    out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, i));
+    out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 0, i));
     fail_unless (out != NULL);
     if (i % 2 == 0)
       check_result (gst_buffer_get_swin_result (out), 5);
@@ -797,9 +801,9 @@ swinclassify_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, swinclassify_suite, "swinclassify", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, swinclassify_suite, "swinclassify", __FILE__);
 
   swin_model_free (model);
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

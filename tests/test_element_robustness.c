@@ -8,11 +8,17 @@
  * reference. */
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/video/video.h>
 #include <glib/gstdio.h>
+#include <math.h>
+#include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
-
-#include "swin_gst_test_util.h"
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
+#include "swin_test_video.h"
 
 /* Whether @ctx's device can preprocess such frames at all. */
 static gboolean
@@ -44,9 +50,9 @@ make_models (void)
 
   tmpdir = g_dir_make_tmp ("swin-robust-XXXXXX", &error);
   g_assert_no_error (error);
-  tiny_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &tiny_ip);
-  other_path = swin_gst_test_write_model (tmpdir, "other.safetensors", &other_ip);
-  slow_path = swin_gst_test_write_model (tmpdir, "slow.safetensors", &slow_ip);
+  tiny_path = swin_test_write_model (tmpdir, "tiny.safetensors", &tiny_ip);
+  other_path = swin_test_write_model (tmpdir, "other.safetensors", &other_ip);
+  slow_path = swin_test_write_model (tmpdir, "slow.safetensors", &slow_ip);
   tiny = swin_model_load (tiny_path, &error);
   g_assert_no_error (error);
   other = swin_model_load (other_path, &error);
@@ -61,7 +67,7 @@ make_harness (const gchar *model_path, const gchar *caps, const gchar *first_pro
   va_list args;
 
   va_start (args, first_property);
-  e = swin_gst_test_new_element_valist (model_path, first_property, args);
+  e = swin_test_new_element_valist (model_path, first_property, args);
   va_end (args);
   h = gst_harness_new_with_element (e, "sink", "src");
   if (caps)
@@ -81,7 +87,7 @@ check_core_scaled (const GstStructure *s, const SwinModel *model, GstBuffer *buf
   fail_unless (s != NULL);
   fail_unless (gst_video_info_from_caps (&info, caps));
   gst_caps_unref (caps);
-  swin_gst_test_check_result_scaled (s, model, buf, &info, scale_mode);
+  swin_test_check_result_scaled (s, model, buf, &info, scale_mode);
 }
 
 static void
@@ -160,7 +166,7 @@ GST_START_TEST (test_renegotiation_sync)
     GstBuffer *in, *out;
 
     gst_harness_set_src_caps_str (h, renegotiation_caps[i]);
-    in = swin_gst_test_make_frame (renegotiation_caps[i], i, 10 + i);
+    in = swin_test_make_frame (renegotiation_caps[i], i, 10 + i);
     out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
     fail_unless (out != NULL);
     fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), 0);
@@ -185,7 +191,7 @@ GST_START_TEST (test_renegotiation_async)
     guint64 pts;
 
     gst_harness_set_src_caps_str (h, renegotiation_caps[i]);
-    in = swin_gst_test_make_frame (renegotiation_caps[i], i, 20 + i);
+    in = swin_test_make_frame (renegotiation_caps[i], i, 20 + i);
     gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (in)));
     msg = wait_result (bus);
     fail_unless (msg != NULL);
@@ -217,7 +223,7 @@ GST_START_TEST (test_tiny_frames)
       for (SwinScaleMode mode = SWIN_SCALE_CENTER_CROP; mode <= SWIN_SCALE_LETTERBOX; mode++) {
         GstHarness *h = make_harness (tiny_path, caps[i], "pre-process-backend", backend,
                                       "scale-mode", mode, NULL);
-        GstBuffer *in = swin_gst_test_make_frame (caps[i], 0, 40 + i), *out;
+        GstBuffer *in = swin_test_make_frame (caps[i], 0, 40 + i), *out;
 
         out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
         fail_unless (out != NULL, "%s", caps[i]);
@@ -244,20 +250,20 @@ GST_START_TEST (test_flush_async)
   guint64 pts;
 
   /* Frame 0 classified completely: a result exists before the flush. */
-  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 0, 1)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_test_make_frame (caps, 0, 1)));
   msg = wait_result (bus);
   fail_unless (msg != NULL);
   gst_message_unref (msg);
 
   /* Frame 1 is in flight (the slow model takes far longer than this
    * thread needs to send the flush). */
-  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 1, 2)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_test_make_frame (caps, 1, 2)));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
   fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
   push_segment (h);
 
   /* Right after the flush: no result from before it. */
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 100, 3));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 100, 3));
   fail_unless (gst_buffer_get_swin_result (out) == NULL ||
                gst_swin_result_get_age (gst_buffer_get_swin_result (out)) == 0);
   gst_buffer_unref (out);
@@ -296,7 +302,7 @@ GST_START_TEST (test_flush_sync)
 {
   const gchar *caps = renegotiation_caps[0];
   GstHarness *h = make_harness (slow_path, caps, NULL);
-  PushJob job = { h, swin_gst_test_make_frame (caps, 0, 5), GST_FLOW_ERROR };
+  PushJob job = { h, swin_test_make_frame (caps, 0, 5), GST_FLOW_ERROR };
   GThread *thread;
   GstBuffer *out;
 
@@ -311,7 +317,7 @@ GST_START_TEST (test_flush_sync)
   while ((out = gst_harness_try_pull (h)))
     gst_buffer_unref (out);
 
-  out = gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 1, 6));
+  out = gst_harness_push_and_pull (h, swin_test_make_frame (caps, 1, 6));
   fail_unless (out != NULL);
   fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), 0);
   gst_buffer_unref (out);
@@ -329,7 +335,7 @@ GST_START_TEST (test_eos_in_flight)
   GstMessage *msg;
   GstEvent *ev;
 
-  gst_buffer_unref (gst_harness_push_and_pull (h, swin_gst_test_make_frame (caps, 7, 7)));
+  gst_buffer_unref (gst_harness_push_and_pull (h, swin_test_make_frame (caps, 7, 7)));
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless_equals_uint64 (frames_inferred (h), 1);
   msg = pop_result (bus);
@@ -370,7 +376,7 @@ GST_START_TEST (test_model_change_playing)
   GstHarness *h = make_harness (tiny_path, caps, NULL);
   GstBuffer *in, *out;
 
-  in = swin_gst_test_make_frame (caps, 0, 8);
+  in = swin_test_make_frame (caps, 0, 8);
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   fail_unless_equals_string (gst_swin_result_get_model (gst_buffer_get_swin_result (out)), "tiny");
   check_core (gst_buffer_get_swin_result (out), tiny, in, caps);
@@ -413,7 +419,7 @@ GST_START_TEST (test_model_truncated)
   g_free (contents);
   h = make_harness (copy, caps, NULL);
   gst_element_set_bus (h->element, bus);
-  in = swin_gst_test_make_frame (caps, 0, 9);
+  in = swin_test_make_frame (caps, 0, 9);
   gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (in)));
 
   fail_unless (truncate (copy, (off_t) len / 2) == 0);
@@ -457,7 +463,7 @@ GST_START_TEST (test_precision_fp16)
 
   if (fp16) {
     GstHarness *h = make_harness (tiny_path, caps, "precision", 1, NULL);
-    GstBuffer *in = swin_gst_test_make_frame (caps, 0, 12), *out;
+    GstBuffer *in = swin_test_make_frame (caps, 0, 12), *out;
     const GstStructure *s;
     GstVideoInfo info;
     GstCaps *c = gst_caps_from_string (caps);
@@ -469,7 +475,7 @@ GST_START_TEST (test_precision_fp16)
     fail_unless (s != NULL);
     fail_unless (gst_video_info_from_caps (&info, c));
     gst_caps_unref (c);
-    probs = swin_gst_test_core_probs (tiny, in, &info, SWIN_SCALE_CENTER_CROP);
+    probs = swin_test_core_probs (tiny, in, &info, SWIN_SCALE_CENTER_CROP);
     swin_topk (probs, 10, 1, &best);
     for (guint i = 0; i < gst_swin_result_get_n_classes (s); i++) {
       gint id;
@@ -519,7 +525,7 @@ GST_START_TEST (test_huge_frames)
   const gchar *caps = "video/x-raw,format=BGRx,width=8192,height=4320,framerate=30/1";
   GError *error = NULL;
   SwinContext *ctx = swin_context_new (&(SwinContextParams) { .device = g_getenv ("SWIN_TEST_DEVICE") }, &error);
-  GstBuffer *in = swin_gst_test_make_frame (caps, 0, 44), *out;
+  GstBuffer *in = swin_test_make_frame (caps, 0, 44), *out;
   GstBus *bus;
   GstHarness *h;
   GstMessage *msg;
@@ -589,7 +595,7 @@ GST_START_TEST (test_caps_size_limit)
   gst_object_unref (sink);
 
   gst_harness_set_src_caps_str (h, widest);
-  in = swin_gst_test_make_frame (widest, 0, 45);
+  in = swin_test_make_frame (widest, 0, 45);
   out = gst_harness_push_and_pull (h, gst_buffer_ref (in));
   fail_unless (out != NULL);
   check_core (gst_buffer_get_swin_result (out), tiny, in, widest);
@@ -625,11 +631,11 @@ robustness_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, robustness_suite, "swinclassify-robustness",
+  int failed = swin_test_run_suite (&argc, &argv, robustness_suite, "swinclassify-robustness",
                                   __FILE__);
 
   swin_model_free (tiny);
   swin_model_free (other);
-  swin_gst_test_remove_dir (tmpdir, tiny_path, other_path, slow_path, NULL);
+  swin_test_remove_dir (tmpdir, tiny_path, other_path, slow_path, NULL);
   return failed;
 }

@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Every Vulkan kernel against its CPU reference twin on random data, with
  * sizes that are not multiples of any tile and batch > 1. */
-#include "swin_test_util.h"
+#include <math.h>
+#include <string.h>
+
+#include "swin/swin.h"
+#include "swin_test_device.h"
+#include "swin_test_floats.h"
 #include "swin_kernels.h"
 #include "swin_pack.h"
 #include "swin_cpu_ops.h"

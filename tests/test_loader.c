@@ -365,6 +365,20 @@ assert_file_tensor (const char *path, const char *name, const float *values, gsi
   g_ptr_array_unref (tensors);
 }
 
+/* Loading @path fails with @code and a message containing @substring. */
+static void
+expect_load_error (const char *path, int code, const char *substring)
+{
+  GError *error = NULL;
+  SwinModel *model = swin_model_load (path, &error);
+
+  g_assert_null (model);
+  if (!g_error_matches (error, SWIN_ERROR, code) || strstr (error->message, substring) == NULL)
+    g_error ("expected code %d and \"%s\", got %d: %s", code, substring, error != NULL ? error->code : -1,
+             error != NULL ? error->message : "(no error)");
+  g_error_free (error);
+}
+
 /* ---- round trips ---- */
 
 static void
@@ -684,23 +698,14 @@ test_img_size_metadata (Fixture *fx, gconstpointer data)
   swin_model_free (model);
 
   tfile_write (path, tensors, "{\"img_size\":\"big\"}");
-  g_assert_null (swin_model_load (path, &error));
-  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT);
-  g_assert_nonnull (strstr (error->message, "img_size 'big'"));
-  g_clear_error (&error);
+  expect_load_error (path, SWIN_ERROR_FORMAT, "img_size 'big'");
 
   /* 60 is not a multiple of 8 = patch 4 << 1 */
   tfile_write (path, tensors, "{\"img_size\":\"60\"}");
-  g_assert_null (swin_model_load (path, &error));
-  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_ARCH);
-  g_assert_nonnull (strstr (error->message, "image size 60"));
-  g_clear_error (&error);
+  expect_load_error (path, SWIN_ERROR_ARCH, "image size 60");
 
   tfile_write (path, tensors, "{\"img_size\":64}");
-  g_assert_null (swin_model_load (path, &error));
-  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT);
-  g_assert_nonnull (strstr (error->message, "__metadata__ entry 'img_size' is not a string"));
-  g_clear_error (&error);
+  expect_load_error (path, SWIN_ERROR_FORMAT, "__metadata__ entry 'img_size' is not a string");
 
   g_ptr_array_unref (tensors);
   g_free (path);
@@ -743,11 +748,7 @@ test_normalization_metadata (Fixture *fx, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
     tfile_write (path, tensors, cases[i].metadata);
-    g_assert_null (swin_model_load (path, &error));
-    g_assert_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT);
-    if (!strstr (error->message, cases[i].error))
-      g_error ("%s: '%s' does not name '%s'", cases[i].metadata, error->message, cases[i].error);
-    g_clear_error (&error);
+    expect_load_error (path, SWIN_ERROR_FORMAT, cases[i].error);
   }
   g_ptr_array_unref (tensors);
   g_free (path);
@@ -799,10 +800,8 @@ test_ape (Fixture *fx, gconstpointer data)
   g_ptr_array_remove_index (tensors, tensors->len - 1);
   g_ptr_array_add (tensors, ttensor_new ("absolute_pos_embed", "F32", 3, bad, pos, 100 * 16 * 4));
   tfile_write (path, tensors, "{\"img_size\":\"64\"}");
-  g_assert_null (swin_model_load (path, &error));
-  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR);
-  g_assert_nonnull (strstr (error->message, "'absolute_pos_embed' has shape [1, 100, 16], expected [1, 256, 16]"));
-  g_clear_error (&error);
+  expect_load_error (path, SWIN_ERROR_TENSOR,
+                     "'absolute_pos_embed' has shape [1, 100, 16], expected [1, 256, 16]");
 
   g_ptr_array_unref (tensors);
   g_free (path);
@@ -881,19 +880,6 @@ test_init_bad_params (Fixture *fx, gconstpointer data)
 }
 
 /* ---- bad files ---- */
-
-static void
-expect_load_error (const char *path, int code, const char *substring)
-{
-  GError *error = NULL;
-  SwinModel *model = swin_model_load (path, &error);
-
-  g_assert_null (model);
-  if (!g_error_matches (error, SWIN_ERROR, code) || strstr (error->message, substring) == NULL)
-    g_error ("expected code %d and \"%s\", got %d: %s", code, substring, error != NULL ? error->code : -1,
-             error != NULL ? error->message : "(no error)");
-  g_error_free (error);
-}
 
 static void
 test_bad_container (Fixture *fx, gconstpointer data)

@@ -5,9 +5,13 @@
  * rule, of tests/ref_swin_original.py), listed in manifest.json; both our
  * forwards must match within 1e-4 * max(1, max |ref|) and give the same
  * top-5. */
-#include "swin_test_util.h"
-
 #include <json-glib/json-glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "swin/swin.h"
+#include "swin_test_device.h"
+#include "swin_test_floats.h"
 
 typedef struct {
   char *name, *model, *input, *logits, *reference;

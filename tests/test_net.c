@@ -2,10 +2,15 @@
 /* The Vulkan forward against the CPU reference forward on generated models:
  * weights beyond maxStorageBufferRange, batch > 1, resolutions that pad the
  * windows, the window rule of each layout; device selection and argument errors. */
-#include "swin_test_util.h"
-#include "vk_context.h"
-
 #include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+#include "swin/swin.h"
+#include "swin_test_device.h"
+#include "swin_test_floats.h"
+#include "swin_test_model.h"
+#include "vk_context.h"
 
 static SwinContext *ctx;
 static char *tmpdir;
@@ -13,16 +18,7 @@ static char *tmpdir;
 static SwinModel *
 make_model (const SwinInitParams *params, const char *name)
 {
-  g_autofree char *path = g_build_filename (tmpdir, name, NULL);
-  GError *error = NULL;
-  SwinModel *m;
-
-  g_assert_true (swin_model_init_random (params, path, &error));
-  g_assert_no_error (error);
-  m = swin_model_load (path, &error);
-  g_assert_no_error (error);
-  g_unlink (path);
-  return m;
+  return swin_test_make_model (tmpdir, name, params);
 }
 
 /* Opens @device with no log. */

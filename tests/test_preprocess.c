@@ -2,11 +2,16 @@
 /* Frame preprocessing: the CPU reference against hand-computed values, and
  * the compute shader against the CPU reference for every format and scale
  * mode (odd sizes, padded strides, enlarging and shrinking). */
-#include "swin_test_util.h"
-#include "swin/swin_preprocess.h"
-#include "swin_preprocess_vk.h"
-
 #include <glib/gstdio.h>
+#include <string.h>
+
+#include "swin/swin.h"
+#include "swin/swin_preprocess.h"
+#include "swin_test_device.h"
+#include "swin_test_floats.h"
+#include "swin_test_frame.h"
+#include "swin_test_model.h"
+#include "swin_preprocess_vk.h"
 
 static SwinContext *ctx;
 
@@ -551,7 +556,6 @@ test_gpu_plan (void)
   SwinInitParams ip = { .embed_dim = 16, .num_stages = 2, .depths = { 1, 1 }, .heads = { 1, 2 },
                         .window = 7, .num_classes = 10, .img_size = 56, .seed = 3 };
   g_autofree char *dir = g_dir_make_tmp ("swin-pp-XXXXXX", NULL);
-  g_autofree char *path = g_build_filename (dir, "tiny.safetensors", NULL);
   SwinPreprocessParams p;
   SwinModel *m;
   SwinNet *net;
@@ -562,11 +566,7 @@ test_gpu_plan (void)
   GError *error = NULL;
   float diff;
 
-  g_assert_true (swin_model_init_random (&ip, path, &error));
-  g_assert_no_error (error);
-  m = swin_model_load (path, &error);
-  g_assert_no_error (error);
-  g_unlink (path);
+  m = swin_test_make_model (dir, "tiny.safetensors", &ip);
   g_rmdir (dir);
   net = swin_net_new (ctx, m, &error);
   g_assert_no_error (error);

@@ -6,15 +6,28 @@
  * output, /dev/full, a write cut short, FIFOs with and without a reader,
  * paths that cannot be written, the duration properties, and
  * pipelines/swin-print writing the very same lines, also after a cascade. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
 #include <errno.h>
+#include <math.h>
+#include <string.h>
 #include <fcntl.h>
+#include <unistd.h>
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_bus.h"
+#include "swin_test_element.h"
+#include "swin_test_json.h"
+#include "swin_test_model.h"
+#include "swin_test_publish.h"
+#include "swin_test_results.h"
+#include "swin_test_video.h"
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <unistd.h>
-
-#include "swin_gst_test_util.h"
-#include "swin_publish_test_util.h"
 
 #define IMG 56
 #define CLASSES 10
@@ -34,11 +47,11 @@ make_tiny_model (void)
 
   tmpdir = g_dir_make_tmp ("swin-publish-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
   /* the second classifier of a cascade */
   ip.num_classes = 4;
   ip.seed = 31;
-  colour_path = swin_gst_test_write_model (tmpdir, "colour.safetensors", &ip);
+  colour_path = swin_test_write_model (tmpdir, "colour.safetensors", &ip);
 }
 
 /* The lines of @text (@len bytes, without their newlines); it must end
@@ -76,10 +89,10 @@ check_lines (gchar **lines, GstBuffer **bufs, guint n)
 {
   fail_unless_equals_int (g_strv_length (lines), n);
   for (guint i = 0; i < n; i++) {
-    JsonObject *o = swin_pub_parse (lines[i]);
+    JsonObject *o = swin_test_json_parse (lines[i]);
 
-    swin_pub_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]), "pub", SWIN_PUB_WIDTH,
-                           SWIN_PUB_HEIGHT);
+    swin_test_json_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]), "pub", SWIN_TEST_RESULT_WIDTH,
+                           SWIN_TEST_RESULT_HEIGHT);
     json_object_unref (o);
   }
   g_strfreev (lines);
@@ -100,7 +113,7 @@ GST_START_TEST (test_file_classify_roundtrip)
 
   gst_harness_set_src_caps_str (h, FRAME_CAPS);
   for (guint i = 0; i < G_N_ELEMENTS (out); i++) {
-    GstBuffer *in = swin_gst_test_make_frame (FRAME_CAPS, i, 40 + i);
+    GstBuffer *in = swin_test_make_frame (FRAME_CAPS, i, 40 + i);
     GstMapInfo a, b;
 
     out[i] = gst_harness_push_and_pull (h, gst_buffer_ref (in));
@@ -120,13 +133,13 @@ GST_START_TEST (test_file_classify_roundtrip)
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), G_N_ELEMENTS (out));
   for (guint i = 0; i < G_N_ELEMENTS (out); i++) {
-    JsonObject *o = swin_pub_parse (lines[i]);
+    JsonObject *o = swin_test_json_parse (lines[i]);
     const GstStructure *r = gst_buffer_get_swin_result (out[i]);
 
     /* inference-interval=2: every other frame carries the previous result. */
     fail_unless_equals_int (gst_swin_result_get_age (r), i % 2);
     fail_unless_equals_int (gst_swin_result_get_n_classes (r), 3);
-    swin_pub_check_object (o, out[i], GST_BUFFER_PTS (out[i]), "cls", 70, 50);
+    swin_test_json_check_object (o, out[i], GST_BUFFER_PTS (out[i]), "cls", 70, 50);
     json_object_unref (o);
     gst_buffer_unref (out[i]);
   }
@@ -146,9 +159,9 @@ add_region_result (GstVideoRegionOfInterestMeta *roi, const gchar *label, gdoubl
   gint id = 7;
   gconstpointer pid[] = { &id }, plabel[] = { label }, pscore[] = { &confidence };
 
-  swin_pub_set_array (c, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
-  swin_pub_set_array (c, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
-  swin_pub_set_array (c, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
+  swin_test_set_array (c, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
+  swin_test_set_array (c, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
+  swin_test_set_array (c, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
   gst_structure_set (c, "label", G_TYPE_STRING, label, "label_id", G_TYPE_INT, id, "confidence",
                      G_TYPE_DOUBLE, confidence, "model_name", G_TYPE_STRING, "regions-model",
                      NULL);
@@ -163,7 +176,7 @@ GST_START_TEST (test_file_regions)
   static const gchar *awkward = "quote\" backslash\\ newline\n tab\t ctrl\x01 \xc3\xa9\xe2\x98\x83";
   gchar *out_path = g_build_filename (tmpdir, "regions.jsonl", NULL);
   GstBus *bus;
-  GstHarness *h = swin_pub_harness (&bus, FALSE, "file-path", out_path, "source", "cam-7", NULL);
+  GstHarness *h = swin_test_publish_harness (&bus, FALSE, "file-path", out_path, "source", "cam-7", NULL);
   GstSegment segment;
   GstBuffer *bufs[4];
   gchar **lines;
@@ -178,23 +191,23 @@ GST_START_TEST (test_file_regions)
 
   /* 0: frame result, two classified regions (one with awkward strings and
    * a confidence printed as "1e-05"), one region without a result. */
-  bufs[0] = swin_pub_result_buffer (0, 10 * GST_SECOND, 1);
-  swin_pub_add_region (bufs[0], "person", 1, 2, 10, 8, TRUE, 11, awkward);
-  swin_pub_add_region (bufs[0], "car", 0, 0, 4, 4, FALSE, 0, NULL);
+  bufs[0] = swin_test_result_buffer (0, 10 * GST_SECOND, 1);
+  swin_test_add_region (bufs[0], "person", 1, 2, 10, 8, TRUE, 11, awkward);
+  swin_test_add_region (bufs[0], "car", 0, 0, 4, 4, FALSE, 0, NULL);
   add_region_result (gst_buffer_add_video_region_of_interest_meta (bufs[0], "dog", 3, 4, 5, 6),
                      "dog", 1e-05);
   /* 1: only a classified region, no frame result. */
-  bufs[1] = gst_buffer_new_allocate (NULL, SWIN_PUB_WIDTH * SWIN_PUB_HEIGHT * 3, NULL);
+  bufs[1] = gst_buffer_new_allocate (NULL, SWIN_TEST_RESULT_WIDTH * SWIN_TEST_RESULT_HEIGHT * 3, NULL);
   GST_BUFFER_PTS (bufs[1]) = 11 * GST_SECOND;
-  swin_pub_add_region (bufs[1], "face", 5, 5, 3, 3, TRUE, 12, NULL);
+  swin_test_add_region (bufs[1], "face", 5, 5, 3, 3, TRUE, 12, NULL);
   /* 2: nothing to publish. */
-  bufs[2] = gst_buffer_new_allocate (NULL, SWIN_PUB_WIDTH * SWIN_PUB_HEIGHT * 3, NULL);
+  bufs[2] = gst_buffer_new_allocate (NULL, SWIN_TEST_RESULT_WIDTH * SWIN_TEST_RESULT_HEIGHT * 3, NULL);
   GST_BUFFER_PTS (bufs[2]) = 12 * GST_SECOND;
-  swin_pub_add_region (bufs[2], "tree", 5, 5, 3, 3, FALSE, 0, NULL);
+  swin_test_add_region (bufs[2], "tree", 5, 5, 3, 3, FALSE, 0, NULL);
   /* 3: a score of 1e-300 with a label that is not UTF-8 (GstStructure
    * checks its string fields, but not strings inside arrays), and a
    * confidence that is not a number. */
-  bufs[3] = swin_pub_result_buffer (3, 13 * GST_SECOND, 3);
+  bufs[3] = swin_test_result_buffer (3, 13 * GST_SECOND, 3);
   {
     GstStructure *s = gst_custom_meta_get_structure (
         gst_buffer_get_custom_meta (bufs[3], GST_SWIN_META_NAME));
@@ -202,9 +215,9 @@ GST_START_TEST (test_file_regions)
     gdouble tiny = 1e-300;
     gconstpointer pid[] = { &id }, plabel[] = { "bad \xff\xfe utf-8" }, pscore[] = { &tiny };
 
-    swin_pub_set_array (s, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
-    swin_pub_set_array (s, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
-    swin_pub_set_array (s, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
+    swin_test_set_array (s, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
+    swin_test_set_array (s, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
+    swin_test_set_array (s, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
     add_region_result (gst_buffer_add_video_region_of_interest_meta (bufs[3], "x", 0, 0, 1, 1),
                        "nan", NAN);
   }
@@ -213,19 +226,19 @@ GST_START_TEST (test_file_regions)
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (bufs[i])), GST_FLOW_OK);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   gst_harness_teardown (h);
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
 
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), 3);
   for (guint i = 0; i < 2; i++) {
-    o = swin_pub_parse (lines[i]);
-    swin_pub_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]) - 7 * GST_SECOND, "cam-7",
-                           SWIN_PUB_WIDTH, SWIN_PUB_HEIGHT);
+    o = swin_test_json_parse (lines[i]);
+    swin_test_json_check_object (o, bufs[i], GST_BUFFER_PTS (bufs[i]) - 7 * GST_SECOND, "cam-7",
+                           SWIN_TEST_RESULT_WIDTH, SWIN_TEST_RESULT_HEIGHT);
     json_object_unref (o);
   }
 
   /* The last line: valid JSON with null for NaN and the label repaired. */
-  o = swin_pub_parse (lines[2]);
+  o = swin_test_json_parse (lines[2]);
   {
     JsonObject *cls = json_array_get_object_element (json_object_get_array_member (o, "classes"),
                                                      0);
@@ -233,9 +246,9 @@ GST_START_TEST (test_file_regions)
         json_array_get_object_element (json_object_get_array_member (o, "objects"), 0),
         "classification");
 
-    swin_pub_check_double (cls, "score", 1e-300);
+    swin_test_json_check_double (cls, "score", 1e-300);
     expect_label = g_utf8_make_valid ("bad \xff\xfe utf-8", -1);
-    swin_pub_check_string (cls, "label", expect_label);
+    swin_test_json_check_string (cls, "label", expect_label);
     g_free (expect_label);
     fail_unless (json_node_is_null (json_object_get_member (c, "confidence")));
   }
@@ -244,7 +257,7 @@ GST_START_TEST (test_file_regions)
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     gst_buffer_unref (bufs[i]);
   g_strfreev (lines);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -262,11 +275,11 @@ check_region_result (JsonObject *jo, const gchar *name, const GstStructure *resu
 
   fail_unless (jc != NULL, "no \"%s\"", name);
   fail_unless (gst_swin_region_result_get_best (result, &label, &label_id, &confidence));
-  swin_pub_check_string (jc, "label", label);
-  swin_pub_check_int (jc, "label_id", label_id);
-  swin_pub_check_double (jc, "confidence", confidence);
-  swin_pub_check_string (jc, "model", gst_structure_get_string (result, "model_name"));
-  swin_pub_check_classes (jc, result);
+  swin_test_json_check_string (jc, "label", label);
+  swin_test_json_check_int (jc, "label_id", label_id);
+  swin_test_json_check_double (jc, "confidence", confidence);
+  swin_test_json_check_string (jc, "model", gst_structure_get_string (result, "model_name"));
+  swin_test_json_check_classes (jc, result);
 }
 
 /* "swinclassify ! swinclassify result-name=colour ! swinpublish": each
@@ -274,12 +287,12 @@ check_region_result (JsonObject *jo, const gchar *name, const GstStructure *resu
 GST_START_TEST (test_file_cascade)
 {
   gchar *out_path = g_build_filename (tmpdir, "cascade.jsonl", NULL);
-  gchar *cascade = swin_gst_test_cascade_launch (model_path, "top-k=3", colour_path,
+  gchar *cascade = swin_test_cascade_launch (model_path, "top-k=3", colour_path,
                                                  "top-k=2 result-name=colour");
   gchar *launch = g_strdup_printf ("%s ! swinpublish method=file file-path=\"%s\"", cascade,
                                    out_path);
   GstHarness *h = gst_harness_new_parse (launch);
-  GstBuffer *in = swin_gst_test_make_frame (FRAME_CAPS, 0, 77), *out;
+  GstBuffer *in = swin_test_make_frame (FRAME_CAPS, 0, 77), *out;
   gchar **lines;
   JsonObject *o;
   JsonArray *objects;
@@ -294,8 +307,8 @@ GST_START_TEST (test_file_cascade)
 
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), 1);
-  o = swin_pub_parse (lines[0]);
-  swin_pub_check_string (o, "model", "tiny");
+  o = swin_test_json_parse (lines[0]);
+  swin_test_json_check_string (o, "model", "tiny");
   objects = json_object_get_array_member (o, "objects");
   fail_unless (objects != NULL && json_array_get_length (objects) == 2);
   {
@@ -314,8 +327,8 @@ GST_START_TEST (test_file_cascade)
       fail_unless (type != NULL && colour != NULL);
       fail_unless_equals_string (gst_structure_get_string (type, "model_name"), "tiny");
       fail_unless_equals_string (gst_structure_get_string (colour, "model_name"), "colour");
-      swin_pub_check_int (jo, "x", roi->x);
-      swin_pub_check_int (jo, "w", roi->w);
+      swin_test_json_check_int (jo, "x", roi->x);
+      swin_test_json_check_int (jo, "w", roi->w);
       check_region_result (jo, "classification", type);
       check_region_result (jo, "colour", colour);
       /* the region's own keys and one per result, nothing else */
@@ -345,9 +358,9 @@ GST_START_TEST (test_file_stdout)
   fail_unless (fd >= 0 && saved >= 0);
   fflush (stdout);
   fail_unless (dup2 (fd, STDOUT_FILENO) == STDOUT_FILENO);
-  h = swin_pub_harness (&bus, FALSE, "file-path", "-", NULL);
+  h = swin_test_publish_harness (&bus, FALSE, "file-path", "-", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++) {
-    bufs[i] = swin_pub_result_buffer (i, i * GST_SECOND / 30, 20 + i);
+    bufs[i] = swin_test_result_buffer (i, i * GST_SECOND / 30, 20 + i);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (bufs[i])), GST_FLOW_OK);
   }
   gst_harness_teardown (h);
@@ -359,7 +372,7 @@ GST_START_TEST (test_file_stdout)
   check_lines (read_lines (out_path), bufs, G_N_ELEMENTS (bufs));
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     gst_buffer_unref (bufs[i]);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -370,20 +383,20 @@ GST_START_TEST (test_file_dev_full)
 {
   GstBus *bus;
   GstHarness *h;
-  GstBuffer *empty = gst_buffer_new_allocate (NULL, SWIN_PUB_WIDTH * SWIN_PUB_HEIGHT * 3, NULL);
+  GstBuffer *empty = gst_buffer_new_allocate (NULL, SWIN_TEST_RESULT_WIDTH * SWIN_TEST_RESULT_HEIGHT * 3, NULL);
   gchar *text;
 
   fail_unless (g_file_test ("/dev/full", G_FILE_TEST_EXISTS), "/dev/full missing");
-  h = swin_pub_harness (&bus, FALSE, "file-path", "/dev/full", NULL);
+  h = swin_test_publish_harness (&bus, FALSE, "file-path", "/dev/full", NULL);
   /* Nothing to write: fine. */
   fail_unless_equals_int (gst_harness_push (h, empty), GST_FLOW_OK);
-  fail_unless_equals_int (gst_harness_push (h, swin_pub_result_buffer (0, 0, 1)), GST_FLOW_ERROR);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, "/dev/full", 0);
+  fail_unless_equals_int (gst_harness_push (h, swin_test_result_buffer (0, 0, 1)), GST_FLOW_ERROR);
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, "/dev/full", 0);
   fail_unless (text != NULL, "no error message naming /dev/full");
   fail_unless (strstr (text, g_strerror (ENOSPC)) != NULL, "%s", text);
   g_free (text);
   gst_harness_teardown (h);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
 }
 GST_END_TEST;
 
@@ -411,19 +424,19 @@ GST_START_TEST (test_file_unwritable)
     /* root writes into a read-only directory anyway. */
     if (i == 3 && geteuid () == 0) {
       gst_object_unref (e);
-      swin_pub_bus_free (bus);
+      swin_test_bus_free (bus);
       continue;
     }
     gst_element_set_bus (e, bus);
     g_object_set (e, "file-path", paths[i], NULL);
     fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-    text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, *paths[i] ? paths[i] : "No file path",
+    text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, *paths[i] ? paths[i] : "No file path",
                                   0);
     fail_unless (text != NULL, "no error naming \"%s\"", paths[i]);
     g_free (text);
     gst_element_set_state (e, GST_STATE_NULL);
     gst_object_unref (e);
-    swin_pub_bus_free (bus);
+    swin_test_bus_free (bus);
   }
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
     g_free (paths[i]);
@@ -443,7 +456,7 @@ GST_START_TEST (test_file_control_characters)
 {
   gchar *out_path = g_build_filename (tmpdir, "controls.jsonl", NULL);
   GstBus *bus;
-  GstHarness *h = swin_pub_harness (&bus, FALSE, "file-path", out_path, NULL);
+  GstHarness *h = swin_test_publish_harness (&bus, FALSE, "file-path", out_path, NULL);
   GPtrArray *bufs = g_ptr_array_new_with_free_func ((GDestroyNotify) gst_buffer_unref);
   GPtrArray *sources = g_ptr_array_new_with_free_func (g_free);
   gchar **lines;
@@ -458,14 +471,14 @@ GST_START_TEST (test_file_control_characters)
     ch[g_unichar_to_utf8 (c, ch)] = '\0';
     text = g_strconcat ("a", ch, "b", NULL);
     g_object_set (h->element, "source", text, NULL);
-    buf = swin_pub_result_buffer (c, c * GST_MSECOND, c);
-    swin_pub_add_region (buf, "person", 1, 2, 3, 4, TRUE, 100 + c, text);
+    buf = swin_test_result_buffer (c, c * GST_MSECOND, c);
+    swin_test_add_region (buf, "person", 1, 2, 3, 4, TRUE, 100 + c, text);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)), GST_FLOW_OK);
     g_ptr_array_add (bufs, buf);
     g_ptr_array_add (sources, text);
   }
   gst_harness_teardown (h);
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
 
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), bufs->len);
@@ -476,16 +489,16 @@ GST_START_TEST (test_file_control_characters)
       fail_if (*p < 0x20 || *p == 0x7f || (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f),
                "line %u: a control character written raw at byte %d: %s", i,
                (int) (p - (const guchar *) lines[i]), lines[i]);
-    o = swin_pub_parse (lines[i]);
-    swin_pub_check_object (o, g_ptr_array_index (bufs, i),
+    o = swin_test_json_parse (lines[i]);
+    swin_test_json_check_object (o, g_ptr_array_index (bufs, i),
                            GST_BUFFER_PTS (g_ptr_array_index (bufs, i)),
-                           g_ptr_array_index (sources, i), SWIN_PUB_WIDTH, SWIN_PUB_HEIGHT);
+                           g_ptr_array_index (sources, i), SWIN_TEST_RESULT_WIDTH, SWIN_TEST_RESULT_HEIGHT);
     json_object_unref (o);
   }
   g_strfreev (lines);
   g_ptr_array_unref (bufs);
   g_ptr_array_unref (sources);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -500,7 +513,7 @@ GST_START_TEST (test_file_short_write)
   struct sigaction ignore = { .sa_handler = SIG_IGN }, saved_action;
   struct rlimit saved, small;
   GstBus *bus;
-  GstHarness *h = swin_pub_harness (&bus, FALSE, "file-path", out_path, NULL);
+  GstHarness *h = swin_test_publish_harness (&bus, FALSE, "file-path", out_path, NULL);
   GstBuffer *bufs[100];
   GstFlowReturn ret = GST_FLOW_OK;
   GStatBuf st;
@@ -514,7 +527,7 @@ GST_START_TEST (test_file_short_write)
   fail_unless (sigaction (SIGXFSZ, &ignore, &saved_action) == 0);
   fail_unless (setrlimit (RLIMIT_FSIZE, &small) == 0);
   for (n = 0; n < G_N_ELEMENTS (bufs); n++) {
-    bufs[n] = swin_pub_result_buffer (n, n * GST_SECOND / 30, 50 + n);
+    bufs[n] = swin_test_result_buffer (n, n * GST_SECOND / 30, 50 + n);
     ret = gst_harness_push (h, gst_buffer_ref (bufs[n]));
     if (ret != GST_FLOW_OK)
       break;
@@ -522,8 +535,8 @@ GST_START_TEST (test_file_short_write)
   fail_unless (setrlimit (RLIMIT_FSIZE, &saved) == 0);
   fail_unless (sigaction (SIGXFSZ, &saved_action, NULL) == 0);
   fail_unless_equals_int (ret, GST_FLOW_ERROR);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, out_path, 0);
-  fail_unless (text != NULL, "no error naming the file: %s", swin_pub_bus_log (bus));
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, out_path, 0);
+  fail_unless (text != NULL, "no error naming the file: %s", swin_test_bus_log (bus));
   fail_unless (strstr (text, g_strerror (EFBIG)) != NULL, "%s", text);
   g_free (text);
   gst_harness_teardown (h);
@@ -533,7 +546,7 @@ GST_START_TEST (test_file_short_write)
   check_lines (read_lines (out_path), bufs, n);
   for (guint i = 0; i <= n; i++)
     gst_buffer_unref (bufs[i]);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (out_path);
   g_free (out_path);
 }
@@ -577,13 +590,13 @@ GST_START_TEST (test_file_fifo_no_reader)
   }
   ret = GPOINTER_TO_INT (g_thread_join (thread));
   fail_unless_equals_int (ret, GST_STATE_CHANGE_FAILURE);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, fifo, 0);
-  fail_unless (text != NULL, "no error naming the FIFO: %s", swin_pub_bus_log (bus));
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, fifo, 0);
+  fail_unless (text != NULL, "no error naming the FIFO: %s", swin_test_bus_log (bus));
   fail_unless (strstr (text, "FIFO with no reader") != NULL, "%s", text);
   g_free (text);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (fifo);
   g_free (fifo);
 }
@@ -630,17 +643,17 @@ GST_START_TEST (test_file_fifo_reader)
   r.fd = open (fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   fail_unless (r.fd >= 0);
   fail_unless (fcntl (r.fd, F_SETFL, fcntl (r.fd, F_GETFL) & ~O_NONBLOCK) == 0);
-  h = swin_pub_harness (&bus, FALSE, "file-path", fifo, NULL);
+  h = swin_test_publish_harness (&bus, FALSE, "file-path", fifo, NULL);
   thread = g_thread_new ("reader", read_fifo, &r);
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++) {
-    bufs[i] = swin_pub_result_buffer (i, i * GST_SECOND / 30, 70 + i);
+    bufs[i] = swin_test_result_buffer (i, i * GST_SECOND / 30, 70 + i);
     fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (bufs[i])), GST_FLOW_OK);
   }
   gst_harness_teardown (h);
   g_thread_join (thread);
   close (r.fd);
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL),
-           "%s", swin_pub_bus_log (bus));
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL),
+           "%s", swin_test_bus_log (bus));
 
   /* More than a pipe holds (64 KiB on Linux): the writer had to wait. */
   fail_unless (r.data->len > 64 * 1024, "%" G_GSIZE_FORMAT " bytes", r.data->len);
@@ -648,7 +661,7 @@ GST_START_TEST (test_file_fifo_reader)
   check_lines (split_lines (g_string_free (r.data, FALSE), len), bufs, G_N_ELEMENTS (bufs));
   for (guint i = 0; i < G_N_ELEMENTS (bufs); i++)
     gst_buffer_unref (bufs[i]);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_unlink (fifo);
   g_free (fifo);
 }
@@ -739,10 +752,10 @@ GST_START_TEST (test_swin_print_same_json)
   lines = read_lines (out_path);
   fail_unless_equals_int (g_strv_length (lines), 3);
   for (guint i = 0; i < 3; i++) {
-    JsonObject *o = swin_pub_parse (lines[i]);
+    JsonObject *o = swin_test_json_parse (lines[i]);
 
-    swin_pub_check_string (o, "source", "cls");
-    swin_pub_check_int (o, "frame", i);
+    swin_test_json_check_string (o, "source", "cls");
+    swin_test_json_check_int (o, "frame", i);
     json_object_unref (o);
   }
   {
@@ -785,11 +798,11 @@ GST_START_TEST (test_swin_print_cascade)
   gchar *out = run_swin_print (launch);
   gchar **lines = g_strsplit (out, "\n", -1);
   gchar *published = NULL;
-  JsonObject *o = swin_pub_parse (lines[0]);
+  JsonObject *o = swin_test_json_parse (lines[0]);
   JsonArray *objects = json_object_get_array_member (o, "objects");
   guint faces = 0;
 
-  swin_pub_check_string (o, "source", "last");
+  swin_test_json_check_string (o, "source", "last");
   fail_unless (objects != NULL, "no objects: %s", lines[0]);
   for (guint i = 0; i < json_array_get_length (objects); i++) {
     JsonObject *jo = json_array_get_object_element (objects, i);
@@ -842,8 +855,8 @@ publish_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, publish_suite, "swinpublish-file", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, publish_suite, "swinpublish-file", __FILE__);
 
-  swin_gst_test_remove_dir (tmpdir, model_path, colour_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, colour_path, NULL);
   return failed;
 }

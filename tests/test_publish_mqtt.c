@@ -9,11 +9,23 @@
  * Delivery is at least once: a message stays queued until the broker
  * acknowledges it, and what was on the wire when the connection broke is
  * sent again; the tests count duplicates but do not fail on them. */
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <json-glib/json-glib.h>
+#include <mosquitto.h>
+#include <string.h>
 #include <signal.h>
-
-#include "swin_gst_test_util.h"
-#include "swin_mqtt_test_util.h"
-#include "swin_publish_test_util.h"
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_broker.h"
+#include "swin_test_bus.h"
+#include "swin_test_element.h"
+#include "swin_test_json.h"
+#include "swin_test_model.h"
+#include "swin_test_publish.h"
+#include "swin_test_results.h"
+#include "swin_test_subscriber.h"
+#include "swin_test_video.h"
 
 #define IMG 56
 #define CLASSES 10
@@ -34,14 +46,14 @@ make_tiny_model (void)
 
   tmpdir = g_dir_make_tmp ("swin-publish-mqtt-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
 }
 
 /* The test frame number @i: frame @i at 30 fps with a result of its own. */
 static GstBuffer *
 frame_buffer (guint i)
 {
-  return swin_pub_result_buffer (i, gst_util_uint64_scale (i, GST_SECOND, 30), 1000 + i);
+  return swin_test_result_buffer (i, gst_util_uint64_scale (i, GST_SECOND, 30), 1000 + i);
 }
 
 /* Per frame number, how many times it was received; fails on a message
@@ -52,14 +64,14 @@ count_frames (GPtrArray *messages, guint n_frames, const gchar *source)
   guint *seen = g_new0 (guint, n_frames);
 
   for (guint i = 0; i < messages->len; i++) {
-    JsonObject *o = swin_pub_parse (g_ptr_array_index (messages, i));
+    JsonObject *o = swin_test_json_parse (g_ptr_array_index (messages, i));
     gint64 frame = json_object_get_int_member (o, "frame");
     GstBuffer *expect;
 
     fail_unless (frame >= 0 && frame < n_frames, "unexpected frame %" G_GINT64_FORMAT, frame);
     expect = frame_buffer ((guint) frame);
-    swin_pub_check_object (o, expect, GST_BUFFER_PTS (expect), source, SWIN_PUB_WIDTH,
-                           SWIN_PUB_HEIGHT);
+    swin_test_json_check_object (o, expect, GST_BUFFER_PTS (expect), source, SWIN_TEST_RESULT_WIDTH,
+                           SWIN_TEST_RESULT_HEIGHT);
     gst_buffer_unref (expect);
     seen[frame]++;
     json_object_unref (o);
@@ -152,7 +164,7 @@ GST_START_TEST (test_mqtt_classify_roundtrip)
   h = gst_harness_new_parse (launch);
   gst_harness_set_src_caps_str (h, FRAME_CAPS);
   for (guint i = 0; i < G_N_ELEMENTS (out); i++) {
-    out[i] = gst_harness_push_and_pull (h, swin_gst_test_make_frame (FRAME_CAPS, i, 60 + i));
+    out[i] = gst_harness_push_and_pull (h, swin_test_make_frame (FRAME_CAPS, i, 60 + i));
     fail_unless (out[i] != NULL && gst_buffer_get_swin_result (out[i]) != NULL);
   }
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -164,11 +176,11 @@ GST_START_TEST (test_mqtt_classify_roundtrip)
                           G_N_ELEMENTS (out));
   messages = swin_test_subscriber_take (sub);
   for (guint i = 0; i < messages->len; i++) {
-    JsonObject *o = swin_pub_parse (g_ptr_array_index (messages, i));
+    JsonObject *o = swin_test_json_parse (g_ptr_array_index (messages, i));
     gint64 frame = json_object_get_int_member (o, "frame");
 
     fail_unless (frame >= 0 && frame < (gint64) G_N_ELEMENTS (out));
-    swin_pub_check_object (o, out[frame], GST_BUFFER_PTS (out[frame]), "cam", 70, 50);
+    swin_test_json_check_object (o, out[frame], GST_BUFFER_PTS (out[frame]), "cam", 70, 50);
     json_object_unref (o);
   }
   for (guint i = 0; i < G_N_ELEMENTS (out); i++)
@@ -196,7 +208,7 @@ GST_START_TEST (test_mqtt_qos_levels)
     SwinTestSubscriber *sub = swin_test_subscriber_new (b, topic, qos, NULL);
     GstBus *bus;
     gchar *client_id = g_strdup_printf ("swin-box1-qos%d", qos);
-    GstHarness *h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", topic,
+    GstHarness *h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", topic,
                                       "qos", qos, "client-id", client_id, NULL);
     gchar *broker_log, *connected_as;
     GPtrArray *messages;
@@ -211,7 +223,7 @@ GST_START_TEST (test_mqtt_qos_levels)
     for (guint i = 0; i < n; i++)
       fail_unless_equals_int (seen[i], 1);
     fail_unless_equals_int (get_losses (h, "dropped"), 0);
-    fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
+    fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR | GST_MESSAGE_WARNING, NULL));
     /* The broker saw our client id. */
     broker_log = swin_test_broker_log (b);
     connected_as = g_strdup_printf (" as %s ", client_id);
@@ -221,7 +233,7 @@ GST_START_TEST (test_mqtt_qos_levels)
     g_free (broker_log);
     g_free (client_id);
     gst_harness_teardown (h);
-    swin_pub_bus_free (bus);
+    swin_test_bus_free (bus);
     g_free (seen);
     g_ptr_array_unref (messages);
     swin_test_subscriber_free (sub);
@@ -258,7 +270,7 @@ GST_START_TEST (test_mqtt_broker_restart)
   sub = swin_test_subscriber_new (b, "swin/restart", 1, "swin-test-subscriber");
   if (crash)
     g_usleep (2500 * 1000);
-  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/restart",
+  h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/restart",
                         "qos", 1, "max-reconnect-interval", (guint64) 2 * GST_SECOND,
                         "flush-timeout", (guint64) 30 * GST_SECOND, NULL);
 
@@ -277,11 +289,11 @@ GST_START_TEST (test_mqtt_broker_restart)
   g_print ("EOS waited %.2f s for the queue\n", (g_get_monotonic_time () - t0) / 1e6);
   fail_unless (g_get_monotonic_time () - t0 < 30 * G_USEC_PER_SEC);
 
-  text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, "Lost the connection", 0);
-  fail_unless (text != NULL, "no warning about the outage: %s", swin_pub_bus_log (bus));
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_WARNING, "Lost the connection", 0);
+  fail_unless (text != NULL, "no warning about the outage: %s", swin_test_bus_log (bus));
   g_free (text);
   fail_unless_equals_int (get_losses (h, "dropped"), 0);
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_pub_bus_log (bus));
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_test_bus_log (bus));
 
   /* Frames pushed once the broker was frozen were never acknowledged by
    * it: each must arrive, the first 20 of them resent from libmosquitto's
@@ -306,7 +318,7 @@ GST_START_TEST (test_mqtt_broker_restart)
   gst_harness_teardown (h);
   g_free (seen);
   g_ptr_array_unref (messages);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
   g_free (address);
@@ -330,7 +342,7 @@ GST_START_TEST (test_mqtt_overflow)
 
   swin_test_broker_start (b);
   sub = swin_test_subscriber_new (b, "swin/overflow", 1, "swin-test-overflow");
-  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/overflow",
+  h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/overflow",
                         "qos", 1, "max-queue", max_queue,
                         "max-reconnect-interval", (guint64) 2 * GST_SECOND,
                         "flush-timeout", (guint64) 20 * GST_SECOND, NULL);
@@ -341,8 +353,8 @@ GST_START_TEST (test_mqtt_overflow)
 
   /* Back: the newest frame of the outage arrives before anything else is
    * pushed, so that every drop happened during the outage. */
-  text = swin_pub_wait_message (bus, GST_MESSAGE_INFO, "Connected", 20 * GST_SECOND);
-  fail_unless (text != NULL, "not reconnected: %s", swin_pub_bus_log (bus));
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_INFO, "Connected", 20 * GST_SECOND);
+  fail_unless (text != NULL, "not reconnected: %s", swin_test_bus_log (bus));
   g_free (text);
   fail_unless (wait_for_frame (sub, restart_at - 1, 20), "newest frame of the outage lost");
   push_frames (h, restart_at, n, 2000);
@@ -368,12 +380,12 @@ GST_START_TEST (test_mqtt_overflow)
   /* ... and those dropped are the oldest: one run inside the outage. */
   fail_unless_equals_int (last_missing - first_missing + 1, missing);
   fail_unless (first_missing >= stop_at && last_missing < restart_at - 1);
-  fail_unless_equals_int (swin_pub_count_messages (bus, GST_MESSAGE_WARNING, "queue is full"), 1);
+  fail_unless_equals_int (swin_test_bus_count_messages (bus, GST_MESSAGE_WARNING, "queue is full"), 1);
 
   gst_harness_teardown (h);
   g_free (seen);
   g_ptr_array_unref (messages);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
   g_free (address);
@@ -400,10 +412,10 @@ GST_START_TEST (test_mqtt_no_broker_at_start)
   sub = swin_test_subscriber_new (b, "swin/late", 1, "swin-test-late");
   swin_test_broker_stop (b, SIGTERM);
 
-  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/late",
+  h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/late",
                         "max-reconnect-interval", (guint64) 2 * GST_SECOND, NULL);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, "Cannot connect", 0);
-  fail_unless (text != NULL, "no warning: %s", swin_pub_bus_log (bus));
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_WARNING, "Cannot connect", 0);
+  fail_unless (text != NULL, "no warning: %s", swin_test_bus_log (bus));
   g_free (text);
   push_frames (h, 0, n, 0);
   g_usleep (300 * 1000);
@@ -416,14 +428,14 @@ GST_START_TEST (test_mqtt_no_broker_at_start)
   seen = count_frames (messages, n, "pub");
   for (guint i = 0; i < n; i++)
     fail_unless_equals_int (seen[i], 1);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_INFO, "Connected", 0);
-  fail_unless (text != NULL, "no message about the connection: %s", swin_pub_bus_log (bus));
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_INFO, "Connected", 0);
+  fail_unless (text != NULL, "no message about the connection: %s", swin_test_bus_log (bus));
   g_free (text);
 
   gst_harness_teardown (h);
   g_free (seen);
   g_ptr_array_unref (messages);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
   g_free (address);
@@ -437,7 +449,7 @@ GST_START_TEST (test_mqtt_never_a_broker)
   gchar *address = g_strdup_printf ("127.0.0.1:%d", swin_test_free_port ());
   const guint n = 1000, max_queue = 100;
   GstBus *bus;
-  GstHarness *h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address,
+  GstHarness *h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address,
                                     "max-queue", max_queue,
                                     "flush-timeout", (guint64) 300 * GST_MSECOND, NULL);
   guint64 dropped;
@@ -450,7 +462,7 @@ GST_START_TEST (test_mqtt_never_a_broker)
   g_print ("%u frames pushed in %.3f s without a broker\n", n, took / 1e6);
   dropped = get_losses (h, "dropped");
   fail_unless_equals_int (dropped, n - max_queue);
-  fail_unless_equals_int (swin_pub_count_messages (bus, GST_MESSAGE_WARNING, "queue is full"), 1);
+  fail_unless_equals_int (swin_test_bus_count_messages (bus, GST_MESSAGE_WARNING, "queue is full"), 1);
 
   t0 = g_get_monotonic_time ();
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
@@ -458,18 +470,18 @@ GST_START_TEST (test_mqtt_never_a_broker)
   fail_unless (took >= 290 * 1000 && took < 5 * G_USEC_PER_SEC, "EOS took %" G_GINT64_FORMAT
                " us", took);
   expect = g_strdup_printf ("%u MQTT messages were not delivered", max_queue);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, expect, 0);
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_WARNING, expect, 0);
   fail_unless (text != NULL);
   g_free (text);
   g_free (expect);
 
   gst_harness_teardown (h);
   expect = g_strdup_printf ("Stopped with %u MQTT messages undelivered", max_queue);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, expect, 0);
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_WARNING, expect, 0);
   fail_unless (text != NULL);
   g_free (text);
   g_free (expect);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_free (address);
 }
 GST_END_TEST;
@@ -485,7 +497,7 @@ GST_START_TEST (test_mqtt_stop_during_eos)
 {
   gchar *address = g_strdup_printf ("127.0.0.1:%d", swin_test_free_port ());
   GstBus *bus;
-  GstHarness *h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address,
+  GstHarness *h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address,
                                     "flush-timeout", (guint64) 60 * GST_SECOND, NULL);
   GThread *thread;
   gint64 t0;
@@ -499,7 +511,7 @@ GST_START_TEST (test_mqtt_stop_during_eos)
   fail_unless (g_get_monotonic_time () - t0 < 5 * G_USEC_PER_SEC);
   g_thread_join (thread);
   gst_harness_teardown (h);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_free (address);
 }
 GST_END_TEST;
@@ -532,13 +544,13 @@ GST_START_TEST (test_mqtt_bad_settings)
     g_object_set (e, "method", 1, "address", "127.0.0.1:1883", NULL);
     g_object_set (e, cases[i].property, cases[i].value, NULL);
     fail_unless_equals_int (gst_element_set_state (e, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-    text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, cases[i].error, 0);
+    text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, cases[i].error, 0);
     fail_unless (text != NULL, "%s=%s: expected \"%s\", got: %s", cases[i].property,
-                 cases[i].value, cases[i].error, swin_pub_bus_log (bus));
+                 cases[i].value, cases[i].error, swin_test_bus_log (bus));
     g_free (text);
     gst_element_set_state (e, GST_STATE_NULL);
     gst_object_unref (e);
-    swin_pub_bus_free (bus);
+    swin_test_bus_free (bus);
     }
 }
 GST_END_TEST;
@@ -559,12 +571,12 @@ start_with_topic (const gchar *topic)
   g_object_set (e, "method", 1, "address", address, "topic", topic, NULL);
   ret = gst_element_set_state (e, GST_STATE_PAUSED);
   if (ret == GST_STATE_CHANGE_FAILURE) {
-    text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, "Invalid MQTT topic", 0);
-    fail_unless (text != NULL, "no error naming the topic: %s", swin_pub_bus_log (bus));
+    text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, "Invalid MQTT topic", 0);
+    fail_unless (text != NULL, "no error naming the topic: %s", swin_test_bus_log (bus));
   }
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_free (address);
   return text;
 }
@@ -626,9 +638,9 @@ oversized_frame (void)
 
   memset (label, 'x', n);
   label[n] = '\0';
-  swin_pub_set_array (s, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
-  swin_pub_set_array (s, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
-  swin_pub_set_array (s, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
+  swin_test_set_array (s, GST_SWIN_FIELD_CLASS_IDS, G_TYPE_INT, 1, pid);
+  swin_test_set_array (s, GST_SWIN_FIELD_LABELS, G_TYPE_STRING, 1, plabel);
+  swin_test_set_array (s, GST_SWIN_FIELD_SCORES, G_TYPE_DOUBLE, 1, pscore);
   g_free (label);
   return buf;
 }
@@ -650,7 +662,7 @@ GST_START_TEST (test_mqtt_refused)
 
   swin_test_broker_start (b);
   sub = swin_test_subscriber_new (b, topic, 1, NULL);
-  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", topic, NULL);
+  h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", topic, NULL);
   fail_unless_equals_int (gst_harness_push (h, frame_buffer (0)), GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_push (h, oversized_frame ()), GST_FLOW_OK);
   fail_unless_equals_int (gst_harness_push (h, frame_buffer (2)), GST_FLOW_OK);
@@ -661,19 +673,19 @@ GST_START_TEST (test_mqtt_refused)
   seen = count_frames (messages, 3, "pub");
   fail_unless (seen[0] == 1 && seen[1] == 0 && seen[2] == 1);
 
-  text = swin_pub_wait_message (bus, GST_MESSAGE_WARNING, "refused", 5 * GST_SECOND);
-  fail_unless (text != NULL, "no warning: %s", swin_pub_bus_log (bus));
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_WARNING, "refused", 5 * GST_SECOND);
+  fail_unless (text != NULL, "no warning: %s", swin_test_bus_log (bus));
   fail_unless (strstr (text, mosquitto_strerror (MOSQ_ERR_PAYLOAD_SIZE)) != NULL, "%s", text);
   g_free (text);
-  fail_unless_equals_int (swin_pub_count_messages (bus, GST_MESSAGE_WARNING, NULL), 1);
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_pub_bus_log (bus));
+  fail_unless_equals_int (swin_test_bus_count_messages (bus, GST_MESSAGE_WARNING, NULL), 1);
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_test_bus_log (bus));
   fail_unless_equals_uint64 (get_losses (h, "refused"), 1);
   fail_unless_equals_uint64 (get_losses (h, "dropped"), 0);
   gst_harness_teardown (h);
 
   g_free (seen);
   g_ptr_array_unref (messages);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
   g_free (address);
@@ -717,25 +729,25 @@ GST_START_TEST (test_mqtt_password)
    * password. */
   sub = swin_test_subscriber_new (b, "swin/auth", 1, NULL);
 
-  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/auth",
+  h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/auth",
                         "username", "camera", "password", "s3cret", NULL);
   push_frames (h, 0, 5, 0);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless (wait_for_frames (sub, 5, 20));
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL));
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR, NULL));
   gst_harness_teardown (h);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
 
-  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/auth",
+  h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/auth",
                         "username", "camera", "password", "wrong", NULL);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, "refused the connection",
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, "refused the connection",
                                 20 * GST_SECOND);
-  fail_unless (text != NULL, "no error for a wrong password: %s", swin_pub_bus_log (bus));
+  fail_unless (text != NULL, "no error for a wrong password: %s", swin_test_bus_log (bus));
   fail_unless (strstr (text, "not authorised") != NULL, "%s", text);
   g_free (text);
   fail_unless_equals_int (gst_harness_push (h, frame_buffer (0)), GST_FLOW_ERROR);
   gst_harness_teardown (h);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
 
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
@@ -823,27 +835,27 @@ GST_START_TEST (test_mqtt_tls)
   sub = swin_test_subscriber_new_tls (b, "swin/tls", 1, "swin-test-tls", ca, cert, key);
   swin_test_broker_stop (b, SIGTERM);
 
-  h = swin_pub_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/tls",
+  h = swin_test_publish_harness (&bus, FALSE, "method", 1, "address", address, "topic", "swin/tls",
                         "ca-file", ca, "cert-file", cert, "key-file", key,
                         "max-reconnect-interval", (guint64) 2 * GST_SECOND,
                         "flush-timeout", (guint64) 20 * GST_SECOND, NULL);
   push_frames (h, 0, n / 2, 0);
   swin_test_broker_start (b);
   fail_unless (wait_for_frames (sub, n / 2, 20), "not delivered once the broker came: %s",
-               swin_pub_bus_log (bus));
+               swin_test_bus_log (bus));
   swin_test_broker_stop (b, SIGTERM);
   push_frames (h, n / 2, n, 0);
   swin_test_broker_start (b);
   fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
   fail_unless (wait_for_frames (sub, n, 20), "not delivered after a restart: %s",
-               swin_pub_bus_log (bus));
+               swin_test_bus_log (bus));
   messages = swin_test_subscriber_take (sub);
   seen = count_frames (messages, n, "pub");
   for (guint i = 0; i < n; i++)
     fail_unless (seen[i] >= 1);
-  fail_if (swin_pub_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_pub_bus_log (bus));
+  fail_if (swin_test_bus_count_messages (bus, GST_MESSAGE_ERROR, NULL), "%s", swin_test_bus_log (bus));
   gst_harness_teardown (h);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
   g_free (seen);
   g_ptr_array_unref (messages);
 
@@ -855,13 +867,13 @@ GST_START_TEST (test_mqtt_tls)
   g_object_set (e, "method", 1, "address", address, "ca-file", other_ca, "cert-file", cert,
                 "key-file", key, NULL);
   gst_element_set_state (e, GST_STATE_PLAYING);
-  text = swin_pub_wait_message (bus, GST_MESSAGE_ERROR, "certificate verify failed",
+  text = swin_test_bus_wait_message (bus, GST_MESSAGE_ERROR, "certificate verify failed",
                                 20 * GST_SECOND);
-  fail_unless (text != NULL, "no error for an untrusted broker: %s", swin_pub_bus_log (bus));
+  fail_unless (text != NULL, "no error for an untrusted broker: %s", swin_test_bus_log (bus));
   g_free (text);
   gst_element_set_state (e, GST_STATE_NULL);
   gst_object_unref (e);
-  swin_pub_bus_free (bus);
+  swin_test_bus_free (bus);
 
   swin_test_subscriber_free (sub);
   swin_test_broker_free (b);
@@ -900,8 +912,8 @@ publish_mqtt_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, publish_mqtt_suite, "swinpublish-mqtt", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, publish_mqtt_suite, "swinpublish-mqtt", __FILE__);
 
-  swin_gst_test_remove_dir (tmpdir, model_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, NULL);
   return failed;
 }

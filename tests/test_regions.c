@@ -7,9 +7,15 @@
  * messages; object-class without regard to case; a cascade of two
  * classifiers keeping both results, and two writing one result-name; bad
  * settings. */
-#include "swin_gst_test_util.h"
-
+#include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <stdarg.h>
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
+#include "swin_test_video.h"
 
 #define CLASSES 10
 #define IMG 56
@@ -36,7 +42,7 @@ make_element (const gchar *first_property, ...)
   va_list args;
 
   va_start (args, first_property);
-  e = swin_gst_test_new_element_valist (model_path, first_property, args);
+  e = swin_test_new_element_valist (model_path, first_property, args);
   va_end (args);
   g_object_set (e, "inference-region", 1 /* roi-list */, "top-k", 3, NULL);
   return gst_object_ref_sink (e);
@@ -55,7 +61,7 @@ make_harness (GstElement *e, const gchar *caps)
 static GstBuffer *
 frame_with_regions (const gchar *caps, const Region *regions, guint n, guint32 seed)
 {
-  GstBuffer *buf = swin_gst_test_make_frame (caps, 0, seed);
+  GstBuffer *buf = swin_test_make_frame (caps, 0, seed);
 
   for (guint i = 0; i < n; i++) {
     GstVideoRegionOfInterestMeta *m = gst_buffer_add_video_region_of_interest_meta (
@@ -112,7 +118,7 @@ check_regions (GstBuffer *out, const gchar *caps_str, const Region *regions, gui
       g_free (expect_label);
       fail_unless_equals_int (gst_swin_result_get_n_classes (s), 3);
     }
-    swin_gst_test_check_region_result (s, model, out, &info, &r->expect, mode);
+    swin_test_check_region_result (s, model, out, &info, &r->expect, mode);
   }
   fail_unless_equals_int (seen, n);
 }
@@ -327,7 +333,7 @@ static GstHarness *
 make_cascade (const gchar *caps, const gchar *second_name, GstBus *bus)
 {
   gchar *second = g_strdup_printf ("name=colour top-k=2 result-name=%s", second_name);
-  gchar *launch = swin_gst_test_cascade_launch (model_path, "name=type top-k=3 object-class=car",
+  gchar *launch = swin_test_cascade_launch (model_path, "name=type top-k=3 object-class=car",
                                                 colour_path, second);
   GstHarness *h = gst_harness_new_parse (launch);
 
@@ -375,13 +381,13 @@ GST_START_TEST (test_cascade)
       fail_unless (colour != NULL, "region %d: no \"colour\"", m->id);
       fail_unless_equals_string (gst_structure_get_string (colour, "model_name"), "colour");
       fail_unless_equals_int (gst_swin_result_get_n_classes (colour), 2);
-      swin_gst_test_check_region_result (colour, colour_model, out, &info, &r->expect,
+      swin_test_check_region_result (colour, colour_model, out, &info, &r->expect,
                                          SWIN_SCALE_CENTER_CROP);
       if (is_car) {
         fail_unless (type != NULL, "region %d: no \"classification\"", m->id);
         fail_unless_equals_string (gst_structure_get_string (type, "model_name"), "tiny");
         fail_unless_equals_int (gst_swin_result_get_n_classes (type), 3);
-        swin_gst_test_check_region_result (type, model, out, &info, &r->expect,
+        swin_test_check_region_result (type, model, out, &info, &r->expect,
                                            SWIN_SCALE_CENTER_CROP);
         fail_unless (gst_video_region_of_interest_meta_iterate_swin_results (m, &it) == type);
       } else {
@@ -464,11 +470,11 @@ GST_START_TEST (test_bad_settings)
 {
   static const gchar *bad_sizes[] = { "16", "axb", "0x5", "-1x4", "16x16x16", "x", "" };
 
-  swin_gst_test_expect_start_error (make_element ("object-class", "face,,car", NULL), "item 2 is empty");
-  swin_gst_test_expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
+  swin_test_expect_start_error (make_element ("object-class", "face,,car", NULL), "item 2 is empty");
+  swin_test_expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
   for (guint i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
-    swin_gst_test_expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
-  swin_gst_test_expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
+    swin_test_expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
+  swin_test_expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
 }
 GST_END_TEST;
 
@@ -483,12 +489,12 @@ regions_suite (void)
 
   tmpdir = g_dir_make_tmp ("swin-regions-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
   ip.num_classes = COLOUR_CLASSES;
   ip.seed = 29;
-  colour_path = swin_gst_test_write_model (tmpdir, "colour.safetensors", &ip);
+  colour_path = swin_test_write_model (tmpdir, "colour.safetensors", &ip);
   colour_model = swin_model_load (colour_path, &error);
   g_assert_no_error (error);
 
@@ -510,10 +516,10 @@ regions_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, regions_suite, "swinclassify-regions", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, regions_suite, "swinclassify-regions", __FILE__);
 
   swin_model_free (model);
   swin_model_free (colour_model);
-  swin_gst_test_remove_dir (tmpdir, model_path, colour_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, colour_path, NULL);
   return failed;
 }

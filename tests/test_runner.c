@@ -3,10 +3,15 @@
  * several formats and sizes, each with its own parameters, batched together;
  * every result equals the CPU backend's preprocessing and forward of the
  * same image.  Batching, splitting, cancelling and stopping. */
-#include "swin_test_util.h"
-#include "swin_runner_private.h"
-
 #include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+#include "swin/swin.h"
+#include "swin_test_device.h"
+#include "swin_test_floats.h"
+#include "swin_test_frame.h"
+#include "swin_test_model.h"
+#include "swin_runner_private.h"
 
 #define CLASSES 10
 #define SIZE 56

@@ -5,9 +5,15 @@
  * that very frame; the weights are uploaded once; a stream blocked
  * downstream, stopped and restarted, or ending early never holds up the
  * others; mismatched settings are refused naming both elements. */
-#include "swin_gst_test_util.h"
-
 #include <gst/app/gstappsink.h>
+#include <gst/check/gstcheck.h>
+#include <gst/video/video.h>
+#include <glib/gstdio.h>
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
+#include "swin_test_video.h"
 #include <unistd.h>
 
 #define FRAMES 6
@@ -147,7 +153,7 @@ stream_check (Stream *st, guint expect_frames)
       const GstStructure *s = gst_buffer_get_swin_result (buf);
       fail_unless (s != NULL && gst_swin_result_get_age (s) == 0);
       fail_unless_equals_uint64 (gst_swin_result_get_frame (s), i);
-      swin_gst_test_check_result (s, model, buf, &info);
+      swin_test_check_result (s, model, buf, &info);
       continue;
     }
     for (guint r = 0; r < G_N_ELEMENTS (tagged); r++) {
@@ -155,7 +161,7 @@ stream_check (Stream *st, guint expect_frames)
       const GstStructure *s = gst_video_region_of_interest_meta_get_swin_result (m);
 
       fail_unless (s != NULL, "frame %u region %u not classified", i, r);
-      swin_gst_test_check_region_result (s, model, buf, &info, &tagged[r], SWIN_SCALE_CENTER_CROP);
+      swin_test_check_region_result (s, model, buf, &info, &tagged[r], SWIN_SCALE_CENTER_CROP);
     }
   }
 }
@@ -442,7 +448,7 @@ GST_START_TEST (test_load_outside_lock)
   SwinInitParams ip = { .embed_dim = 96, .num_stages = 4, .depths = { 2, 2, 18, 2 },
                         .heads = { 3, 6, 12, 24 }, .window = 7, .num_classes = 1000,
                         .img_size = 448, .seed = 5 };
-  gchar *big = swin_gst_test_write_model (tmpdir, "big.safetensors", &ip);
+  gchar *big = swin_test_write_model (tmpdir, "big.safetensors", &ip);
   Starter slow = { .element = make_shared (big, "slow") };
   Starter joiner = { .element = make_shared (big, "slow") };
   GThread *slow_thread, *joiner_thread;
@@ -490,9 +496,9 @@ shared_suite (void)
 
   tmpdir = g_dir_make_tmp ("swin-shared-XXXXXX", &error);
   g_assert_no_error (error);
-  model_path = swin_gst_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
   ip.seed = 20;
-  other_model_path = swin_gst_test_write_model (tmpdir, "other.safetensors", &ip);
+  other_model_path = swin_test_write_model (tmpdir, "other.safetensors", &ip);
   model = swin_model_load (model_path, &error);
   g_assert_no_error (error);
   gst_debug_set_active (TRUE);
@@ -512,9 +518,9 @@ shared_suite (void)
 int
 main (int argc, char **argv)
 {
-  int failed = swin_gst_test_run (&argc, &argv, shared_suite, "swinclassify-shared", __FILE__);
+  int failed = swin_test_run_suite (&argc, &argv, shared_suite, "swinclassify-shared", __FILE__);
 
   swin_model_free (model);
-  swin_gst_test_remove_dir (tmpdir, model_path, other_model_path, NULL);
+  swin_test_remove_dir (tmpdir, model_path, other_model_path, NULL);
   return failed;
 }

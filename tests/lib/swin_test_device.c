@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "swin_test_device.h"
+
+#include <stdlib.h>
+
+SwinContext *
+swin_test_context_with_log (SwinLogFunc log_func, void *log_data)
+{
+  const char *want = g_getenv ("SWIN_TEST_DEVICE");
+  SwinContextParams params = { .device = want, .log_func = log_func, .log_data = log_data };
+  GError *error = NULL;
+  SwinContext *ctx = swin_context_new (&params, &error);
+
+  if (!ctx) {
+    if (!want && g_error_matches (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE)) {
+      g_printerr ("no Vulkan device: %s\n", error->message);
+      exit (77);
+    }
+    g_error ("cannot open Vulkan device: %s", error->message);
+  }
+  return ctx;
+}
+
+SwinContext *
+swin_test_context (void)
+{
+  return swin_test_context_with_log (NULL, NULL);
+}
