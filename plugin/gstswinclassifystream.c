@@ -138,6 +138,7 @@ gst_swin_classify_process (GstSwinClassify *self, const SwinFrame *frame,
 typedef struct {
   GstSwinClassify *self;     /* not a reference: stop() detaches from the runner first */
   GstVideoFrame vf;          /* holds a reference to the buffer until released */
+  gint width, height;
   GstSwinFramePosition position;
   gint64 t0;
 } GstSwinAsyncJob;
@@ -158,8 +159,7 @@ gst_swin_async_job_done (const SwinRunnerResult *result, void *data)
   GstSwinClassify *self = job->self;
 
   if (!result->error) {
-    gst_swin_classify_note_cpu (self, result->preprocessed_on, GST_VIDEO_FRAME_WIDTH (&job->vf),
-                                GST_VIDEO_FRAME_HEIGHT (&job->vf));
+    gst_swin_classify_note_cpu (self, result->preprocessed_on, job->width, job->height);
     gst_swin_classify_deliver (self, result->logits, &job->position, job->t0);
   } else if (g_error_matches (result->error, SWIN_ERROR, SWIN_ERROR_CANCELLED)) {
     /* replaced by a newer frame, flushed or stopped */
@@ -192,6 +192,8 @@ gst_swin_classify_submit (GstSwinClassify *self, GstBuffer *buf, const GstSwinFr
     return FALSE;
   }
   gst_swin_video_frame_describe (&job->vf, &frame);
+  job->width = frame.width;
+  job->height = frame.height;
   request = gst_swin_classify_request (self, &frame, NULL, 0);
   request.replace_waiting = TRUE;
   request.release = gst_swin_async_job_release;
