@@ -446,7 +446,7 @@ make_shared (const gchar *path, const gchar *id)
 GST_START_TEST (test_load_outside_lock)
 {
   SwinInitParams ip = { .embed_dim = 96, .num_stages = 4, .depths = { 2, 2, 18, 2 },
-                        .heads = { 3, 6, 12, 24 }, .window = 7, .num_classes = 1000,
+                        .heads = { 3, 6, 12, 24 }, .window = 7, .num_classes = 10,
                         .img_size = 448, .seed = 5 };
   gchar *big = swin_test_write_model (tmpdir, "big.safetensors", &ip);
   Starter slow = { .element = make_shared (big, "slow") };

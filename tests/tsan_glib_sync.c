@@ -10,7 +10,8 @@
  * every caller (the program, GStreamer, the plugin), call GLib's, and tell
  * TSan what happened: acquire after taking a lock, release before dropping
  * it.  Likewise for GThreadPool (GStreamer's gst_element_call_async): a task
- * pushed happens before it runs.  No report is suppressed; only the
+ * pushed happens before it runs; and for GStreamer's reference counts: an
+ * unref happens before the last one.  No report is suppressed; only the
  * synchronisation is described. */
 #include <glib.h>
 #include <dlfcn.h>
@@ -163,4 +164,22 @@ g_thread_pool_push (GThreadPool *pool, gpointer data, GError **error)
 {
   __tsan_release (data);
   return REAL (real_thread_pool_push, "g_thread_pool_push") (pool, data, error);
+}
+
+/* GStreamer's reference counts are atomics inside libgstreamer, which is
+ * not instrumented either: a reference dropped in one thread happens
+ * before the last one, which frees the object, in another (async mode: a
+ * buffer lent to the runner's thread, read and released there, freed by
+ * the streaming thread).  Every unref releases what the thread did with the
+ * object and acquires what the others did before theirs. */
+static void (*real_mini_object_unref) (gpointer);
+
+void gst_mini_object_unref (gpointer mini_object);
+
+void
+gst_mini_object_unref (gpointer mini_object)
+{
+  __tsan_release (mini_object);
+  __tsan_acquire (mini_object);
+  REAL (real_mini_object_unref, "gst_mini_object_unref") (mini_object);
 }
