@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The streaming side of swinclassify: each buffer numbered, classified
- * (now, or lent to the instance's runner) or skipped (inference-interval,
- * QoS) and given the latest result; caps to the core's frame description; flush, EOS, QoS
- * and the LATENCY query. */
+ * (lent to the instance's runner: waiting for it, or not) or skipped
+ * (inference-interval, QoS) and given the latest result; caps to the core's
+ * frame description; flush, EOS, QoS and the LATENCY query. */
 #include "gstswinclassifyprivate.h"
 #include "gstswinmetaprivate.h"
 #include "gstswinregions.h"
