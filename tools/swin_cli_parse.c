@@ -9,13 +9,13 @@
 
 #include <string.h>
 
-/* Decimal digits only: g_ascii_string_to_unsigned() already refuses signs,
- * spaces, trailing characters and overflow (GOption's own integers take
- * "010" as octal 8 and "0x10" as 16). */
+/* Decimal digits only, in [@min, @max]: g_ascii_string_to_unsigned()
+ * refuses signs, spaces, an empty text, trailing characters and overflow
+ * (GOption's own integers read "010" as octal 8 and "0x10" as 16). */
 static gboolean
 parse_decimal (const char *text, guint64 min, guint64 max, guint64 *out)
 {
-  return text[0] >= '0' && text[0] <= '9' && g_ascii_string_to_unsigned (text, 10, min, max, out, NULL);
+  return g_ascii_string_to_unsigned (text, 10, min, max, out, NULL);
 }
 
 static gboolean
@@ -68,7 +68,8 @@ swin_cli_parse_size (const char *option, const char *text, const char *form, int
   x = strchr (text, 'x');
   head = x != NULL ? g_strndup (text, x - text) : NULL;
   /* a second 'x' or anything after the digits fails the second number */
-  ok = head != NULL && parse_decimal (head, 1, (guint64) max, &a) && parse_decimal (x + 1, 1, (guint64) max, &b);
+  ok = head != NULL && parse_decimal (head, 1, (guint64) max, &a) &&
+       parse_decimal (x + 1, 1, (guint64) max, &b);
   g_free (head);
   if (!ok) {
     char *expected = g_strdup_printf ("%s, each from 1 to %d", form, max);
@@ -100,12 +101,17 @@ gboolean
 swin_cli_parse_ints (const char *option, const char *text, int min, int max, int **values, int *n,
                      GError **error)
 {
-  char **items = g_strsplit (text, ",", -1);
-  guint count = g_strv_length (items);
-  int *parsed = g_new (int, MAX (count, 1));
-  gboolean ok = count > 0;
+  char **items;
+  guint count;
+  int *parsed;
+  gboolean ok;
 
-  g_return_val_if_fail (min >= 0 && min <= max, FALSE);
+  g_return_val_if_fail (text != NULL && min >= 0 && min <= max, FALSE);
+  items = g_strsplit (text, ",", -1);
+  count = g_strv_length (items);
+  parsed = g_new (int, MAX (count, 1));
+  /* "" splits into no item; "1,,2" and "1," into an empty one */
+  ok = count > 0;
   for (guint i = 0; ok && i < count; i++) {
     guint64 v;
 
@@ -141,7 +147,8 @@ swin_cli_parse_choice (const char *option, const char *text, const char *const *
     }
   }
   list = g_strjoinv (", ", (char **) names);
-  g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "unknown %s '%s': expected one of %s", option, text, list);
+  g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "unknown %s '%s': expected one of %s", option,
+               text, list);
   g_free (list);
   return FALSE;
 }

@@ -10,7 +10,9 @@ swin_cmd_init (int argc, char **argv)
   /* the core's names; checked here so that a wrong one is a usage error */
   static const char *const archs[] = { "swin_t", "swin_s", "swin_b", "swin_l", NULL };
   static const char *const layouts[] = { "torchvision", "original", "timm", NULL };
-  static const SwinLayout layout_values[] = { SWIN_LAYOUT_TORCHVISION, SWIN_LAYOUT_ORIGINAL, SWIN_LAYOUT_TIMM };
+  static const SwinLayout layout_values[] = {
+    SWIN_LAYOUT_TORCHVISION, SWIN_LAYOUT_ORIGINAL, SWIN_LAYOUT_TIMM,
+  };
   char *arch = NULL, *layout = NULL, *seed = NULL, *mean = NULL, *std = NULL;
   char *window_text = NULL, *classes_text = NULL;
   float mean_values[3], std_values[3];
@@ -55,7 +57,8 @@ swin_cmd_init (int argc, char **argv)
            !swin_cli_parse_floats ("--mean", mean, mean_values, 3, &error) ||
            !swin_cli_parse_floats ("--std", std, std_values, 3, &error))
     swin_cli_usage_fail ("init", error);
-  else if (!swin_cli_parse_int ("--window", window_text, 7, 12, &window, NULL) || (window != 7 && window != 12))
+  else if (!swin_cli_parse_int ("--window", window_text, 7, 12, &window, NULL) ||
+           (window != 7 && window != 12))
     swin_cli_usage_error ("init", "invalid --window '%s': expected 7 or 12", window_text);
   else
     ret = SWIN_EXIT_FAILURE;

@@ -63,7 +63,8 @@ swin_cmd_regions (int argc, char **argv)
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Checkpoint (.safetensors)", "MODEL" },
     { "regions", 'r', 0, G_OPTION_ARG_STRING, &counts, "Regions per frame, comma-separated (default 1,4,16)",
       "N,..." },
-    { "frames", 'n', 0, G_OPTION_ARG_STRING, &frames_text, "Timed frames per configuration (default 5)", "K" },
+    { "frames", 'n', 0, G_OPTION_ARG_STRING, &frames_text, "Timed frames per configuration (default 5)",
+      "K" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device: index or name substring", "D" },
     G_OPTION_ENTRY_NULL
   };

@@ -294,7 +294,9 @@ parse_spec (const RunOptions *opt, RunSpec *spec)
 {
   static const char *const formats[] = { "f32", "rgb24", NULL };
   static const char *const modes[] = { "center-crop", "stretch", "letterbox", NULL };
-  static const SwinScaleMode mode_values[] = { SWIN_SCALE_CENTER_CROP, SWIN_SCALE_STRETCH, SWIN_SCALE_LETTERBOX };
+  static const SwinScaleMode mode_values[] = {
+    SWIN_SCALE_CENTER_CROP, SWIN_SCALE_STRETCH, SWIN_SCALE_LETTERBOX,
+  };
   static const char *const backends[] = { "vulkan", "cpu", NULL };
   static const char *const precisions[] = { "fp32", "fp16", NULL };
   int format = 0, mode = 0, backend = 0, precision = 0;
