@@ -8,9 +8,7 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // sw
 layout(binding = 0) readonly buffer In { float x[]; };
 layout(binding = 1) writeonly buffer Out { float outv[]; };
 
-layout(push_constant) uniform P {
-  int batch, L, C;
-} p;
+#include "avgpool_push.h"
 
 void main ()
 {

@@ -22,11 +22,7 @@ layout(binding = 2) readonly buffer Bias { vec4 bias[]; };   // padded to N4
 layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };          // the same range, as vec4
 
-layout(push_constant) uniform P {
-  int M, N, K;
-  int act;        // 0: none, 1: exact GELU
-  int accumulate; // 1: out += result (residual)
-} p;
+#include "gemm_push.h"
 
 void main ()
 {

@@ -17,11 +17,7 @@ layout(binding = 2) readonly buffer Bias { vec4 bias[]; };
 layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };
 
-layout(push_constant) uniform P {
-  int M, N, K;
-  int act;
-  int accumulate;
-} p;
+#include "gemm_push.h"
 
 // The loader roles below need T * T == 4 * BM and BN4 == BK == T.
 const int T = int(gl_WorkGroupSize.x);

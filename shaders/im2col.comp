@@ -10,9 +10,7 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // sw
 layout(binding = 0) uniform textureBuffer img;   // NCHW
 layout(binding = 1) writeonly buffer Out { float outv[]; };
 
-layout(push_constant) uniform P {
-  int batch, Cin, H, W, P;
-} p;
+#include "im2col_push.h"
 
 void main ()
 {

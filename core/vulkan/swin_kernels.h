@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The operations of the forward pass and their kernel variants (internal to
  * core).  One table in swin_kernels.c holds, for each operation, its
- * bindings and push constants and, for each variant, the SPIR-V, workgroup
- * size, specialisation constants, dispatch grid and the predicate that
- * decides where it may run.  Every recording function checks its arguments
+ * bindings and push constants (read from the SPIR-V at build time; the push
+ * structs are the shaders' <op>_push.h) and, for each variant, the SPIR-V,
+ * workgroup size, specialisation constants, dispatch grid and the predicate
+ * that decides where it may run.  Every recording function checks its arguments
  * and returns FALSE with @error set on failure. */
 #pragma once
 
 #include "vk_kernel.h"
 #include "swin_geometry.h"
+#include "preprocess_push.h"   /* SwinPreprocessSlot, shared with shaders/preprocess.comp */
 
 typedef enum {
   SWIN_OP_GEMM,
@@ -58,23 +60,6 @@ gboolean swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qk
 /* out[b, c] = mean over the L tokens of in[b, :, c]. */
 gboolean swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
                          const SwinBinding *out, int B, int L, int C, GError **error);
-
-/* Slot formats besides SwinPixelFormat values (shaders/preprocess.comp). */
-#define SWIN_SLOT_UNUSED (-1)     /* written as zeros */
-#define SWIN_SLOT_HOST (-2)       /* written by the host: left as it is */
-
-/* One image of a preprocessing batch (the Slot of shaders/preprocess.comp). */
-typedef struct {
-  int32_t format;                 /* SwinPixelFormat or SWIN_SLOT_* */
-  int32_t x0, y0, in_w, in_h;     /* the region, in frame pixels */
-  int32_t resized_w, resized_h, shift_x, shift_y;
-  uint32_t offset[3];             /* the frame's planes in the source buffer, bytes */
-  uint32_t stride[3];
-  float mean[3];
-  float inv_std[3];
-  float y_offset, y_scale, c_scale;
-  float r_cr, g_cb, g_cr, b_cb;
-} SwinPreprocessSlot;
 
 /* Frame bytes @src -> float32 NCHW [n_slots, 3, out_h, out_w] at @dst, image
  * i as described by slot i of @slots (SwinPreprocessSlot[n_slots]). */
