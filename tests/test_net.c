@@ -10,7 +10,7 @@
 #include "swin_test_device.h"
 #include "swin_test_floats.h"
 #include "swin_test_model.h"
-#include "vk_context.h"
+#include "swin_context.h"
 
 static SwinContext *ctx;
 static char *tmpdir;

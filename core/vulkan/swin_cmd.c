@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Command buffers: recording, timestamps, submission and the pending state
  * that decides whether a command buffer may be destroyed. */
-#include "vk_command.h"
+#include "swin_cmd.h"
 
 #include <string.h>
 
 /* Descriptor sets are carved from fixed-size pools; a new pool is added when one runs out. */
 #define POOL_SETS 64
-/* Bindings per set a pool provides for (vk_kernel.c's SWIN_MAX_BINDINGS). */
+/* Bindings per set a pool provides for (swin_kernel.c's SWIN_MAX_BINDINGS). */
 #define POOL_BINDINGS 8
 /* Timestamps a profiled command buffer can hold (Swin-L has ~300 dispatches). */
 #define MAX_QUERIES 1024

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The table of operations and kernel variants, the choice among variants,
  * and the recording of each operation. */
-#include "swin_kernels.h"
+#include "swin_op.h"
 
 #include <limits.h>
 #include <math.h>
@@ -414,7 +414,7 @@ variant_count (const SwinOpInfo *info)
 }
 
 gboolean
-swin_kernels_force (SwinContext *ctx, SwinOp op, const char *variant, GError **error)
+swin_op_force (SwinContext *ctx, SwinOp op, const char *variant, GError **error)
 {
   int index = 0;
 
@@ -436,7 +436,7 @@ swin_kernels_force (SwinContext *ctx, SwinOp op, const char *variant, GError **e
 }
 
 const char *
-swin_kernels_last_variant (SwinContext *ctx, SwinOp op)
+swin_op_last_variant (SwinContext *ctx, SwinOp op)
 {
   const char *name;
 
@@ -586,9 +586,9 @@ chunk_units (const SwinContext *ctx, uint64_t texels, uint64_t texel_size, uint6
 }
 
 gboolean
-swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
-             const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
-             gboolean gelu, gboolean accumulate, GError **error)
+swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
+              const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
+              gboolean gelu, gboolean accumulate, GError **error)
 {
   SwinGemmPush push = { M, N, K, gelu, accumulate };
   SwinBinding b[] = { *a, *w, *bias, *out, *out };
@@ -620,10 +620,10 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
 }
 
 gboolean
-swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                  const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
-                  int rows, int C, int merge_h, int merge_w,
-                  const SwinBinding *add, int add_rows, GError **error)
+swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                   const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
+                   int rows, int C, int merge_h, int merge_w,
+                   const SwinBinding *add, int add_rows, GError **error)
 {
   SwinLayernormPush push = {
     rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
@@ -659,8 +659,8 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
 }
 
 gboolean
-swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
-               int B, int Cin, int H, int W, int P, GError **error)
+swin_op_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
+                int B, int Cin, int H, int W, int P, GError **error)
 {
   SwinIm2colPush push = { B, Cin, H, W, P };
   uint64_t count = (uint64_t) B * (H / MAX (P, 1)) * (W / MAX (P, 1)) * Cin * P * P;
@@ -689,9 +689,9 @@ swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const Swi
 }
 
 gboolean
-swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
-                  const SwinBinding *qkv_bias, const SwinBinding *table,
-                  const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
+swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
+                   const SwinBinding *qkv_bias, const SwinBinding *table,
+                   const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
 {
   const int hd = heads > 0 ? g->C / heads : 0;
   SwinAttentionPush push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M, B,
@@ -722,8 +722,8 @@ swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
 }
 
 gboolean
-swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                const SwinBinding *out, int B, int L, int C, GError **error)
+swin_op_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                 const SwinBinding *out, int B, int L, int C, GError **error)
 {
   SwinAvgpoolPush push = { B, L, C };
   SwinBinding b[] = { *in, *out };
@@ -750,8 +750,8 @@ swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
 }
 
 gboolean
-swin_k_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src, const SwinBinding *dst,
-                   const SwinBinding *slots, int out_w, int out_h, int n_slots, GError **error)
+swin_op_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src, const SwinBinding *dst,
+                    const SwinBinding *slots, int out_w, int out_h, int n_slots, GError **error)
 {
   SwinPreprocessPush push = { out_w, out_h };
   SwinOpArgs args = { .out_w = out_w, .out_h = out_h, .slots = n_slots };
