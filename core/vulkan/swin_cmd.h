@@ -5,6 +5,10 @@
 
 #include "swin_context.h"
 
+/* The most bindings of one descriptor set: what a pool provides for and a
+ * kernel may declare (swin_kernel.c). */
+#define SWIN_MAX_BINDINGS 8
+
 /* A primary command buffer with the descriptor sets and texel buffer views
  * its dispatches use; recorded once, replayable any number of times. */
 typedef struct _SwinCmd SwinCmd;

@@ -7,7 +7,6 @@
 #include "swin_cmd.h"
 #include "swin_buffer.h"
 
-#define SWIN_MAX_BINDINGS 8
 #define SWIN_MAX_SPEC 8
 
 /* One compiled compute shader with fixed specialisation constants. */
