@@ -11,6 +11,7 @@
 #include "swin_test_floats.h"
 #include "swin_test_model.h"
 #include "swin_context.h"
+#include "swin_introspect.h"
 
 static SwinContext *ctx;
 static char *tmpdir;

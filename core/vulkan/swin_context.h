@@ -70,9 +70,6 @@ void swin_context_mark_lost (SwinContext *ctx, const char *why);
 gboolean swin_context_check_usable (SwinContext *ctx, GError **error);
 gboolean swin_context_is_lost (SwinContext *ctx);
 
-/* How many VkInstances this process has created (tests of swin_shutdown()). */
-guint swin_instance_creations (void);
-
 /* Registers @func(@ctx, @data) to run at swin_context_free() (see above).
  * The caller holds ctx->cache_lock. */
 void swin_context_add_cleanup (SwinContext *ctx, SwinContextCleanup func, void *data);
