@@ -11,16 +11,7 @@ layout(binding = 1) uniform textureBuffer qkv_bias;
 layout(binding = 2) uniform textureBuffer table;   // [(2M-1)^2, heads]
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
 
-layout(push_constant) uniform P {
-  int H, W;          // map
-  int Hp, Wp;        // padded map (multiples of ws)
-  int ws;            // window actually used
-  int shift_h, shift_w;
-  int heads, C;
-  int M;             // window of the bias table
-  int batch;
-  float scale;
-} p;
+#include "attention_push.h"
 
 // The window and the (image, head) of this workgroup: windows, then images
 // and heads, numbered across y and z (grid.glsl).  FALSE for a spare one.

@@ -10,7 +10,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
 #include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 3) const int TM = 16;      // rows per invocation
 layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation
@@ -22,11 +22,7 @@ layout(binding = 2) readonly buffer Bias { vec4 bias[]; };   // padded to N4
 layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };          // the same range, as vec4
 
-layout(push_constant) uniform P {
-  int M, N, K;
-  int act;        // 0: none, 1: exact GELU
-  int accumulate; // 1: out += result (residual)
-} p;
+#include "gemm_push.h"
 
 void main ()
 {

@@ -7,7 +7,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
 #include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 
@@ -17,11 +17,7 @@ layout(binding = 2) readonly buffer Bias { vec4 bias[]; };
 layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };
 
-layout(push_constant) uniform P {
-  int M, N, K;
-  int act;
-  int accumulate;
-} p;
+#include "gemm_push.h"
 
 // The loader roles below need T * T == 4 * BM and BN4 == BK == T.
 const int T = int(gl_WorkGroupSize.x);

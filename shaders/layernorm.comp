@@ -1,16 +1,17 @@
 #version 450
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // out[r, :] = LayerNorm(x_r) * gamma + beta (+ addend[r % L, :]), one row per
-// invocation, two-pass mean/variance (eps 1e-5, biased variance, as PyTorch).
+// invocation, two-pass mean/variance (SWIN_LAYERNORM_EPS, biased variance, as PyTorch).
 // With merge = 1, row r of the output is the 2x2 patch-merging gather of an
 // H x W map of Cin = C/4 channels, in the order x00, x10, x01, x11.
 // Everything moves as vec4 (C % 4 == 0): on lavapipe the cost is per fetch.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
 #include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 3) const int C4 = 24;          // channels / 4 when CACHED, else 1
 layout(constant_id = 4) const bool CACHED = true;   // the row fits the private cache
 #include "layernorm_common.glsl"
+#include "swin_layernorm_eps.h"
 
 void main ()
 {
@@ -36,7 +37,7 @@ void main ()
     vec4 d = (CACHED ? xs[c] : texelFetch(x, src_index(r, c))) - mean;
     v += d * d;
   }
-  float rstd = inversesqrt((v.x + v.y + v.z + v.w) / float(p.C) + 1e-5);
+  float rstd = inversesqrt((v.x + v.y + v.z + v.w) / float(p.C) + SWIN_LAYERNORM_EPS);
   for (int c = 0; c < n4; c++) {
     vec4 o = ((CACHED ? xs[c] : texelFetch(x, src_index(r, c))) - mean) * rstd * gamma[c] + beta[c];
     if (p.has_add == 1)

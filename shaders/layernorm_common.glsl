@@ -7,13 +7,7 @@ layout(binding = 2) readonly buffer Beta { vec4 beta[]; };
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
 layout(binding = 4) readonly buffer Add { vec4 addend[]; };
 
-layout(push_constant) uniform P {
-  int rows, C;
-  int merge;     // 1: 2x2 gather
-  int H, W;      // input map (merge)
-  int has_add;   // 1: + addend[(r % L) * C + c]
-  int L;
-} p;
+#include "layernorm_push.h"
 
 // Texel index of channels 4*c4 .. 4*c4+3 of output row r.
 int src_index (int r, int c4)

@@ -5,9 +5,10 @@
 // sums are reduced through shared memory (portable to any subgroup size).
 // Rows are numbered across a 2D grid (grid.glsl).
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
 #include "grid.glsl"   // after the workgroup size it reads
 #include "layernorm_common.glsl"
+#include "swin_layernorm_eps.h"
 
 const int T = int(gl_WorkGroupSize.x);   // a power of two
 shared float partial[T];
@@ -43,7 +44,7 @@ void main ()
     vec4 d = texelFetch(x, src_index(r, c)) - mean;
     v += d * d;
   }
-  float rstd = inversesqrt(workgroup_sum(v.x + v.y + v.z + v.w) / float(p.C) + 1e-5);
+  float rstd = inversesqrt(workgroup_sum(v.x + v.y + v.z + v.w) / float(p.C) + SWIN_LAYERNORM_EPS);
   for (int c = t; c < C4; c += T)
     store_row_texel(r, c, mean, rstd);
 }

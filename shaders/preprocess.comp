@@ -7,30 +7,15 @@
 // The frame is a byte buffer read as uints, so any format and stride works
 // without texel-format support.
 
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_kernels.c
+#extension GL_GOOGLE_include_directive : require
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+#include "preprocess_push.h"   // the push constants and SwinPreprocessSlot
 
 layout(std430, binding = 0) readonly buffer Src { uint src[]; };
 layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
 
-// One image of the batch: a region of one of the uploaded frames, with its
-// own fitting and normalisation.  Must match SwinPreprocessSlot in
-// core/vulkan/swin_kernels.h.
-struct Slot {
-  int format;                 // SwinPixelFormat; -1: an unused slot (zeros); -2: written by the host
-  int x0, y0, in_w, in_h;     // the region, in frame pixels
-  int resized_w, resized_h, shift_x, shift_y;
-  uint off0, off1, off2;      // the frame's plane offsets in bytes
-  uint stride0, stride1, stride2;
-  float mean_r, mean_g, mean_b;
-  float istd_r, istd_g, istd_b;
-  float y_offset, y_scale, c_scale;
-  float r_cr, g_cb, g_cr, b_cb;
-};
-layout(std430, binding = 2) readonly buffer Slots { Slot slots[]; };
+layout(std430, binding = 2) readonly buffer Slots { SwinPreprocessSlot slots[]; };
 
-layout(push_constant) uniform Params {
-  int out_w, out_h;           // the network's input size
-} p;
 
 const int FMT_RGB = 0, FMT_BGR = 1, FMT_RGBA = 2, FMT_RGBX = 3, FMT_BGRA = 4, FMT_BGRX = 5,
           FMT_I420 = 6, FMT_NV12 = 7;
@@ -42,10 +27,10 @@ float byte_at(uint a)
 
 // Pixel (x, y) of the region, at frame pixel (x0 + x, y0 + y): chroma is
 // sited by frame coordinates.
-vec3 fetch(Slot s, int x, int y)
+vec3 fetch(SwinPreprocessSlot s, int x, int y)
 {
   uint ux = uint(s.x0 + x), uy = uint(s.y0 + y);
-  uint row = s.off0 + uy * s.stride0;
+  uint row = s.offset[0] + uy * s.stride[0];
   float Y, U, V;
 
   if (s.format == FMT_RGB || s.format == FMT_BGR) {
@@ -60,10 +45,10 @@ vec3 fetch(Slot s, int x, int y)
   }
   Y = byte_at(row + ux);
   if (s.format == FMT_I420) {
-    U = byte_at(s.off1 + (uy / 2u) * s.stride1 + ux / 2u);
-    V = byte_at(s.off2 + (uy / 2u) * s.stride2 + ux / 2u);
+    U = byte_at(s.offset[1] + (uy / 2u) * s.stride[1] + ux / 2u);
+    V = byte_at(s.offset[2] + (uy / 2u) * s.stride[2] + ux / 2u);
   } else {
-    uint a = s.off1 + (uy / 2u) * s.stride1 + (ux / 2u) * 2u;
+    uint a = s.offset[1] + (uy / 2u) * s.stride[1] + (ux / 2u) * 2u;
     U = byte_at(a);
     V = byte_at(a + 1u);
   }
@@ -96,8 +81,8 @@ void main()
   int ox = int(gl_GlobalInvocationID.x), oy = int(gl_GlobalInvocationID.y);
   if (ox >= p.out_w || oy >= p.out_h)
     return;
-  Slot s = slots[gl_GlobalInvocationID.z];
-  if (s.format == -2)
+  SwinPreprocessSlot s = slots[gl_GlobalInvocationID.z];
+  if (s.format == SWIN_SLOT_HOST)
     return;
   uint plane = uint(p.out_w) * uint(p.out_h);
   uint idx = gl_GlobalInvocationID.z * 3u * plane + uint(oy) * uint(p.out_w) + uint(ox);
@@ -132,7 +117,7 @@ void main()
   }
   acc /= sum_x * sum_y;
 
-  dst[idx] = (acc.r - s.mean_r) * s.istd_r;
-  dst[idx + plane] = (acc.g - s.mean_g) * s.istd_g;
-  dst[idx + 2u * plane] = (acc.b - s.mean_b) * s.istd_b;
+  dst[idx] = (acc.r - s.mean[0]) * s.inv_std[0];
+  dst[idx + plane] = (acc.g - s.mean[1]) * s.inv_std[1];
+  dst[idx + 2u * plane] = (acc.b - s.mean[2]) * s.inv_std[2];
 }

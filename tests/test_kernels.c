@@ -7,7 +7,7 @@
 #include "swin/swin.h"
 #include "swin_test_device.h"
 #include "swin_test_floats.h"
-#include "swin_kernels.h"
+#include "swin_op.h"
 #include "swin_pack.h"
 #include "swin_cpu_ops.h"
 
@@ -19,7 +19,7 @@ force (SwinOp op, const char *variant)
 {
   GError *error = NULL;
 
-  g_assert_true (swin_kernels_force (ctx, op, variant, &error));
+  g_assert_true (swin_op_force (ctx, op, variant, &error));
   g_assert_no_error (error);
 }
 
@@ -39,7 +39,7 @@ recorded (SwinOp op, const char *variant, gboolean ok, GError *error, gboolean f
   }
   g_assert_no_error (error);
   g_assert_true (ok);
-  g_assert_cmpstr (swin_kernels_last_variant (ctx, op), ==, variant);
+  g_assert_cmpstr (swin_op_last_variant (ctx, op), ==, variant);
   return TRUE;
 }
 
@@ -147,7 +147,7 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
     SwinBinding A = bnd (ba), W = bnd (bw), B = bnd (bb), O = bnd (bo);
     if (half_weights)
       W.format = VK_FORMAT_R16G16B16A16_SFLOAT;
-    gboolean ok = swin_k_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error);
+    gboolean ok = swin_op_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error);
     recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
   }
   cmd_run (cmd);
@@ -222,8 +222,8 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
   cmd = cmd_begin ();
   {
     SwinBinding X = bnd (bx), G = bnd (bg), Bb = bnd (bb), O = bnd (bo), A = bnd (ba);
-    gboolean ok = swin_k_layernorm (cmd, ctx, &X, &G, &Bb, &O, rows, Cout, merge ? H : 0,
-                                    merge ? W : 0, add ? &A : NULL, H * W, &error);
+    gboolean ok = swin_op_layernorm (cmd, ctx, &X, &G, &Bb, &O, rows, Cout, merge ? H : 0,
+                                     merge ? W : 0, add ? &A : NULL, H * W, &error);
     /* the private-memory variant caches rows up to 1024 channels only */
     if (recorded (SWIN_OP_LAYERNORM, layernorm_variant, ok, error,
                   Cout <= 1024 || strcmp (layernorm_variant, "layernorm_private") != 0)) {
@@ -280,8 +280,8 @@ check_patch_embed (int B, int Cin, int H, int W, int P, int C)
   cmd = cmd_begin ();
   {
     SwinBinding I = bnd (bi), Cb = bnd (bc), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
-    g_assert_true (swin_k_im2col (cmd, ctx, &I, &Cb, B, Cin, H, W, P, &error));
-    g_assert_true (swin_k_gemm (cmd, ctx, &Cb, &Wb, &Bb, &O, rows, C, K, FALSE, FALSE, &error));
+    g_assert_true (swin_op_im2col (cmd, ctx, &I, &Cb, B, Cin, H, W, P, &error));
+    g_assert_true (swin_op_gemm (cmd, ctx, &Cb, &Wb, &Bb, &O, rows, C, K, FALSE, FALSE, &error));
   }
   cmd_run (cmd);
   assert_close (bo->mapped, want, n_out, 1e-5f);
@@ -338,8 +338,8 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
                      (uint32_t) (g.ws * g.ws + 31) / 32 * 32 <= lim->maxComputeWorkGroupInvocations);
     gboolean ok;
 
-    g_assert_true (swin_k_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
-    ok = swin_k_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, &error);
+    g_assert_true (swin_op_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
+    ok = swin_op_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, &error);
     if (recorded (SWIN_OP_ATTENTION, attention_variant, ok, error, fits)) {
       cmd_run (cmd);
       assert_close (bo->mapped, want, n, 1e-5f);
@@ -394,7 +394,7 @@ check_avgpool (int B, int L, int C)
   cmd = cmd_begin ();
   {
     SwinBinding X = bnd (bx), O = bnd (bo);
-    g_assert_true (swin_k_avgpool (cmd, ctx, &X, &O, B, L, C, &error));
+    g_assert_true (swin_op_avgpool (cmd, ctx, &X, &O, B, L, C, &error));
   }
   cmd_run (cmd);
   assert_close (bo->mapped, want, (size_t) B * C, 1e-5f);
@@ -515,7 +515,7 @@ lock_probe_run (gpointer data)
     SwinBinding X = bnd (b);
     SwinCmd *cmd = cmd_begin ();
 
-    ok = swin_k_layernorm (cmd, ctx, &X, &X, &X, &X, 4, 44, 0, 0, NULL, 0, &error);
+    ok = swin_op_layernorm (cmd, ctx, &X, &X, &X, &X, 4, 44, 0, 0, NULL, 0, &error);
     swin_cmd_free (cmd);
     swin_buffer_free (ctx, b);
   }
@@ -562,7 +562,7 @@ test_locks (void)
   SwinBinding X = bnd (bx), O = bnd (bo);
   LockProbe submit = { 0 }, create = { 0 };
 
-  g_assert_true (swin_k_avgpool (cmd, ctx, &X, &O, 1, 4, 16, &error));
+  g_assert_true (swin_op_avgpool (cmd, ctx, &X, &O, 1, 4, 16, &error));
   g_assert_true (swin_cmd_end (cmd, &error));
   submit.cmd = cmd;
   check_not_blocked (&ctx->cache_lock, &submit);

@@ -10,7 +10,8 @@
 #include "swin_test_device.h"
 #include "swin_test_floats.h"
 #include "swin_test_model.h"
-#include "vk_context.h"
+#include "swin_context.h"
+#include "swin_introspect.h"
 
 static SwinContext *ctx;
 static char *tmpdir;

@@ -11,7 +11,7 @@
 #include "swin_test_floats.h"
 #include "swin_test_frame.h"
 #include "swin_test_model.h"
-#include "swin_preprocess_vk.h"
+#include "swin_preprocessor.h"
 
 static SwinContext *ctx;
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* CPU reference kernels: plain loops, fp32 data, double where it costs nothing. */
 #include "swin_cpu_ops.h"
+#include "swin_layernorm_eps.h"
 
 #include <math.h>
 #include <string.h>
@@ -48,7 +49,7 @@ swin_cpu_layernorm (const float *x, int rows, int C, const float *gamma, const f
       var += (xr[c] - mean) * (xr[c] - mean);
     var /= C;
     for (int c = 0; c < C; c++)
-      out[(size_t) r * C + c] = (float) ((xr[c] - mean) / sqrt (var + 1e-5)) * gamma[c] + beta[c];
+      out[(size_t) r * C + c] = (float) ((xr[c] - mean) / sqrt (var + SWIN_LAYERNORM_EPS)) * gamma[c] + beta[c];
   }
 }
 

@@ -10,7 +10,7 @@
 void swin_cpu_linear (const float *x, int M, int K, const float *w, const float *b, int N, float *out);
 /* Exact erf GELU, in place. */
 void swin_cpu_gelu (float *x, size_t n);
-/* LayerNorm of @rows rows of @C channels (eps 1e-5). */
+/* LayerNorm of @rows rows of @C channels (eps SWIN_LAYERNORM_EPS, shaders/swin_layernorm_eps.h). */
 void swin_cpu_layernorm (const float *x, int rows, int C, const float *gamma, const float *beta, float *out);
 /* 2x2 patch-merging gather of a [B, H, W, C] map into [B, H/2 * W/2, 4C]
  * (x[0::2,0::2], x[1::2,0::2], x[0::2,1::2], x[1::2,1::2]). */

@@ -2,7 +2,7 @@
 /* Each context's log: the handler given at swin_context_new(), fixed for the
  * context's life (so read without a lock). */
 #include "swin_log.h"
-#include "vk_context.h"
+#include "swin_context.h"
 
 #include <stdarg.h>
 

@@ -2,6 +2,7 @@
 /* Packing a model's weights into one device buffer, each tensor in the layout
  * its kernel reads (Linear weights transposed and column-padded for the GEMM). */
 #include "swin_net_private.h"
+#include "swin_introspect.h"
 #include "swin_pack.h"
 #include "swin_model_private.h"
 

@@ -2,7 +2,7 @@
 /* A model's packed weights on a device (internal to core). */
 #pragma once
 
-#include "vk_kernel.h"
+#include "swin_kernel.h"
 
 /* A tensor's place in the weight buffer. */
 typedef struct {

@@ -3,7 +3,7 @@
  * and the whole network recorded once into one command buffer. */
 #include "swin_plan_private.h"
 #include "swin_net_private.h"
-#include "swin_kernels.h"
+#include "swin_op.h"
 
 struct _SwinPlan {
   SwinNet *net;
@@ -49,13 +49,13 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
 
   swin_attn_geometry (a, s, j, H, W, &g);
   attn = 4.0 * p->B * (g.Hp * g.Wp) * (g.ws * g.ws) * C;
-  return (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error)) &&
-         (LABEL ("qkv", gemm * 3 * C), swin_k_gemm (p->cmd, ctx, &y, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
-         (LABEL ("attention", attn), swin_k_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], error)) &&
-         (LABEL ("proj", gemm * C), swin_k_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
-         (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
-         (LABEL ("fc1", gemm * hid), swin_k_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
-         (LABEL ("fc2", gemm * hid), swin_k_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
+  return (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error)) &&
+         (LABEL ("qkv", gemm * 3 * C), swin_op_gemm (p->cmd, ctx, &y, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
+         (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], error)) &&
+         (LABEL ("proj", gemm * C), swin_op_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
+         (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
+         (LABEL ("fc1", gemm * hid), swin_op_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
+         (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
 }
 
 static gboolean
@@ -74,11 +74,11 @@ record (SwinPlan *p, GError **error)
   SwinBinding cols = bind (p->big, (size_t) p->B * H * W * kp);
 
   LABEL ("im2col", 0);
-  if (!swin_k_im2col (p->cmd, ctx, &in, &cols, p->B, a->in_chans, p->H, p->W, a->patch_size, error))
+  if (!swin_op_im2col (p->cmd, ctx, &in, &cols, p->B, a->in_chans, p->H, p->W, a->patch_size, error))
     return FALSE;
   LABEL ("patch_embed", 2.0 * p->B * H * W * C * kp);
-  if (!swin_k_gemm (p->cmd, ctx, &cols, &pw, &pb, &y, p->B * H * W, C, kp, FALSE, FALSE, error) ||
-      !(LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &y, &nw, &nb, &x, p->B * H * W, C, 0, 0,
+  if (!swin_op_gemm (p->cmd, ctx, &cols, &pw, &pb, &y, p->B * H * W, C, kp, FALSE, FALSE, error) ||
+      !(LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &y, &nw, &nb, &x, p->B * H * W, C, 0, 0,
                          a->ape ? &ape : NULL, H * W, error)))
     return FALSE;
 
@@ -94,10 +94,10 @@ record (SwinPlan *p, GError **error)
       SwinBinding rw = swin_net_bind (net, ss->merge_w), zb = swin_net_bind (net, ss->merge_zero_bias);
       SwinBinding xin = bind (p->x, (size_t) p->B * H * W * C);
       LABEL ("merge_norm", 0);
-      if (!swin_k_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error))
+      if (!swin_op_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error))
         return FALSE;
       LABEL ("merge", 2.0 * rows * 4 * C * 2 * C);
-      if (!swin_k_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
+      if (!swin_op_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
         return FALSE;
       H /= 2;
       W /= 2;
@@ -111,10 +111,10 @@ record (SwinPlan *p, GError **error)
     SwinBinding pooled = bind (p->big, (size_t) p->B * C), lo = bind (p->logits, (size_t) p->B * a->num_classes);
     SwinBinding fw = swin_net_bind (net, net->norm_w), fb = swin_net_bind (net, net->norm_b);
     SwinBinding hw = swin_net_bind (net, net->head_w), hb = swin_net_bind (net, net->head_b);
-    return (LABEL ("layernorm", 0), swin_k_layernorm (p->cmd, ctx, &xf, &fw, &fb, &yf, rows, C, 0, 0, NULL, 0, error)) &&
-           (LABEL ("pool", 0), swin_k_avgpool (p->cmd, ctx, &yf, &pooled, p->B, H * W, C, error)) &&
+    return (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &xf, &fw, &fb, &yf, rows, C, 0, 0, NULL, 0, error)) &&
+           (LABEL ("pool", 0), swin_op_avgpool (p->cmd, ctx, &yf, &pooled, p->B, H * W, C, error)) &&
            (LABEL ("head", 2.0 * p->B * C * a->num_classes),
-            swin_k_gemm (p->cmd, ctx, &pooled, &hw, &hb, &lo, p->B, a->num_classes, C, FALSE, FALSE, error)) &&
+            swin_op_gemm (p->cmd, ctx, &pooled, &hw, &hb, &lo, p->B, a->num_classes, C, FALSE, FALSE, error)) &&
            swin_cmd_end (p->cmd, error);
   }
 }

@@ -2,7 +2,7 @@
 /* What other core modules (device-side preprocessing) need of a plan. */
 #pragma once
 
-#include "vk_kernel.h"
+#include "swin_kernel.h"
 
 SwinContext *swin_plan_get_context (SwinPlan *plan);
 /* The plan's batch and input resolution. */

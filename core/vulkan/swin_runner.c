@@ -5,7 +5,7 @@
  * frames: the worker reads them in place, copying each at most once (into
  * the preprocessor's upload buffer). */
 #include "swin_net_private.h"
-#include "swin_preprocess_vk.h"
+#include "swin_preprocessor.h"
 #include "swin_runner_private.h"
 #include "swin/swin_cpu.h"
 

@@ -37,8 +37,6 @@ gboolean swin_context_same_device (const SwinContext *a, const SwinContext *b);
 void swin_shutdown (void);
 /* The driver's name and version ("llvmpipe Mesa 22.3.6 ...", "NVIDIA 580.159"). */
 const char *swin_context_get_driver_info (const SwinContext *ctx);
-/* Names of all Vulkan devices, NULL-terminated (g_strfreev). */
-char **swin_context_list_devices (GError **error);
 
 /* Storage precision of the weights of the linear layers on the device; the
  * arithmetic is fp32 either way. */
@@ -58,7 +56,6 @@ SwinNet *swin_net_new (SwinContext *ctx, const SwinModel *model, GError **error)
 /* Fails with SWIN_ERROR_NO_DEVICE when the device cannot hold @precision. */
 SwinNet *swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision precision,
                             GError **error);
-SwinPrecision swin_net_get_precision (const SwinNet *net);
 void swin_net_free (SwinNet *net);
 const SwinArch *swin_net_get_arch (const SwinNet *net);
 

@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Compute pipelines, cached per context, and their dispatch into a SwinCmd
- * (internal to core; above vk_command and vk_memory).  Which pipeline serves
- * which operation is decided one level up, in the table of swin_kernels.c. */
+ * (internal to core; above swin_cmd and swin_buffer).  Which pipeline serves
+ * which operation is decided one level up, in the table of swin_op.c. */
 #pragma once
 
-#include "vk_command.h"
-#include "vk_memory.h"
+#include "swin_cmd.h"
+#include "swin_buffer.h"
 
-#define SWIN_MAX_BINDINGS 8
 #define SWIN_MAX_SPEC 8
 
 /* One compiled compute shader with fixed specialisation constants. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Vulkan instance and device selection for SwinContext. */
-#include "vk_context.h"
+#include "swin_context.h"
+#include "swin_introspect.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Compute pipelines, cached per context, and their dispatch. */
-#include "vk_kernel.h"
+#include "swin_kernel.h"
 
 #include <string.h>
 
@@ -134,7 +134,7 @@ swin_kernel_get (SwinContext *ctx, const SwinKernelDesc *d, GError **error)
     return k;
   }
 
-  /* Created without the lock (vk_context.h): another thread may have
+  /* Created without the lock (swin_context.h): another thread may have
    * created the same one meanwhile; the first inserted is kept. */
   g_mutex_lock (&ctx->cache_lock);
   k = g_hash_table_lookup (ctx->kernels, key->str);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* Buffers and their memory (internal to core; above vk_command, whose
+/* Buffers and their memory (internal to core; above swin_cmd, whose
  * command buffers carry staging copies). */
 #pragma once
 
-#include "vk_command.h"
+#include "swin_cmd.h"
 
 typedef enum {
   SWIN_BUFFER_DEVICE,    /* device-local; filled by swin_buffer_upload() or by shaders */

@@ -4,8 +4,8 @@
  * table, and shaders/preprocess.comp writes the normalised NCHW tensors into
  * the plan's input.  The command buffer is recorded once per upload buffer
  * and replayed for every batch. */
-#include "swin_preprocess_vk.h"
-#include "swin_kernels.h"
+#include "swin_preprocessor.h"
+#include "swin_op.h"
 #include "swin_plan_private.h"
 #include "swin_preprocess_math.h"
 
@@ -142,8 +142,8 @@ record (SwinPreprocessor *pp, GError **error)
   g_clear_pointer (&pp->cmd, swin_cmd_free);
   pp->cmd = swin_cmd_new_full (pp->ctx, "swin preprocessing", FALSE, error);
   return pp->cmd &&
-         swin_k_preprocess (pp->cmd, pp->ctx, &src, &dst, &slots, pp->out_w, pp->out_h, pp->capacity,
-                            error) &&
+         swin_op_preprocess (pp->cmd, pp->ctx, &src, &dst, &slots, pp->out_w, pp->out_h, pp->capacity,
+                             error) &&
          swin_cmd_end (pp->cmd, error);
 }
 

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Command buffers: recording, timestamps, submission and the pending state
  * that decides whether a command buffer may be destroyed. */
-#include "vk_command.h"
+#include "swin_cmd.h"
 
 #include <string.h>
 
 /* Descriptor sets are carved from fixed-size pools; a new pool is added when one runs out. */
 #define POOL_SETS 64
-/* Bindings per set a pool provides for (vk_kernel.c's SWIN_MAX_BINDINGS). */
-#define POOL_BINDINGS 8
 /* Timestamps a profiled command buffer can hold (Swin-L has ~300 dispatches). */
 #define MAX_QUERIES 1024
 /* A submission that takes longer means a hung device, not a slow one. */
@@ -140,8 +138,8 @@ swin_cmd_alloc_set (SwinCmd *cmd, VkDescriptorSetLayout layout, VkDescriptorSet 
 
   if (cmd->sets_left == 0) {
     VkDescriptorPoolSize sizes[] = {
-      { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, POOL_SETS * POOL_BINDINGS },
-      { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, POOL_SETS * POOL_BINDINGS },
+      { VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, POOL_SETS * SWIN_MAX_BINDINGS },
+      { VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, POOL_SETS * SWIN_MAX_BINDINGS },
     };
     VkDescriptorPoolCreateInfo pi = {
       .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,

@@ -4,7 +4,7 @@
 #pragma once
 
 #include "swin/swin_vulkan.h"
-#include "vk_memory.h"
+#include "swin_buffer.h"
 
 /* Like swin_preprocessor_new(), but writing @slots images of @out_h x @out_w
  * into @out (float32 NCHW from offset 0) instead of a plan's input, so that

@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Command buffers: recording, profiling timestamps, submission (internal to
- * core; above vk_context, below vk_memory and vk_kernel). */
+ * core; above swin_context, below swin_buffer and swin_kernel). */
 #pragma once
 
-#include "vk_context.h"
+#include "swin_context.h"
+
+/* The most bindings of one descriptor set: what a pool provides for and a
+ * kernel may declare (swin_kernel.c). */
+#define SWIN_MAX_BINDINGS 8
 
 /* A primary command buffer with the descriptor sets and texel buffer views
  * its dispatches use; recorded once, replayable any number of times. */

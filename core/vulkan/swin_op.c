@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The table of operations and kernel variants, the choice among variants,
  * and the recording of each operation. */
-#include "swin_kernels.h"
+#include "swin_op.h"
 
 #include <limits.h>
 #include <math.h>
@@ -16,9 +16,55 @@
 #include "attention_wg.spv.h"
 #include "avgpool.spv.h"
 #include "preprocess.spv.h"
+#include "gemm.iface.h"
+#include "gemm_tiled.iface.h"
+#include "layernorm.iface.h"
+#include "layernorm_rows.iface.h"
+#include "im2col.iface.h"
+#include "attention.iface.h"
+#include "attention_wg.iface.h"
+#include "avgpool.iface.h"
+#include "preprocess.iface.h"
+#include "gemm_push.h"
+#include "layernorm_push.h"
+#include "im2col_push.h"
+#include "attention_push.h"
+#include "avgpool_push.h"
 
-#define SB VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
-#define TB VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER
+/* ---- the interfaces, checked at build time ----
+ * shaders/reflect_interface.py reads each shader's bindings and push-block
+ * size from its SPIR-V (<name>.iface.h: SWIN_SPV_<NAME>_BINDINGS, _TEXELS,
+ * _PUSH_SIZE).  The table below takes its descriptor types from there; the
+ * asserts make the build fail where a variant's interface differs from its
+ * operation's, a push struct from the shader's block, or what a recording
+ * function binds from what the shader declares. */
+#define TEXEL(i) (1u << (i))
+#define TYPE(texels, i) ((texels) & TEXEL (i) ? VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER \
+                                              : VK_DESCRIPTOR_TYPE_STORAGE_BUFFER)
+#define TYPES(t) { TYPE (t, 0), TYPE (t, 1), TYPE (t, 2), TYPE (t, 3), TYPE (t, 4), TYPE (t, 5), \
+                   TYPE (t, 6), TYPE (t, 7) }
+/* An operation's bindings, their types and its push struct, from shader @spv. */
+#define IFACE(spv, push_type) \
+  SWIN_SPV_##spv##_BINDINGS, TYPES (SWIN_SPV_##spv##_TEXELS), sizeof (push_type)
+#define SAME_IFACE(a, b)                                                                        \
+  G_STATIC_ASSERT (SWIN_SPV_##a##_BINDINGS == SWIN_SPV_##b##_BINDINGS &&                        \
+                   SWIN_SPV_##a##_TEXELS == SWIN_SPV_##b##_TEXELS &&                            \
+                   SWIN_SPV_##a##_PUSH_SIZE == SWIN_SPV_##b##_PUSH_SIZE)
+#define PUSH_IS(spv, push_type) G_STATIC_ASSERT (SWIN_SPV_##spv##_PUSH_SIZE == sizeof (push_type))
+/* The bindings array @b of a recording function, @texels those it gives a texel format. */
+#define BINDS(b, spv, texels) \
+  G_STATIC_ASSERT (G_N_ELEMENTS (b) == SWIN_SPV_##spv##_BINDINGS && (texels) == SWIN_SPV_##spv##_TEXELS)
+
+G_STATIC_ASSERT (SWIN_MAX_BINDINGS == 8);   /* TYPES() */
+SAME_IFACE (GEMM_TILED, GEMM);
+SAME_IFACE (LAYERNORM_ROWS, LAYERNORM);
+SAME_IFACE (ATTENTION_WG, ATTENTION);
+PUSH_IS (GEMM, SwinGemmPush);
+PUSH_IS (LAYERNORM, SwinLayernormPush);
+PUSH_IS (IM2COL, SwinIm2colPush);
+PUSH_IS (ATTENTION, SwinAttentionPush);
+PUSH_IS (AVGPOOL, SwinAvgpoolPush);
+PUSH_IS (PREPROCESS, SwinPreprocessPush);
 
 static uint32_t
 div_up (uint64_t a, uint64_t b)
@@ -299,32 +345,30 @@ preprocess_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *s
 #define SPV(name) swin_spv_##name, sizeof (swin_spv_##name)
 
 static const SwinOpInfo ops[SWIN_OP_COUNT] = {
-  [SWIN_OP_GEMM] = { "gemm", 5, { TB, TB, SB, SB, SB }, 5 * sizeof (int32_t), {
+  [SWIN_OP_GEMM] = { "gemm", IFACE (GEMM, SwinGemmPush), {
       { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, gemm_tiled_spec, gemm_tiled_grid },
       { "gemm", SPV (gemm), FALSE, NULL, gemm_spec, gemm_grid },
   } },
-  [SWIN_OP_LAYERNORM] = { "layernorm", 5, { TB, SB, SB, SB, SB }, 7 * sizeof (int32_t), {
+  [SWIN_OP_LAYERNORM] = { "layernorm", IFACE (LAYERNORM, SwinLayernormPush), {
       { "layernorm_rows", SPV (layernorm_rows), TRUE, NULL, layernorm_rows_spec, layernorm_rows_grid },
       { "layernorm_private", SPV (layernorm), FALSE, layernorm_private_fits, layernorm_private_spec,
         linear_grid },
       { "layernorm", SPV (layernorm), FALSE, NULL, layernorm_spec, linear_grid },
   } },
-  [SWIN_OP_IM2COL] = { "im2col", 2, { TB, SB }, 5 * sizeof (int32_t), {
+  [SWIN_OP_IM2COL] = { "im2col", IFACE (IM2COL, SwinIm2colPush), {
       { "im2col", SPV (im2col), FALSE, NULL, linear_spec, linear_grid },
   } },
-  [SWIN_OP_ATTENTION] = { "attention", 4, { TB, TB, TB, SB }, 12 * sizeof (int32_t), {
+  [SWIN_OP_ATTENTION] = { "attention", IFACE (ATTENTION, SwinAttentionPush), {
       { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, attention_wg_spec, attention_wg_grid },
       { "attention", SPV (attention), FALSE, NULL, attention_spec, attention_grid },
   } },
-  [SWIN_OP_AVGPOOL] = { "avgpool", 2, { SB, SB }, 3 * sizeof (int32_t), {
+  [SWIN_OP_AVGPOOL] = { "avgpool", IFACE (AVGPOOL, SwinAvgpoolPush), {
       { "avgpool", SPV (avgpool), FALSE, NULL, linear_spec, linear_grid },
   } },
-  [SWIN_OP_PREPROCESS] = { "preprocess", 3, { SB, SB, SB }, 2 * sizeof (int32_t), {
+  [SWIN_OP_PREPROCESS] = { "preprocess", IFACE (PREPROCESS, SwinPreprocessPush), {
       { "preprocess", SPV (preprocess), FALSE, NULL, preprocess_spec, preprocess_grid },
   } },
 };
-
-G_STATIC_ASSERT (sizeof (SwinPreprocessSlot) == 28 * 4);
 
 const char *
 swin_op_name (SwinOp op)
@@ -370,7 +414,7 @@ variant_count (const SwinOpInfo *info)
 }
 
 gboolean
-swin_kernels_force (SwinContext *ctx, SwinOp op, const char *variant, GError **error)
+swin_op_force (SwinContext *ctx, SwinOp op, const char *variant, GError **error)
 {
   int index = 0;
 
@@ -392,7 +436,7 @@ swin_kernels_force (SwinContext *ctx, SwinOp op, const char *variant, GError **e
 }
 
 const char *
-swin_kernels_last_variant (SwinContext *ctx, SwinOp op)
+swin_op_last_variant (SwinContext *ctx, SwinOp op)
 {
   const char *name;
 
@@ -542,15 +586,15 @@ chunk_units (const SwinContext *ctx, uint64_t texels, uint64_t texel_size, uint6
 }
 
 gboolean
-swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
-             const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
-             gboolean gelu, gboolean accumulate, GError **error)
+swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
+              const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
+              gboolean gelu, gboolean accumulate, GError **error)
 {
-  struct { int32_t M, N, K, act, accumulate; } push = { M, N, K, gelu, accumulate };
-  SwinBinding b[5] = { *a, *w, *bias, *out, *out };
+  SwinGemmPush push = { M, N, K, gelu, accumulate };
+  SwinBinding b[] = { *a, *w, *bias, *out, *out };
   uint64_t chunk;
 
-  G_STATIC_ASSERT (sizeof (push) == 5 * sizeof (int32_t));
+  BINDS (b, GEMM, TEXEL (0) | TEXEL (1));
   if (K % 4 != 0 || M <= 0 || N <= 0)
     return invalid (error, "gemm", "needs M, N > 0 and K a multiple of 4");
   b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
@@ -576,23 +620,23 @@ swin_k_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBin
 }
 
 gboolean
-swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                  const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
-                  int rows, int C, int merge_h, int merge_w,
-                  const SwinBinding *add, int add_rows, GError **error)
+swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                   const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
+                   int rows, int C, int merge_h, int merge_w,
+                   const SwinBinding *add, int add_rows, GError **error)
 {
-  struct { int32_t rows, C, merge, H, W, has_add, L; } push = {
+  SwinLayernormPush push = {
     rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
   };
   /* Without an addend the binding still needs a valid range: gamma stands in, unread. */
-  SwinBinding b[5] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
+  SwinBinding b[] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
   /* Chunks are whole images where the row's place matters (the gather, the
    * addend's r % add_rows), else rows. */
   uint64_t unit_rows = merge_h > 0 ? (uint64_t) (merge_h / 2) * (merge_w / 2) : add ? (uint64_t) push.L : 1;
   uint64_t unit_in = merge_h > 0 ? (uint64_t) merge_h * merge_w * (C / 4) : unit_rows * C;
   uint64_t chunk, units;
 
-  G_STATIC_ASSERT (sizeof (push) == 7 * sizeof (int32_t));
+  BINDS (b, LAYERNORM, TEXEL (0));
   if (C % 4 != 0 || (merge_h != 0 && C % 16 != 0) || rows <= 0 || rows % unit_rows != 0)
     return invalid (error, "layernorm", "needs rows > 0 (whole images when gathering or adding), "
                     "C a multiple of 4 (of 16 when merging)");
@@ -615,13 +659,15 @@ swin_k_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
 }
 
 gboolean
-swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
-               int B, int Cin, int H, int W, int P, GError **error)
+swin_op_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
+                int B, int Cin, int H, int W, int P, GError **error)
 {
-  struct { int32_t batch, Cin, H, W, P; } push = { B, Cin, H, W, P };
+  SwinIm2colPush push = { B, Cin, H, W, P };
   uint64_t count = (uint64_t) B * (H / MAX (P, 1)) * (W / MAX (P, 1)) * Cin * P * P;
-  SwinBinding b[2] = { *img, *out };
+  SwinBinding b[] = { *img, *out };
   uint64_t per_image = count / MAX (B, 1), chunk;
+
+  BINDS (b, IM2COL, TEXEL (0));
 
   if (P <= 0 || B <= 0 || count == 0 || count > INT_MAX)
     return invalid (error, "im2col", "needs a positive patch size and 1 to INT_MAX values");
@@ -643,20 +689,17 @@ swin_k_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const Swi
 }
 
 gboolean
-swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
-                  const SwinBinding *qkv_bias, const SwinBinding *table,
-                  const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
+swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
+                   const SwinBinding *qkv_bias, const SwinBinding *table,
+                   const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
 {
   const int hd = heads > 0 ? g->C / heads : 0;
-  struct {
-    int32_t H, W, Hp, Wp, ws, shift_h, shift_w, heads, C, M, batch;
-    float scale;
-  } push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M, B,
+  SwinAttentionPush push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M, B,
              hd > 0 ? 1.0f / sqrtf ((float) hd) : 0.0f };
-  SwinBinding b[4] = { *qkv, *qkv_bias, *table, *out };
+  SwinBinding b[] = { *qkv, *qkv_bias, *table, *out };
   uint64_t tokens = (uint64_t) g->H * g->W, chunk;
 
-  G_STATIC_ASSERT (sizeof (push) == 12 * sizeof (int32_t));
+  BINDS (b, ATTENTION, TEXEL (0) | TEXEL (1) | TEXEL (2));
   if (heads <= 0 || g->C % heads != 0 || hd % 4 != 0 || g->ws <= 0 || B <= 0)
     return invalid (error, "attention", "needs a head dimension that is a multiple of 4");
   chunk = chunk_units (ctx, tokens * 3 * g->C / 4, 16, tokens * g->C * sizeof (float));
@@ -679,12 +722,14 @@ swin_k_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
 }
 
 gboolean
-swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                const SwinBinding *out, int B, int L, int C, GError **error)
+swin_op_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                 const SwinBinding *out, int B, int L, int C, GError **error)
 {
-  struct { int32_t batch, L, C; } push = { B, L, C };
-  SwinBinding b[2] = { *in, *out };
+  SwinAvgpoolPush push = { B, L, C };
+  SwinBinding b[] = { *in, *out };
   uint64_t chunk;
+
+  BINDS (b, AVGPOOL, 0);
 
   if (B <= 0 || L <= 0 || C <= 0)
     return invalid (error, "avgpool", "needs B, L, C > 0");
@@ -705,12 +750,14 @@ swin_k_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
 }
 
 gboolean
-swin_k_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src, const SwinBinding *dst,
-                   const SwinBinding *slots, int out_w, int out_h, int n_slots, GError **error)
+swin_op_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src, const SwinBinding *dst,
+                    const SwinBinding *slots, int out_w, int out_h, int n_slots, GError **error)
 {
-  struct { int32_t out_w, out_h; } push = { out_w, out_h };
+  SwinPreprocessPush push = { out_w, out_h };
   SwinOpArgs args = { .out_w = out_w, .out_h = out_h, .slots = n_slots };
-  SwinBinding b[3] = { *src, *dst, *slots };
+  SwinBinding b[] = { *src, *dst, *slots };
+
+  BINDS (b, PREPROCESS, 0);
 
   if (out_w <= 0 || out_h <= 0 || n_slots <= 0)
     return invalid (error, "preprocess", "needs a non-empty output");

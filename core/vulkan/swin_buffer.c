@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Buffer allocation and host uploads. */
-#include "vk_memory.h"
+#include "swin_buffer.h"
 
 #include <string.h>
 

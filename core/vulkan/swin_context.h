@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The Vulkan device behind a SwinContext (internal to core): the lowest layer
- * of the Vulkan backend.  Above it, in this order: vk_command (recording and
- * submission), vk_memory (buffers), vk_kernel (pipelines and dispatch),
- * swin_kernels (the table of operations), then nets, plans and the
+ * of the Vulkan backend.  Above it, in this order: swin_cmd (recording and
+ * submission), swin_buffer (buffers), swin_kernel (pipelines and dispatch),
+ * swin_op (the table of operations), then nets, plans and the
  * preprocessor.  Nothing here calls upwards. */
 #pragma once
 
@@ -15,7 +15,7 @@
 typedef void (*SwinContextCleanup) (SwinContext *ctx, void *data);
 
 struct _SwinContext {
-  VkInstance instance;                  /* the process's shared instance (vk_context.c) */
+  VkInstance instance;                  /* the process's shared instance (swin_context.c) */
   VkPhysicalDevice physical;
   VkDevice device;
   VkQueue queue;
@@ -25,7 +25,7 @@ struct _SwinContext {
    * queue_lock guards the queue (vkQueueSubmit: Vulkan requires external
    * synchronisation); cache_lock guards the caches of the upper layers
    * (pipelines, variant choices) and the cleanups.  A pipeline is created
-   * outside cache_lock (vk_kernel.c): a compile, slow on every driver,
+   * outside cache_lock (swin_kernel.c): a compile, slow on every driver,
    * stalls neither a submission nor another thread's lookup. */
   GMutex queue_lock;
   GMutex cache_lock;
@@ -44,8 +44,8 @@ struct _SwinContext {
   SwinLogFunc log_func;                 /* SwinContextParams', fixed for the context's life */
   void *log_data;
   GArray *cleanups;                     /* SwinCleanupEntry, run in reverse order */
-  void *kernels;                        /* vk_kernel.c's pipeline cache (freed by a cleanup) */
-  void *ops;                            /* swin_kernels.c's variant choices (freed by a cleanup) */
+  void *kernels;                        /* swin_kernel.c's pipeline cache (freed by a cleanup) */
+  void *ops;                            /* swin_op.c's variant choices (freed by a cleanup) */
 };
 
 /* Turns a failed VkResult into a GError naming the call; TRUE on success. */
@@ -69,9 +69,6 @@ void swin_context_mark_lost (SwinContext *ctx, const char *why);
 /* FALSE with SWIN_ERROR_DEVICE_LOST when the device was marked lost. */
 gboolean swin_context_check_usable (SwinContext *ctx, GError **error);
 gboolean swin_context_is_lost (SwinContext *ctx);
-
-/* How many VkInstances this process has created (tests of swin_shutdown()). */
-guint swin_instance_creations (void);
 
 /* Registers @func(@ctx, @data) to run at swin_context_free() (see above).
  * The caller holds ctx->cache_lock. */

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The operations of the forward pass and their kernel variants (internal to
+ * core).  One table in swin_op.c holds, for each operation, its
+ * bindings and push constants (read from the SPIR-V at build time; the push
+ * structs are the shaders' <op>_push.h) and, for each variant, the SPIR-V,
+ * workgroup size, specialisation constants, dispatch grid and the predicate
+ * that decides where it may run.  Every recording function checks its arguments
+ * and returns FALSE with @error set on failure. */
+#pragma once
+
+#include "swin_kernel.h"
+#include "swin_geometry.h"
+#include "preprocess_push.h"   /* SwinPreprocessSlot, shared with shaders/preprocess.comp */
+
+typedef enum {
+  SWIN_OP_GEMM,
+  SWIN_OP_LAYERNORM,
+  SWIN_OP_IM2COL,
+  SWIN_OP_ATTENTION,
+  SWIN_OP_AVGPOOL,
+  SWIN_OP_PREPROCESS,
+  SWIN_OP_COUNT,
+} SwinOp;
+
+const char *swin_op_name (SwinOp op);
+
+/* Makes every later recording of @op on @ctx use the variant named
+ * @variant (NULL: back to the automatic choice); recording then fails with
+ * SWIN_ERROR_DEVICE_LIMIT where that variant cannot run, instead of falling
+ * back.  SWIN_ERROR_INVALID_ARG for an unknown name.  For tests. */
+gboolean swin_op_force (SwinContext *ctx, SwinOp op, const char *variant, GError **error);
+/* The variant the last recording of @op on @ctx used, or NULL. */
+const char *swin_op_last_variant (SwinContext *ctx, SwinOp op);
+
+/* out[M, N] (=|+=) act(a[M, K] * W^T + bias).  @a: M*K floats, K % 4 == 0;
+ * @w: packed (swin_pack_linear); @bias: swin_packed_bias_size(N) floats. */
+gboolean swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
+                       const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
+                       gboolean gelu, gboolean accumulate, GError **error);
+
+/* LayerNorm of @rows rows of @C channels into @out; with @merge_h > 0 the
+ * rows are the 2x2 patch-merging gather of an merge_h x merge_w map of C/4
+ * channels; with @add, + add[(r % add_rows) * C + c]. */
+gboolean swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                            const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
+                            int rows, int C, int merge_h, int merge_w,
+                            const SwinBinding *add, int add_rows, GError **error);
+
+/* Patches of the NCHW @img [B, Cin, H, W] as rows [B * H/P * W/P, Cin * P * P]:
+ * the patch embedding is then a GEMM with the conv weight as a Linear. */
+gboolean swin_op_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
+                         int B, int Cin, int H, int W, int P, GError **error);
+
+/* Window attention from qkv [B, H*W, 3C] into out [B, H*W, C]. */
+gboolean swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
+                            const SwinBinding *qkv_bias, const SwinBinding *table,
+                            const SwinBinding *out, int B, const SwinAttnGeom *g, int heads,
+                            GError **error);
+
+/* out[b, c] = mean over the L tokens of in[b, :, c]. */
+gboolean swin_op_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                          const SwinBinding *out, int B, int L, int C, GError **error);
+
+/* Frame bytes @src -> float32 NCHW [n_slots, 3, out_h, out_w] at @dst, image
+ * i as described by slot i of @slots (SwinPreprocessSlot[n_slots]). */
+gboolean swin_op_preprocess (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *src,
+                             const SwinBinding *dst, const SwinBinding *slots, int out_w, int out_h,
+                             int n_slots, GError **error);
