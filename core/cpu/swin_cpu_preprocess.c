@@ -139,7 +139,8 @@ swin_cpu_preprocess_region (const SwinFrame *frame, const SwinRect *rect,
     return FALSE;
   w = r.width;
   h = r.height;
-  if (out_h < 1 || out_w < 1 || out_h > SWIN_MAX_FRAME_SIZE || out_w > SWIN_MAX_FRAME_SIZE || !out) {
+  g_return_val_if_fail (out != NULL, FALSE);
+  if (out_h < 1 || out_w < 1 || out_h > SWIN_MAX_FRAME_SIZE || out_w > SWIN_MAX_FRAME_SIZE) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "invalid output %dx%d", out_w, out_h);
     return FALSE;
   }

@@ -166,10 +166,7 @@ swin_preprocess_check_rect (const SwinRect *rect, int width, int height, GError 
 gboolean
 swin_preprocess_check (const SwinFrame *frame, const SwinPreprocessParams *params, GError **error)
 {
-  if (!frame || !params) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "no frame or no parameters");
-    return FALSE;
-  }
+  g_return_val_if_fail (frame != NULL && params != NULL, FALSE);
   if ((unsigned) frame->format >= SWIN_PIXEL_FORMAT_COUNT) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "unknown pixel format %d",
                  (int) frame->format);

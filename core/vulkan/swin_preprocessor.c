@@ -88,7 +88,8 @@ swin_preprocessor_new_for_buffer (SwinContext *ctx, SwinBuffer *out, int out_h, 
 {
   SwinPreprocessor *pp;
 
-  if (!ctx || !out || out_h < 1 || out_w < 1 || out_h > SWIN_MAX_FRAME_SIZE ||
+  g_return_val_if_fail (ctx != NULL && out != NULL, NULL);
+  if (out_h < 1 || out_w < 1 || out_h > SWIN_MAX_FRAME_SIZE ||
       out_w > SWIN_MAX_FRAME_SIZE || slots < 1 ||
       out->size < (VkDeviceSize) slots * 3 * out_h * out_w * sizeof (float)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG,
@@ -118,10 +119,7 @@ swin_preprocessor_new (SwinPlan *plan, GError **error)
   SwinPreprocessor *pp;
   int batch, height, width;
 
-  if (!plan) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "no plan");
-    return NULL;
-  }
+  g_return_val_if_fail (plan != NULL, NULL);
   swin_plan_get_shape (plan, &batch, &height, &width);
   pp = swin_preprocessor_new_for_buffer (swin_plan_get_context (plan), swin_plan_get_input_buffer (plan),
                                          height, width, batch, error);
