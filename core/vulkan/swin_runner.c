@@ -11,8 +11,13 @@
 
 #include <string.h>
 
-/* Plans are made for batches of 1, 2, 4 ... up to max_batch (and max_batch
- * itself): a batch runs on the smallest that holds it, padded. */
+/* Plans are made for every batch of 1 to EXACT_PLANS images, then for 8,
+ * 16 ... up to max_batch (and max_batch itself): a batch runs on the
+ * smallest that holds it, padded.  Small batches get a plan of their own
+ * size because a padded image costs a whole image's forward (three
+ * streams sharing an instance would pay for four); larger ones share
+ * plans to bound the memory. */
+#define EXACT_PLANS 4
 #define MAX_PLANS 16
 
 typedef struct {
@@ -356,7 +361,8 @@ swin_runner_new (SwinNet *net, const SwinRunnerParams *params, GError **error)
   runner->timeout_us = (gint64) (p.batch_timeout_ns / 1000);
   runner->batch_owners = g_new0 (void *, runner->max_batch);
   runner->producers = g_ptr_array_new ();
-  for (int b = 1; b < runner->max_batch && runner->n_plans < MAX_PLANS - 1; b *= 2)
+  for (int b = 1; b < runner->max_batch && runner->n_plans < MAX_PLANS - 1;
+       b = b < EXACT_PLANS ? b + 1 : 2 * b)
     runner->plan_sizes[runner->n_plans++] = b;
   runner->plan_sizes[runner->n_plans++] = runner->max_batch;
   g_mutex_init (&runner->lock);

@@ -139,7 +139,8 @@ void swin_preprocessor_reset (SwinPreprocessor *pp);
  * thread gathers the images of the requests waiting (from one producer or
  * many, whole frames or regions) into batches of up to @max_batch images,
  * preprocesses them in one dispatch and runs one forward per batch, using a
- * plan per power of two up to @max_batch (made on first use, then kept),
+ * plan for each batch of 1 to 4 images, then per power of two up to
+ * @max_batch (made on first use, then kept),
  * and hands every request its own logits.  The runner is the only thread
  * boundary between a producer and the device: a request lends its frame,
  * which is read in place (copied at most once, into the device's upload
