@@ -485,6 +485,37 @@ GST_START_TEST (test_load_outside_lock)
 }
 GST_END_TEST;
 
+/* A shared instance whose model fails to load: the elements that started
+ * with it fail with the load's error, and the id is free again: a later
+ * element with a good model makes the instance. */
+GST_START_TEST (test_load_failure)
+{
+  gchar *bad = g_build_filename (tmpdir, "bad.safetensors", NULL);
+  Starter one, other;
+  GThread *thread;
+  GstElement *good;
+
+  fail_unless (g_file_set_contents (bad, "not a checkpoint", -1, NULL));
+  one = (Starter) { .element = make_shared (bad, "fails") };
+  other = (Starter) { .element = make_shared (bad, "fails") };
+  thread = g_thread_new ("first", start_element, &one);
+  start_element (&other);
+  g_thread_join (thread);
+  fail_unless_equals_int (one.ret, GST_STATE_CHANGE_FAILURE);
+  fail_unless_equals_int (other.ret, GST_STATE_CHANGE_FAILURE);
+  good = make_shared (model_path, "fails");
+  fail_unless_equals_int (gst_element_set_state (good, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  gst_element_set_state (good, GST_STATE_NULL);
+  gst_element_set_state (one.element, GST_STATE_NULL);
+  gst_element_set_state (other.element, GST_STATE_NULL);
+  gst_object_unref (good);
+  gst_object_unref (one.element);
+  gst_object_unref (other.element);
+  g_unlink (bad);
+  g_free (bad);
+}
+GST_END_TEST;
+
 static Suite *
 shared_suite (void)
 {
@@ -512,6 +543,7 @@ shared_suite (void)
   tcase_add_test (tc, test_mismatch);
   tcase_add_test (tc, test_load_outside_lock);
   tcase_add_test (tc, test_core_log_names);
+  tcase_add_test (tc, test_load_failure);
   return s;
 }
 
