@@ -16,10 +16,6 @@ layout(std430, binding = 1) writeonly buffer Dst { float dst[]; };
 
 layout(std430, binding = 2) readonly buffer Slots { SwinPreprocessSlot slots[]; };
 
-
-const int FMT_RGB = 0, FMT_BGR = 1, FMT_RGBA = 2, FMT_RGBX = 3, FMT_BGRA = 4, FMT_BGRX = 5,
-          FMT_I420 = 6, FMT_NV12 = 7;
-
 float byte_at(uint a)
 {
   return float((src[a >> 2] >> ((a & 3u) * 8u)) & 0xffu);
@@ -33,18 +29,18 @@ vec3 fetch(SwinPreprocessSlot s, int x, int y)
   uint row = s.offset[0] + uy * s.stride[0];
   float Y, U, V;
 
-  if (s.format == FMT_RGB || s.format == FMT_BGR) {
+  if (s.format == SWIN_SLOT_RGB || s.format == SWIN_SLOT_BGR) {
     uint a = row + ux * 3u;
     vec3 v = vec3(byte_at(a), byte_at(a + 1u), byte_at(a + 2u)) / 255.0;
-    return s.format == FMT_RGB ? v : v.bgr;
+    return s.format == SWIN_SLOT_RGB ? v : v.bgr;
   }
-  if (s.format <= FMT_BGRX) {
+  if (s.format <= SWIN_SLOT_BGRX) {
     uint a = row + ux * 4u;
     vec3 v = vec3(byte_at(a), byte_at(a + 1u), byte_at(a + 2u)) / 255.0;
-    return s.format <= FMT_RGBX ? v : v.bgr;
+    return s.format <= SWIN_SLOT_RGBX ? v : v.bgr;
   }
   Y = byte_at(row + ux);
-  if (s.format == FMT_I420) {
+  if (s.format == SWIN_SLOT_I420) {
     U = byte_at(s.offset[1] + (uy / 2u) * s.stride[1] + ux / 2u);
     V = byte_at(s.offset[2] + (uy / 2u) * s.stride[2] + ux / 2u);
   } else {

@@ -9,6 +9,17 @@ SWIN_PUSH_BLOCK (SwinPreprocessPush) {
   int32_t out_w, out_h;           /* the network's input size */
 } SWIN_PUSH_END (SwinPreprocessPush);
 
+/* The SwinPixelFormat values as the shader reads them (swin_preprocessor.c
+ * asserts at build time that they are the enum's). */
+#define SWIN_SLOT_RGB 0
+#define SWIN_SLOT_BGR 1
+#define SWIN_SLOT_RGBA 2
+#define SWIN_SLOT_RGBX 3
+#define SWIN_SLOT_BGRA 4
+#define SWIN_SLOT_BGRX 5
+#define SWIN_SLOT_I420 6
+#define SWIN_SLOT_NV12 7
+
 /* Slot formats besides SwinPixelFormat values. */
 #define SWIN_SLOT_UNUSED (-1)     /* written as zeros */
 #define SWIN_SLOT_HOST (-2)       /* written by the host: left as it is */
