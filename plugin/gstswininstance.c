@@ -234,7 +234,8 @@ model_mismatch (const GstSwinInstance *inst, const GstSwinInstanceParams *params
   return NULL;
 }
 
-/* Gives up one share; the last frees the instance. */
+/* Gives up one share; the last frees the instance (a private one has
+ * one share and is in no table). */
 static void
 instance_unref (GstSwinInstance *inst)
 {
@@ -360,10 +361,7 @@ gst_swin_instance_release (GstSwinInstance *inst, GstElement *element)
     return;
   swin_runner_detach (inst->info.runner, element);
   instance_remove_element (inst, element);
-  if (!inst->id)
-    instance_free (inst);
-  else
-    instance_unref (inst);
+  instance_unref (inst);
 }
 
 const GstSwinInstanceInfo *

@@ -113,15 +113,23 @@ complete_all (GSList *requests)
   g_slist_free (requests);
 }
 
+/* Drops @r's images that no batch took, counting them as finished.
+ * Called with the lock held. */
+static void
+drop_unscheduled (SwinRunner *runner, Request *r)
+{
+  g_queue_remove (&runner->queue, r);
+  r->finished += r->n_images - r->scheduled;
+  r->scheduled = r->n_images;
+}
+
 /* Withdraws @r's images that no batch took; returns whether it is done
  * (none of them running).  Called with the lock held. */
 static gboolean
 withdraw (SwinRunner *runner, Request *r)
 {
   r->cancelled = TRUE;
-  g_queue_remove (&runner->queue, r);
-  r->finished += r->n_images - r->scheduled;
-  r->scheduled = r->n_images;
+  drop_unscheduled (runner, r);
   return r->running == 0;
 }
 
@@ -253,11 +261,8 @@ run_batch (SwinRunner *runner, BatchItem *items, int n)
     r->finished++;
     r->running--;
     /* A failed request gives up its images still waiting. */
-    if (r->error && r->scheduled < r->n_images) {
-      g_queue_remove (&runner->queue, r);
-      r->finished += r->n_images - r->scheduled;
-      r->scheduled = r->n_images;
-    }
+    if (r->error && r->scheduled < r->n_images)
+      drop_unscheduled (runner, r);
     if (r->finished == r->n_images)
       complete = g_slist_prepend (complete, r);
   }
