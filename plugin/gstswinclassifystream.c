@@ -110,28 +110,45 @@ gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
 }
 
+/* Classifies @n_rects regions of @frame (@rects NULL: the whole frame, one
+ * image), lent for the call: their logits (g_free() them), or NULL after
+ * posting an error. */
+static gfloat *
+gst_swin_classify_run (GstSwinClassify *self, const SwinFrame *frame, const SwinRect *rects,
+                       guint n_rects)
+{
+  SwinRunnerRequest request = gst_swin_classify_request (self, frame, rects, n_rects);
+  guint n = rects ? n_rects : 1;
+  gfloat *logits = g_try_new (gfloat, (gsize) n * self->model->arch.num_classes);
+  SwinPreprocessedOn on;
+  GError *error = NULL;
+
+  if (!logits) {
+    g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %u results", n);
+  } else if (swin_runner_run (self->model->runner, &request, logits, &on, &error)) {
+    gst_swin_classify_note_cpu (self, on, frame->width, frame->height);
+    return logits;
+  }
+  GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
+  g_clear_error (&error);
+  g_free (logits);
+  return NULL;
+}
+
 /* Sync mode: classifies @frame, lent for the call.  FALSE after posting an
  * error. */
 static gboolean
 gst_swin_classify_process (GstSwinClassify *self, const SwinFrame *frame,
                            const GstSwinFramePosition *pos)
 {
-  SwinRunnerRequest request = gst_swin_classify_request (self, frame, NULL, 0);
-  gfloat *logits = g_new (gfloat, self->model->arch.num_classes);
   gint64 t0 = g_get_monotonic_time ();
-  SwinPreprocessedOn on;
-  GError *error = NULL;
-  gboolean ok = swin_runner_run (self->model->runner, &request, logits, &on, &error);
+  gfloat *logits = gst_swin_classify_run (self, frame, NULL, 0);
 
-  if (ok) {
-    gst_swin_classify_note_cpu (self, on, frame->width, frame->height);
-    gst_swin_classify_deliver (self, logits, pos, t0);
-  } else {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
-    g_clear_error (&error);
-  }
+  if (!logits)
+    return FALSE;
+  gst_swin_classify_deliver (self, logits, pos, t0);
   g_free (logits);
-  return ok;
+  return TRUE;
 }
 
 /* An async request: the mapped buffer it lends, and where its frame is. */
@@ -223,12 +240,8 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
   guint n = regions->len, classes = self->model->arch.num_classes;
   GstSwinOutputSettings out;
   GstStructure **results;
-  SwinRunnerRequest request;
-  SwinPreprocessedOn on;
   SwinRect *rects;
   gfloat *logits;
-  GError *error = NULL;
-  gboolean ok;
 
   if (n == 0) {
     g_array_unref (regions);
@@ -237,21 +250,12 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
   rects = g_new (SwinRect, n);
   for (guint i = 0; i < n; i++)
     rects[i] = g_array_index (regions, GstSwinRegion, i).rect;
-  logits = g_try_new (gfloat, (gsize) n * classes);
-  request = gst_swin_classify_request (self, frame, rects, n);
-  ok = logits != NULL;
-  if (!ok)
-    g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %u results", n);
-  ok = ok && swin_runner_run (self->model->runner, &request, logits, &on, &error);
+  logits = gst_swin_classify_run (self, frame, rects, n);
   g_free (rects);
-  if (!ok) {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
-    g_clear_error (&error);
-    g_free (logits);
+  if (!logits) {
     g_array_unref (regions);
     return FALSE;
   }
-  gst_swin_classify_note_cpu (self, on, frame->width, frame->height);
 
   out = gst_swin_classify_output_settings (self);
   results = g_new (GstStructure *, n);
