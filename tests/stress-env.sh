@@ -8,6 +8,8 @@ stress_env () {
   export GST_PLUGIN_PATH_1_0="$1/plugin"
   export GST_REGISTRY_1_0="$1/tests/stress-registry.bin"
   export VK_DRIVER_FILES="/usr/share/vulkan/icd.d/lvp_icd.$arch.json"
+  # Debian 13's Mesa drops the CPU from the name
+  [ -f "$VK_DRIVER_FILES" ] || VK_DRIVER_FILES=/usr/share/vulkan/icd.d/lvp_icd.json
   export VK_ICD_FILENAMES="$VK_DRIVER_FILES"
   export SWIN_TEST_DEVICE=llvmpipe
   export LP_NUM_THREADS=2

@@ -42,7 +42,10 @@ import time
 import warnings
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LAVAPIPE_ICD = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json"
+# Debian 12's Mesa names the ICD after the CPU, Debian 13's does not.
+LAVAPIPE_ICD = next((p for p in ("/usr/share/vulkan/icd.d/lvp_icd.x86_64.json",
+                                 "/usr/share/vulkan/icd.d/lvp_icd.json") if os.path.exists(p)),
+                    "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json")
 # Agreement: max |diff| must stay below this times max(1, max |reference|).
 REL_TOL = 1e-3
 # Reference BLAS manages ~1-2 GFLOP/s here, OpenBLAS tens to a hundred.
