@@ -35,7 +35,12 @@ gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint hei
     gint64 x0 = CLAMP ((gint64) meta->x, 0, width), y0 = CLAMP ((gint64) meta->y, 0, height);
     gint64 x1 = CLAMP ((gint64) meta->x + meta->w, 0, width);
     gint64 y1 = CLAMP ((gint64) meta->y + meta->h, 0, height);
-    GstSwinRegion r = { meta, { (gint) x0, (gint) y0, (gint) (x1 - x0), (gint) (y1 - y0) } };
+    GstSwinRegion r = {
+      .meta = meta, .id = meta->id, .type = meta->roi_type,
+      .x = meta->x, .y = meta->y, .w = meta->w, .h = meta->h,
+      .rect = { (gint) x0, (gint) y0, (gint) (x1 - x0), (gint) (y1 - y0) },
+      .od_id = -1, .track_id = -1,
+    };
 
     if (!wanted (meta->roi_type, classes)) {
       GST_DEBUG_OBJECT (owner, "region %d skipped: type \"%s\" is not in object-class", meta->id,
@@ -96,13 +101,16 @@ gst_swin_regions_attach (GstElement *owner, const GArray *regions, GstStructure 
 {
   for (guint i = 0; i < regions->len; i++) {
     const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
-    GstStructure *s = gst_structure_copy (results[i]);
     const gchar *model = gst_structure_get_string (results[i], GST_SWIN_FIELD_MODEL);
+    GstStructure *s;
     GList *old;
     gint id;
     const gchar *label;
     gdouble score;
 
+    if (!r->meta)
+      continue;             /* a detection without a region meta: its ClsMtd holds the result */
+    s = gst_structure_copy (results[i]);
     gst_structure_set_name (s, g_quark_to_string (name));
     /* DL Streamer's name for the model of a region's result */
     gst_structure_set (s, GST_SWIN_FIELD_MODEL_NAME, G_TYPE_STRING, model,
@@ -124,7 +132,7 @@ gst_swin_regions_attach (GstElement *owner, const GArray *regions, GstStructure 
           ("Two classifiers write the region result \"%s\": give each its own result-name",
            g_quark_to_string (name)),
           ("Region %d already had a \"%s\" parameter (model \"%s\"); it is replaced by this "
-           "element's result (model \"%s\"), here and on every later region", r->meta->id,
+           "element's result (model \"%s\"), here and on every later region", r->id,
            g_quark_to_string (name), other ? other : "unknown", GST_STR_NULL (model)));
       *warned = TRUE;
     }
@@ -144,10 +152,10 @@ gst_swin_regions_describe (const GArray *regions, GstStructure **results, GstStr
   g_value_init (&list, GST_TYPE_ARRAY);
   for (guint i = 0; i < regions->len; i++) {
     const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
-    GstStructure *s = gst_structure_new ("region", "id", G_TYPE_INT, r->meta->id,
-        "roi-type", G_TYPE_STRING, g_quark_to_string (r->meta->roi_type),
-        "x", G_TYPE_UINT, r->meta->x, "y", G_TYPE_UINT, r->meta->y,
-        "w", G_TYPE_UINT, r->meta->w, "h", G_TYPE_UINT, r->meta->h, NULL);
+    GstStructure *s = gst_structure_new ("region", "id", G_TYPE_INT, r->id,
+        "roi-type", G_TYPE_STRING, g_quark_to_string (r->type),
+        "x", G_TYPE_UINT, r->x, "y", G_TYPE_UINT, r->y,
+        "w", G_TYPE_UINT, r->w, "h", G_TYPE_UINT, r->h, NULL);
     GValue v = G_VALUE_INIT;
 
     for (guint f = 0; f < G_N_ELEMENTS (copied); f++)

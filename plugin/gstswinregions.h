@@ -9,10 +9,16 @@
 
 G_BEGIN_DECLS
 
-/* A region to classify: its meta and its rectangle, clipped to the frame. */
+/* A region to classify: where it came from, its box as the detector gave
+ * it, and its rectangle clipped to the frame. */
 typedef struct {
-  GstVideoRegionOfInterestMeta *meta;
+  GstVideoRegionOfInterestMeta *meta;   /* NULL: a detection with no region meta */
+  gint id;                  /* the region meta's id, else the detection's */
+  GQuark type;              /* the detector's class (roi_type) */
+  guint x, y, w, h;         /* the region meta's box (a detection's: @rect) */
   SwinRect rect;
+  gint od_id;               /* its GstAnalyticsODMtd's id; -1: none */
+  gint64 track_id;          /* the identity an upstream tracker gave it; -1: none */
 } GstSwinRegion;
 
 /* The regions of @buf (a @width x @height frame) to classify, as a GArray
