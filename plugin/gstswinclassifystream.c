@@ -3,6 +3,7 @@
  * (lent to the instance's runner: waiting for it, or not) or skipped
  * (inference-interval, QoS) and given the latest result; caps to the core's
  * frame description; flush, EOS, QoS and the LATENCY query. */
+#include "gstswinanalytics.h"
 #include "gstswinclassifyprivate.h"
 #include "gstswinmetaprivate.h"
 #include "gstswinregions.h"
@@ -234,16 +235,21 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
                                    const GstSwinFramePosition *pos)
 {
   gint64 t0 = g_get_monotonic_time ();
-  GArray *regions = gst_swin_regions_collect (GST_OBJECT (self), buf, frame->width, frame->height,
-                                              self->classes, self->min_roi_width,
-                                              self->min_roi_height);
-  guint n = regions->len, classes = self->model->arch.num_classes;
+  GstSwinRegionFilter filter = {
+    .width = frame->width, .height = frame->height, .classes = self->classes,
+    .min_width = self->min_roi_width, .min_height = self->min_roi_height,
+  };
+  GArray *regions = gst_swin_regions_collect (GST_OBJECT (self), buf, &filter);
+  guint n, classes = self->model->arch.num_classes;
   GstSwinOutputSettings out;
   GstStructure **results;
   SwinRect *rects;
   gfloat *logits;
 
+  gst_swin_analytics_collect (GST_OBJECT (self), buf, regions, &filter);
+  n = regions->len;
   if (n == 0) {
+    gst_swin_analytics_attach (buf, regions, NULL);
     g_array_unref (regions);
     return TRUE;
   }
@@ -265,6 +271,7 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
   g_free (logits);
   gst_swin_regions_attach (GST_ELEMENT (self), regions, results, pos->index, out.result_name,
                            &self->result_name.warned);
+  gst_swin_analytics_attach (buf, regions, results);
   if (gst_swin_classify_count (self, t0))
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
   if (out.post) {
@@ -334,7 +341,9 @@ gst_swin_classify_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
     gst_swin_results_attach (&self->results, buf, pos.index);
     return gst_swin_classify_submit (self, buf, &pos) ? GST_FLOW_OK : GST_FLOW_ERROR;
   }
-  if (!gst_video_frame_map (&vf, &self->info, buf, GST_MAP_READ)) {
+  /* Without a reference of its own: the buffer stays writable for the
+   * metadata the regions get. */
+  if (!gst_video_frame_map (&vf, &self->info, buf, GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF)) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Could not map the video frame"), (NULL));
     return GST_FLOW_ERROR;
   }

@@ -75,6 +75,15 @@ G_BEGIN_DECLS
 #define GST_SWIN_FIELD_CONFIDENCE "confidence"
 #define GST_SWIN_FIELD_MODEL_NAME "model_name"
 
+/* GStreamer 1.24+ with inference-region=roi-list: every region meta
+ * without a GstAnalyticsODMtd gets one in the buffer's
+ * GstAnalyticsRelationMeta, and a parameter of this name whose "od-id"
+ * (gint) is that detection's id; each classified region's result is also a
+ * GstAnalyticsClsMtd related to its detection (detection -> classification
+ * RELATE_TO | CONTAIN, classification -> detection IS_PART_OF). */
+#define GST_SWIN_DETECTION_PARAM "swinclassify-detection"
+#define GST_SWIN_FIELD_DETECTION_ID "od-id"
+
 /* The result structure carried by @buffer, or NULL.  Owned by the buffer:
  * valid while the buffer is and its metadata is not changed. */
 static inline const GstStructure *

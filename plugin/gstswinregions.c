@@ -21,9 +21,37 @@ wanted (GQuark type, const GArray *classes)
   return FALSE;
 }
 
+void
+gst_swin_regions_consider (GstObject *owner, GArray *regions, GstSwinRegion *r, gint64 x,
+                           gint64 y, gint64 w, gint64 h, const GstSwinRegionFilter *filter)
+{
+  gint64 x0 = CLAMP (x, 0, filter->width), y0 = CLAMP (y, 0, filter->height);
+  gint64 x1 = CLAMP (x + MAX (w, 0), 0, filter->width);
+  gint64 y1 = CLAMP (y + MAX (h, 0), 0, filter->height);
+
+  r->rect = (SwinRect) { (gint) x0, (gint) y0, (gint) (x1 - x0), (gint) (y1 - y0) };
+  if (!wanted (r->type, filter->classes)) {
+    GST_DEBUG_OBJECT (owner, "region %d skipped: type \"%s\" is not in object-class", r->id,
+                      g_quark_to_string (r->type));
+    return;
+  }
+  if (r->rect.width < 1 || r->rect.height < 1) {
+    GST_DEBUG_OBJECT (owner, "region %d (%" G_GINT64_FORMAT "x%" G_GINT64_FORMAT " at %"
+                      G_GINT64_FORMAT ",%" G_GINT64_FORMAT ") skipped: nothing of it is inside "
+                      "the %dx%d frame", r->id, w, h, x, y, filter->width, filter->height);
+    return;
+  }
+  if (r->rect.width < filter->min_width || r->rect.height < filter->min_height) {
+    GST_DEBUG_OBJECT (owner, "region %d skipped: %dx%d inside the frame, below min-roi-size "
+                      "%dx%d", r->id, r->rect.width, r->rect.height, filter->min_width,
+                      filter->min_height);
+    return;
+  }
+  g_array_append_val (regions, *r);
+}
+
 GArray *
-gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint height,
-                          const GArray *classes, gint min_width, gint min_height)
+gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, const GstSwinRegionFilter *filter)
 {
   GArray *regions = g_array_new (FALSE, FALSE, sizeof (GstSwinRegion));
   GstVideoRegionOfInterestMeta *meta;
@@ -31,33 +59,13 @@ gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint hei
 
   while ((meta = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
               buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    /* In 64 bits: x + w of a hostile meta may overflow. */
-    gint64 x0 = CLAMP ((gint64) meta->x, 0, width), y0 = CLAMP ((gint64) meta->y, 0, height);
-    gint64 x1 = CLAMP ((gint64) meta->x + meta->w, 0, width);
-    gint64 y1 = CLAMP ((gint64) meta->y + meta->h, 0, height);
     GstSwinRegion r = {
       .meta = meta, .id = meta->id, .type = meta->roi_type,
       .x = meta->x, .y = meta->y, .w = meta->w, .h = meta->h,
-      .rect = { (gint) x0, (gint) y0, (gint) (x1 - x0), (gint) (y1 - y0) },
       .od_id = -1, .track_id = -1,
     };
 
-    if (!wanted (meta->roi_type, classes)) {
-      GST_DEBUG_OBJECT (owner, "region %d skipped: type \"%s\" is not in object-class", meta->id,
-                        g_quark_to_string (meta->roi_type));
-      continue;
-    }
-    if (r.rect.width < 1 || r.rect.height < 1) {
-      GST_DEBUG_OBJECT (owner, "region %d (%ux%u at %u,%u) skipped: nothing of it is inside the "
-                        "%dx%d frame", meta->id, meta->w, meta->h, meta->x, meta->y, width, height);
-      continue;
-    }
-    if (r.rect.width < min_width || r.rect.height < min_height) {
-      GST_DEBUG_OBJECT (owner, "region %d skipped: %dx%d inside the frame, below min-roi-size "
-                        "%dx%d", meta->id, r.rect.width, r.rect.height, min_width, min_height);
-      continue;
-    }
-    g_array_append_val (regions, r);
+    gst_swin_regions_consider (owner, regions, &r, meta->x, meta->y, meta->w, meta->h, filter);
   }
   return regions;
 }
@@ -66,7 +74,8 @@ gboolean
 gst_swin_regions_check_name (const gchar *name, GError **error)
 {
   /* gstswinjson.c's keys of a region object, beside its results */
-  static const gchar *const region_keys[] = { "id", "roi_type", "x", "y", "w", "h" };
+  static const gchar *const region_keys[] = { "id", "roi_type", "x", "y", "w", "h",
+                                               GST_SWIN_DETECTION_PARAM };
 
   if (!name || !g_ascii_isalpha (name[0]) ||
       name[strspn (name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/-_.:+")]) {
@@ -78,7 +87,8 @@ gst_swin_regions_check_name (const gchar *name, GError **error)
   for (guint i = 0; i < G_N_ELEMENTS (region_keys); i++) {
     if (g_str_equal (name, region_keys[i])) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_SETTINGS,
-                   "result-name \"%s\" is a key of the region itself in the JSON form", name);
+                   "result-name \"%s\" is a key of the region itself (in the JSON form, or "
+                   "its detection link)", name);
       return FALSE;
     }
   }

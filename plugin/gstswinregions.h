@@ -21,14 +21,26 @@ typedef struct {
   gint64 track_id;          /* the identity an upstream tracker gave it; -1: none */
 } GstSwinRegion;
 
-/* The regions of @buf (a @width x @height frame) to classify, as a GArray
- * of GstSwinRegion: its GstVideoRegionOfInterestMeta whose roi_type is in
- * @classes (gst_swin_settings_object_class() quarks, so compared without
- * regard to case; NULL: every type), clipped to the frame, and still at
- * least @min_width x @min_height.  Each skipped region is logged on @owner
- * with the reason, at DEBUG level. */
-GArray *gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, gint width, gint height,
-                                  const GArray *classes, gint min_width, gint min_height);
+/* Which regions of a @width x @height frame are classified: those whose
+ * type is in @classes (gst_swin_settings_object_class() quarks, so compared
+ * without regard to case; NULL: every type) and that are, clipped to the
+ * frame, still at least @min_width x @min_height. */
+typedef struct {
+  gint width, height;
+  const GArray *classes;
+  gint min_width, min_height;
+} GstSwinRegionFilter;
+
+/* Clips @r (its id, type and source filled in) whose box is @x, @y, @w, @h
+ * (64 bits: a hostile x + w may overflow 32) to the frame and appends it
+ * to @regions if @filter keeps it; otherwise logs why on @owner, at DEBUG
+ * level. */
+void gst_swin_regions_consider (GstObject *owner, GArray *regions, GstSwinRegion *r, gint64 x,
+                                gint64 y, gint64 w, gint64 h, const GstSwinRegionFilter *filter);
+
+/* The regions of @buf's GstVideoRegionOfInterestMeta that @filter keeps, as
+ * a GArray of GstSwinRegion. */
+GArray *gst_swin_regions_collect (GstObject *owner, GstBuffer *buf, const GstSwinRegionFilter *filter);
 
 /* The result-name property of an element: the name of its region
  * results, and whether it warned that another element's results of that

@@ -2,6 +2,7 @@
 /* Frame numbering, the latest result and its delivery as meta and message
  * (see gstswinresults.h). */
 #include "gstswinresults.h"
+#include "gstswinanalytics.h"
 #include "gstswinmetaprivate.h"
 
 void
@@ -71,9 +72,11 @@ void
 gst_swin_results_attach (GstSwinResults *results, GstBuffer *buf, guint64 index)
 {
   g_mutex_lock (&results->lock);
-  if (results->latest)
+  if (results->latest) {
     gst_buffer_add_swin_result (buf, results->latest,
                                 (guint) MIN (index - results->latest_index, G_MAXUINT), index);
+    gst_swin_analytics_add_frame_result (buf, results->latest);
+  }
   g_mutex_unlock (&results->lock);
 }
 

@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* GstAnalytics detections, tracks and classifications (see gstswinanalytics.h). */
+#include "gstswinanalytics.h"
+#include "gstswinmeta.h"
+
+#include <gst/analytics/analytics.h>
+
+GST_DEBUG_CATEGORY_EXTERN (gst_swin_classify_debug);
+#define GST_CAT_DEFAULT gst_swin_classify_debug
+
+/* What swinclassify adds per region: a detection (where it had none) and a
+ * classification; one more for a whole frame.  Reserved up front when
+ * this element creates the relation meta: it grows its relation matrix a
+ * few entries at a time, copying all of it each time. */
+#define ENTRIES_PER_REGION 2
+
+/* The buffer's relation meta, made with room for @entries if it has none. */
+static GstAnalyticsRelationMeta *
+relation_meta (GstBuffer *buf, gsize entries)
+{
+  GstAnalyticsRelationMetaInitParams params = {
+    .initial_relation_order = MAX (entries, 5),
+    .initial_buf_size = MAX (entries, 5) * 64,
+  };
+
+  return gst_buffer_add_analytics_relation_meta_full (buf, &params);
+}
+
+/* A ClsMtd of @result's top-k in @rmeta: FALSE if @result is malformed or
+ * the meta refused it. */
+static gboolean
+add_cls (GstAnalyticsRelationMeta *rmeta, const GstStructure *result, GstAnalyticsClsMtd *cls)
+{
+  guint n = gst_swin_result_get_n_classes (result);
+  gfloat *levels = g_newa (gfloat, MAX (n, 1));
+  GQuark *quarks = g_newa (GQuark, MAX (n, 1));
+
+  for (guint i = 0; i < n; i++) {
+    const gchar *label;
+    gdouble score;
+
+    if (!gst_swin_result_get_class (result, i, NULL, &label, &score))
+      return FALSE;
+    levels[i] = (gfloat) score;
+    /* Labels are the model's class names: a bounded set of quarks. */
+    quarks[i] = g_quark_from_string (label);
+  }
+  return gst_analytics_relation_meta_add_cls_mtd (rmeta, n, levels, quarks, cls);
+}
+
+void
+gst_swin_analytics_add_frame_result (GstBuffer *buf, const GstStructure *result)
+{
+  GstAnalyticsRelationMeta *rmeta = relation_meta (buf, 1);
+  GstAnalyticsClsMtd cls;
+
+  if (!rmeta || !add_cls (rmeta, result, &cls))
+    GST_WARNING ("could not add the frame's classification to its analytics meta");
+}
+
+/* The detection of @rmeta that region meta @meta is: the one swinclassify
+ * made for it (GST_SWIN_DETECTION_PARAM), or DL Streamer's (the meta's id
+ * is the detection's); either way with the same box. */
+static gboolean
+same_object (GstAnalyticsRelationMeta *rmeta, GstVideoRegionOfInterestMeta *meta,
+             GstAnalyticsODMtd *od)
+{
+  const GstStructure *link = gst_video_region_of_interest_meta_get_param (meta,
+                                                                          GST_SWIN_DETECTION_PARAM);
+  gint id = meta->id, x, y, w, h;
+
+  if (link && !gst_structure_get_int (link, GST_SWIN_FIELD_DETECTION_ID, &id))
+    return FALSE;
+  if (id < 0 || !gst_analytics_relation_meta_get_od_mtd (rmeta, (guint) id, od) ||
+      !gst_analytics_od_mtd_get_location (od, &x, &y, &w, &h, NULL))
+    return FALSE;
+  return x >= 0 && y >= 0 && w >= 0 && h >= 0 && (guint) x == meta->x && (guint) y == meta->y &&
+         (guint) w == meta->w && (guint) h == meta->h;
+}
+
+/* The id an upstream tracker gave detection @od (a TrackingMtd related to
+ * it either way), or -1. */
+static gint64
+track_of (GstAnalyticsRelationMeta *rmeta, GstAnalyticsODMtd *od)
+{
+  GstAnalyticsTrackingMtd trk;
+  gpointer state = NULL;
+  guint64 id;
+  guint od_id = gst_analytics_mtd_get_id ((GstAnalyticsMtd *) od);
+
+  if (gst_analytics_relation_meta_get_direct_related (rmeta, od_id, GST_ANALYTICS_REL_TYPE_ANY,
+          gst_analytics_tracking_mtd_get_mtd_type (), &state, (GstAnalyticsMtd *) &trk))
+    goto found;
+  state = NULL;
+  while (gst_analytics_relation_meta_iterate (rmeta, &state,
+             gst_analytics_tracking_mtd_get_mtd_type (), (GstAnalyticsMtd *) &trk)) {
+    if (gst_analytics_relation_meta_get_relation (rmeta, gst_analytics_mtd_get_id (
+            (GstAnalyticsMtd *) &trk), od_id) != GST_ANALYTICS_REL_TYPE_NONE)
+      goto found;
+  }
+  return -1;
+
+found:
+  if (!gst_analytics_tracking_mtd_get_info (&trk, &id, NULL, NULL, NULL) || id > G_MAXINT64)
+    return -1;
+  return (gint64) id;
+}
+
+void
+gst_swin_analytics_collect (GstObject *owner, GstBuffer *buf, GArray *regions,
+                            const GstSwinRegionFilter *filter)
+{
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+  GstAnalyticsODMtd od;
+  gpointer state = NULL;
+  guint n_metas = regions->len, before;
+  gboolean *taken;
+  gsize length;
+
+  if (!rmeta)
+    return;
+  length = gst_analytics_relation_get_length (rmeta);
+  taken = g_new0 (gboolean, MAX (length, 1));
+  for (guint i = 0; i < n_metas; i++) {
+    GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
+
+    if (same_object (rmeta, r->meta, &od)) {
+      r->od_id = (gint) od.id;
+      r->track_id = track_of (rmeta, &od);
+      taken[od.id] = TRUE;
+    }
+  }
+  /* Region metas the filter dropped may still name a detection. */
+  for (gpointer s = NULL; ;) {
+    GstVideoRegionOfInterestMeta *meta = (GstVideoRegionOfInterestMeta *)
+        gst_buffer_iterate_meta_filtered (buf, &s, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+
+    if (!meta)
+      break;
+    if (same_object (rmeta, meta, &od))
+      taken[od.id] = TRUE;
+  }
+
+  while (gst_analytics_relation_meta_iterate (rmeta, &state, gst_analytics_od_mtd_get_mtd_type (),
+                                              (GstAnalyticsMtd *) &od)) {
+    gint x, y, w, h;
+    GstSwinRegion r = { .meta = NULL, .id = (gint) od.id, .od_id = (gint) od.id };
+
+    if (od.id < length && taken[od.id])
+      continue;
+    if (!gst_analytics_od_mtd_get_location (&od, &x, &y, &w, &h, NULL)) {
+      GST_DEBUG_OBJECT (owner, "detection %u skipped: it has no box", od.id);
+      continue;
+    }
+    r.type = gst_analytics_od_mtd_get_obj_type (&od);
+    r.track_id = track_of (rmeta, &od);
+    before = regions->len;
+    gst_swin_regions_consider (owner, regions, &r, x, y, w, h, filter);
+    if (regions->len > before) {
+      /* A detection's box may be negative: it reports its clipped box
+       * where a region meta reports its own. */
+      GstSwinRegion *added = &g_array_index (regions, GstSwinRegion, before);
+
+      added->x = (guint) added->rect.x;
+      added->y = (guint) added->rect.y;
+      added->w = (guint) added->rect.width;
+      added->h = (guint) added->rect.height;
+    }
+  }
+  g_free (taken);
+}
+
+/* The confidence a detector gave region meta @meta: DL Streamer's
+ * "detection" parameter; 0 when none is known. */
+static gfloat
+detection_confidence (GstVideoRegionOfInterestMeta *meta)
+{
+  const GstStructure *det = gst_video_region_of_interest_meta_get_param (meta, "detection");
+  gdouble c;
+
+  return det && gst_structure_get_double (det, "confidence", &c) ? (gfloat) c : 0.0f;
+}
+
+/* An ODMtd for region meta @meta, and the parameter that links them. */
+static gboolean
+add_detection (GstAnalyticsRelationMeta *rmeta, GstVideoRegionOfInterestMeta *meta,
+               GstAnalyticsODMtd *od)
+{
+  if (!gst_analytics_relation_meta_add_od_mtd (rmeta, meta->roi_type, (gint) MIN (meta->x, G_MAXINT),
+          (gint) MIN (meta->y, G_MAXINT), (gint) MIN (meta->w, G_MAXINT),
+          (gint) MIN (meta->h, G_MAXINT), detection_confidence (meta), od))
+    return FALSE;
+  gst_video_region_of_interest_meta_add_param (meta, gst_structure_new (GST_SWIN_DETECTION_PARAM,
+      GST_SWIN_FIELD_DETECTION_ID, G_TYPE_INT, (gint) od->id, NULL));
+  return TRUE;
+}
+
+void
+gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **results)
+{
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
+  guint n_metas = gst_buffer_get_n_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
+  GstAnalyticsODMtd od;
+  gpointer state = NULL;
+  GstVideoRegionOfInterestMeta *meta;
+
+  if (!rmeta && n_metas == 0 && regions->len == 0)
+    return;
+  rmeta = relation_meta (buf, (gsize) (n_metas + regions->len) * ENTRIES_PER_REGION);
+  if (!rmeta)
+    return;
+
+  /* Detections for the region metas that have none, classified or not:
+   * 1.24+ elements downstream see what a 1.22-style detector found. */
+  while ((meta = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+              buf, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    gboolean classified = FALSE;
+
+    for (guint i = 0; i < regions->len; i++) {
+      GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
+
+      if (r->meta == meta) {
+        classified = TRUE;
+        if (r->od_id < 0 && add_detection (rmeta, meta, &od))
+          r->od_id = (gint) od.id;
+      }
+    }
+    if (!classified && !same_object (rmeta, meta, &od))
+      add_detection (rmeta, meta, &od);
+  }
+
+  for (guint i = 0; results && i < regions->len; i++) {
+    const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
+    GstAnalyticsClsMtd cls;
+
+    if (r->od_id < 0 || !add_cls (rmeta, results[i], &cls)) {
+      GST_WARNING ("region %d: could not add its classification to the analytics meta", r->id);
+      continue;
+    }
+    gst_analytics_relation_meta_set_relation (rmeta, GST_ANALYTICS_REL_TYPE_RELATE_TO |
+        GST_ANALYTICS_REL_TYPE_CONTAIN, (guint) r->od_id, cls.id);
+    gst_analytics_relation_meta_set_relation (rmeta, GST_ANALYTICS_REL_TYPE_IS_PART_OF, cls.id,
+                                              (guint) r->od_id);
+  }
+}

@@ -1,0 +1,536 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* swinclassify with GStreamer 1.24+'s analytics metadata, with GstHarness:
+ * a whole frame's ClsMtd; regions from ODMtd, from region metas and from
+ * both (classified once); each ClsMtd related to the detection it was
+ * computed on and equal to the core's CPU classification of that clipped
+ * rectangle; detections made for region metas; object-class on a
+ * detection's type; another classifier's relation meta kept; a cascade;
+ * hostile boxes, thousands of detections, a relation meta without
+ * detections, a caps change.  Built only with the analytics library. */
+#include <gst/analytics/analytics.h>
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include "gstswinmeta.h"
+#include "swin/swin.h"
+#include "swin_test_element.h"
+#include "swin_test_model.h"
+#include "swin_test_video.h"
+
+#define CLASSES 10
+#define IMG 56
+#define TOP_K 3
+#define CAPS "video/x-raw,format=RGB,width=97,height=71,framerate=30/1"
+
+static gchar *tmpdir;
+static gchar *model_path;
+static SwinModel *model;
+static gchar *colour_path;
+static SwinModel *colour_model;
+
+static GstHarness *
+make_harness (const gchar *caps, const gchar *first_property, ...)
+{
+  GstHarness *h;
+  GstElement *e;
+  va_list args;
+
+  va_start (args, first_property);
+  e = gst_object_ref_sink (swin_test_new_element_valist (model_path, first_property, args));
+  va_end (args);
+  h = gst_harness_new_with_element (e, "sink", "src");
+  gst_object_unref (e);
+  gst_harness_set_src_caps_str (h, caps);
+  return h;
+}
+
+static GstVideoInfo
+info_of (const gchar *caps_str)
+{
+  GstCaps *caps = gst_caps_from_string (caps_str);
+  GstVideoInfo info;
+
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+  return info;
+}
+
+static guint
+add_od (GstBuffer *buf, const gchar *type, gint x, gint y, gint w, gint h)
+{
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_add_analytics_relation_meta (buf);
+  GstAnalyticsODMtd od;
+
+  fail_unless (gst_analytics_relation_meta_add_od_mtd (rmeta, g_quark_from_string (type), x, y,
+                                                       w, h, 0.5f, &od));
+  return od.id;
+}
+
+/* @cls lists @model's top classes of @rect of @buf, with its scores. */
+static void
+check_cls (GstAnalyticsClsMtd *cls, const SwinModel *m, GstBuffer *buf, const GstVideoInfo *info,
+           const SwinRect *rect)
+{
+  gint classes = swin_model_get_arch (m)->num_classes;
+  float *probs = swin_test_core_region_probs (m, buf, info, rect, SWIN_SCALE_CENTER_CROP);
+  int top[TOP_K];
+  gsize n = gst_analytics_cls_mtd_get_length (cls);
+
+  fail_unless_equals_int (n, MIN (TOP_K, classes));
+  swin_topk (probs, classes, (int) n, top);
+  for (gsize i = 0; i < n; i++) {
+    const gchar *label = g_quark_to_string (gst_analytics_cls_mtd_get_quark (cls, i));
+    gint id = -1;
+
+    fail_unless (label && sscanf (label, "class %d", &id) == 1, "label \"%s\"", label);
+    fail_unless (id == top[i] || fabsf (probs[id] - probs[top[i]]) < 1e-5f,
+                 "rank %zu: element class %d, core class %d", i, id, top[i]);
+    fail_unless (fabsf (gst_analytics_cls_mtd_get_level (cls, i) - probs[top[i]]) < 1e-4f,
+                 "rank %zu: element %g, core %g", i, gst_analytics_cls_mtd_get_level (cls, i),
+                 probs[top[i]]);
+  }
+  g_free (probs);
+}
+
+static guint
+count_mtd (GstAnalyticsRelationMeta *rmeta, GstAnalyticsMtdType type)
+{
+  GstAnalyticsMtd mtd;
+  gpointer state = NULL;
+  guint n = 0;
+
+  while (gst_analytics_relation_meta_iterate (rmeta, &state, type, &mtd))
+    n++;
+  return n;
+}
+
+/* The one ClsMtd related to detection @od_id, both ways, as both readers
+ * in the field look for it; FALSE when there is none.  Fails if there are
+ * several. */
+static gboolean
+cls_of (GstAnalyticsRelationMeta *rmeta, guint od_id, GstAnalyticsClsMtd *cls)
+{
+  GstAnalyticsClsMtd other;
+  gpointer state = NULL;
+  GstAnalyticsRelTypes rel;
+
+  if (!gst_analytics_relation_meta_get_direct_related (rmeta, od_id,
+          GST_ANALYTICS_REL_TYPE_RELATE_TO, gst_analytics_cls_mtd_get_mtd_type (), &state,
+          (GstAnalyticsMtd *) cls))
+    return FALSE;
+  fail_if (gst_analytics_relation_meta_get_direct_related (rmeta, od_id,
+               GST_ANALYTICS_REL_TYPE_RELATE_TO, gst_analytics_cls_mtd_get_mtd_type (), &state,
+               (GstAnalyticsMtd *) &other), "detection %u has two classifications", od_id);
+  rel = gst_analytics_relation_meta_get_relation (rmeta, od_id, cls->id);
+  fail_unless (rel & GST_ANALYTICS_REL_TYPE_CONTAIN, "detection %u -> cls: %x", od_id, rel);
+  rel = gst_analytics_relation_meta_get_relation (rmeta, cls->id, od_id);
+  fail_unless (rel & GST_ANALYTICS_REL_TYPE_IS_PART_OF, "cls -> detection %u: %x", od_id, rel);
+  return TRUE;
+}
+
+/* Whole frames: a ClsMtd beside GstSwinClassifyMeta, with its top-k, on
+ * every buffer carrying a result. */
+GST_START_TEST (test_frame)
+{
+  GstHarness *h = make_harness (CAPS, "top-k", TOP_K, NULL);
+  GstVideoInfo info = info_of (CAPS);
+
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *out = gst_harness_push_and_pull (h, swin_test_make_frame (CAPS, i, 40 + i));
+    GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (out);
+    GstAnalyticsClsMtd cls;
+    gpointer state = NULL;
+
+    fail_unless (rmeta != NULL);
+    fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), 1);
+    fail_unless (gst_analytics_relation_meta_iterate (rmeta, &state,
+                     gst_analytics_cls_mtd_get_mtd_type (), (GstAnalyticsMtd *) &cls));
+    check_cls (&cls, model, out, &info, NULL);
+    swin_test_check_result (gst_buffer_get_swin_result (out), model, out, &info);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+typedef struct {
+  gint x, y, w, h;
+  SwinRect expect;          /* clipped; width 0: skipped */
+} Box;
+
+/* Detections with hostile boxes: empty, negative, x + w overflowing,
+ * outside, partly outside. */
+static const Box hostile[] = {
+  { 5, 7, 31, 23, { 5, 7, 31, 23 } },
+  { -10, -5, 30, 20, { 0, 0, 20, 15 } },
+  { 80, 60, 40, 40, { 80, 60, 17, 11 } },
+  { G_MAXINT - 5, 3, G_MAXINT, 10, { 0, 0, 0, 0 } },
+  { 50, 20, 0, 10, { 0, 0, 0, 0 } },
+  { 50, 20, -8, 10, { 0, 0, 0, 0 } },
+  { 200, 200, 10, 10, { 0, 0, 0, 0 } },
+  { G_MININT, G_MININT, G_MAXINT, G_MAXINT, { 0, 0, 0, 0 } },
+  { 1, 1, 1, 1, { 1, 1, 1, 1 } },
+};
+
+/* Regions from ODMtd alone (what upstream's tensor decoders emit): each
+ * detection inside the frame classified on its clipped box, the others
+ * skipped; the region message lists them. */
+GST_START_TEST (test_detections)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, "min-roi-size",
+                                "1x1", NULL);
+  GstVideoInfo info = info_of (CAPS);
+  GstBuffer *in = swin_test_make_frame (CAPS, 0, 7), *out;
+  GstAnalyticsRelationMeta *rmeta;
+  guint ids[G_N_ELEMENTS (hostile)], classified = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (hostile); i++)
+    ids[i] = add_od (in, "face", hostile[i].x, hostile[i].y, hostile[i].w, hostile[i].h);
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  fail_unless (rmeta != NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (hostile); i++) {
+    GstAnalyticsClsMtd cls;
+    gboolean has = cls_of (rmeta, ids[i], &cls);
+
+    if (hostile[i].expect.width == 0) {
+      fail_if (has, "detection %u should have been skipped", i);
+      continue;
+    }
+    fail_unless (has, "detection %u was not classified", i);
+    check_cls (&cls, model, out, &info, &hostile[i].expect);
+    classified++;
+  }
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), classified);
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_od_mtd_get_mtd_type ()),
+                          G_N_ELEMENTS (hostile));
+  fail_unless (gst_buffer_get_swin_result (out) == NULL);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* A 1.22-style detector's region metas: each gets an ODMtd of its type,
+ * box and "detection" confidence, linked to it; the classified ones a
+ * ClsMtd equal to the region meta's own result; the detector's ids stay. */
+GST_START_TEST (test_region_metas)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, "object-class",
+                                "face", NULL);
+  GstVideoInfo info = info_of (CAPS);
+  GstBuffer *in = swin_test_make_frame (CAPS, 0, 8), *out;
+  static const struct { const gchar *type; guint x, y, w, h; gdouble conf; } rois[] = {
+    { "face", 3, 4, 40, 30, 0.75 }, { "car", 50, 30, 45, 40, -1 }, { "face", 20, 10, 60, 50, -1 },
+  };
+  GstAnalyticsRelationMeta *rmeta;
+  GstVideoRegionOfInterestMeta *m;
+  gpointer state = NULL;
+  guint seen = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (rois); i++) {
+    m = gst_buffer_add_video_region_of_interest_meta (in, rois[i].type, rois[i].x, rois[i].y,
+                                                      rois[i].w, rois[i].h);
+    m->id = 0;              /* facedetect's ids: all 0 */
+    if (rois[i].conf >= 0)
+      gst_video_region_of_interest_meta_add_param (m, gst_structure_new ("detection",
+          "confidence", G_TYPE_DOUBLE, rois[i].conf, NULL));
+  }
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  fail_unless (rmeta != NULL);
+  while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    const GstStructure *link = gst_video_region_of_interest_meta_get_param (m,
+                                                                            GST_SWIN_DETECTION_PARAM);
+    const GstStructure *result = gst_video_region_of_interest_meta_get_swin_result (m);
+    SwinRect rect = { (gint) m->x, (gint) m->y, (gint) m->w, (gint) m->h };
+    GstAnalyticsODMtd od;
+    GstAnalyticsClsMtd cls;
+    gint od_id, x, y, w, hh;
+    gfloat conf;
+
+    fail_unless_equals_int (m->id, 0);
+    fail_unless (link && gst_structure_get_int (link, GST_SWIN_FIELD_DETECTION_ID, &od_id));
+    fail_unless (gst_analytics_relation_meta_get_od_mtd (rmeta, (guint) od_id, &od));
+    fail_unless (gst_analytics_od_mtd_get_location (&od, &x, &y, &w, &hh, &conf));
+    fail_unless (x == (gint) m->x && y == (gint) m->y && w == (gint) m->w && hh == (gint) m->h);
+    fail_unless_equals_string (g_quark_to_string (gst_analytics_od_mtd_get_obj_type (&od)),
+                               g_quark_to_string (m->roi_type));
+    fail_unless (conf == (rois[seen].conf >= 0 ? (gfloat) rois[seen].conf : 0.0f));
+    if (m->roi_type == g_quark_from_string ("car")) {
+      fail_if (cls_of (rmeta, (guint) od_id, &cls), "a car is not in object-class");
+      fail_unless (result == NULL);
+    } else {
+      fail_unless (cls_of (rmeta, (guint) od_id, &cls));
+      check_cls (&cls, model, out, &info, &rect);
+      swin_test_check_region_result (result, model, out, &info, &rect, SWIN_SCALE_CENTER_CROP);
+    }
+    seen++;
+  }
+  fail_unless_equals_int (seen, G_N_ELEMENTS (rois));
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_od_mtd_get_mtd_type ()), 3);
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), 2);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* DL Streamer's convention: a region meta whose id is a detection's, with
+ * the same box, is that detection, classified once; a region meta whose id
+ * names a detection with another box is another object. */
+GST_START_TEST (test_both_kinds_once)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, NULL);
+  GstVideoInfo info = info_of (CAPS);
+  GstBuffer *in = swin_test_make_frame (CAPS, 0, 9), *out;
+  guint same = add_od (in, "person", 10, 10, 30, 40);
+  guint alone = add_od (in, "person", 60, 5, 30, 30);
+  GstVideoRegionOfInterestMeta *m1, *m2;
+  GstAnalyticsRelationMeta *rmeta;
+  GstAnalyticsClsMtd cls;
+  const GstStructure *link;
+  gint od_id;
+  SwinRect r_same = { 10, 10, 30, 40 }, r_alone = { 60, 5, 30, 30 }, r_other = { 40, 30, 20, 20 };
+
+  m1 = gst_buffer_add_video_region_of_interest_meta (in, "person", 10, 10, 30, 40);
+  m1->id = (gint) same;
+  m2 = gst_buffer_add_video_region_of_interest_meta (in, "person", 40, 30, 20, 20);
+  m2->id = (gint) alone;    /* the id of a detection elsewhere: not that object */
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  /* two detections given, one made for the second region meta */
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_od_mtd_get_mtd_type ()), 3);
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), 3);
+  fail_unless (cls_of (rmeta, same, &cls));
+  check_cls (&cls, model, out, &info, &r_same);
+  fail_unless (cls_of (rmeta, alone, &cls));
+  check_cls (&cls, model, out, &info, &r_alone);
+  m1 = gst_buffer_get_video_region_of_interest_meta_id (out, (gint) same);
+  fail_unless (m1 && gst_video_region_of_interest_meta_get_param (m1, GST_SWIN_DETECTION_PARAM) ==
+               NULL, "a region meta that is a detection gets no second one");
+  swin_test_check_region_result (gst_video_region_of_interest_meta_get_swin_result (m1), model,
+                                 out, &info, &r_same, SWIN_SCALE_CENTER_CROP);
+  link = gst_video_region_of_interest_meta_get_param (m2, GST_SWIN_DETECTION_PARAM);
+  fail_unless (link && gst_structure_get_int (link, GST_SWIN_FIELD_DETECTION_ID, &od_id));
+  fail_if (od_id == (gint) same || od_id == (gint) alone);
+  fail_unless (cls_of (rmeta, (guint) od_id, &cls));
+  check_cls (&cls, model, out, &info, &r_other);
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* object-class matches a detection's type without regard to case. */
+GST_START_TEST (test_object_class)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, "object-class",
+                                "Car", NULL);
+  GstBuffer *in = swin_test_make_frame (CAPS, 0, 10), *out;
+  guint car = add_od (in, "CAR", 5, 5, 30, 30), dog = add_od (in, "dog", 40, 20, 30, 30);
+  GstAnalyticsRelationMeta *rmeta;
+  GstAnalyticsClsMtd cls;
+
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  fail_unless (cls_of (rmeta, car, &cls));
+  fail_if (cls_of (rmeta, dog, &cls));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Another classifier's results already in the relation meta stay; a
+ * relation meta with no detections passes untouched. */
+GST_START_TEST (test_existing_meta)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, NULL);
+  GstVideoInfo info = info_of (CAPS);
+  GstBuffer *in = swin_test_make_frame (CAPS, 0, 11), *out;
+  GstAnalyticsRelationMeta *rmeta = gst_buffer_add_analytics_relation_meta (in);
+  GstAnalyticsClsMtd theirs, cls;
+  GstAnalyticsODMtd od;
+  SwinRect rect = { 20, 20, 40, 30 };
+
+  fail_unless (gst_analytics_relation_meta_add_one_cls_mtd (rmeta, 0.9f,
+                                                            g_quark_from_string ("theirs"), &theirs));
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  fail_unless_equals_int (gst_analytics_relation_get_length (rmeta), 1);
+
+  in = swin_test_make_frame (CAPS, 1, 12);
+  rmeta = gst_buffer_add_analytics_relation_meta (in);
+  fail_unless (gst_analytics_relation_meta_add_od_mtd (rmeta, g_quark_from_string ("cat"), 20,
+                                                       20, 40, 30, 0.8f, &od));
+  fail_unless (gst_analytics_relation_meta_add_one_cls_mtd (rmeta, 0.9f,
+                                                            g_quark_from_string ("theirs"), &theirs));
+  fail_unless (gst_analytics_relation_meta_set_relation (rmeta, GST_ANALYTICS_REL_TYPE_RELATE_TO,
+                                                         od.id, theirs.id));
+  gst_buffer_unref (out);
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), 2);
+  fail_unless (gst_analytics_relation_meta_get_cls_mtd (rmeta, theirs.id, &theirs));
+  fail_unless_equals_string (g_quark_to_string (gst_analytics_cls_mtd_get_quark (&theirs, 0)),
+                             "theirs");
+  fail_unless (gst_analytics_cls_mtd_get_level (&theirs, 0) == 0.9f);
+  /* theirs and ours, both related to the detection */
+  {
+    gpointer state = NULL;
+    guint related = 0;
+
+    while (gst_analytics_relation_meta_get_direct_related (rmeta, od.id,
+               GST_ANALYTICS_REL_TYPE_RELATE_TO, gst_analytics_cls_mtd_get_mtd_type (), &state,
+               (GstAnalyticsMtd *) &cls)) {
+      if (cls.id != theirs.id)
+        check_cls (&cls, model, out, &info, &rect);
+      related++;
+    }
+    fail_unless_equals_int (related, 2);
+  }
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* A cascade of two classifiers on a 1.22-style detector's region metas:
+ * one detection per region for both, each with one ClsMtd of each model. */
+GST_START_TEST (test_cascade)
+{
+  gchar *launch = swin_test_cascade_launch (model_path, "top-k=3", colour_path, "top-k=3 "
+                                            "result-name=colour");
+  GstHarness *h = gst_harness_new_parse (launch);
+  GstVideoInfo info = info_of (CAPS);
+  GstBuffer *in, *out;
+  GstAnalyticsRelationMeta *rmeta;
+  GstVideoRegionOfInterestMeta *m;
+  gpointer state = NULL;
+
+  g_free (launch);
+  gst_harness_set_src_caps_str (h, CAPS);
+  in = swin_test_make_frame (CAPS, 0, 13);
+  gst_buffer_add_video_region_of_interest_meta (in, "car", 3, 4, 40, 30);
+  gst_buffer_add_video_region_of_interest_meta (in, "car", 50, 30, 45, 40);
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_od_mtd_get_mtd_type ()), 2);
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), 4);
+  while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (out, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    const GstStructure *link = gst_video_region_of_interest_meta_get_param (m,
+                                                                            GST_SWIN_DETECTION_PARAM);
+    SwinRect rect = { (gint) m->x, (gint) m->y, (gint) m->w, (gint) m->h };
+    GstAnalyticsClsMtd cls;
+    gpointer s = NULL;
+    gint od_id;
+    guint n = 0;
+
+    fail_unless (link && gst_structure_get_int (link, GST_SWIN_FIELD_DETECTION_ID, &od_id));
+    while (gst_analytics_relation_meta_get_direct_related (rmeta, (guint) od_id,
+               GST_ANALYTICS_REL_TYPE_RELATE_TO, gst_analytics_cls_mtd_get_mtd_type (), &s,
+               (GstAnalyticsMtd *) &cls))
+      check_cls (&cls, n++ == 0 ? model : colour_model, out, &info, &rect);
+    fail_unless_equals_int (n, 2);
+  }
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* Thousands of detections on one frame: every one classified, each ClsMtd
+ * on its own detection (sampled against the core), then a caps change. */
+GST_START_TEST (test_many_and_caps_change)
+{
+  const gchar *caps2 = "video/x-raw,format=BGRx,width=64,height=48,framerate=30/1";
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, "batch-size", 64,
+                                "min-roi-size", "1x1", NULL);
+  GstVideoInfo info = info_of (CAPS), info2 = info_of (caps2);
+  GstBuffer *in = swin_test_make_frame (CAPS, 0, 14), *out;
+  GstAnalyticsRelationMeta *rmeta;
+  enum { N = 2000 };
+  guint *ids = g_new (guint, N);
+  SwinRect last = { 30, 20, 17, 13 };
+
+  for (guint i = 0; i < N; i++)
+    ids[i] = add_od (in, "dot", (gint) (i % 90), (gint) (i / 90 % 64), 2 + (gint) (i % 5),
+                     2 + (gint) (i % 7));
+  out = gst_harness_push_and_pull (h, in);
+  rmeta = gst_buffer_get_analytics_relation_meta (out);
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), N);
+  for (guint i = 0; i < N; i++) {
+    GstAnalyticsClsMtd cls;
+
+    fail_unless (cls_of (rmeta, ids[i], &cls), "detection %u", i);
+    if (i % 397 == 0) {
+      SwinRect r = { (gint) (i % 90), (gint) (i / 90 % 64), 2 + (gint) (i % 5), 2 + (gint) (i % 7) };
+
+      r.width = MIN (r.width, 97 - r.x);
+      r.height = MIN (r.height, 71 - r.y);
+      check_cls (&cls, model, out, &info, &r);
+    }
+  }
+  gst_buffer_unref (out);
+  g_free (ids);
+
+  gst_harness_set_src_caps_str (h, caps2);
+  in = swin_test_make_frame (caps2, 1, 15);
+  {
+    guint id = add_od (in, "dot", last.x, last.y, last.width, last.height);
+    GstAnalyticsClsMtd cls;
+
+    out = gst_harness_push_and_pull (h, in);
+    rmeta = gst_buffer_get_analytics_relation_meta (out);
+    fail_unless (cls_of (rmeta, id, &cls));
+    check_cls (&cls, model, out, &info2, &last);
+    gst_buffer_unref (out);
+  }
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+static Suite *
+analytics_suite (void)
+{
+  Suite *s = suite_create ("swinclassify-analytics");
+  TCase *tc = tcase_create ("analytics");
+  SwinInitParams ip = { .embed_dim = 16, .num_stages = 2, .depths = { 1, 1 }, .heads = { 1, 2 },
+                        .window = 7, .num_classes = CLASSES, .img_size = IMG, .seed = 13 };
+  GError *error = NULL;
+
+  tmpdir = g_dir_make_tmp ("swin-analytics-XXXXXX", &error);
+  g_assert_no_error (error);
+  model_path = swin_test_write_model (tmpdir, "tiny.safetensors", &ip);
+  model = swin_model_load (model_path, &error);
+  g_assert_no_error (error);
+  ip.num_classes = 6;
+  ip.seed = 29;
+  colour_path = swin_test_write_model (tmpdir, "colour.safetensors", &ip);
+  colour_model = swin_model_load (colour_path, &error);
+  g_assert_no_error (error);
+
+  tcase_set_timeout (tc, 600);
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_frame);
+  tcase_add_test (tc, test_detections);
+  tcase_add_test (tc, test_region_metas);
+  tcase_add_test (tc, test_both_kinds_once);
+  tcase_add_test (tc, test_object_class);
+  tcase_add_test (tc, test_existing_meta);
+  tcase_add_test (tc, test_cascade);
+  tcase_add_test (tc, test_many_and_caps_change);
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  int failed = swin_test_run_suite (&argc, &argv, analytics_suite, "swinclassify-analytics",
+                                    __FILE__);
+
+  swin_model_free (model);
+  swin_model_free (colour_model);
+  swin_test_remove_dir (tmpdir, model_path, colour_path, NULL);
+  return failed;
+}
