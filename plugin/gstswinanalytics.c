@@ -230,8 +230,18 @@ gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **resul
   }
 
   for (guint i = 0; results && i < regions->len; i++) {
-    const GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
+    GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
     GstAnalyticsClsMtd cls;
+
+    if (!r->meta) {
+      /* A detection alone gets a region meta too, for the region result
+       * and its readers of every GStreamer (swinpublish, gstswinmeta.h). */
+      r->meta = gst_buffer_add_video_region_of_interest_meta_id (buf, r->type, r->x, r->y, r->w,
+                                                                 r->h);
+      r->meta->id = r->od_id;
+      gst_video_region_of_interest_meta_add_param (r->meta, gst_structure_new (
+          GST_SWIN_DETECTION_PARAM, GST_SWIN_FIELD_DETECTION_ID, G_TYPE_INT, r->od_id, NULL));
+    }
 
     if (r->od_id < 0 || !add_cls (rmeta, results[i], &cls)) {
       GST_WARNING ("region %d: could not add its classification to the analytics meta", r->id);

@@ -40,7 +40,10 @@ void gst_swin_analytics_collect (GstObject *owner, GstBuffer *buf, GArray *regio
 
 /* Gives every region meta of @buf that has no detection one (see above);
  * then, for each of @regions, a ClsMtd from @results[i] (not taken)
- * related to its detection. */
+ * related to its detection, and a region meta (linked) to a detection that
+ * has none, so that gst_swin_regions_attach() can give it the region
+ * result: readers of region metas (swinpublish, gstswinmeta.h) see every
+ * classified object. */
 void gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **results);
 
 #else

@@ -269,9 +269,9 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
     results[i] = gst_swin_labels_make_result (self->labels, logits + (gsize) i * classes, out.top_k,
                                               out.threshold);
   g_free (logits);
+  gst_swin_analytics_attach (buf, regions, results);
   gst_swin_regions_attach (GST_ELEMENT (self), regions, results, pos->index, out.result_name,
                            &self->result_name.warned);
-  gst_swin_analytics_attach (buf, regions, results);
   if (gst_swin_classify_count (self, t0))
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
   if (out.post) {

@@ -118,8 +118,6 @@ gst_swin_regions_attach (GstElement *owner, const GArray *regions, GstStructure 
     const gchar *label;
     gdouble score;
 
-    if (!r->meta)
-      continue;             /* a detection without a region meta: its ClsMtd holds the result */
     s = gst_structure_copy (results[i]);
     gst_structure_set_name (s, g_quark_to_string (name));
     /* DL Streamer's name for the model of a region's result */

@@ -12,7 +12,9 @@ G_BEGIN_DECLS
 /* A region to classify: where it came from, its box as the detector gave
  * it, and its rectangle clipped to the frame. */
 typedef struct {
-  GstVideoRegionOfInterestMeta *meta;   /* NULL: a detection with no region meta */
+  /* NULL: a detection with no region meta (gst_swin_analytics_attach()
+   * gives it one before its result is attached) */
+  GstVideoRegionOfInterestMeta *meta;
   gint id;                  /* the region meta's id, else the detection's */
   GQuark type;              /* the detector's class (roi_type) */
   guint x, y, w, h;         /* the region meta's box (a detection's: @rect) */

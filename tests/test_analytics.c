@@ -204,6 +204,34 @@ GST_START_TEST (test_detections)
     check_cls (&cls, model, out, &info, &hostile[i].expect);
     classified++;
   }
+  /* and a region meta each, with the region result, for readers of every
+   * GStreamer */
+  {
+    GstVideoRegionOfInterestMeta *m;
+    gpointer state = NULL;
+    guint n = 0;
+
+    while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (out, &state,
+                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      const GstStructure *link = gst_video_region_of_interest_meta_get_param (m,
+          GST_SWIN_DETECTION_PARAM);
+      gint od_id;
+      guint i;
+
+      fail_unless (link && gst_structure_get_int (link, GST_SWIN_FIELD_DETECTION_ID, &od_id));
+      fail_unless_equals_int (m->id, od_id);
+      for (i = 0; i < G_N_ELEMENTS (hostile) && ids[i] != (guint) od_id; i++)
+        ;
+      fail_unless (i < G_N_ELEMENTS (hostile) && hostile[i].expect.width > 0);
+      fail_unless (m->x == (guint) hostile[i].expect.x && m->y == (guint) hostile[i].expect.y &&
+                   m->w == (guint) hostile[i].expect.width &&
+                   m->h == (guint) hostile[i].expect.height);
+      swin_test_check_region_result (gst_video_region_of_interest_meta_get_swin_result (m), model,
+                                     out, &info, &hostile[i].expect, SWIN_SCALE_CENTER_CROP);
+      n++;
+    }
+    fail_unless_equals_int (n, classified);
+  }
   fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), classified);
   fail_unless_equals_int (count_mtd (rmeta, gst_analytics_od_mtd_get_mtd_type ()),
                           G_N_ELEMENTS (hostile));
