@@ -11,9 +11,11 @@
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
+#include <json-glib/json-glib.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include "gstswinjson.h"
 #include "gstswinmeta.h"
 #include "swin/swin.h"
 #include "swin_test_element.h"
@@ -518,6 +520,55 @@ GST_START_TEST (test_many_and_caps_change)
 }
 GST_END_TEST;
 
+/* The JSON object of the only object of @buf, without its "id". */
+static JsonObject *
+only_object (GstBuffer *buf)
+{
+  GstSwinJsonContext ctx = { .width = 97, .height = 71 };
+  gsize length;
+  gchar *text = gst_swin_json_serialize (buf, &ctx, &length);
+  JsonNode *root = json_from_string (text, NULL);
+  JsonArray *objects;
+  JsonObject *o;
+
+  fail_unless (root != NULL, "%s", text);
+  objects = json_object_get_array_member (json_node_get_object (root), "objects");
+  fail_unless (objects && json_array_get_length (objects) == 1, "%s", text);
+  o = json_object_ref (json_array_get_object_element (objects, 0));
+  json_object_remove_member (o, "id");
+  json_node_unref (root);
+  g_free (text);
+  return o;
+}
+
+/* swinpublish's JSON is the same whether the detector gave a detection or
+ * a region meta. */
+GST_START_TEST (test_json_either_kind)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, NULL);
+  GstBuffer *with_od = swin_test_make_frame (CAPS, 0, 16), *with_roi = gst_buffer_copy (with_od);
+  JsonObject *a, *b;
+  JsonNode *na = json_node_new (JSON_NODE_OBJECT), *nb = json_node_new (JSON_NODE_OBJECT);
+
+  add_od (with_od, "face", 12, 9, 40, 33);
+  gst_buffer_add_video_region_of_interest_meta (with_roi, "face", 12, 9, 40, 33);
+  with_od = gst_harness_push_and_pull (h, with_od);
+  with_roi = gst_harness_push_and_pull (h, with_roi);
+  a = only_object (with_od);
+  b = only_object (with_roi);
+  json_node_take_object (na, a);
+  json_node_take_object (nb, b);
+  fail_unless (json_node_equal (na, nb), "%s\n%s", json_to_string (na, FALSE),
+               json_to_string (nb, FALSE));
+  fail_unless (json_object_has_member (a, "classification"));
+  json_node_unref (na);
+  json_node_unref (nb);
+  gst_buffer_unref (with_od);
+  gst_buffer_unref (with_roi);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 analytics_suite (void)
 {
@@ -548,6 +599,7 @@ analytics_suite (void)
   tcase_add_test (tc, test_existing_meta);
   tcase_add_test (tc, test_cascade);
   tcase_add_test (tc, test_many_and_caps_change);
+  tcase_add_test (tc, test_json_either_kind);
   return s;
 }
 
