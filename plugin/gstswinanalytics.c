@@ -181,6 +181,14 @@ detection_confidence (GstVideoRegionOfInterestMeta *meta)
   return det && gst_structure_get_double (det, "confidence", &c) ? (gfloat) c : 0.0f;
 }
 
+/* Links region meta @meta to detection @od_id (GST_SWIN_DETECTION_PARAM). */
+static void
+add_link (GstVideoRegionOfInterestMeta *meta, gint od_id)
+{
+  gst_video_region_of_interest_meta_add_param (meta, gst_structure_new (GST_SWIN_DETECTION_PARAM,
+      GST_SWIN_FIELD_DETECTION_ID, G_TYPE_INT, od_id, NULL));
+}
+
 /* An ODMtd for region meta @meta, and the parameter that links them. */
 static gboolean
 add_detection (GstAnalyticsRelationMeta *rmeta, GstVideoRegionOfInterestMeta *meta,
@@ -190,8 +198,7 @@ add_detection (GstAnalyticsRelationMeta *rmeta, GstVideoRegionOfInterestMeta *me
           (gint) MIN (meta->y, G_MAXINT), (gint) MIN (meta->w, G_MAXINT),
           (gint) MIN (meta->h, G_MAXINT), detection_confidence (meta), od))
     return FALSE;
-  gst_video_region_of_interest_meta_add_param (meta, gst_structure_new (GST_SWIN_DETECTION_PARAM,
-      GST_SWIN_FIELD_DETECTION_ID, G_TYPE_INT, (gint) od->id, NULL));
+  add_link (meta, (gint) od->id);
   return TRUE;
 }
 
@@ -239,8 +246,7 @@ gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **resul
       r->meta = gst_buffer_add_video_region_of_interest_meta_id (buf, r->type, r->x, r->y, r->w,
                                                                  r->h);
       r->meta->id = r->od_id;
-      gst_video_region_of_interest_meta_add_param (r->meta, gst_structure_new (
-          GST_SWIN_DETECTION_PARAM, GST_SWIN_FIELD_DETECTION_ID, G_TYPE_INT, r->od_id, NULL));
+      add_link (r->meta, r->od_id);
     }
 
     if (r->od_id < 0 || !add_cls (rmeta, results[i], &cls)) {
