@@ -349,6 +349,18 @@ is_fatal (int rc)
   }
 }
 
+/* A TLS handshake refused over certificates (the broker's is not trusted,
+ * or the broker refuses ours) fails the same way on every retry.
+ * libmosquitto 2.0.11 reports it from the first, blocking connect; 2.0.21
+ * from its network thread as an I/O error (EPROTO), which is otherwise
+ * retried, with OpenSSL's reason in the log. */
+static gboolean
+is_trust_failure (int rc, int err, const gchar *log)
+{
+  return rc == MOSQ_ERR_ERRNO && err == EPROTO && log && strstr (log, "OpenSSL Error") &&
+         (strstr (log, "certificate") || strstr (log, "unknown ca"));
+}
+
 static void
 on_disconnect (struct mosquitto *mosq, void *data, int rc)
 {
@@ -363,7 +375,8 @@ on_disconnect (struct mosquitto *mosq, void *data, int rc)
   m->connected = FALSE;
   if (m->qos == 0)
     m->n_in_flight = 0;
-  fatal = rc != MOSQ_ERR_SUCCESS && !m->stopping && is_fatal (rc) && !m->failed;
+  fatal = rc != MOSQ_ERR_SUCCESS && !m->stopping && !m->failed &&
+          (is_fatal (rc) || is_trust_failure (rc, err, m->last_error));
   if (fatal) {
     m->failed = TRUE;
     g_cond_broadcast (&m->delivered);
@@ -373,9 +386,14 @@ on_disconnect (struct mosquitto *mosq, void *data, int rc)
     m->outage_warned = TRUE;
   queued = m->queue.length;
   was_connected = m->ever_connected;
-  /* A TLS error says more than "Error: Protocol error". */
-  why = g_strdup (rc == MOSQ_ERR_ERRNO && err == EPROTO && m->last_error ? m->last_error
-                                                                         : mosquitto_strerror (rc));
+  /* OpenSSL's reason says more than "Error: Protocol error" (libmosquitto
+   * 2.0.11) or "A TLS error occurred" (2.0.21, once it stops retrying). */
+  if (rc == MOSQ_ERR_ERRNO && err == EPROTO && m->last_error)
+    why = g_strdup (m->last_error);
+  else if (rc == MOSQ_ERR_TLS && m->last_error)
+    why = g_strdup_printf ("%s: %s", mosquitto_strerror (rc), m->last_error);
+  else
+    why = g_strdup (mosquitto_strerror (rc));
   g_mutex_unlock (&m->lock);
 
   if (fatal)
@@ -392,7 +410,7 @@ on_disconnect (struct mosquitto *mosq, void *data, int rc)
    * thread gives up instead of reconnecting (its issues #2825, #3258).  It
    * checks errno right after this callback: clear it, so that a lost TLS
    * connection is retried like a plain one. */
-  if (rc == MOSQ_ERR_ERRNO && err == EPROTO)
+  if (rc == MOSQ_ERR_ERRNO && err == EPROTO && !fatal)
     errno = 0;
 }
 
