@@ -4,6 +4,7 @@
 #include "gstswinmeta.h"
 #include "gstswinsettings.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_EXTERN (gst_swin_classify_debug);
@@ -103,35 +104,43 @@ gst_swin_regions_consider (GstObject *owner, GArray *regions, GstSwinRegion *r, 
   g_array_append_val (regions, *r);
 }
 
-static gint
-larger_first (gconstpointer pa, gconstpointer pb, gpointer data)
-{
-  const GstSwinRegion *regions = data;
-  const GstSwinRegion *a = &regions[*(const guint *) pa], *b = &regions[*(const guint *) pb];
-  gint64 area_a = (gint64) a->rect.width * a->rect.height;
-  gint64 area_b = (gint64) b->rect.width * b->rect.height;
+/* A region and its area, for max-regions. */
+typedef struct {
+  gint64 area;
+  guint index;
+} Ranked;
 
-  if (area_a != area_b)
-    return area_a > area_b ? -1 : 1;
-  return *(const guint *) pa < *(const guint *) pb ? -1 : 1;
+static gint
+larger_first (const void *pa, const void *pb)
+{
+  const Ranked *a = pa, *b = pb;
+
+  if (a->area != b->area)
+    return a->area > b->area ? -1 : 1;
+  return a->index < b->index ? -1 : a->index > b->index;
 }
 
 void
 gst_swin_regions_limit (GstObject *owner, GArray *regions, const GstSwinRegionFilter *filter,
                         GstSwinRegionSkips *skips)
 {
-  guint n = regions->len, max = filter->max_regions, *order, out = 0;
+  guint n = regions->len, max = filter->max_regions, out = 0;
+  Ranked *order;
   gboolean *keep;
 
   if (max == 0 || n <= max)
     return;
-  order = g_new (guint, n);
+  order = g_new (Ranked, n);
   keep = g_new0 (gboolean, n);
-  for (guint i = 0; i < n; i++)
-    order[i] = i;
-  g_qsort_with_data (order, (gint) n, sizeof (guint), larger_first, regions->data);
+  for (guint i = 0; i < n; i++) {
+    const SwinRect *r = &g_array_index (regions, GstSwinRegion, i).rect;
+
+    order[i] = (Ranked) { (gint64) r->width * r->height, i };
+  }
+  /* The index breaks ties: the order is total, qsort() needs no stability. */
+  qsort (order, n, sizeof (Ranked), larger_first);
   for (guint i = 0; i < max; i++)
-    keep[order[i]] = TRUE;
+    keep[order[i].index] = TRUE;
   for (guint i = 0; i < n; i++) {
     if (keep[i]) {
       g_array_index (regions, GstSwinRegion, out++) = g_array_index (regions, GstSwinRegion, i);
