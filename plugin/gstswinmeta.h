@@ -103,7 +103,16 @@ G_BEGIN_DECLS
  * GstAnalyticsRelationMeta, and a parameter of this name whose "od-id"
  * (gint) is that detection's id; each classified region's result is also a
  * GstAnalyticsClsMtd related to its detection (detection -> classification
- * RELATE_TO | CONTAIN, classification -> detection IS_PART_OF). */
+ * RELATE_TO | CONTAIN, classification -> detection IS_PART_OF).  For a
+ * tracked region the ClsMtd is the result its region parameter reports on
+ * that frame: the top-k of the track's last computation (carried on the
+ * frames in between), or with smoothing one class, the smoothed "label"
+ * with its "confidence" (none when that is below the threshold); "age" and
+ * the raw class are in the region parameter only.  Its detection is related
+ * (detection -> track RELATE_TO) to one GstAnalyticsTrackingMtd whose id is
+ * the parameter's "track-id": the upstream tracker's, never duplicated, or
+ * else one the element adds (first seen: the PTS of the track's first
+ * frame; last seen: this buffer's PTS). */
 #define GST_SWIN_DETECTION_PARAM "swinclassify-detection"
 #define GST_SWIN_FIELD_DETECTION_ID "od-id"
 
