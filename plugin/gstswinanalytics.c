@@ -8,11 +8,12 @@
 GST_DEBUG_CATEGORY_EXTERN (gst_swin_classify_debug);
 #define GST_CAT_DEFAULT gst_swin_classify_debug
 
-/* What swinclassify adds per region: a detection (where it had none) and a
- * classification; one more for a whole frame.  Reserved up front when
+/* What swinclassify adds per region: a detection (where it had none), a
+ * classification and a track (where it tracks the object itself); one
+ * more for a whole frame.  Reserved up front when
  * this element creates the relation meta: it grows its relation matrix a
  * few entries at a time, copying all of it each time. */
-#define ENTRIES_PER_REGION 2
+#define ENTRIES_PER_REGION 3
 
 /* The buffer's relation meta, made with room for @entries if it has none. */
 static GstAnalyticsRelationMeta *
@@ -46,6 +47,21 @@ add_cls (GstAnalyticsRelationMeta *rmeta, const GstStructure *result, GstAnalyti
     quarks[i] = g_quark_from_string (label);
   }
   return gst_analytics_relation_meta_add_cls_mtd (rmeta, n, levels, quarks, cls);
+}
+
+/* A ClsMtd of @result's reported class alone ("label", "confidence": a
+ * track's smoothed class); FALSE if it has none or the meta refused it. */
+static gboolean
+add_reported_cls (GstAnalyticsRelationMeta *rmeta, const GstStructure *result,
+                  GstAnalyticsClsMtd *cls)
+{
+  const gchar *label = gst_structure_get_string (result, GST_SWIN_FIELD_LABEL);
+  gdouble confidence;
+
+  if (!label || !gst_structure_get_double (result, GST_SWIN_FIELD_CONFIDENCE, &confidence))
+    return FALSE;
+  return gst_analytics_relation_meta_add_one_cls_mtd (rmeta, (gfloat) confidence,
+                                                      g_quark_from_string (label), cls);
 }
 
 void
@@ -108,7 +124,7 @@ found:
 
 void
 gst_swin_analytics_collect (GstObject *owner, GstBuffer *buf, GArray *regions,
-                            const GstSwinRegionFilter *filter)
+                            const GstSwinRegionFilter *filter, GstSwinRegionSkips *skips)
 {
   GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
   GstAnalyticsODMtd od;
@@ -125,8 +141,12 @@ gst_swin_analytics_collect (GstObject *owner, GstBuffer *buf, GArray *regions,
     GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
 
     if (same_object (rmeta, r->meta, &od)) {
+      gint64 track = track_of (rmeta, &od);
+
       r->od_id = (gint) od.id;
-      r->track_id = track_of (rmeta, &od);
+      /* A TrackingMtd names the object; else DL Streamer's object_id may. */
+      if (track >= 0)
+        r->track_id = track;
       taken[od.id] = TRUE;
     }
   }
@@ -155,7 +175,7 @@ gst_swin_analytics_collect (GstObject *owner, GstBuffer *buf, GArray *regions,
     r.type = gst_analytics_od_mtd_get_obj_type (&od);
     r.track_id = track_of (rmeta, &od);
     before = regions->len;
-    gst_swin_regions_consider (owner, regions, &r, x, y, w, h, filter);
+    gst_swin_regions_consider (owner, regions, &r, x, y, w, h, filter, skips);
     if (regions->len > before) {
       /* A detection's box may be negative: it reports its clipped box
        * where a region meta reports its own. */
@@ -202,8 +222,31 @@ add_detection (GstAnalyticsRelationMeta *rmeta, GstVideoRegionOfInterestMeta *me
   return TRUE;
 }
 
+/* Relates @od_id to a TrackingMtd of @track, unless an upstream tracker
+ * already named the detection (never two tracks for one object). */
+static void
+add_track (GstAnalyticsRelationMeta *rmeta, gint od_id, const GstSwinRegionTrack *track,
+           GstClockTime pts)
+{
+  GstAnalyticsODMtd od;
+  GstAnalyticsTrackingMtd trk;
+
+  if (!gst_analytics_relation_meta_get_od_mtd (rmeta, (guint) od_id, &od) ||
+      track_of (rmeta, &od) >= 0)
+    return;
+  if (!gst_analytics_relation_meta_add_tracking_mtd (rmeta, track->id, track->first_seen, &trk)) {
+    GST_WARNING ("detection %d: could not add its track to the analytics meta", od_id);
+    return;
+  }
+  gst_analytics_tracking_mtd_update_last_seen (&trk, pts);
+  /* ioutracker's direction, which track_of() reads either way */
+  gst_analytics_relation_meta_set_relation (rmeta, GST_ANALYTICS_REL_TYPE_RELATE_TO,
+                                            (guint) od_id, trk.id);
+}
+
 void
-gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **results)
+gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **results,
+                           const GstSwinRegionTrack *tracks, GstClockTime pts)
 {
   GstAnalyticsRelationMeta *rmeta = gst_buffer_get_analytics_relation_meta (buf);
   guint n_metas = gst_buffer_get_n_meta (buf, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE);
@@ -236,10 +279,15 @@ gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **resul
       add_detection (rmeta, meta, &od);
   }
 
-  for (guint i = 0; results && i < regions->len; i++) {
+  for (guint i = 0; i < regions->len; i++) {
     GstSwinRegion *r = &g_array_index (regions, GstSwinRegion, i);
+    gboolean smoothed = tracks && tracks[i].smoothed;
     GstAnalyticsClsMtd cls;
 
+    if (tracks && tracks[i].tracked && r->od_id >= 0)
+      add_track (rmeta, r->od_id, &tracks[i], pts);
+    if (!results || !results[i])
+      continue;             /* its track has no result yet */
     if (!r->meta) {
       /* A detection alone gets a region meta too, for the region result
        * and its readers of every GStreamer (swinpublish, gstswinmeta.h). */
@@ -248,8 +296,11 @@ gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **resul
       r->meta->id = r->od_id;
       add_link (r->meta, r->od_id);
     }
-
-    if (r->od_id < 0 || !add_cls (rmeta, results[i], &cls)) {
+    /* A smoothed class below the threshold: no class to report. */
+    if (smoothed && !gst_structure_has_field (results[i], GST_SWIN_FIELD_LABEL))
+      continue;
+    if (r->od_id < 0 || !(smoothed ? add_reported_cls (rmeta, results[i], &cls)
+                                   : add_cls (rmeta, results[i], &cls))) {
       GST_WARNING ("region %d: could not add its classification to the analytics meta", r->id);
       continue;
     }

@@ -32,7 +32,14 @@
  * frames.  With qos=true, inference is
  * skipped (the frame still passes) for frames that are already late.
  * A flush (seek) forgets the queued frame and the last result; results of
- * frames from before it are dropped.  At EOS, async mode first waits for the
+ * frames from before it are dropped.
+ *
+ * With inference-region=roi-list each region is an object tracked across
+ * frames (#GstSwinClassify:reclassify-interval): classified when it
+ * appears, then now and then, its last result carried on every frame with
+ * its age and track id, its label smoothed if asked
+ * (#GstSwinClassify:smoothing).  A flush, a caps change and a stop forget
+ * every track.  At EOS, async mode first waits for the
  * frame being classified, so that its message precedes the EOS.
  *
  * The settings that gst-inspect marks as changeable only in NULL or READY
@@ -81,6 +88,7 @@ gst_swin_classify_release (GstSwinClassify *self)
   self->model = NULL;
   g_clear_pointer (&self->labels, gst_swin_labels_free);
   g_clear_pointer (&self->classes, g_array_unref);
+  g_clear_pointer (&self->tracker, gst_swin_tracker_free);
   gst_swin_results_reset (&self->results);
   GST_OBJECT_LOCK (self);
   self->running = FALSE;
@@ -111,7 +119,8 @@ gst_swin_classify_start (GstBaseTransform *trans)
   GstSwinClassify *self = GST_SWIN_CLASSIFY (trans);
   GstSwinInstanceParams ip;
   GError *error = NULL;
-  gchar *labels_path, *object_class, *min_roi_size, *warning = NULL;
+  gchar *labels_path, *object_class, *min_roi_size, *max_roi_size, *warning = NULL;
+  GstSwinTrackerParams tp;
   gfloat mean[3], std[3];
   gboolean mean_set, std_set, ok = FALSE;
   SwinScaleMode scale_mode;
@@ -128,6 +137,12 @@ gst_swin_classify_start (GstBaseTransform *trans)
   labels_path = g_strdup (self->labels_path);
   object_class = g_strdup (self->object_class);
   min_roi_size = g_strdup (self->min_roi_size);
+  max_roi_size = g_strdup (self->max_roi_size);
+  tp = (GstSwinTrackerParams) { .iou_threshold = self->iou_threshold,
+                                .max_age = self->track_max_age, .smoothing = self->smoothing,
+                                .window = self->smoothing_window };
+  self->filter = (GstSwinRegionFilter) { .edge = self->edge_regions,
+                                         .max_regions = self->max_regions };
   scale_mode = self->scale_mode;
   mean_set = self->mean_set;
   std_set = self->std_set;
@@ -149,17 +164,12 @@ gst_swin_classify_start (GstBaseTransform *trans)
                        ("Set the \"model\" property to a Swin Transformer .safetensors file"));
     goto out;
   }
-  if (self->run_region == GST_SWIN_CLASSIFY_REGION_ROI_LIST &&
-      self->run_mode == GST_SWIN_CLASSIFY_MODE_ASYNC) {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-                       ("inference-region=roi-list needs mode=sync"),
-                       ("A region's result belongs to that frame's region: without a tracker "
-                        "there is no later frame to carry it to"));
-    goto out;
-  }
   if (!gst_swin_settings_object_classes (object_class, &self->classes, &error) ||
       !gst_swin_settings_size ("min-roi-size", min_roi_size, &self->min_roi_width,
                                &self->min_roi_height, &error) ||
+      (max_roi_size && *max_roi_size &&
+       !gst_swin_settings_size ("max-roi-size", max_roi_size, &self->filter.max_width,
+                                &self->filter.max_height, &error)) ||
       !(self->instance = gst_swin_instance_acquire (&ip, GST_ELEMENT (self), &warning, &error)))
     goto failed;
   self->model = gst_swin_instance_get_info (self->instance);
@@ -167,6 +177,13 @@ gst_swin_classify_start (GstBaseTransform *trans)
   if (!(self->labels = gst_swin_labels_new (labels_path, self->model->arch.num_classes,
                                             self->model->model_name, &error)))
     goto failed;
+  self->filter.classes = self->classes;
+  self->filter.min_width = self->min_roi_width;
+  self->filter.min_height = self->min_roi_height;
+  tp.n_classes = (guint) self->model->arch.num_classes;
+  if (self->run_region == GST_SWIN_CLASSIFY_REGION_ROI_LIST)
+    self->tracker = gst_swin_tracker_new (&tp);
+  g_atomic_int_set (&self->regions_job, FALSE);
   if (warning)
     GST_ELEMENT_WARNING (self, RESOURCE, SETTINGS, ("%s", warning), (NULL));
   GST_INFO_OBJECT (self, "model %s (%d classes) on %s, %u element(s) sharing it; warm-up %.1f ms",
@@ -190,6 +207,7 @@ out:
   g_free (labels_path);
   g_free (object_class);
   g_free (min_roi_size);
+  g_free (max_roi_size);
   g_free (warning);
   g_clear_error (&error);
   if (!ok)
@@ -218,6 +236,7 @@ gst_swin_classify_finalize (GObject *object)
   g_free (self->device);
   g_free (self->object_class);
   g_free (self->min_roi_size);
+  g_free (self->max_roi_size);
   g_free (self->instance_id);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -253,6 +272,8 @@ gst_swin_classify_class_init (GstSwinClassifyClass *klass)
   gst_type_mark_as_plugin_api (GST_TYPE_SWIN_CLASSIFY_BACKEND, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_SWIN_CLASSIFY_PRECISION, 0);
   gst_type_mark_as_plugin_api (GST_TYPE_SWIN_CLASSIFY_REGION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SWIN_SMOOTHING, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_SWIN_EDGE_REGIONS, 0);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "gstswinregions.h"
 #include "gstswinresults.h"
 #include "gstswinsettings.h"
+#include "gstswintracker.h"
 
 G_BEGIN_DECLS
 
@@ -43,6 +44,16 @@ struct _GstSwinClassify {
   gchar *instance_id;
   guint64 frames_inferred;
   gdouble latency_ms;
+  /* Objects across frames (inference-region=roi-list, gstswintracker.h). */
+  guint reclassify_interval;
+  gdouble reclassify_growth;      /* box area factor; 0: never */
+  GstSwinSmoothing smoothing;
+  guint smoothing_window;
+  gdouble iou_threshold;
+  guint track_max_age;
+  gchar *max_roi_size;
+  GstSwinEdgeRegions edge_regions;
+  guint max_regions;
   gboolean running;               /* between a successful start() and stop() */
   GstClockTime reported_latency;  /* what the last LATENCY query added */
   GstClockTime earliest_time;     /* from QoS events; running time */
@@ -57,6 +68,8 @@ struct _GstSwinClassify {
   GstSwinClassifyRegion run_region;
   GArray *classes;                /* object-class as GQuarks; NULL: every type */
   gint min_roi_width, min_roi_height;
+  GstSwinRegionFilter filter;     /* its classes are @classes */
+  GstSwinTracker *tracker;        /* roi-list only; cleared by flush and caps */
 
   /* Streaming thread only. */
   GstVideoInfo info;
@@ -64,6 +77,7 @@ struct _GstSwinClassify {
 
   GstSwinResults results;
   gint failed;                    /* atomic: an async classification failed and said so */
+  gint regions_job;               /* atomic: an async roi-list request is out */
   /* The last frame size said to be preprocessed on the CPU: object lock. */
   gint warned_width, warned_height;
 };

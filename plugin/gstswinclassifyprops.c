@@ -17,6 +17,14 @@
 #define DEFAULT_RESULT_NAME GST_SWIN_REGION_PARAM
 #define DEFAULT_BATCH_SIZE 8
 #define DEFAULT_BATCH_TIMEOUT (5 * GST_MSECOND)
+#define DEFAULT_RECLASSIFY_INTERVAL 1
+#define DEFAULT_RECLASSIFY_GROWTH 1.5
+#define DEFAULT_SMOOTHING GST_SWIN_SMOOTHING_NONE
+#define DEFAULT_SMOOTHING_WINDOW 5
+#define DEFAULT_IOU_THRESHOLD 0.3
+#define DEFAULT_TRACK_MAX_AGE 30
+#define DEFAULT_EDGE_REGIONS GST_SWIN_EDGE_KEEP
+#define DEFAULT_MAX_REGIONS 0
 
 enum {
   PROP_0,
@@ -42,6 +50,15 @@ enum {
   PROP_MODEL_INSTANCE_ID,
   PROP_FRAMES_INFERRED,
   PROP_LATENCY_MS,
+  PROP_RECLASSIFY_INTERVAL,
+  PROP_RECLASSIFY_GROWTH,
+  PROP_SMOOTHING,
+  PROP_SMOOTHING_WINDOW,
+  PROP_IOU_THRESHOLD,
+  PROP_TRACK_MAX_AGE,
+  PROP_MAX_ROI_SIZE,
+  PROP_EDGE_REGIONS,
+  PROP_MAX_REGIONS,
 };
 
 void
@@ -120,6 +137,18 @@ gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *va
       g_free (self->instance_id);
       self->instance_id = g_value_dup_string (value);
       break;
+    case PROP_RECLASSIFY_INTERVAL: self->reclassify_interval = g_value_get_uint (value); break;
+    case PROP_RECLASSIFY_GROWTH: self->reclassify_growth = g_value_get_double (value); break;
+    case PROP_SMOOTHING: self->smoothing = g_value_get_enum (value); break;
+    case PROP_SMOOTHING_WINDOW: self->smoothing_window = g_value_get_uint (value); break;
+    case PROP_IOU_THRESHOLD: self->iou_threshold = g_value_get_double (value); break;
+    case PROP_TRACK_MAX_AGE: self->track_max_age = g_value_get_uint (value); break;
+    case PROP_MAX_ROI_SIZE:
+      g_free (self->max_roi_size);
+      self->max_roi_size = g_value_dup_string (value);
+      break;
+    case PROP_EDGE_REGIONS: self->edge_regions = g_value_get_enum (value); break;
+    case PROP_MAX_REGIONS: self->max_regions = g_value_get_uint (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -161,6 +190,15 @@ gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value, G
     case PROP_MODEL_INSTANCE_ID: g_value_set_string (value, self->instance_id); break;
     case PROP_FRAMES_INFERRED: g_value_set_uint64 (value, self->frames_inferred); break;
     case PROP_LATENCY_MS: g_value_set_double (value, self->latency_ms); break;
+    case PROP_RECLASSIFY_INTERVAL: g_value_set_uint (value, self->reclassify_interval); break;
+    case PROP_RECLASSIFY_GROWTH: g_value_set_double (value, self->reclassify_growth); break;
+    case PROP_SMOOTHING: g_value_set_enum (value, self->smoothing); break;
+    case PROP_SMOOTHING_WINDOW: g_value_set_uint (value, self->smoothing_window); break;
+    case PROP_IOU_THRESHOLD: g_value_set_double (value, self->iou_threshold); break;
+    case PROP_TRACK_MAX_AGE: g_value_set_uint (value, self->track_max_age); break;
+    case PROP_MAX_ROI_SIZE: g_value_set_string (value, self->max_roi_size); break;
+    case PROP_EDGE_REGIONS: g_value_set_enum (value, self->edge_regions); break;
+    case PROP_MAX_REGIONS: g_value_set_uint (value, self->max_regions); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -184,6 +222,14 @@ gst_swin_classify_init_properties (GstSwinClassify *self)
   self->result_name.quark = g_quark_from_static_string (DEFAULT_RESULT_NAME);
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
+  self->reclassify_interval = DEFAULT_RECLASSIFY_INTERVAL;
+  self->reclassify_growth = DEFAULT_RECLASSIFY_GROWTH;
+  self->smoothing = DEFAULT_SMOOTHING;
+  self->smoothing_window = DEFAULT_SMOOTHING_WINDOW;
+  self->iou_threshold = DEFAULT_IOU_THRESHOLD;
+  self->track_max_age = DEFAULT_TRACK_MAX_AGE;
+  self->edge_regions = DEFAULT_EDGE_REGIONS;
+  self->max_regions = DEFAULT_MAX_REGIONS;
 }
 
 void
@@ -410,9 +456,9 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
    * (roi-list), as DL Streamer's gvaclassify does.  With roi-list every
    * classified region's meta gets a parameter structure named after
    * result-name (see gstswinmeta.h) and the frame gets no frame result; frames without
-   * regions pass untouched.  roi-list needs mode=sync: without a tracker no
-   * result could be carried to the same object on a later frame.  Read at
-   * the next start.
+   * regions pass untouched.  Each region is an object tracked across frames
+   * (see reclassify-interval); with mode=async no frame waits and each
+   * region gets its track's latest result.  Read at the next start.
    *
    * Since: 0.1
    */
@@ -515,4 +561,129 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
       g_param_spec_string ("model-instance-id", "Model instance id",
           "Elements with the same id share the model on the device and batch together; empty: "
           "private", NULL, ready));
+  /**
+   * GstSwinClassify:reclassify-interval:
+   *
+   * With inference-region=roi-list, each region is an object tracked across
+   * frames (an upstream tracker's id, else the element's own IoU tracker:
+   * iou-threshold, track-max-age): it is classified when its track starts,
+   * then every Nth frame of its track, and in between its region carries
+   * the track's last result with "age" and "track-id".  1 (the default):
+   * every region of every frame, as without tracking.  Above 1, a frame's
+   * forward holds at most batch-size regions: new objects first, then the
+   * oldest results, so that every object is eventually reclassified.
+   * Applies from the next frame.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_RECLASSIFY_INTERVAL,
+      g_param_spec_uint ("reclassify-interval", "Reclassify interval",
+          "Classify a tracked object when it appears, then every Nth frame (1: every frame)",
+          1, G_MAXUINT, DEFAULT_RECLASSIFY_INTERVAL, playing));
+  /**
+   * GstSwinClassify:reclassify-growth:
+   *
+   * Reclassify a tracked object at once when its box's area has grown by
+   * more than this factor since its last classification (an object coming
+   * closer gives a better look); 0: never.  Applies from the next frame.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_RECLASSIFY_GROWTH,
+      g_param_spec_double ("reclassify-growth", "Reclassify growth",
+          "Reclassify a tracked object whose box area grew by more than this factor (0: never)",
+          0.0, 1000.0, DEFAULT_RECLASSIFY_GROWTH, playing));
+  /**
+   * GstSwinClassify:smoothing:
+   *
+   * How a tracked object's reported label, label_id and confidence come
+   * from its last smoothing-window results: none (the last result), vote
+   * (the label most of them gave, a tie going to the most recent; its mean
+   * probability) or mean (the class of the highest mean probability).  The
+   * raw result stays readable beside them ("raw-label", the top-k).  Read
+   * at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING,
+      g_param_spec_enum ("smoothing", "Smoothing",
+          "How a tracked object's label comes from its last results", GST_TYPE_SWIN_SMOOTHING,
+          DEFAULT_SMOOTHING, ready));
+  /**
+   * GstSwinClassify:smoothing-window:
+   *
+   * The number K of a track's last results that smoothing uses.  Read at
+   * the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_SMOOTHING_WINDOW,
+      g_param_spec_uint ("smoothing-window", "Smoothing window",
+          "Results of a track that smoothing uses", 1, GST_SWIN_TRACKER_MAX_WINDOW,
+          DEFAULT_SMOOTHING_WINDOW, ready));
+  /**
+   * GstSwinClassify:iou-threshold:
+   *
+   * The element's own tracker (regions without an upstream id): a region
+   * continues the track of its type whose last box it overlaps most, by
+   * at least this intersection over union.  Read at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_IOU_THRESHOLD,
+      g_param_spec_double ("iou-threshold", "IoU threshold",
+          "Least overlap (intersection over union) continuing a track", 0.01, 1.0,
+          DEFAULT_IOU_THRESHOLD, ready));
+  /**
+   * GstSwinClassify:track-max-age:
+   *
+   * A track ends after this many frames without its object.  The table
+   * holds at most 256 tracks; when full, the track seen least recently
+   * goes first.  Read at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_TRACK_MAX_AGE,
+      g_param_spec_uint ("track-max-age", "Track maximum age",
+          "Frames a track may stay unseen before it ends", 1, 100000, DEFAULT_TRACK_MAX_AGE,
+          ready));
+  /**
+   * GstSwinClassify:max-roi-size:
+   *
+   * With inference-region=roi-list, regions larger than this ("WxH", in
+   * pixels, in either dimension) once clipped to the frame are not
+   * classified; unset: no maximum.  Read at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_ROI_SIZE,
+      g_param_spec_string ("max-roi-size", "Maximum region size",
+          "Regions larger than WIDTHxHEIGHT pixels (inside the frame) are skipped; unset: none",
+          NULL, ready));
+  /**
+   * GstSwinClassify:edge-regions:
+   *
+   * Regions whose box touches the frame's edge (the object is probably cut
+   * off): keep (classified as any other), skip, or hold (they keep their
+   * track's result and are classified only while the track has none).
+   * Read at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_EDGE_REGIONS,
+      g_param_spec_enum ("edge-regions", "Edge regions",
+          "What to do with regions touching the frame's edge", GST_TYPE_SWIN_EDGE_REGIONS,
+          DEFAULT_EDGE_REGIONS, ready));
+  /**
+   * GstSwinClassify:max-regions:
+   *
+   * At most this many regions of a frame are classified, the largest
+   * (inside the frame) first; 0: all.  Read at the next start.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_REGIONS,
+      g_param_spec_uint ("max-regions", "Maximum regions",
+          "Regions of a frame classified at most, largest first (0: all)", 0, G_MAXUINT,
+          DEFAULT_MAX_REGIONS, ready));
 }

@@ -198,6 +198,17 @@ add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi)
   json_builder_add_int_value (b, roi->w);
   json_builder_set_member_name (b, "h");
   json_builder_add_int_value (b, roi->h);
+  /* the object's identity across frames: its first tracked result's */
+  while ((c = gst_video_region_of_interest_meta_iterate_swin_results (roi, &state))) {
+    guint64 track_id;
+
+    if (gst_swin_region_result_get_track_id (c, &track_id)) {
+      json_builder_set_member_name (b, "track_id");
+      json_builder_add_int_value (b, (gint64) MIN (track_id, (guint64) G_MAXINT64));
+      break;
+    }
+  }
+  state = NULL;
   while ((c = gst_video_region_of_interest_meta_iterate_swin_results (roi, &state)))
     add_region_result (b, c);
   json_builder_end_object (b);

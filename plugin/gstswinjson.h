@@ -15,7 +15,8 @@
  *   (inference-region=roi-list), where it has them: "model", "frame"
  *   from each GstVideoRegionOfInterestMeta with at least one swinclassify
  *   result (gstswinmeta.h), when there is at least one:
- *   "objects"     [{"id", "roi_type", "x", "y", "w", "h",
+ *   "objects"     [{"id", "roi_type", "x", "y", "w", "h", "track_id" (a
+ *                   tracked object's, from its first result with one),
  *                   RESULT-NAME: {"label", "label_id", "confidence",
  *                                 "model", "classes": [...]}, ...}]
  *   with one RESULT-NAME key per result on the region (the result-name of

@@ -35,6 +35,13 @@ gst_swin_labels_free (GstSwinLabels *labels)
   g_free (labels);
 }
 
+const gchar *
+gst_swin_labels_get_name (const GstSwinLabels *labels, gint class_id)
+{
+  g_return_val_if_fail (class_id >= 0 && class_id < labels->n_classes, NULL);
+  return labels->names[class_id];
+}
+
 GstStructure *
 gst_swin_labels_make_result (const GstSwinLabels *labels, const gfloat *logits, guint top_k,
                              gdouble threshold)

@@ -21,4 +21,7 @@ void gst_swin_labels_free (GstSwinLabels *labels);
 GstStructure *gst_swin_labels_make_result (const GstSwinLabels *labels, const gfloat *logits,
                                            guint top_k, gdouble threshold);
 
+/* The label of class @class_id (0 <= @class_id < n_classes). */
+const gchar *gst_swin_labels_get_name (const GstSwinLabels *labels, gint class_id);
+
 G_END_DECLS

@@ -40,11 +40,29 @@
  * (gdouble, its softmax score) -- the fields DL Streamer's tools read --,
  * "model_name", "frame" (guint64, as above), and the top-k as "class-ids",
  * "labels", "scores" (as above, so that gst_swin_result_get_class() reads
- * them too); the frame gets no GstSwinClassifyMeta.  A region parameter
+ * them too); the frame gets no GstSwinClassifyMeta.
+ *
+ * A region of a tracked object (see the element's reclassify-interval) has
+ * its track's result on every frame once the track has one, with
+ *   "track-id"   guint64   the object's identity: the upstream tracker's id
+ *                          (TrackingMtd, DL Streamer's "object_id"), else
+ *                          the element's own track number
+ *   "age"        guint     frames since the result was computed (0: on
+ *                          this frame; "frame" is still this buffer's)
+ *   "raw-label", "raw-label-id", "raw-confidence"
+ *                          the best class of the last computation itself;
+ *                          the top-k arrays are that computation's too
+ * With smoothing, "label", "label_id" and "confidence" are the smoothed
+ * class (the majority or the highest mean probability over the track's
+ * last results) and its mean probability; without, they equal the raw
+ * ones.  A region parameter
  * holding the three top-k arrays is what these readers call a swinclassify
  * result, whatever its name.  The element message then carries "regions":
  * an array of structures {id, roi-type, x, y, w, h, class-ids, labels,
- * scores}.
+ * scores, track-id where tracked} (the regions classified by that frame's
+ * forward) and "skipped": a structure of the regions the frame had that
+ * were not classified, one guint per reason: "object-class", "outside",
+ * "min-roi-size", "max-roi-size", "edge", "max-regions", "untracked".
  *
  * The meta is registered when the swinclassify plugin is loaded; in a
  * process without the plugin the readers below simply find no meta.
@@ -74,13 +92,27 @@ G_BEGIN_DECLS
 #define GST_SWIN_FIELD_LABEL_ID "label_id"
 #define GST_SWIN_FIELD_CONFIDENCE "confidence"
 #define GST_SWIN_FIELD_MODEL_NAME "model_name"
+#define GST_SWIN_FIELD_TRACK_ID "track-id"
+#define GST_SWIN_FIELD_RAW_LABEL "raw-label"
+#define GST_SWIN_FIELD_RAW_LABEL_ID "raw-label-id"
+#define GST_SWIN_FIELD_RAW_CONFIDENCE "raw-confidence"
+#define GST_SWIN_FIELD_SKIPPED "skipped"
 
 /* GStreamer 1.24+ with inference-region=roi-list: every region meta
  * without a GstAnalyticsODMtd gets one in the buffer's
  * GstAnalyticsRelationMeta, and a parameter of this name whose "od-id"
  * (gint) is that detection's id; each classified region's result is also a
  * GstAnalyticsClsMtd related to its detection (detection -> classification
- * RELATE_TO | CONTAIN, classification -> detection IS_PART_OF). */
+ * RELATE_TO | CONTAIN, classification -> detection IS_PART_OF).  For a
+ * tracked region the ClsMtd is the result its region parameter reports on
+ * that frame: the top-k of the track's last computation (carried on the
+ * frames in between), or with smoothing one class, the smoothed "label"
+ * with its "confidence" (none when that is below the threshold); "age" and
+ * the raw class are in the region parameter only.  Its detection is related
+ * (detection -> track RELATE_TO) to one GstAnalyticsTrackingMtd whose id is
+ * the parameter's "track-id": the upstream tracker's, never duplicated, or
+ * else one the element adds (first seen: the PTS of the track's first
+ * frame; last seen: this buffer's PTS). */
 #define GST_SWIN_DETECTION_PARAM "swinclassify-detection"
 #define GST_SWIN_FIELD_DETECTION_ID "od-id"
 
@@ -229,6 +261,37 @@ gst_swin_region_result_get_best (const GstStructure *result, const gchar **label
 
   if (!l || !gst_structure_get_int (result, GST_SWIN_FIELD_LABEL_ID, &id) ||
       !gst_structure_get_double (result, GST_SWIN_FIELD_CONFIDENCE, &c))
+    return FALSE;
+  if (label)
+    *label = l;
+  if (label_id)
+    *label_id = id;
+  if (confidence)
+    *confidence = c;
+  return TRUE;
+}
+
+/* The track id of a region's result: FALSE when the region is not
+ * tracked.  (Its age reads with gst_swin_result_get_age().) */
+static inline gboolean
+gst_swin_region_result_get_track_id (const GstStructure *result, guint64 *track_id)
+{
+  return gst_structure_get_uint64 (result, GST_SWIN_FIELD_TRACK_ID, track_id);
+}
+
+/* The raw best class of a tracked region's last computation (beside the
+ * smoothed "label"): FALSE when absent.  Any output pointer may be NULL;
+ * @label points into @result. */
+static inline gboolean
+gst_swin_region_result_get_raw (const GstStructure *result, const gchar **label, gint *label_id,
+                                gdouble *confidence)
+{
+  const gchar *l = gst_structure_get_string (result, GST_SWIN_FIELD_RAW_LABEL);
+  gint id;
+  gdouble c;
+
+  if (!l || !gst_structure_get_int (result, GST_SWIN_FIELD_RAW_LABEL_ID, &id) ||
+      !gst_structure_get_double (result, GST_SWIN_FIELD_RAW_CONFIDENCE, &c))
     return FALSE;
   if (label)
     *label = l;

@@ -68,6 +68,18 @@ gst_swin_results_store (GstSwinResults *results, GstStructure *result,
   return TRUE;
 }
 
+gboolean
+gst_swin_results_age (GstSwinResults *results, const GstSwinFramePosition *pos, guint64 *age)
+{
+  gboolean current;
+
+  g_mutex_lock (&results->lock);
+  current = pos->flush_seq == results->flush_seq;
+  *age = results->n_frames > pos->index ? results->n_frames - 1 - pos->index : 0;
+  g_mutex_unlock (&results->lock);
+  return current;
+}
+
 void
 gst_swin_results_attach (GstSwinResults *results, GstBuffer *buf, guint64 index)
 {

@@ -41,6 +41,11 @@ void gst_swin_results_flush (GstSwinResults *results);
 gboolean gst_swin_results_store (GstSwinResults *results, GstStructure *result,
                                  const GstSwinFramePosition *pos, guint64 *age);
 
+/* TRUE with the frames seen since the frame at @pos in *@age, unless a
+ * flush made it stale. */
+gboolean gst_swin_results_age (GstSwinResults *results, const GstSwinFramePosition *pos,
+                               guint64 *age);
+
 /* Attaches the latest result, if any, to @buf, frame @index, as meta. */
 void gst_swin_results_attach (GstSwinResults *results, GstBuffer *buf, guint64 index);
 

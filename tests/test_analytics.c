@@ -6,7 +6,9 @@
  * rectangle; detections made for region metas; object-class on a
  * detection's type; another classifier's relation meta kept; a cascade;
  * hostile boxes, thousands of detections, a relation meta without
- * detections, a caps change.  Built only with the analytics library. */
+ * detections, a caps change; tracked objects (the ClsMtd of a carried and
+ * of a smoothed result, one TrackingMtd per detection: an upstream one
+ * read, else the element's).  Built only with the analytics library. */
 #include <gst/analytics/analytics.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -71,13 +73,11 @@ add_od (GstBuffer *buf, const gchar *type, gint x, gint y, gint w, gint h)
   return od.id;
 }
 
-/* @cls lists @model's top classes of @rect of @buf, with its scores. */
+/* @cls lists the top classes of @probs (@classes of them), with their
+ * scores. */
 static void
-check_cls (GstAnalyticsClsMtd *cls, const SwinModel *m, GstBuffer *buf, const GstVideoInfo *info,
-           const SwinRect *rect)
+check_cls_probs (GstAnalyticsClsMtd *cls, const float *probs, gint classes)
 {
-  gint classes = swin_model_get_arch (m)->num_classes;
-  float *probs = swin_test_core_region_probs (m, buf, info, rect, SWIN_SCALE_CENTER_CROP);
   int top[TOP_K];
   gsize n = gst_analytics_cls_mtd_get_length (cls);
 
@@ -94,6 +94,17 @@ check_cls (GstAnalyticsClsMtd *cls, const SwinModel *m, GstBuffer *buf, const Gs
                  "rank %zu: element %g, core %g", i, gst_analytics_cls_mtd_get_level (cls, i),
                  probs[top[i]]);
   }
+}
+
+/* @cls lists @model's top classes of @rect of @buf, with its scores. */
+static void
+check_cls (GstAnalyticsClsMtd *cls, const SwinModel *m, GstBuffer *buf, const GstVideoInfo *info,
+           const SwinRect *rect)
+{
+  gint classes = swin_model_get_arch (m)->num_classes;
+  float *probs = swin_test_core_region_probs (m, buf, info, rect, SWIN_SCALE_CENTER_CROP);
+
+  check_cls_probs (cls, probs, classes);
   g_free (probs);
 }
 
@@ -447,6 +458,8 @@ GST_START_TEST (test_cascade)
   rmeta = gst_buffer_get_analytics_relation_meta (out);
   fail_unless_equals_int (count_mtd (rmeta, gst_analytics_od_mtd_get_mtd_type ()), 2);
   fail_unless_equals_int (count_mtd (rmeta, gst_analytics_cls_mtd_get_mtd_type ()), 4);
+  /* the first classifier tracks them; the second reads its tracks */
+  fail_unless_equals_int (count_mtd (rmeta, gst_analytics_tracking_mtd_get_mtd_type ()), 2);
   while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (out, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     const GstStructure *link = gst_video_region_of_interest_meta_get_param (m,
@@ -569,6 +582,256 @@ GST_START_TEST (test_json_either_kind)
 }
 GST_END_TEST;
 
+/* The one TrackingMtd related to detection @od_id (either way); FAILS
+ * when there is none or several. */
+static void
+track_of (GstAnalyticsRelationMeta *rmeta, guint od_id, GstAnalyticsTrackingMtd *trk)
+{
+  GstAnalyticsTrackingMtd t;
+  gpointer state = NULL;
+  guint n = 0;
+
+  while (gst_analytics_relation_meta_iterate (rmeta, &state,
+             gst_analytics_tracking_mtd_get_mtd_type (), (GstAnalyticsMtd *) &t)) {
+    if (gst_analytics_relation_meta_get_relation (rmeta, od_id, t.id) ==
+            GST_ANALYTICS_REL_TYPE_NONE &&
+        gst_analytics_relation_meta_get_relation (rmeta, t.id, od_id) ==
+            GST_ANALYTICS_REL_TYPE_NONE)
+      continue;
+    *trk = t;
+    n++;
+  }
+  fail_unless_equals_int (n, 1);
+}
+
+/* The region result of the region meta that is detection @od_id (linked by
+ * swinclassify, or with its id: DL Streamer's convention). */
+static const GstStructure *
+result_of_od (GstBuffer *buf, gint od_id)
+{
+  GstVideoRegionOfInterestMeta *m;
+  gpointer state = NULL;
+
+  while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (buf, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    const GstStructure *link = gst_video_region_of_interest_meta_get_param (m,
+                                                                            GST_SWIN_DETECTION_PARAM);
+    gint id = m->id;
+
+    if (link)
+      fail_unless (gst_structure_get_int (link, GST_SWIN_FIELD_DETECTION_ID, &id));
+    if (id == od_id)
+      return gst_video_region_of_interest_meta_get_swin_result (m);
+  }
+  fail_unless (FALSE, "no region meta for detection %d", od_id);
+  return NULL;
+}
+
+/* reclassify-interval=3, no smoothing: a detection's ClsMtd on the two
+ * frames after a computation is the top-k of that computation (the CPU
+ * probabilities of the first frame, not of the frame it is on), as its
+ * region result; its TrackingMtd, the element's, keeps the track id the
+ * region result reports, first seen on the track's first frame. */
+GST_START_TEST (test_tracked_carried)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, "min-roi-size",
+                                "1x1", "reclassify-interval", 3, NULL);
+  GstVideoInfo info = info_of (CAPS);
+  float *probs = NULL;
+  guint64 id = 0;
+
+  for (guint f = 0; f < 4; f++) {
+    GstBuffer *in = swin_test_make_frame (CAPS, f, 60 + f), *out;
+    SwinRect rect = { 20 + (gint) f, 10, 40, 45 };
+    guint od_id = add_od (in, "face", rect.x, rect.y, rect.width, rect.height);
+    GstAnalyticsRelationMeta *rmeta;
+    GstAnalyticsTrackingMtd trk;
+    GstAnalyticsClsMtd cls;
+    const GstStructure *s;
+    guint64 trk_id, result_id;
+    GstClockTime first, last;
+    gboolean lost;
+
+    out = gst_harness_push_and_pull (h, in);
+    rmeta = gst_buffer_get_analytics_relation_meta (out);
+    if (f % 3 == 0) {
+      g_free (probs);
+      probs = swin_test_core_region_probs (model, out, &info, &rect, SWIN_SCALE_CENTER_CROP);
+    }
+    fail_unless (cls_of (rmeta, od_id, &cls), "frame %u: no classification", f);
+    check_cls_probs (&cls, probs, CLASSES);
+    s = result_of_od (out, (gint) od_id);
+    fail_unless (s != NULL);
+    fail_unless_equals_int (gst_swin_result_get_age (s), f % 3);
+    for (guint i = 0; i < gst_analytics_cls_mtd_get_length (&cls); i++) {
+      gdouble score;
+
+      fail_unless (gst_swin_result_get_class (s, i, NULL, NULL, &score));
+      fail_unless (fabs (score - gst_analytics_cls_mtd_get_level (&cls, i)) < 1e-6);
+    }
+    track_of (rmeta, od_id, &trk);
+    fail_unless (gst_analytics_tracking_mtd_get_info (&trk, &trk_id, &first, &last, &lost));
+    fail_unless (gst_swin_region_result_get_track_id (s, &result_id));
+    fail_unless_equals_uint64 (trk_id, result_id);
+    if (f == 0)
+      id = trk_id;
+    fail_unless_equals_uint64 (trk_id, id);
+    fail_unless_equals_uint64 (first, 0);
+    fail_unless_equals_uint64 (last, GST_BUFFER_PTS (out));
+    fail_if (lost);
+    fail_unless_equals_int (count_mtd (rmeta, gst_analytics_tracking_mtd_get_mtd_type ()), 1);
+    gst_buffer_unref (out);
+  }
+  g_free (probs);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
+/* One object of each kind of identity.  A: a region meta alone (the
+ * element's detection and track); B: a detection alone (the element's
+ * track); C: a detection an upstream tracker named (TrackingMtd 77, RELATE_TO
+ * as ioutracker writes it); D: DL Streamer's region meta with object_id 5
+ * and its detection (no TrackingMtd). */
+typedef enum { OBJ_META, OBJ_OD, OBJ_TRACKED_OD, OBJ_DLSTREAMER, N_OBJ } ObjKind;
+
+static guint
+add_object (GstBuffer *buf, ObjKind kind, const SwinRect *r)
+{
+  GstAnalyticsRelationMeta *rmeta;
+  GstAnalyticsTrackingMtd trk;
+  GstVideoRegionOfInterestMeta *m;
+  guint od_id;
+
+  switch (kind) {
+    case OBJ_META:
+      m = gst_buffer_add_video_region_of_interest_meta (buf, "face", r->x, r->y, r->width,
+                                                        r->height);
+      m->id = 100;
+      return G_MAXUINT;     /* its detection is the element's */
+    case OBJ_OD:
+      return add_od (buf, "face", r->x, r->y, r->width, r->height);
+    case OBJ_TRACKED_OD:
+      od_id = add_od (buf, "car", r->x, r->y, r->width, r->height);
+      rmeta = gst_buffer_get_analytics_relation_meta (buf);
+      fail_unless (gst_analytics_relation_meta_add_tracking_mtd (rmeta, 77, 0, &trk));
+      fail_unless (gst_analytics_relation_meta_set_relation (rmeta,
+                       GST_ANALYTICS_REL_TYPE_RELATE_TO, od_id, trk.id));
+      return od_id;
+    default:
+      od_id = add_od (buf, "person", r->x, r->y, r->width, r->height);
+      m = gst_buffer_add_video_region_of_interest_meta (buf, "person", r->x, r->y, r->width,
+                                                        r->height);
+      m->id = (gint) od_id;
+      gst_video_region_of_interest_meta_add_param (m, gst_structure_new ("object_id", "id",
+          G_TYPE_INT, 5, NULL));
+      return od_id;
+  }
+}
+
+/* The detection region meta 100 was given (GST_SWIN_DETECTION_PARAM). */
+static guint
+od_of_meta (GstBuffer *buf)
+{
+  GstVideoRegionOfInterestMeta *m = gst_buffer_get_video_region_of_interest_meta_id (buf, 100);
+  const GstStructure *link;
+  gint od_id = -1;
+
+  fail_unless (m != NULL);
+  link = gst_video_region_of_interest_meta_get_param (m, GST_SWIN_DETECTION_PARAM);
+  fail_unless (link && gst_structure_get_int (link, GST_SWIN_FIELD_DETECTION_ID, &od_id));
+  return (guint) od_id;
+}
+
+/* smoothing=mean over 3 results, reclassify-interval=2: on every frame each
+ * object's ClsMtd is one class, the smoothed one: the class of the highest
+ * mean of the CPU probabilities of the track's computed frames (0, 2, 4:
+ * the last three of them), with that mean, as its region result's label;
+ * each detection has one TrackingMtd, whose id is the region result's
+ * track-id: 77 read from upstream (not duplicated), 5 from DL Streamer's
+ * object_id, the element's own for A and B (distinct, stable). */
+GST_START_TEST (test_tracked_smoothed)
+{
+  GstHarness *h = make_harness (CAPS, "inference-region", 1, "top-k", TOP_K, "min-roi-size",
+                                "1x1", "reclassify-interval", 2, "smoothing", 2 /* mean */,
+                                "smoothing-window", 3, NULL);
+  GstVideoInfo info = info_of (CAPS);
+  float *history[N_OBJ][8];
+  guint n_history = 0;
+  guint64 ids[N_OBJ];
+
+  for (guint f = 0; f < 6; f++) {
+    GstBuffer *in = swin_test_make_frame (CAPS, f, 80 + f), *out;
+    SwinRect rects[N_OBJ] = { { 10 + (gint) f, 10, 40, 30 }, { 55, 30 + (gint) f, 30, 35 },
+                              { 5, 45, 20, 20 }, { 60, 2, 30, 20 } };
+    guint od[N_OBJ];
+    GstAnalyticsRelationMeta *rmeta;
+
+    for (ObjKind k = 0; k < N_OBJ; k++)
+      od[k] = add_object (in, k, &rects[k]);
+    out = gst_harness_push_and_pull (h, in);
+    rmeta = gst_buffer_get_analytics_relation_meta (out);
+    od[OBJ_META] = od_of_meta (out);
+    if (f % 2 == 0) {
+      for (ObjKind k = 0; k < N_OBJ; k++)
+        history[k][n_history] = swin_test_core_region_probs (model, out, &info, &rects[k],
+                                                             SWIN_SCALE_CENTER_CROP);
+      n_history++;
+    }
+    fail_unless_equals_int (count_mtd (rmeta, gst_analytics_tracking_mtd_get_mtd_type ()), N_OBJ);
+    for (ObjKind k = 0; k < N_OBJ; k++) {
+      const GstStructure *s = result_of_od (out, (gint) od[k]);
+      guint window = MIN (n_history, 3), first = n_history - window;
+      GstAnalyticsTrackingMtd trk;
+      GstAnalyticsClsMtd cls;
+      gint want = -1, label_id, cls_id = -1;
+      gdouble want_mean = -1, confidence;
+      guint64 trk_id, result_id;
+      const gchar *label;
+
+      for (gint c = 0; c < CLASSES; c++) {
+        gdouble mean = 0;
+
+        for (guint i = first; i < n_history; i++)
+          mean += history[k][i][c] / window;
+        if (mean > want_mean) {
+          want_mean = mean;
+          want = c;
+        }
+      }
+      fail_unless (s != NULL);
+      fail_unless (gst_swin_region_result_get_best (s, &label, &label_id, &confidence));
+      fail_unless_equals_int (label_id, want);
+      fail_unless (fabs (confidence - want_mean) < 1e-4, "frame %u object %d: %g, expected %g", f,
+                   k, confidence, want_mean);
+      fail_unless (cls_of (rmeta, od[k], &cls), "frame %u object %d: no ClsMtd", f, k);
+      fail_unless_equals_int (gst_analytics_cls_mtd_get_length (&cls), 1);
+      fail_unless (sscanf (g_quark_to_string (gst_analytics_cls_mtd_get_quark (&cls, 0)),
+                           "class %d", &cls_id) == 1);
+      fail_unless_equals_int (cls_id, want);
+      fail_unless_equals_string (g_quark_to_string (gst_analytics_cls_mtd_get_quark (&cls, 0)),
+                                 label);
+      fail_unless (fabs (gst_analytics_cls_mtd_get_level (&cls, 0) - want_mean) < 1e-4);
+
+      track_of (rmeta, od[k], &trk);
+      fail_unless (gst_analytics_tracking_mtd_get_info (&trk, &trk_id, NULL, NULL, NULL));
+      fail_unless (gst_swin_region_result_get_track_id (s, &result_id));
+      fail_unless_equals_uint64 (trk_id, result_id);
+      if (f == 0)
+        ids[k] = trk_id;
+      fail_unless_equals_uint64 (trk_id, ids[k]);
+    }
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (ids[OBJ_TRACKED_OD], 77);
+  fail_unless_equals_uint64 (ids[OBJ_DLSTREAMER], 5);
+  fail_if (ids[OBJ_META] == ids[OBJ_OD]);
+  for (ObjKind k = 0; k < N_OBJ; k++)
+    for (guint i = 0; i < n_history; i++)
+      g_free (history[k][i]);
+  gst_harness_teardown (h);
+}
+GST_END_TEST;
+
 static Suite *
 analytics_suite (void)
 {
@@ -600,6 +863,8 @@ analytics_suite (void)
   tcase_add_test (tc, test_cascade);
   tcase_add_test (tc, test_many_and_caps_change);
   tcase_add_test (tc, test_json_either_kind);
+  tcase_add_test (tc, test_tracked_carried);
+  tcase_add_test (tc, test_tracked_smoothed);
   return s;
 }
 

@@ -331,8 +331,15 @@ GST_START_TEST (test_file_cascade)
       swin_test_json_check_int (jo, "w", roi->w);
       check_region_result (jo, "classification", type);
       check_region_result (jo, "colour", colour);
-      /* the region's own keys and one per result, nothing else */
-      fail_unless_equals_int (json_object_get_size (jo), 8);
+      {
+        guint64 track_id;
+
+        /* the object's track id: its first result's */
+        fail_unless (gst_swin_region_result_get_track_id (type, &track_id));
+        swin_test_json_check_int (jo, "track_id", (gint64) track_id);
+      }
+      /* the region's own keys, its track id and one per result, nothing else */
+      fail_unless_equals_int (json_object_get_size (jo), 9);
     }
   }
   json_object_unref (o);

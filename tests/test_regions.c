@@ -282,8 +282,9 @@ GST_START_TEST (test_message)
 }
 GST_END_TEST;
 
-/* inference-interval: frames in between carry no new region results; a
- * region below min-roi-size is skipped. */
+/* inference-interval: frames in between classify nothing, their regions
+ * carry their track's result of the frame before (age 1); a region below
+ * min-roi-size is skipped. */
 GST_START_TEST (test_interval_and_min_size)
 {
   const gchar *caps = format_caps[0];
@@ -293,16 +294,32 @@ GST_START_TEST (test_interval_and_min_size)
     { "a", 1, 1, 40, 30, { 1, 1, 40, 30 } },
     { "b", 50, 40, 19, 25, { 0 } },   /* 19 wide: below 20x20 */
   };
-  static const Region unclassified[] = {
-    { "a", 1, 1, 40, 30, { 0 } },
-    { "b", 50, 40, 19, 25, { 0 } },
-  };
+  GstStructure *previous = NULL;
 
   for (guint i = 0; i < 3; i++) {
     GstBuffer *out = gst_harness_push_and_pull (h, frame_with_regions (caps, regions, 2, i));
-    check_regions (out, caps, i % 2 ? unclassified : regions, 2, SWIN_SCALE_CENTER_CROP, i);
+    const GstStructure *s =
+        gst_video_region_of_interest_meta_get_swin_result (gst_buffer_get_video_region_of_interest_meta_id (out, 100));
+
+    fail_unless (s != NULL);
+    fail_unless (gst_video_region_of_interest_meta_get_swin_result (
+        gst_buffer_get_video_region_of_interest_meta_id (out, 101)) == NULL);
+    fail_unless_equals_uint64 (gst_swin_result_get_frame (s), i);
+    fail_unless_equals_int (gst_swin_result_get_age (s), i % 2);
+    if (i % 2 == 0) {
+      check_regions (out, caps, regions, 2, SWIN_SCALE_CENTER_CROP, i);
+    } else {
+      /* the same computation as on frame i - 1 */
+      fail_unless (gst_value_compare (gst_structure_get_value (s, "scores"),
+                                      gst_structure_get_value (previous, "scores")) == GST_VALUE_EQUAL);
+      fail_unless (gst_value_compare (gst_structure_get_value (s, "class-ids"),
+                                      gst_structure_get_value (previous, "class-ids")) == GST_VALUE_EQUAL);
+    }
+    g_clear_pointer (&previous, gst_structure_free);
+    previous = gst_structure_copy (s);
     gst_buffer_unref (out);
   }
+  gst_structure_free (previous);
   gst_harness_teardown (h);
 }
 GST_END_TEST;
@@ -474,7 +491,9 @@ GST_START_TEST (test_bad_settings)
   swin_test_expect_start_error (make_element ("object-class", ",", NULL), "item 1 is empty");
   for (guint i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
     swin_test_expect_start_error (make_element ("min-roi-size", bad_sizes[i], NULL), "min-roi-size");
-  swin_test_expect_start_error (make_element ("mode", 1 /* async */, NULL), "roi-list needs mode=sync");
+  for (guint i = 0; i < G_N_ELEMENTS (bad_sizes); i++)
+    if (*bad_sizes[i])     /* empty: no maximum */
+      swin_test_expect_start_error (make_element ("max-roi-size", bad_sizes[i], NULL), "max-roi-size");
 }
 GST_END_TEST;
 
