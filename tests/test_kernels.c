@@ -320,7 +320,7 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
   swin_test_fill (qb, 3 * C, 14, 1.0f);
   swin_test_fill (table, tw * tw * heads, 15, 2.0f);
   swin_pack_linear (qw, 3 * C, C, packed);
-  swin_cpu_window_msa (y, B, &g, heads, qw, qb, table, want);
+  swin_cpu_window_msa (y, B, &g, heads, qw, qb, table, NULL, want);
 
   by = buf_new (y, n);
   bw = buf_new (packed, swin_packed_linear_size (3 * C, C));
@@ -339,7 +339,7 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
     gboolean ok;
 
     g_assert_true (swin_op_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
-    ok = swin_op_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, &error);
+    ok = swin_op_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, FALSE, &error);
     if (recorded (SWIN_OP_ATTENTION, attention_variant, ok, error, fits)) {
       cmd_run (cmd);
       assert_close (bo->mapped, want, n, 1e-5f);
