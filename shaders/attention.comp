@@ -44,10 +44,15 @@ void main ()
     qreg[u] = region(wy0 + qy[u], p.Hp, p.shift_h) * 3 + region(wx0 + qx[u], p.Wp, p.shift_w);
     int sy = unroll(wy0 + qy[u], p.shift_h, p.Hp), sx = unroll(wx0 + qx[u], p.shift_w, p.Wp);
     qtok[u] = (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
+    float qq = 0.0;
     for (int d = 0; d < HD4; d++) {
       int o = h * HD4 + d;
-      q[u][d] = (qtok[u] < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, (base + qtok[u]) * row4 + o)) * p.scale;
+      q[u][d] = qtok[u] < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, (base + qtok[u]) * row4 + o);
+      qq += dot(q[u][d], q[u][d]);
     }
+    float f = query_factor(h, qq);
+    for (int d = 0; d < HD4; d++)
+      q[u][d] *= f;
   }
 
   float s[QP][WN];
@@ -65,16 +70,19 @@ void main ()
       int kreg = kreg_y + region(wx0 + kx, p.Wp, p.shift_w);
       vb[j] = kbase;
       float acc[QP];
+      float kk = 0.0;
       for (int u = 0; u < QP; u++)
         acc[u] = 0.0;
       for (int d = 0; d < HD4; d++) {
         int o = C4 + h * HD4 + d;
         vec4 kv = kbase < 0 ? texelFetch(qkv_bias, o) : texelFetch(qkv, kbase + o);
+        kk += dot(kv, kv);
         for (int u = 0; u < QP; u++)
           acc[u] += dot(q[u][d], kv);
       }
+      float kf = key_factor(kk);
       for (int u = 0; u < QP; u++) {
-        float v = acc[u] + texelFetch(table, ((qy[u] - ky + p.M - 1) * tw + qx[u] - kx + p.M - 1) * p.heads + h).r;
+        float v = acc[u] * kf + texelFetch(table, ((qy[u] - ky + p.M - 1) * tw + qx[u] - kx + p.M - 1) * p.heads + h).r;
         if (masked && kreg != qreg[u])
           v -= 100.0;
         s[u][j] = v;

@@ -8,7 +8,7 @@
 // Texel reads (vec4 along the head dim): the fast read path on lavapipe.
 layout(binding = 0) uniform textureBuffer qkv;
 layout(binding = 1) uniform textureBuffer qkv_bias;
-layout(binding = 2) uniform textureBuffer table;   // [(2M-1)^2, heads]
+layout(binding = 2) uniform textureBuffer table;   // [(2M-1)^2, heads] (cosine: then [heads] scales)
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };
 
 #include "attention_push.h"
@@ -40,4 +40,20 @@ int unroll (int s, int shift, int size)
 {
   int v = s + shift;
   return v >= size ? v - size : v;
+}
+
+// The factor of head h's queries: 1/sqrt(d), or for the cosine attention
+// the head's scale over |q| (PyTorch's F.normalize: at most 1/1e-12).
+float query_factor (int h, float qq)
+{
+  if (p.cosine == 0)
+    return p.scale;
+  int tw = 2 * p.M - 1;
+  return texelFetch(table, tw * tw * p.heads + h).r / max(sqrt(qq), 1e-12);
+}
+
+// The factor of a key of squared norm kk: 1, or 1/|k| for the cosine attention.
+float key_factor (float kk)
+{
+  return p.cosine == 0 ? 1.0 : 1.0 / max(sqrt(kk), 1e-12);
 }

@@ -12,7 +12,9 @@ SWIN_PUSH_BLOCK (SwinAttentionPush) {
   int32_t heads, C;
   int32_t M;            /* window of the bias table */
   int32_t batch;
-  float scale;
+  float scale;          /* q scale of the dot-product attention (1/sqrt(head dim)) */
+  int32_t cosine;       /* 1: Swin V2's scaled cosine attention: q and k L2-normalised per
+                         * head, q scaled by table[(2M-1)^2 * heads + head] instead */
 } SWIN_PUSH_END (SwinAttentionPush);
 
 #endif

@@ -37,10 +37,20 @@ void main ()
     int sy = unroll(wy0 + ty, p.shift_h, p.Hp), sx = unroll(wx0 + tx, p.shift_w, p.Wp);
     tok = (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
     int src = (base + tok) * row4 + h * HD4;
+    vec4 k[HD4];
+    float qq = 0.0, kk = 0.0;
     for (int d = 0; d < HD4; d++) {
-      q[d] = (tok < 0 ? texelFetch(qkv_bias, h * HD4 + d) : texelFetch(qkv, src + d)) * p.scale;
-      ks[t][d] = tok < 0 ? texelFetch(qkv_bias, C4 + h * HD4 + d) : texelFetch(qkv, src + C4 + d);
+      q[d] = tok < 0 ? texelFetch(qkv_bias, h * HD4 + d) : texelFetch(qkv, src + d);
+      k[d] = tok < 0 ? texelFetch(qkv_bias, C4 + h * HD4 + d) : texelFetch(qkv, src + C4 + d);
       vs[t][d] = tok < 0 ? texelFetch(qkv_bias, 2 * C4 + h * HD4 + d) : texelFetch(qkv, src + 2 * C4 + d);
+      qq += dot(q[d], q[d]);
+      kk += dot(k[d], k[d]);
+    }
+    // each token's key is normalised once, here, for every query that reads it
+    float qf = query_factor(h, qq), kf = key_factor(kk);
+    for (int d = 0; d < HD4; d++) {
+      q[d] *= qf;
+      ks[t][d] = k[d] * kf;
     }
     regions[t] = region(wy0 + ty, p.Hp, p.shift_h) * 3 + region(wx0 + tx, p.Wp, p.shift_w);
   }

@@ -67,6 +67,12 @@ def reinit(model):
                 module.weight.normal_(1.0, 0.1)
                 module.bias.normal_(0.0, 0.1)
                 params = [module.weight, module.bias]
+            elif isinstance(module, swin_transformer.ShiftedWindowAttentionV2):
+                # Scales of 3 to 150: some heads above the clamp at 100. The
+                # bias MLP's layers are Linear modules, drawn above; so is
+                # the k third of the qkv bias, which torchvision ignores.
+                module.logit_scale.uniform_(math.log(3.0), math.log(150.0))
+                params = [module.logit_scale]
             elif isinstance(module, swin_transformer.ShiftedWindowAttention):
                 # As large as q.k/sqrt(d), so a wrong bias index shows.
                 module.relative_position_bias_table.normal_(0.0, 1.0)
@@ -92,7 +98,7 @@ def random_images(shape, generator):
     return smooth + 0.5 * torch.randn(shape, generator=generator)
 
 
-def calibrate_head(model, size):
+def calibrate_head(model, size, images=16):
     """Makes the logits of random images spread with standard deviation HEAD_GAIN.
 
     The biases, LayerNorm shifts and the positive mean of GELU give every
@@ -104,7 +110,7 @@ def calibrate_head(model, size):
     generator = torch.Generator().manual_seed(7)
     head = model.head
     model.head = nn.Identity()
-    features = model(random_images((16, 3, size, size), generator))
+    features = model(random_images((images, 3, size, size), generator))
     model.head = head
     mean = features.mean(0)
     spread = float((features - mean).pow(2).mean().sqrt())
@@ -121,6 +127,8 @@ def min_top5_gap(logits):
 def run_reference(forward, shape, seed):
     """Returns (input, logits) for the first seed from `seed` with a separated top 5."""
     for attempt in range(64):
+        if attempt:
+            print("  %s: retry %d" % (shape, attempt))
         generator = torch.Generator().manual_seed(seed + attempt)
         x = random_images(shape, generator)
         logits = forward(x)
@@ -143,7 +151,7 @@ def layout_key(key, layout):
         return "patch_embed.%s.%s" % ("proj" if m.group(1) == "0" else "norm", m.group(2))
     m = re.fullmatch(r"features\.(\d+)\.(\d+)\.(.+)", key)
     if m and int(m.group(1)) % 2 == 1:
-        rest = m.group(3).replace("mlp.0.", "mlp.fc1.").replace("mlp.3.", "mlp.fc2.")
+        rest = re.sub(r"^mlp\.0\.", "mlp.fc1.", re.sub(r"^mlp\.3\.", "mlp.fc2.", m.group(3)))
         return "layers.%d.blocks.%s.%s" % (int(m.group(1)) // 2, m.group(2), rest)
     m = re.fullmatch(r"features\.(\d+)\.((?:norm|reduction)\..+)", key)
     if m and int(m.group(1)) % 2 == 0:
@@ -158,23 +166,58 @@ def layout_key(key, layout):
     raise KeyError("unexpected torchvision key %s" % key)
 
 
-def save_model(outdir, name, model, layout, img_size):
-    """Writes model in one key layout; returns the manifest fields naming it."""
-    tensors = {}
+def is_v2(model):
+    return any(k.endswith("attn.logit_scale") for k in model.state_dict())
+
+
+def layout_state(model, layout, img_size=None):
+    """The state dict of a torchvision model under the names of layout.
+
+    Swin V2 outside torchvision: q_bias and v_bias instead of the qkv bias;
+    timm keeps no relative_coords_table, and the original repository's,
+    built at img_size, is that of the window shrunk to a smaller map (the
+    centre of torchvision's would be normalised to the larger window).
+    """
+    state = {}
     for key, value in model.state_dict().items():
         # Recomputed by every loader from the window size.
         if key.endswith("relative_position_index"):
             continue
-        tensors[layout_key(key, layout)] = safetensors_io.from_numpy(value.numpy(), "F32")
-    model_file = "%s_%s.safetensors" % (name, layout)
-    safetensors_io.save(os.path.join(outdir, model_file), tensors, {"img_size": str(img_size)})
-    return {"layout": layout, "model": model_file, "img_size": img_size}
+        key = layout_key(key, layout)
+        if layout != "torchvision" and key.endswith("attn.qkv.bias") and is_v2(model):
+            c = value.numel() // 3
+            state[key[:-len("qkv.bias")] + "q_bias"] = value[:c]
+            state[key[:-len("qkv.bias")] + "v_bias"] = value[2 * c:]
+            continue
+        if key.endswith("relative_coords_table") and layout != "torchvision":
+            if layout == "timm":
+                continue
+            window = (value.shape[1] + 1) // 2
+            stage = int(key.split(".")[1])
+            side = img_size // 4 >> stage
+            if side < window:
+                value = ref_swin_original.log_coords(side, side).view(1, 2 * side - 1, 2 * side - 1, 2)
+        state[key] = value
+    return state
 
 
-def original_state(model):
+def save_model(outdir, name, model, layout, img_size, metadata=None, suffix=""):
+    """Writes model in one key layout; returns the manifest fields naming it."""
+    tensors = {key: safetensors_io.from_numpy(value.numpy(), "F32")
+               for key, value in layout_state(model, layout, img_size).items()}
+    model_file = "%s_%s%s.safetensors" % (name, layout, suffix)
+    meta = {"img_size": str(img_size)}
+    if layout == "timm" and is_v2(model):
+        meta["window_size"] = str(model.features[1][0].attn.window_size[0])
+    meta.update(metadata or {})
+    safetensors_io.save(os.path.join(outdir, model_file), tensors, meta)
+    return {"layout": layout, "model": model_file, "img_size": img_size,
+            "version": 2 if is_v2(model) else 1}
+
+
+def original_state(model, img_size=None):
     """The state dict of a torchvision model under the original layout's names."""
-    return {layout_key(key, "original"): value for key, value in model.state_dict().items()
-            if not key.endswith("relative_position_index")}
+    return layout_state(model, "original", img_size)
 
 
 def save_f32(path, tensor):
@@ -225,13 +268,15 @@ def make_case(outdir, name, forward, reference, saved, arch, batch, height, widt
     return cases
 
 
-def small_model(window, num_classes, calibrate_size):
+def small_model(window, num_classes, calibrate_size, v2=False):
     """A narrow four-stage Swin (C = 32..256, head dim 32) with random weights."""
     arch = {"patch_size": 4, "embed_dim": 32, "depths": [2, 2, 2, 2],
             "num_heads": [1, 2, 4, 8], "window_size": window}
+    v2_parts = {"block": swin_transformer.SwinTransformerBlockV2,
+                "downsample_layer": swin_transformer.PatchMergingV2} if v2 else {}
     model = swin_transformer.SwinTransformer(
         patch_size=[4, 4], embed_dim=32, depths=[2, 2, 2, 2], num_heads=[1, 2, 4, 8],
-        window_size=[window, window], num_classes=num_classes).eval()
+        window_size=[window, window], num_classes=num_classes, **v2_parts).eval()
     reinit(model)
     calibrate_head(model, calibrate_size)
     return model, arch
@@ -244,10 +289,64 @@ def check_original_reference(model, height, width):
     generator = torch.Generator().manual_seed(99)
     x = random_images((1, 3, height, width), generator)
     want = model(x)
-    delta = max_delta(ref_swin_original.forward(original_state(model), x), want)
+    delta = max_delta(ref_swin_original.forward(original_state(model, height), x), want)
     if not delta <= 1e-5 * max(1.0, float(want.abs().max())):
         raise RuntimeError("the original-rule reference differs from torchvision by %g at %dx%d, "
                            "where their rules agree" % (delta, height, width))
+
+
+def generate_v2(outdir):
+    """Swin V2 (torchvision's swin_v2_*: post-norm, cosine attention, the
+    continuous position bias, q and v biases, PatchMergingV2)."""
+    cases = []
+
+    # d) swin_v2_t as torchvision builds it (window 8) at its 256x256 and at
+    # 160 (maps 40, 20 -> 24, 10 -> 16, 5 -> 8), in the torchvision layout
+    # (the other layouts on the narrow model below, to keep the tests
+    # short). Calibrated on fewer images than Swin-T, to keep the build short.
+    arch = {"patch_size": 4, "embed_dim": 96, "depths": [2, 2, 6, 2],
+            "num_heads": [3, 6, 12, 24], "window_size": 8}
+    model = swin_transformer.swin_v2_t(weights=None).eval()
+    reinit(model)
+    calibrate_head(model, 256, images=6)
+    saved = [save_model(outdir, "swin_v2_t", model, "torchvision", 256)]
+    cases += make_case(outdir, "swin_v2_t", model, "torchvision", saved, arch, 1, 256, 256, 5000)
+    cases += make_case(outdir, "swin_v2_t", model, "torchvision", saved, arch, 1, 160, 160, 5001)
+
+    # e) A narrow V2 model, batch 2, non-square and padded: 160x96 (maps
+    # 40x24, 20x12 -> 24x16, 10x6 -> 16x8, 5x3 -> 8x8: shifted along one
+    # dimension only, then not at all).
+    model, arch = small_model(8, 100, 128, v2=True)
+    check_original_reference(model, 256, 256)
+    saved = [save_model(outdir, "v2w8", model, "torchvision", 128)]
+    cases += make_case(outdir, "v2w8", model, "torchvision", saved, arch, 2, 160, 96, 6000)
+    # ... and at 256, where every rule agrees, in the three layouts made at 256.
+    saved = [save_model(outdir, "v2w8_256", model, layout, 256)
+             for layout in ("torchvision", "original", "timm")]
+    cases += make_case(outdir, "v2w8", model, "torchvision", saved, arch, 1, 256, 256, 6004)
+
+    # f) The original repository's and timm's rule at their checkpoint's
+    # resolution 128 (last map 4x4: window 4, made for that window and
+    # unshifted), against tests/ref_swin_original.py: the original layout
+    # with the relative_coords_table that repository would store, timm's
+    # without (its window from __metadata__); and timm's with a pretraining
+    # window of 6 (the coordinates normalised to it). At 128x256 too (maps
+    # 32x64, 16x32, 8x16: window 8 unshifted, where torchvision shifts along W).
+    state = original_state(model, 128)
+    saved = [save_model(outdir, "v2w8", model, layout, 128) for layout in ("original", "timm")]
+    original = functools.partial(ref_swin_original.forward, state, window=8, img_size=128)
+    cases += make_case(outdir, "v2w8", original, "original", saved, arch, 1, 128, 128, 6001,
+                       torchvision=model)
+    cases += make_case(outdir, "v2w8", original, "original", saved[1:], arch, 1, 128, 256, 6002,
+                       torchvision=model)
+    timm_state = {k: v for k, v in state.items() if not k.endswith("relative_coords_table")}
+    pretrained = functools.partial(ref_swin_original.forward, timm_state, window=8, img_size=128,
+                                   pretrained=[6] * 4)
+    saved = [save_model(outdir, "v2w8", model, "timm", 128, {"pretrained_window_size": "6"},
+                        "_pretrained6")]
+    cases += make_case(outdir, "v2w8_pretrained6", pretrained, "original", saved, arch, 1, 128, 128,
+                       6003, torchvision=model)
+    return cases
 
 
 def generate(outdir):
@@ -308,6 +407,8 @@ def generate(outdir):
     cases += make_case(outdir, "w4", original, "original", saved[:2], arch, 1, 64, 128, 4001,
                        torchvision=model)
     cases += make_case(outdir, "w4", model, "torchvision", saved[2:], arch, 1, 64, 128, 4001)
+
+    cases += generate_v2(outdir)
 
     with open(os.path.join(outdir, "manifest.json"), "w") as f:
         json.dump({"cases": cases}, f, indent=1)

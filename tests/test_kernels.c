@@ -186,14 +186,20 @@ test_gemm (gconstpointer mode)
 
 static const char *layernorm_variant;
 
+/* The addend of check_layernorm: none, one of an image's rows repeated for
+ * every image (the position embedding), or one per row (a residual: Swin V2's
+ * post-norm). */
+enum { ADD_NONE, ADD_REPEAT, ADD_RESIDUAL };
+
 static void
-check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
+check_layernorm (int B, int H, int W, int C, gboolean merge, int add)
 {
   GError *error = NULL;
   int rows = merge ? B * (H / 2) * (W / 2) : B * H * W, Cout = merge ? 4 * C : C;
+  int add_rows = add == ADD_RESIDUAL ? rows : H * W;
   size_t n_in = (size_t) B * H * W * C, n_out = (size_t) rows * Cout;
   float *x = g_new (float, n_in), *g = g_new (float, Cout), *b = g_new (float, Cout);
-  float *ad = g_new (float, (size_t) H * W * Cout), *tmp = g_new (float, n_out), *want = g_new (float, n_out);
+  float *ad = g_new (float, (size_t) add_rows * Cout), *tmp = g_new (float, n_out), *want = g_new (float, n_out);
   SwinBuffer *bx, *bg, *bb, *bo, *ba;
   SwinCmd *cmd;
 
@@ -202,7 +208,7 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
     x[i] += 2.0f;  /* a mean far from zero exercises the two-pass variance */
   swin_test_fill (g, Cout, 6, 1.0f);
   swin_test_fill (b, Cout, 7, 1.0f);
-  swin_test_fill (ad, (size_t) H * W * Cout, 8, 1.0f);
+  swin_test_fill (ad, (size_t) add_rows * Cout, 8, 1.0f);
   if (merge) {
     swin_cpu_merge_gather (x, B, H, W, C, tmp);
     swin_cpu_layernorm (tmp, rows, Cout, g, b, want);
@@ -212,18 +218,18 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
   if (add)
     for (int r = 0; r < rows; r++)
       for (int c = 0; c < Cout; c++)
-        want[(size_t) r * Cout + c] += ad[(size_t) (r % (H * W)) * Cout + c];
+        want[(size_t) r * Cout + c] += ad[(size_t) (r % add_rows) * Cout + c];
 
   bx = buf_new (x, n_in);
   bg = buf_new (g, Cout);
   bb = buf_new (b, Cout);
   bo = buf_new (NULL, n_out);
-  ba = buf_new (ad, (size_t) H * W * Cout);
+  ba = buf_new (ad, (size_t) add_rows * Cout);
   cmd = cmd_begin ();
   {
     SwinBinding X = bnd (bx), G = bnd (bg), Bb = bnd (bb), O = bnd (bo), A = bnd (ba);
     gboolean ok = swin_op_layernorm (cmd, ctx, &X, &G, &Bb, &O, rows, Cout, merge ? H : 0,
-                                     merge ? W : 0, add ? &A : NULL, H * W, &error);
+                                     merge ? W : 0, add ? &A : NULL, add_rows, &error);
     /* the private-memory variant caches rows up to 1024 channels only */
     if (recorded (SWIN_OP_LAYERNORM, layernorm_variant, ok, error,
                   Cout <= 1024 || strcmp (layernorm_variant, "layernorm_private") != 0)) {
@@ -239,6 +245,40 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, gboolean add)
   g_free (x); g_free (g); g_free (b); g_free (ad); g_free (tmp); g_free (want);
 }
 
+/* Swin V2's patch merging gathers without normalising (it reduces first):
+ * the LayerNorm kernels' gather alone, against the CPU gather. */
+static void
+check_merge_gather (int B, int H, int W, int C)
+{
+  GError *error = NULL;
+  int rows = B * (H / 2) * (W / 2);
+  size_t n = (size_t) B * H * W * C;
+  float *x = g_new (float, n), *want = g_new (float, n);
+  SwinBuffer *bx, *bo;
+  SwinCmd *cmd;
+
+  swin_test_fill (x, n, 9, 3.0f);
+  swin_cpu_merge_gather (x, B, H, W, C, want);
+  bx = buf_new (x, n);
+  bo = buf_new (NULL, n);
+  cmd = cmd_begin ();
+  {
+    SwinBinding X = bnd (bx), O = bnd (bo);
+    gboolean ok = swin_op_merge_gather (cmd, ctx, &X, &O, rows, 4 * C, H, W, &error);
+
+    if (recorded (SWIN_OP_LAYERNORM, layernorm_variant, ok, error,
+                  4 * C <= 1024 || strcmp (layernorm_variant, "layernorm_private") != 0)) {
+      cmd_run (cmd);
+      /* a copy: exact */
+      assert_close (bo->mapped, want, n, 0.0f);
+    } else {
+      swin_cmd_free (cmd);
+    }
+  }
+  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bo);
+  g_free (x); g_free (want);
+}
+
 /* Every variant (a row per invocation, re-fetched or cached in private
  * memory; a row per workgroup) on every device. */
 static void
@@ -246,12 +286,15 @@ test_layernorm (gconstpointer variant)
 {
   layernorm_variant = variant;
   force (SWIN_OP_LAYERNORM, variant);
-  check_layernorm (2, 5, 3, 20, FALSE, FALSE);
-  check_layernorm (1, 7, 7, 96, FALSE, TRUE);
-  check_layernorm (2, 6, 4, 12, TRUE, FALSE);
-  check_layernorm (3, 14, 14, 8, TRUE, FALSE);
-  check_layernorm (1, 3, 3, 1024, FALSE, FALSE); /* the longest row cached in private memory */
-  check_layernorm (1, 2, 2, 1536, TRUE, FALSE);  /* long rows: several texels per invocation, not cached */
+  check_layernorm (2, 5, 3, 20, FALSE, ADD_NONE);
+  check_layernorm (1, 7, 7, 96, FALSE, ADD_REPEAT);
+  check_layernorm (3, 7, 7, 24, FALSE, ADD_RESIDUAL);
+  check_layernorm (2, 6, 4, 12, TRUE, ADD_NONE);
+  check_layernorm (3, 14, 14, 8, TRUE, ADD_NONE);
+  check_layernorm (1, 3, 3, 1024, FALSE, ADD_NONE); /* the longest row cached in private memory */
+  check_layernorm (1, 2, 2, 1536, TRUE, ADD_NONE);  /* long rows: several texels per invocation, not cached */
+  check_merge_gather (2, 6, 4, 12);
+  check_merge_gather (1, 14, 14, 96);
   force (SWIN_OP_LAYERNORM, NULL);
 }
 
@@ -299,8 +342,11 @@ test_patch_embed (void)
 static const char *attention_variant;
 
 /* GPU: qkv GEMM + attention kernel; CPU: the reference's pad/roll/partition formulation. */
+/* With @cosine, Swin V2's scaled cosine attention: the table is followed by
+ * one scale per head, exp(min(logit_scale, log 100)). */
 static void
-check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd)
+check_attention_as (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd,
+                    gboolean cosine)
 {
   GError *error = NULL;
   SwinArch arch = { .layout = layout, .embed_dim = heads * hd, .num_stages = 1, .windows = { M },
@@ -309,7 +355,8 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
   int C = heads * hd, L = H * W, tw = 2 * M - 1;
   size_t n = (size_t) B * L * C;
   float *y = g_new (float, n), *qw = g_new (float, 3 * C * C), *qb = g_new (float, swin_packed_bias_size (3 * C));
-  float *table = g_new (float, tw * tw * heads), *want = g_new (float, n);
+  int n_table = tw * tw * heads + (cosine ? heads : 0);
+  float *table = g_new (float, n_table), *want = g_new (float, n);
   float *packed = g_new (float, swin_packed_linear_size (3 * C, C));
   SwinBuffer *by, *bw, *bb, *bt, *bqkv, *bo;
   SwinCmd *cmd;
@@ -318,14 +365,19 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
   swin_test_fill (y, n, 12, 1.5f);
   swin_test_fill (qw, 3 * C * C, 13, 2.0f / sqrtf (C));
   swin_test_fill (qb, 3 * C, 14, 1.0f);
-  swin_test_fill (table, tw * tw * heads, 15, 2.0f);
+  swin_test_fill (table, n_table, 15, 2.0f);
+  for (int h = 0; cosine && h < heads; h++) {
+    /* logit scales from below 0 to above the clamp at log 100 */
+    float logit_scale = 3.0f * table[tw * tw * heads + h] + 2.5f;
+    table[tw * tw * heads + h] = expf (MIN (logit_scale, logf (100.0f)));
+  }
   swin_pack_linear (qw, 3 * C, C, packed);
-  swin_cpu_window_msa (y, B, &g, heads, qw, qb, table, want);
+  swin_cpu_window_msa (y, B, &g, heads, qw, qb, table, cosine ? table + tw * tw * heads : NULL, want);
 
   by = buf_new (y, n);
   bw = buf_new (packed, swin_packed_linear_size (3 * C, C));
   bb = buf_new (qb, swin_packed_bias_size (3 * C));
-  bt = buf_new (table, tw * tw * heads);
+  bt = buf_new (table, n_table);
   bqkv = buf_new (NULL, 3 * n);
   bo = buf_new (NULL, n);
   cmd = cmd_begin ();
@@ -339,7 +391,7 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
     gboolean ok;
 
     g_assert_true (swin_op_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
-    ok = swin_op_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, &error);
+    ok = swin_op_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, cosine, &error);
     if (recorded (SWIN_OP_ATTENTION, attention_variant, ok, error, fits)) {
       cmd_run (cmd);
       assert_close (bo->mapped, want, n, 1e-5f);
@@ -347,12 +399,18 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
       swin_cmd_free (cmd);
     }
   }
-  g_test_message ("attention %s %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d,%d", swin_layout_name (layout),
-                  H, W, M, block, g.ws, g.Hp, g.Wp, g.shift_h, g.shift_w);
+  g_test_message ("attention%s %s %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d,%d", cosine ? " (cosine)" : "",
+                  swin_layout_name (layout), H, W, M, block, g.ws, g.Hp, g.Wp, g.shift_h, g.shift_w);
 
   swin_buffer_free (ctx, by); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb);
   swin_buffer_free (ctx, bt); swin_buffer_free (ctx, bqkv); swin_buffer_free (ctx, bo);
   g_free (y); g_free (qw); g_free (qb); g_free (table); g_free (want); g_free (packed);
+}
+
+static void
+check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd)
+{
+  check_attention_as (layout, B, H, W, M, block, heads, hd, FALSE);
 }
 
 /* Both variants (a query per invocation; a window per workgroup with shared
@@ -376,6 +434,11 @@ test_attention (gconstpointer variant)
   check_attention (ORIG, 1, 6, 9, 7, 1, 2, 8);    /* window shrinks to 6, map padded to 6x12 */
   check_attention (TV, 1, 24, 24, 12, 1, 2, 32);  /* window 12 */
   check_attention (TV, 1, 24, 24, 12, 1, 4, 8);   /* window 12, small heads: fits shared memory */
+  /* Swin V2's scaled cosine attention, in both variants too */
+  check_attention_as (TV, 2, 14, 14, 7, 0, 2, 8, TRUE);   /* plain windows */
+  check_attention_as (TV, 1, 10, 12, 7, 1, 3, 4, TRUE);   /* padded, shifted, masked */
+  check_attention_as (ORIG, 1, 5, 10, 7, 1, 2, 8, TRUE);  /* window shrinks to the map */
+  check_attention_as (TV, 1, 16, 16, 8, 1, 4, 8, TRUE);   /* window 8 (timm's swinv2 at 256) */
   force (SWIN_OP_ATTENTION, NULL);
 }
 
@@ -432,10 +495,12 @@ test_large_grid_layernorm (gconstpointer variant)
   layernorm_variant = variant;
   force (SWIN_OP_LAYERNORM, variant);
   /* 64 rows per workgroup (a row per invocation), or a row per workgroup */
-  if (strcmp (variant, "layernorm_rows") == 0)
-    check_layernorm (GRID_MAX + 100, 1, 1, 4, FALSE, TRUE);
-  else
-    check_layernorm (GRID_MAX + 64, 8, 8, 4, FALSE, TRUE);
+  if (strcmp (variant, "layernorm_rows") == 0) {
+    check_layernorm (GRID_MAX + 100, 1, 1, 4, FALSE, ADD_REPEAT);
+    check_layernorm (GRID_MAX + 100, 1, 1, 4, FALSE, ADD_RESIDUAL);  /* chunked with its rows */
+  } else {
+    check_layernorm (GRID_MAX + 64, 8, 8, 4, FALSE, ADD_REPEAT);
+  }
   force (SWIN_OP_LAYERNORM, NULL);
 }
 

@@ -260,14 +260,16 @@ count_params (int in_chans, int patch, int c0, int stages, const int *depths, co
   return n + 2 * c + classes * c + classes;
 }
 
+/* The tiny model as Swin @version (1 or 2), written to @name and loaded. */
 static SwinModel *
-make_tiny (Fixture *fx, const char *name, SwinLayout layout, guint64 seed, char **path_out)
+make_tiny_as (Fixture *fx, const char *name, SwinLayout layout, int version, guint64 seed, char **path_out)
 {
   SwinInitParams p = tiny_params (layout, seed);
   char *path = fx_path (fx, name);
   GError *error = NULL;
   SwinModel *model;
 
+  p.version = version;
   g_assert_true (swin_model_init_random (&p, path, &error));
   g_assert_no_error (error);
   model = swin_model_load (path, &error);
@@ -278,6 +280,12 @@ make_tiny (Fixture *fx, const char *name, SwinLayout layout, guint64 seed, char 
   else
     g_free (path);
   return model;
+}
+
+static SwinModel *
+make_tiny (Fixture *fx, const char *name, SwinLayout layout, guint64 seed, char **path_out)
+{
+  return make_tiny_as (fx, name, layout, 1, seed, path_out);
 }
 
 /* Every tensor of @m as (pointer, count), in a fixed order. */
@@ -316,10 +324,20 @@ model_spans (const SwinModel *m)
       ADD (b->fc1_b, h);
       ADD (b->fc2_w, c * h);
       ADD (b->fc2_b, c);
+      if (a->version == 2) {
+        ADD (b->logit_scale, a->heads[s]);
+        ADD (b->attn_scale, a->heads[s]);
+        ADD (b->cpb_fc1_w, 512 * 2);
+        ADD (b->cpb_fc1_b, 512);
+        ADD (b->cpb_fc2_w, a->heads[s] * 512);
+      } else {
+        g_assert_null (b->logit_scale);
+      }
     }
     if (s + 1 < a->num_stages) {
-      ADD (m->stages[s].merge_norm_w, 4 * c);
-      ADD (m->stages[s].merge_norm_b, 4 * c);
+      /* V2 normalises after the reduction: 2C */
+      ADD (m->stages[s].merge_norm_w, a->version == 2 ? 2 * c : 4 * c);
+      ADD (m->stages[s].merge_norm_b, a->version == 2 ? 2 * c : 4 * c);
       ADD (m->stages[s].merge_reduction_w, 2 * c * 4 * c);
     } else {
       g_assert_null (m->stages[s].merge_reduction_w);
@@ -466,6 +484,56 @@ test_roundtrip_layouts (Fixture *fx, gconstpointer data)
   g_free (tv_path);
   g_free (orig_path);
   g_free (timm_path);
+}
+
+/* V2 in each layout: recognised by its keys, the same weights whatever the
+ * layout, the logit scales as written, the bias table made at load within
+ * 16 * sigmoid's range, the k third of the qkv bias zero. */
+static void
+test_v2_layouts (Fixture *fx, gconstpointer data)
+{
+  static const SwinLayout layouts[] = { SWIN_LAYOUT_TORCHVISION, SWIN_LAYOUT_ORIGINAL, SWIN_LAYOUT_TIMM };
+  SwinModel *models[G_N_ELEMENTS (layouts)];
+  char *orig_path;
+
+  for (guint i = 0; i < G_N_ELEMENTS (layouts); i++) {
+    char *name = g_strdup_printf ("v2-%s.safetensors", swin_layout_name (layouts[i]));
+    const SwinArch *a;
+
+    models[i] = make_tiny_as (fx, name, layouts[i], 2, 42, layouts[i] == SWIN_LAYOUT_ORIGINAL ? &orig_path : NULL);
+    a = swin_model_get_arch (models[i]);
+    g_assert_cmpint (a->version, ==, 2);
+    g_assert_cmpint (a->layout, ==, layouts[i]);
+    g_assert_cmpint (a->windows[0], ==, 2);
+    g_assert_cmpint (a->windows[1], ==, 2);
+    g_assert_cmpint (a->num_stages, ==, 2);
+    g_free (name);
+  }
+  g_assert_true (models_equal (models[0], models[1]));
+  g_assert_true (models_equal (models[0], models[2]));
+  for (int s = 0; s < 2; s++) {
+    const SwinArch *a = swin_model_get_arch (models[0]);
+    const SwinBlockWeights *b = &models[0]->stages[s].blocks[0];
+    int rows = (2 * a->windows[s] - 1) * (2 * a->windows[s] - 1), c = 16 << s;
+
+    for (int h = 0; h < a->heads[s]; h++) {
+      g_assert_cmpfloat_with_epsilon (b->logit_scale[h], logf (10.0f), 1e-6);
+      g_assert_cmpfloat_with_epsilon (b->attn_scale[h], 10.0f, 1e-5);
+    }
+    for (int i = 0; i < rows * a->heads[s]; i++) {
+      g_assert_cmpfloat (b->rpb_table[i], >, 0.0f);
+      g_assert_cmpfloat (b->rpb_table[i], <, 16.0f);
+    }
+    for (int i = c; i < 2 * c; i++)
+      g_assert_cmpfloat (b->qkv_b[i], ==, 0.0f);
+  }
+  assert_file_tensor (orig_path, "layers.0.blocks.1.attn.logit_scale", models[1]->stages[0].blocks[1].logit_scale, 2);
+  assert_file_tensor (orig_path, "layers.1.blocks.0.attn.cpb_mlp.2.weight",
+                      models[1]->stages[1].blocks[0].cpb_fc2_w, 4 * 512);
+  assert_file_tensor (orig_path, "layers.0.downsample.norm.weight", models[1]->stages[0].merge_norm_w, 32);
+  for (guint i = 0; i < G_N_ELEMENTS (layouts); i++)
+    swin_model_free (models[i]);
+  g_free (orig_path);
 }
 
 /* torchvision files carry int64 relative_position_index buffers: they must
@@ -965,10 +1033,11 @@ test_bad_container (Fixture *fx, gconstpointer data)
 typedef void (*EditFunc) (GPtrArray *tensors);
 
 static void
-expect_edit_error (Fixture *fx, SwinLayout layout, EditFunc edit, int code, const char *substring)
+expect_edit_error_as (Fixture *fx, SwinLayout layout, int version, EditFunc edit, int code,
+                      const char *substring)
 {
   char *path;
-  SwinModel *model = make_tiny (fx, "edit.safetensors", layout, 11, &path);
+  SwinModel *model = make_tiny_as (fx, "edit.safetensors", layout, version, 11, &path);
   GPtrArray *tensors = tfile_read (path);
 
   swin_model_free (model);
@@ -977,6 +1046,12 @@ expect_edit_error (Fixture *fx, SwinLayout layout, EditFunc edit, int code, cons
   expect_load_error (path, code, substring);
   g_ptr_array_unref (tensors);
   g_free (path);
+}
+
+static void
+expect_edit_error (Fixture *fx, SwinLayout layout, EditFunc edit, int code, const char *substring)
+{
+  expect_edit_error_as (fx, layout, 1, edit, code, substring);
 }
 
 static void
@@ -1115,6 +1190,60 @@ test_bad_tensors (Fixture *fx, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     expect_edit_error (fx, cases[i].layout, cases[i].edit, cases[i].code, cases[i].substring);
+}
+
+/* ---- bad Swin V2 files ---- */
+
+static void
+edit_remove_logit_scale (GPtrArray *tensors)
+{
+  g_ptr_array_remove (tensors, tfile_find (tensors, "layers.0.blocks.1.attn.logit_scale"));
+}
+
+static void
+edit_cpb_shape (GPtrArray *tensors)
+{
+  TTensor *t = tfile_find (tensors, "features.3.0.attn.cpb_mlp.2.weight");
+
+  t->shape[0] = 3;   /* 4 heads */
+  ttensor_resize (t, 3 * 512 * 4);
+}
+
+/* A V1 bias table in a V2 block. */
+static void
+edit_v1_table_in_v2 (GPtrArray *tensors)
+{
+  static const float table[9 * 4];
+  const gint64 shape[] = { 9, 4 };
+
+  g_ptr_array_add (tensors, ttensor_new ("layers.1.blocks.0.attn.relative_position_bias_table", "F32", 2,
+                                         shape, table, sizeof (table)));
+}
+
+/* V2 tensors in a V1 block. */
+static void
+edit_v2_scale_in_v1 (GPtrArray *tensors)
+{
+  static const float scale[4];
+  const gint64 shape[] = { 4, 1, 1 };
+
+  g_ptr_array_add (tensors, ttensor_new ("layers.1.blocks.0.attn.logit_scale", "F32", 3, shape, scale,
+                                         sizeof (scale)));
+}
+
+static void
+test_bad_v2 (Fixture *fx, gconstpointer data)
+{
+  expect_edit_error_as (fx, SWIN_LAYOUT_ORIGINAL, 2, edit_remove_logit_scale, SWIN_ERROR_TENSOR,
+                        "tensor 'layers.0.blocks.1.attn.logit_scale' missing");
+  expect_edit_error_as (fx, SWIN_LAYOUT_TORCHVISION, 2, edit_cpb_shape, SWIN_ERROR_TENSOR,
+                        "tensor 'features.3.0.attn.cpb_mlp.2.weight' has shape [3, 512], expected [4, 512]");
+  expect_edit_error_as (fx, SWIN_LAYOUT_ORIGINAL, 2, edit_v1_table_in_v2, SWIN_ERROR_ARCH,
+                        "tensor 'layers.1.blocks.0.attn.relative_position_bias_table' belongs to a Swin V1 "
+                        "block, but the first block is Swin V2");
+  expect_edit_error_as (fx, SWIN_LAYOUT_ORIGINAL, 1, edit_v2_scale_in_v1, SWIN_ERROR_ARCH,
+                        "tensor 'layers.1.blocks.0.attn.logit_scale' belongs to a Swin V2 block, but the "
+                        "first block is Swin V1");
 }
 
 /* An empty patch embedding with a huge patch size next to an absolute
@@ -1281,6 +1410,8 @@ main (int argc, char **argv)
   ADD_FX ("/loader/init-bad-params", test_init_bad_params);
   ADD_FX ("/loader/bad-container", test_bad_container);
   ADD_FX ("/loader/bad-tensors", test_bad_tensors);
+  ADD_FX ("/loader/v2-layouts", test_v2_layouts);
+  ADD_FX ("/loader/bad-v2", test_bad_v2);
   ADD_FX ("/loader/truncated", test_truncated);
   ADD_FX ("/loader/ape-huge-patch", test_ape_huge_patch);
   ADD_FX ("/loader/load-from-bytes", test_load_from_bytes);

@@ -16,7 +16,7 @@
 typedef struct {
   char *name, *model, *input, *logits, *reference;
   SwinLayout layout;
-  int batch, height, width, classes, img_size;
+  int batch, height, width, classes, img_size, version;
 } Case;
 
 static SwinContext *ctx;
@@ -62,6 +62,7 @@ test_case (gconstpointer data)
   g_assert_cmpint (swin_model_get_arch (model)->layout, ==, c->layout);
   g_assert_cmpint (swin_model_get_arch (model)->num_classes, ==, c->classes);
   g_assert_cmpint (swin_model_get_arch (model)->img_size, ==, c->img_size);
+  g_assert_cmpint (swin_model_get_arch (model)->version, ==, c->version);
   input = swin_test_read_file (ipath, n_in);
   ref = swin_test_read_file (lpath, n_out);
 
@@ -143,6 +144,7 @@ read_manifest (const char *dir)
     c->width = json_object_get_int_member (o, "width");
     c->classes = json_object_get_int_member (o, "classes");
     c->img_size = json_object_get_int_member (o, "img_size");
+    c->version = json_object_get_int_member (o, "version");
     g_ptr_array_add (cases, c);
   }
   if (cases->len == 0)

@@ -1,14 +1,19 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Downloads pretrained Swin-T ImageNet-1k weights as safetensors.
+# Downloads pretrained Swin-T or Swin-V2-T ImageNet-1k weights as safetensors.
 #
-# Usage: fetch_weights.sh [--torchvision] [DEST_DIR]
+# Usage: fetch_weights.sh [--torchvision] [--v2] [DEST_DIR]
 #
 # Default: timm's swin_tiny_patch4_window7_224.ms_in1k from the Hugging Face
 # hub, saved as DEST_DIR/swin_tiny_patch4_window7_224.safetensors.
 # --torchvision: torchvision's swin_t-704ceda3.pth, converted with
 # convert_pth.py to DEST_DIR/swin_t_torchvision.safetensors (needs torch in
 # $PYTHON, default /usr/bin/python3).
+# --v2: Swin V2 instead: torchvision's swin_v2_t-b137f0e2.pth (256x256,
+# window 8) to DEST_DIR/swin_v2_t_torchvision.safetensors with --torchvision;
+# else timm's swinv2_tiny_window8_256.ms_in1k, whose file has no
+# relative_coords_table, passed through convert_pth.py --window 8 to
+# DEST_DIR/swinv2_tiny_window8_256.safetensors (both need torch).
 # DEST_DIR defaults to models/.
 set -eu
 
@@ -16,12 +21,15 @@ TIMM_URL=https://huggingface.co/timm/swin_tiny_patch4_window7_224.ms_in1k/resolv
 TV_URL=https://download.pytorch.org/models/swin_t-704ceda3.pth
 # torchvision names its files after the first hex digits of their SHA-256.
 TV_SHA256_PREFIX=704ceda3
-# Both files are ~113 MB; anything below this is an error page or a stub.
+TIMM_V2_URL=https://huggingface.co/timm/swinv2_tiny_window8_256.ms_in1k/resolve/main/pytorch_model.bin
+TV_V2_URL=https://download.pytorch.org/models/swin_v2_t-b137f0e2.pth
+TV_V2_SHA256_PREFIX=b137f0e2
+# The files are ~110 MB; anything below this is an error page or a stub.
 MIN_BYTES=50000000
 PYTHON=${PYTHON:-/usr/bin/python3}
 
 usage() {
-    echo "usage: $0 [--torchvision] [DEST_DIR]" >&2
+    echo "usage: $0 [--torchvision] [--v2] [DEST_DIR]" >&2
     exit 2
 }
 
@@ -31,10 +39,12 @@ die() {
 }
 
 mode=timm
+version=1
 dest=
 for arg in "$@"; do
     case $arg in
         --torchvision) mode=torchvision ;;
+        --v2) version=2 ;;
         -h|--help) usage ;;
         -*) echo "fetch_weights.sh: unknown option $arg" >&2; usage ;;
         *) [ -z "$dest" ] || usage; dest=$arg ;;
@@ -65,7 +75,7 @@ download() {
 
 mkdir -p "$dest" || die "cannot create $dest"
 
-if [ "$mode" = timm ]; then
+if [ "$mode" = timm ] && [ "$version" = 1 ]; then
     out=$dest/swin_tiny_patch4_window7_224.safetensors
     download "$TIMM_URL" "$out"
     echo "wrote $out"
@@ -76,15 +86,36 @@ fi
 "$PYTHON" -c "import torch, numpy" 2>/dev/null ||
     die "$PYTHON cannot import torch and numpy, needed to convert the .pth" \
         "(Debian: apt install python3-torch)"
-pth=$dest/swin_t-704ceda3.pth
-download "$TV_URL" "$pth"
-sum=$(sha256sum "$pth" | cut -c1-${#TV_SHA256_PREFIX})
-if [ "$sum" != "$TV_SHA256_PREFIX" ]; then
-    rm -f "$pth"
-    die "checksum of $TV_URL is $sum..., expected $TV_SHA256_PREFIX..."
+convert() {   # convert PTH OUT CONVERT-OPTIONS...
+    "$PYTHON" "$(dirname "$0")/convert_pth.py" "$@" || die "conversion of $1 failed"
+    rm -f "$1"
+    echo "wrote $2"
+}
+
+if [ "$mode" = timm ]; then
+    pth=$dest/swinv2_tiny_window8_256.bin
+    download "$TIMM_V2_URL" "$pth"
+    convert "$pth" "$dest/swinv2_tiny_window8_256.safetensors" --img-size 256 --window 8
+    exit 0
 fi
-out=$dest/swin_t_torchvision.safetensors
-"$PYTHON" "$(dirname "$0")/convert_pth.py" "$pth" "$out" --img-size 224 ||
-    die "conversion of $pth failed"
-rm -f "$pth"
-echo "wrote $out"
+
+# download_checked URL PREFIX FILE: torchvision's file, its SHA-256 checked.
+download_checked() {
+    local sum
+    download "$1" "$3"
+    sum=$(sha256sum "$3" | cut -c1-${#2})
+    if [ "$sum" != "$2" ]; then
+        rm -f "$3"
+        die "checksum of $1 is $sum..., expected $2..."
+    fi
+}
+
+if [ "$version" = 2 ]; then
+    pth=$dest/swin_v2_t-b137f0e2.pth
+    download_checked "$TV_V2_URL" "$TV_V2_SHA256_PREFIX" "$pth"
+    convert "$pth" "$dest/swin_v2_t_torchvision.safetensors" --img-size 256
+else
+    pth=$dest/swin_t-704ceda3.pth
+    download_checked "$TV_URL" "$TV_SHA256_PREFIX" "$pth"
+    convert "$pth" "$dest/swin_t_torchvision.safetensors" --img-size 224
+fi

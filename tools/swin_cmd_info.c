@@ -37,6 +37,7 @@ swin_cmd_info (int argc, char **argv)
   arch = swin_model_get_arch (model);
 
   g_print ("%-22s%s\n", "model:", swin_model_get_name (model));
+  g_print ("%-22s%s\n", "version:", arch->version == 2 ? "Swin Transformer V2" : "Swin Transformer");
   g_print ("%-22s%s\n", "layout:", swin_layout_name (arch->layout));
   g_print ("%-22s%d\n", "patch size:", arch->patch_size);
   g_print ("%-22s%d\n", "input channels:", arch->in_chans);
@@ -45,6 +46,8 @@ swin_cmd_info (int argc, char **argv)
   print_ints ("depths:", arch->depths, arch->num_stages);
   print_ints ("heads:", arch->heads, arch->num_stages);
   print_ints ("windows:", arch->windows, arch->num_stages);
+  if (arch->version == 2 && arch->pretrained_windows[0] > 0)
+    print_ints ("pretrained windows:", arch->pretrained_windows, arch->num_stages);
   print_ints ("mlp hidden:", arch->mlp_hidden, arch->num_stages);
   g_print ("%-22s%d\n", "classes:", arch->num_classes);
   g_print ("%-22s%s\n", "absolute pos embed:", arch->ape ? "yes" : "no");

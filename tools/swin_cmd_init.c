@@ -8,7 +8,9 @@ int
 swin_cmd_init (int argc, char **argv)
 {
   /* the core's names; checked here so that a wrong one is a usage error */
-  static const char *const archs[] = { "swin_t", "swin_s", "swin_b", "swin_l", NULL };
+  static const char *const archs[] = {
+    "swin_t", "swin_s", "swin_b", "swin_l", "swin_v2_t", "swin_v2_s", "swin_v2_b", NULL,
+  };
   static const char *const layouts[] = { "torchvision", "original", "timm", NULL };
   static const SwinLayout layout_values[] = {
     SWIN_LAYOUT_TORCHVISION, SWIN_LAYOUT_ORIGINAL, SWIN_LAYOUT_TIMM,
@@ -16,10 +18,12 @@ swin_cmd_init (int argc, char **argv)
   char *arch = NULL, *layout = NULL, *seed = NULL, *mean = NULL, *std = NULL;
   char *window_text = NULL, *classes_text = NULL;
   float mean_values[3], std_values[3];
-  int window = 7, classes = 1000, arch_index, layout_index = 0;
+  int window = 0, classes = 1000, arch_index, layout_index = 0;
   const GOptionEntry entries[] = {
-    { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch, "Architecture: swin_t, swin_s, swin_b or swin_l", "NAME" },
-    { "window", 'w', 0, G_OPTION_ARG_STRING, &window_text, "Window size: 7 (default) or 12", "M" },
+    { "arch", 'a', 0, G_OPTION_ARG_STRING, &arch,
+      "Architecture: swin_t, swin_s, swin_b, swin_l, or V2's swin_v2_t, swin_v2_s, swin_v2_b", "NAME" },
+    { "window", 'w', 0, G_OPTION_ARG_STRING, &window_text,
+      "Window size: 7 (default) or 12; V2: 8 (default), 12, 16 or 24", "M" },
     { "classes", 'k', 0, G_OPTION_ARG_STRING, &classes_text, "Number of classes (default 1000)", "K" },
     { "layout", 'l', 0, G_OPTION_ARG_STRING, &layout,
       "Key layout: torchvision (default), original or timm", "LAYOUT" },
@@ -57,9 +61,14 @@ swin_cmd_init (int argc, char **argv)
            !swin_cli_parse_floats ("--mean", mean, mean_values, 3, &error) ||
            !swin_cli_parse_floats ("--std", std, std_values, 3, &error))
     swin_cli_usage_fail ("init", error);
-  else if (!swin_cli_parse_int ("--window", window_text, 7, 12, &window, NULL) ||
-           (window != 7 && window != 12))
+  else if (!g_str_has_prefix (arch, "swin_v2_") &&
+           (!swin_cli_parse_int ("--window", window_text, 7, 12, &window, NULL) ||
+            (window_text != NULL && window != 7 && window != 12)))
     swin_cli_usage_error ("init", "invalid --window '%s': expected 7 or 12", window_text);
+  else if (g_str_has_prefix (arch, "swin_v2_") &&
+           (!swin_cli_parse_int ("--window", window_text, 8, 24, &window, NULL) ||
+            (window_text != NULL && window != 8 && window != 12 && window != 16 && window != 24)))
+    swin_cli_usage_error ("init", "invalid --window '%s' for %s: expected 8, 12, 16 or 24", window_text, arch);
   else
     ret = SWIN_EXIT_FAILURE;
   if (ret == SWIN_EXIT_USAGE)
@@ -77,7 +86,8 @@ swin_cmd_init (int argc, char **argv)
     goto out;
   }
   g_print ("wrote %s (%s, window %d, %d classes, %s layout, seed %" G_GUINT64_FORMAT ")\n", argv[1], arch,
-           window, classes, swin_layout_name (params.layout), seed_value);
+           window != 0 ? window : g_str_has_prefix (arch, "swin_v2_") ? 8 : 7, classes,
+           swin_layout_name (params.layout), seed_value);
   ret = SWIN_EXIT_OK;
 
 out:

@@ -18,19 +18,34 @@ block_forward (const SwinArch *arch, const SwinBlockWeights *w, int stage, int b
   float *h = g_new (float, n * hidden);
 
   swin_attn_geometry (arch, stage, block, H, W, &g);
-  /* x = x + proj(W-MSA(LN(x))) */
-  swin_cpu_layernorm (x, n, C, w->norm1_w, w->norm1_b, y);
-  swin_cpu_window_msa (y, B, &g, arch->heads[stage], w->qkv_w, w->qkv_b, w->rpb_table, a);
-  swin_cpu_linear (a, n, C, w->proj_w, w->proj_b, C, y);
-  for (size_t i = 0; i < n * C; i++)
-    x[i] += y[i];
-  /* x = x + fc2(GELU(fc1(LN(x)))) */
-  swin_cpu_layernorm (x, n, C, w->norm2_w, w->norm2_b, y);
-  swin_cpu_linear (y, n, C, w->fc1_w, w->fc1_b, hidden, h);
-  swin_cpu_gelu (h, n * hidden);
-  swin_cpu_linear (h, n, hidden, w->fc2_w, w->fc2_b, C, y);
-  for (size_t i = 0; i < n * C; i++)
-    x[i] += y[i];
+  if (arch->version == 2) {
+    /* residual post-norm: x = x + LN(proj(W-MSA(x))), x = x + LN(MLP(x)) */
+    swin_cpu_window_msa (x, B, &g, arch->heads[stage], w->qkv_w, w->qkv_b, w->rpb_table, w->attn_scale, a);
+    swin_cpu_linear (a, n, C, w->proj_w, w->proj_b, C, y);
+    swin_cpu_layernorm (y, n, C, w->norm1_w, w->norm1_b, a);
+    for (size_t i = 0; i < n * C; i++)
+      x[i] += a[i];
+    swin_cpu_linear (x, n, C, w->fc1_w, w->fc1_b, hidden, h);
+    swin_cpu_gelu (h, n * hidden);
+    swin_cpu_linear (h, n, hidden, w->fc2_w, w->fc2_b, C, y);
+    swin_cpu_layernorm (y, n, C, w->norm2_w, w->norm2_b, a);
+    for (size_t i = 0; i < n * C; i++)
+      x[i] += a[i];
+  } else {
+    /* x = x + proj(W-MSA(LN(x))) */
+    swin_cpu_layernorm (x, n, C, w->norm1_w, w->norm1_b, y);
+    swin_cpu_window_msa (y, B, &g, arch->heads[stage], w->qkv_w, w->qkv_b, w->rpb_table, NULL, a);
+    swin_cpu_linear (a, n, C, w->proj_w, w->proj_b, C, y);
+    for (size_t i = 0; i < n * C; i++)
+      x[i] += y[i];
+    /* x = x + fc2(GELU(fc1(LN(x)))) */
+    swin_cpu_layernorm (x, n, C, w->norm2_w, w->norm2_b, y);
+    swin_cpu_linear (y, n, C, w->fc1_w, w->fc1_b, hidden, h);
+    swin_cpu_gelu (h, n * hidden);
+    swin_cpu_linear (h, n, hidden, w->fc2_w, w->fc2_b, C, y);
+    for (size_t i = 0; i < n * C; i++)
+      x[i] += y[i];
+  }
   g_free (y);
   g_free (a);
   g_free (h);
@@ -69,8 +84,14 @@ swin_cpu_forward (const SwinModel *m, const float *input, int B, int height, int
       /* gather 2x2 -> LN(4C) -> reduction to 2C, in place of x */
       size_t rows = (size_t) B * (H / 2) * (W / 2);
       swin_cpu_merge_gather (x, B, H, W, C, t);
-      swin_cpu_layernorm (t, rows, 4 * C, st->merge_norm_w, st->merge_norm_b, t);
-      swin_cpu_linear (t, rows, 4 * C, st->merge_reduction_w, NULL, 2 * C, x);
+      if (arch->version == 2) {
+        /* V2: reduce, then normalise the 2C channels */
+        swin_cpu_linear (t, rows, 4 * C, st->merge_reduction_w, NULL, 2 * C, x);
+        swin_cpu_layernorm (x, rows, 2 * C, st->merge_norm_w, st->merge_norm_b, x);
+      } else {
+        swin_cpu_layernorm (t, rows, 4 * C, st->merge_norm_w, st->merge_norm_b, t);
+        swin_cpu_linear (t, rows, 4 * C, st->merge_reduction_w, NULL, 2 * C, x);
+      }
       H /= 2;
       W /= 2;
       C *= 2;

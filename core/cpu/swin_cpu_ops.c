@@ -97,9 +97,23 @@ mask_region (int s, int size, int ws, int shift)
   return s < size - ws ? 0 : (s < size - shift ? 1 : 2);
 }
 
+/* PyTorch's F.normalize: x / max(|x|, 1e-12), in place over @n values. */
+static void
+l2_normalize (float *x, int n)
+{
+  double ss = 0;
+
+  for (int d = 0; d < n; d++)
+    ss += (double) x[d] * x[d];
+  ss = MAX (sqrt (ss), 1e-12);
+  for (int d = 0; d < n; d++)
+    x[d] = (float) (x[d] / ss);
+}
+
 void
 swin_cpu_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
-                     const float *qkv_w, const float *qkv_b, const float *table, float *out)
+                     const float *qkv_w, const float *qkv_b, const float *table,
+                     const float *cosine_scale, float *out)
 {
   const int C = g->C, ws = g->ws, n = ws * ws, hd = C / heads, tw = 2 * g->M - 1;
   const int nwh = g->Hp / ws, nww = g->Wp / ws;
@@ -131,8 +145,15 @@ swin_cpu_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
           memcpy (win + (size_t) i * C,
                   rolled + ((size_t) (wy * ws + i / ws) * g->Wp + wx * ws + i % ws) * C, C * sizeof (float));
         swin_cpu_linear (win, n, C, qkv_w, qkv_b, 3 * C, qkv);
+        if (cosine_scale != NULL)
+          for (int i = 0; i < n; i++)
+            for (int h = 0; h < heads; h++) {
+              l2_normalize (qkv + (size_t) i * 3 * C + h * hd, hd);
+              l2_normalize (qkv + (size_t) i * 3 * C + C + h * hd, hd);
+            }
 
         for (int h = 0; h < heads; h++) {
+          const float qscale = cosine_scale != NULL ? cosine_scale[h] : scale;
           for (int i = 0; i < n; i++) {
             double mx = -INFINITY, sum = 0;
             int ri = mask_region (wy * ws + i / ws, g->Hp, ws, g->shift_h) * 3 +
@@ -145,7 +166,7 @@ swin_cpu_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
               int dy = i / ws - j / ws + g->M - 1, dx = i % ws - j % ws + g->M - 1;
               double s = 0;
               for (int d = 0; d < hd; d++)
-                s += (double) (q[d] * scale) * k[d];
+                s += (double) (q[d] * qscale) * k[d];
               s += table[(dy * tw + dx) * heads + h];
               if (ri != rj)
                 s -= 100.0;

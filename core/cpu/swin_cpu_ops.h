@@ -18,11 +18,14 @@ void swin_cpu_merge_gather (const float *x, int B, int H, int W, int C, float *o
 /* PxP stride-P convolution of NCHW @img [B, Cin, H, W] into tokens [B, H/P * W/P, C]. */
 void swin_cpu_patch_embed (const float *img, int B, int Cin, int H, int W, int P,
                            const float *w, const float *b, int C, float *out);
-/* Window multi-head self-attention of the normalised map @y [B, H*W, C]:
- * pad to whole windows, roll by -shift, partition, qkv, softmax(q k^T * scale
- * + bias + mask) v, merge windows, roll back, crop.  The output projection is
- * not applied.  out: [B, H*W, C]. */
+/* Window multi-head self-attention of the map @y [B, H*W, C]: pad to whole
+ * windows, roll by -shift, partition, qkv, softmax(q k^T * scale + bias +
+ * mask) v, merge windows, roll back, crop.  With @cosine_scale (Swin V2's
+ * scaled cosine attention, [heads]) the logits are instead
+ * normalize(q) normalize(k)^T * cosine_scale[h] + bias + mask.  The output
+ * projection is not applied.  out: [B, H*W, C]. */
 void swin_cpu_window_msa (const float *y, int B, const SwinAttnGeom *g, int heads,
-                          const float *qkv_w, const float *qkv_b, const float *table, float *out);
+                          const float *qkv_w, const float *qkv_b, const float *table,
+                          const float *cosine_scale, float *out);
 /* out[b, c] = mean over the L tokens of x[b, :, c]. */
 void swin_cpu_avgpool (const float *x, int B, int L, int C, float *out);

@@ -3,6 +3,7 @@
  * (tiny, for tests) architecture, written as F32 safetensors in any of the
  * three key layouts. */
 #include "swin_keys.h"
+#include "swin_cpb.h"
 #include "swin_file.h"
 
 #include <errno.h>
@@ -16,23 +17,40 @@
 
 typedef struct {
   const char *name;
+  int version;
   int embed_dim;
   int depths[4];
   int heads[4];
 } NamedArch;
 
 static const NamedArch named_archs[] = {
-  { "swin_t", 96, { 2, 2, 6, 2 }, { 3, 6, 12, 24 } },
-  { "swin_s", 96, { 2, 2, 18, 2 }, { 3, 6, 12, 24 } },
-  { "swin_b", 128, { 2, 2, 18, 2 }, { 4, 8, 16, 32 } },
-  { "swin_l", 192, { 2, 2, 18, 2 }, { 6, 12, 24, 48 } },
+  { "swin_t", 1, 96, { 2, 2, 6, 2 }, { 3, 6, 12, 24 } },
+  { "swin_s", 1, 96, { 2, 2, 18, 2 }, { 3, 6, 12, 24 } },
+  { "swin_b", 1, 128, { 2, 2, 18, 2 }, { 4, 8, 16, 32 } },
+  { "swin_l", 1, 192, { 2, 2, 18, 2 }, { 6, 12, 24, 48 } },
+  { "swin_v2_t", 2, 96, { 2, 2, 6, 2 }, { 3, 6, 12, 24 } },
+  { "swin_v2_s", 2, 96, { 2, 2, 18, 2 }, { 3, 6, 12, 24 } },
+  { "swin_v2_b", 2, 128, { 2, 2, 18, 2 }, { 4, 8, 16, 32 } },
 };
 
+/* The window of the V2 default resolution: window 8 at 256, as torchvision's
+ * swin_v2_* and timm's swinv2_*_window8_256. */
+#define V2_DEFAULT_WINDOW 8
+
+static int
+default_img_size (int version, int window)
+{
+  if (version == 2)
+    return window == 8 || window == 16 ? 256 : window == 12 ? 192 : window == 24 ? 384
+           : (int) CLAMP (32 * (int64_t) window, 0, G_MAXINT);
+  return window == 7 ? 224 : window == 12 ? 384 : (int) CLAMP (32 * (int64_t) window, 0, G_MAXINT);
+}
+
 static gboolean
-arch_from_params (const SwinInitParams *params, SwinArch *arch, GError **error)
+arch_from_params (const SwinInitParams *params, SwinArch *arch, int *base_window, GError **error)
 {
   GError *arch_error = NULL;
-  int window = params->window != 0 ? params->window : 7;
+  int window;
 
   memset (arch, 0, sizeof (*arch));
   if (params->layout != SWIN_LAYOUT_TORCHVISION && params->layout != SWIN_LAYOUT_ORIGINAL &&
@@ -52,10 +70,11 @@ arch_from_params (const SwinInitParams *params, SwinArch *arch, GError **error)
         named = &named_archs[i];
     }
     if (named == NULL) {
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG,
-                   "unknown architecture '%s' (swin_t, swin_s, swin_b or swin_l)", params->arch);
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "unknown architecture '%s' (swin_t, swin_s, "
+                   "swin_b, swin_l, swin_v2_t, swin_v2_s or swin_v2_b)", params->arch);
       return FALSE;
     }
+    arch->version = named->version;
     arch->embed_dim = named->embed_dim;
     arch->num_stages = 4;
     memcpy (arch->depths, named->depths, sizeof (named->depths));
@@ -66,23 +85,34 @@ arch_from_params (const SwinInitParams *params, SwinArch *arch, GError **error)
                    params->num_stages, SWIN_MAX_STAGES);
       return FALSE;
     }
+    if (params->version < 0 || params->version > 2) {
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "unknown Swin version %d (1 or 2)",
+                   params->version);
+      return FALSE;
+    }
+    arch->version = MAX (params->version, 1);
     arch->embed_dim = params->embed_dim;
     arch->num_stages = params->num_stages;
     memcpy (arch->depths, params->depths, sizeof (arch->depths));
     memcpy (arch->heads, params->heads, sizeof (arch->heads));
   }
+  window = params->window != 0 ? params->window : arch->version == 2 ? V2_DEFAULT_WINDOW : 7;
+  *base_window = window;
+  arch->num_classes = params->num_classes != 0 ? params->num_classes : 1000;
+  arch->img_size = params->img_size != 0 ? params->img_size : default_img_size (arch->version, window);
   /* Sizes below are derived in 64 bits and clamped: embed_dim and window
    * are not validated yet, and a wild value must not overflow an int. */
   for (int s = 0; s < arch->num_stages; s++) {
+    int res = arch->img_size / arch->patch_size >> s;
+
     arch->windows[s] = window;
+    /* V2 outside torchvision: the window of a stage whose map is smaller,
+     * as the original repository builds it (the loader does the same) */
+    if (arch->version == 2 && arch->layout != SWIN_LAYOUT_TORCHVISION && res >= 1 && res < window)
+      arch->windows[s] = res;
     /* MLP ratio 4, as in every published Swin variant */
     arch->mlp_hidden[s] = (int) CLAMP (4 * (int64_t) arch->embed_dim * ((int64_t) 1 << s), 0, G_MAXINT);
   }
-  arch->num_classes = params->num_classes != 0 ? params->num_classes : 1000;
-  if (params->img_size != 0)
-    arch->img_size = params->img_size;
-  else
-    arch->img_size = window == 7 ? 224 : window == 12 ? 384 : (int) CLAMP (32 * (int64_t) window, 0, G_MAXINT);
 
   if (window < 1 || !swin_arch_validate (arch, &arch_error)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "invalid architecture: %s",
@@ -108,17 +138,28 @@ trunc_normal (GRand *rand)
   }
 }
 
-/* Extra buffer of the torchvision layout: relative_position_index of a
- * window, [M^4] int64, as torchvision stores it (ignored when loading). */
+/* Buffers a source's state dict carries besides the parameters: torchvision's
+ * relative_position_index of a window, [M^4] int64 (ignored when loading),
+ * and V2's relative_coords_table, [1, 2M-1, 2M-1, 2] float32 (torchvision
+ * and the original repository; the loader reads it). */
 typedef struct {
   char *name;
   int window;
+  gboolean coords;   /* relative_coords_table, else relative_position_index */
 } IndexBuffer;
 
 static void
 clear_index_buffer (gpointer data)
 {
   g_free (((IndexBuffer *) data)->name);
+}
+
+static int64_t
+index_buffer_bytes (const IndexBuffer *ib)
+{
+  int64_t m = ib->window;
+
+  return ib->coords ? (2 * m - 1) * (2 * m - 1) * 2 * 4 : m * m * m * m * 8;
 }
 
 static void
@@ -145,8 +186,8 @@ add_tensor_entry (JsonBuilder *b, const char *name, const char *dtype, const int
 /* The header JSON, padded with spaces to a multiple of 8 (so that the data
  * section starts aligned, as the reference writer does). */
 static char *
-build_header (const SwinArch *arch, const char *arch_name, const SwinInitParams *params, GArray *specs,
-              GArray *indices, gsize *len)
+build_header (const SwinArch *arch, const char *arch_name, int window, const SwinInitParams *params,
+              GArray *specs, GArray *indices, gsize *len)
 {
   JsonBuilder *b = json_builder_new ();
   JsonGenerator *gen = json_generator_new ();
@@ -163,6 +204,13 @@ build_header (const SwinArch *arch, const char *arch_name, const SwinInitParams 
   json_builder_add_string_value (b, arch_name);
   json_builder_set_member_name (b, "img_size");
   json_builder_add_string_value (b, img_size);
+  if (arch->version == 2) {
+    /* timm's layout has no relative_coords_table to say it */
+    char *text = g_strdup_printf ("%d", window);
+    json_builder_set_member_name (b, "window_size");
+    json_builder_add_string_value (b, text);
+    g_free (text);
+  }
   for (int i = 0; i < 2; i++) {
     const float *v = i == 0 ? params->mean : params->std;
     char buf[3][G_ASCII_DTOSTR_BUF_SIZE], *text;
@@ -186,10 +234,14 @@ build_header (const SwinArch *arch, const char *arch_name, const SwinInitParams 
   }
   for (guint i = 0; i < indices->len; i++) {
     const IndexBuffer *ib = &g_array_index (indices, IndexBuffer, i);
-    int64_t n = (int64_t) ib->window * ib->window * ib->window * ib->window;
+    int64_t m = ib->window, n = m * m * m * m, side = 2 * m - 1;
+    int64_t coords_shape[4] = { 1, side, side, 2 };
 
-    add_tensor_entry (b, ib->name, "I64", &n, 1, offset, offset + (guint64) n * 8);
-    offset += (guint64) n * 8;
+    if (ib->coords)
+      add_tensor_entry (b, ib->name, "F32", coords_shape, 4, offset, offset + index_buffer_bytes (ib));
+    else
+      add_tensor_entry (b, ib->name, "I64", &n, 1, offset, offset + index_buffer_bytes (ib));
+    offset += index_buffer_bytes (ib);
   }
   json_builder_end_object (b);
 
@@ -231,7 +283,8 @@ write_tensor (FILE *f, const SwinTensorSpec *spec, GRand *rand, const char *path
     return FALSE;
   }
   for (int64_t i = 0; i < spec->numel; i++) {
-    float v = spec->fill == SWIN_FILL_TRUNC_NORMAL ? trunc_normal (rand) : spec->fill == SWIN_FILL_ONES ? 1.0f : 0.0f;
+    float v = spec->fill == SWIN_FILL_TRUNC_NORMAL ? trunc_normal (rand)
+              : spec->fill == SWIN_FILL_ONES ? 1.0f : spec->fill == SWIN_FILL_LOG10 ? logf (10.0f) : 0.0f;
     guint32 u;
 
     memcpy (&u, &v, sizeof (u));
@@ -240,6 +293,29 @@ write_tensor (FILE *f, const SwinTensorSpec *spec, GRand *rand, const char *path
   }
   ok = write_bytes (f, bytes, spec->numel * 4, path, error);
   g_free (bytes);
+  return ok;
+}
+
+/* V2's relative_coords_table of a window @m, normalised to the window itself. */
+static gboolean
+write_coords (FILE *f, int m, const char *path, GError **error)
+{
+  size_t n = (size_t) (2 * m - 1) * (2 * m - 1) * 2;
+  float *coords = g_new (float, n);
+  guint8 *bytes = g_malloc (n * 4);
+  gboolean ok;
+
+  swin_cpb_coords (m, m, coords);
+  for (size_t i = 0; i < n; i++) {
+    guint32 u;
+
+    memcpy (&u, &coords[i], sizeof (u));
+    for (int k = 0; k < 4; k++)
+      bytes[4 * i + k] = (guint8) (u >> (8 * k));
+  }
+  ok = write_bytes (f, bytes, n * 4, path, error);
+  g_free (bytes);
+  g_free (coords);
   return ok;
 }
 
@@ -268,6 +344,7 @@ gboolean
 swin_model_init_random (const SwinInitParams *params, const char *path, GError **error)
 {
   SwinArch arch;
+  int window;
   GArray *specs = NULL, *indices = NULL;
   GRand *rand = NULL;
   guint32 seed[2];
@@ -280,7 +357,7 @@ swin_model_init_random (const SwinInitParams *params, const char *path, GError *
 
   g_return_val_if_fail (params != NULL && path != NULL, FALSE);
 
-  if (!arch_from_params (params, &arch, error))
+  if (!arch_from_params (params, &arch, &window, error))
     return FALSE;
   if ((params->mean == NULL) != (params->std == NULL)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "mean and std go together");
@@ -292,16 +369,23 @@ swin_model_init_random (const SwinInitParams *params, const char *path, GError *
   specs = swin_tensor_specs_new (&arch, NULL);
   indices = g_array_new (FALSE, FALSE, sizeof (IndexBuffer));
   g_array_set_clear_func (indices, clear_index_buffer);
-  if (arch.layout == SWIN_LAYOUT_TORCHVISION) {
-    for (int s = 0; s < arch.num_stages; s++) {
-      for (int j = 0; j < arch.depths[s]; j++) {
-        IndexBuffer ib = { swin_key_relative_position_index (arch.layout, s, j), arch.windows[s] };
-        g_array_append_val (indices, ib);
-      }
+  for (int s = 0; s < arch.num_stages; s++) {
+    for (int j = 0; j < arch.depths[s]; j++) {
+      IndexBuffer index = { swin_key_relative_position_index (arch.layout, s, j), arch.windows[s], FALSE };
+      IndexBuffer coords = { swin_key_relative_coords_table (arch.layout, s, j), arch.windows[s], TRUE };
+
+      if (arch.version == 2 && arch.layout != SWIN_LAYOUT_TIMM)
+        g_array_append_val (indices, coords);
+      else
+        g_free (coords.name);
+      if (arch.layout == SWIN_LAYOUT_TORCHVISION)
+        g_array_append_val (indices, index);
+      else
+        g_free (index.name);
     }
   }
-  header = build_header (&arch, params->arch != NULL ? params->arch : "custom", params, specs, indices,
-                        &header_len);
+  header = build_header (&arch, params->arch != NULL ? params->arch : "custom", window, params, specs,
+                        indices, &header_len);
   for (int k = 0; k < 8; k++)
     len_bytes[k] = (guint8) ((guint64) header_len >> (8 * k));
 
@@ -329,7 +413,9 @@ swin_model_init_random (const SwinInitParams *params, const char *path, GError *
       goto out;
   }
   for (guint i = 0; i < indices->len; i++) {
-    if (!write_index (f, g_array_index (indices, IndexBuffer, i).window, path, error))
+    const IndexBuffer *ib = &g_array_index (indices, IndexBuffer, i);
+
+    if (!(ib->coords ? write_coords (f, ib->window, path, error) : write_index (f, ib->window, path, error)))
       goto out;
   }
   ok = TRUE;

@@ -13,6 +13,7 @@ typedef enum {
   SWIN_FILL_TRUNC_NORMAL,  /* std 0.02, cut at 2 std: weights, bias tables */
   SWIN_FILL_ZEROS,         /* biases */
   SWIN_FILL_ONES,          /* LayerNorm weights */
+  SWIN_FILL_LOG10,         /* V2's logit scales: log(10), as every source initialises them */
 } SwinFill;
 
 typedef struct {
@@ -34,6 +35,10 @@ GArray *swin_tensor_specs_new (const SwinArch *arch, SwinModel *model);
 
 /* Key of the buffer that torchvision stores next to each bias table. */
 char *swin_key_relative_position_index (SwinLayout layout, int stage, int block);
+/* Key of a V2 block's relative_coords_table buffer [1, 2M-1, 2M-1, 2]: the
+ * position bias MLP's input, which torchvision's and the original
+ * repository's state dicts carry (timm's do not). */
+char *swin_key_relative_coords_table (SwinLayout layout, int stage, int block);
 
 /* Checks the rules every architecture must follow (dimensions, heads, the
  * GPU kernels' alignment needs); SWIN_ERROR_ARCH otherwise. */

@@ -2,6 +2,7 @@
 /* Checkpoint loading: key-layout detection, architecture inference from the
  * tensor shapes, and a shape check of every tensor before conversion. */
 #include "swin_keys.h"
+#include "swin_cpb.h"
 #include "swin_safetensors.h"
 
 #include <math.h>
@@ -61,6 +62,12 @@ char *
 swin_key_relative_position_index (SwinLayout layout, int stage, int block)
 {
   return block_key (layout, stage, block, "attn.relative_position_index", "");
+}
+
+char *
+swin_key_relative_coords_table (SwinLayout layout, int stage, int block)
+{
+  return block_key (layout, stage, block, "attn.relative_coords_table", "");
 }
 
 static const char *
@@ -141,11 +148,25 @@ swin_tensor_specs_new (const SwinArch *arch, SwinModel *model)
       BLOCK ("norm1", ".weight", SWIN_FILL_ONES, norm1_w, 1, c);
       BLOCK ("norm1", ".bias", SWIN_FILL_ZEROS, norm1_b, 1, c);
       BLOCK ("attn.qkv", ".weight", SWIN_FILL_TRUNC_NORMAL, qkv_w, 2, 3 * c, c);
-      BLOCK ("attn.qkv", ".bias", SWIN_FILL_ZEROS, qkv_b, 1, 3 * c);
+      /* V2 outside torchvision: q and v biases only (k's is zero) */
+      if (arch->version == 2 && lay != SWIN_LAYOUT_TORCHVISION) {
+        BLOCK ("attn.q_bias", "", SWIN_FILL_ZEROS, q_bias, 1, c);
+        BLOCK ("attn.v_bias", "", SWIN_FILL_ZEROS, v_bias, 1, c);
+      } else {
+        BLOCK ("attn.qkv", ".bias", SWIN_FILL_ZEROS, qkv_b, 1, 3 * c);
+      }
       BLOCK ("attn.proj", ".weight", SWIN_FILL_TRUNC_NORMAL, proj_w, 2, c, c);
       BLOCK ("attn.proj", ".bias", SWIN_FILL_ZEROS, proj_b, 1, c);
-      BLOCK ("attn.relative_position_bias_table", "", SWIN_FILL_TRUNC_NORMAL, rpb_table, 2, rows,
-             I (arch->heads[s]));
+      if (arch->version == 2) {
+        BLOCK ("attn.logit_scale", "", SWIN_FILL_LOG10, logit_scale, 3, I (arch->heads[s]), I (1), I (1));
+        BLOCK ("attn.cpb_mlp.0", ".weight", SWIN_FILL_TRUNC_NORMAL, cpb_fc1_w, 2, I (SWIN_CPB_HIDDEN), I (2));
+        BLOCK ("attn.cpb_mlp.0", ".bias", SWIN_FILL_ZEROS, cpb_fc1_b, 1, I (SWIN_CPB_HIDDEN));
+        BLOCK ("attn.cpb_mlp.2", ".weight", SWIN_FILL_TRUNC_NORMAL, cpb_fc2_w, 2, I (arch->heads[s]),
+               I (SWIN_CPB_HIDDEN));
+      } else {
+        BLOCK ("attn.relative_position_bias_table", "", SWIN_FILL_TRUNC_NORMAL, rpb_table, 2, rows,
+               I (arch->heads[s]));
+      }
       BLOCK ("norm2", ".weight", SWIN_FILL_ONES, norm2_w, 1, c);
       BLOCK ("norm2", ".bias", SWIN_FILL_ZEROS, norm2_b, 1, c);
       BLOCK ("mlp.fc1", ".weight", SWIN_FILL_TRUNC_NORMAL, fc1_w, 2, hidden, c);
@@ -155,10 +176,13 @@ swin_tensor_specs_new (const SwinArch *arch, SwinModel *model)
 #undef BLOCK
     }
     if (s + 1 < arch->num_stages) {
+      /* V2 normalises the reduced 2C channels, V1 the gathered 4C */
+      int64_t norm_c = arch->version == 2 ? 2 * c : 4 * c;
+
       add_spec (specs, merge_key (lay, s, "norm.weight"), SWIN_FILL_ONES,
-                st != NULL ? &st->merge_norm_w : NULL, 1, 4 * c);
+                st != NULL ? &st->merge_norm_w : NULL, 1, norm_c);
       add_spec (specs, merge_key (lay, s, "norm.bias"), SWIN_FILL_ZEROS,
-                st != NULL ? &st->merge_norm_b : NULL, 1, 4 * c);
+                st != NULL ? &st->merge_norm_b : NULL, 1, norm_c);
       add_spec (specs, merge_key (lay, s, "reduction.weight"), SWIN_FILL_TRUNC_NORMAL,
                 st != NULL ? &st->merge_reduction_w : NULL, 2, 2 * c, 4 * c);
     }
@@ -251,6 +275,7 @@ struct Loader {
   const char *path;
   SwinSafetensors *st;
   SwinArch arch;
+  gboolean window_from_metadata[SWIN_MAX_STAGES];   /* V2: no relative_coords_table */
 };
 
 static char *
@@ -413,6 +438,179 @@ count_blocks (struct Loader *ld, GError **error)
   return TRUE;
 }
 
+/* Swin V2 blocks have attn.logit_scale; V1 blocks a relative_position_bias_table. */
+static gboolean
+is_v2_block_tensor (const char *name)
+{
+  return g_str_has_suffix (name, ".attn.logit_scale") || strstr (name, ".attn.cpb_mlp.") != NULL ||
+         g_str_has_suffix (name, ".attn.q_bias") || g_str_has_suffix (name, ".attn.v_bias") ||
+         g_str_has_suffix (name, ".attn.relative_coords_table");
+}
+
+/* The version, from the first block; every other block must be of it. */
+static gboolean
+detect_version (struct Loader *ld, GError **error)
+{
+  char *first = block_key (ld->arch.layout, 0, 0, "attn.logit_scale", "");
+
+  ld->arch.version = swin_safetensors_lookup (ld->st, first) != NULL ? 2 : 1;
+  for (guint i = 0; i < swin_safetensors_get_n_tensors (ld->st); i++) {
+    const char *name = swin_safetensors_get_tensor (ld->st, i)->name;
+    gboolean v2 = is_v2_block_tensor (name);
+    gboolean v1 = g_str_has_suffix (name, ".attn.relative_position_bias_table");
+    int s, j;
+
+    if (!parse_block_key (ld->arch.layout, name, &s, &j) || !(ld->arch.version == 2 ? v1 : v2))
+      continue;
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: tensor '%s' belongs to a Swin %s block, but the "
+                 "first block is Swin %s (%s '%s'): V1 and V2 blocks mixed", ld->path, name,
+                 v2 ? "V2" : "V1", v2 ? "V1" : "V2", v2 ? "without" : "with", first);
+    g_free (first);
+    return FALSE;
+  }
+  g_free (first);
+  return TRUE;
+}
+
+static gboolean
+infer_stage_v1 (struct Loader *ld, int s, GError **error)
+{
+  char *key = block_key (ld->arch.layout, s, 0, "attn.relative_position_bias_table", "");
+  const SwinTensorInfo *t = require (ld, key, 2, "[(2M-1)^2, heads]", error);
+  int64_t rows, side;
+
+  g_free (key);
+  if (t == NULL)
+    return FALSE;
+  rows = t->shape[0];
+  side = (int64_t) llround (sqrt ((double) rows));
+  if (side * side != rows || side % 2 == 0) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: tensor '%s' has %" G_GINT64_FORMAT " rows, "
+                 "not (2M-1)^2 for a window size M", ld->path, t->name, rows);
+    return FALSE;
+  }
+  ld->arch.windows[s] = (int) (side + 1) / 2;
+  ld->arch.heads[s] = (int) t->shape[1];
+  return TRUE;
+}
+
+/* A V2 block's relative_coords_table, if the checkpoint has it: the window
+ * M of its [1, 2M-1, 2M-1, 2] shape, or -1 (error set) for another shape. */
+static int
+coords_table_window (struct Loader *ld, const SwinTensorInfo *t, GError **error)
+{
+  if (t->ndim != 4 || t->shape[0] != 1 || t->shape[1] != t->shape[2] || t->shape[1] % 2 == 0 ||
+      t->shape[1] > 2 * MAX_WINDOW || t->shape[3] != 2) {
+    char *got = shape_to_string (t->shape, t->ndim);
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' has shape %s, expected "
+                 "[1, 2M-1, 2M-1, 2] for a window size M", ld->path, t->name, got);
+    g_free (got);
+    return -1;
+  }
+  return (int) (t->shape[1] + 1) / 2;
+}
+
+/* Heads from logit_scale; the window from relative_coords_table where the
+ * checkpoint has one (read_v2_windows() does the rest). */
+static gboolean
+infer_stage_v2 (struct Loader *ld, int s, GError **error)
+{
+  char *key = block_key (ld->arch.layout, s, 0, "attn.logit_scale", "");
+  const SwinTensorInfo *t = require (ld, key, 3, "[heads, 1, 1]", error);
+
+  g_free (key);
+  if (t == NULL)
+    return FALSE;
+  ld->arch.heads[s] = (int) CLAMP (t->shape[0], 0, G_MAXINT);
+  key = swin_key_relative_coords_table (ld->arch.layout, s, 0);
+  t = swin_safetensors_lookup (ld->st, key);
+  g_free (key);
+  ld->arch.windows[s] = t != NULL ? coords_table_window (ld, t, error) : 0;
+  return ld->arch.windows[s] >= 0;
+}
+
+/* __metadata__ @key: one number, or one per stage ("12,12,12,6"), each in
+ * 1..MAX_WINDOW, into @out; FALSE with an error otherwise. */
+static gboolean
+parse_stage_ints (struct Loader *ld, const char *key, const char *value, int *out, GError **error)
+{
+  char **parts = g_strsplit_set (value, ",[]() ", -1);
+  int n = 0;
+  gboolean ok = TRUE;
+
+  for (char **p = parts; *p != NULL && ok; p++) {
+    const char *q = *p;
+    int v;
+
+    if (*q == '\0')
+      continue;
+    ok = n < ld->arch.num_stages && parse_index (&q, MAX_WINDOW, &v) && *q == '\0' && v >= 1;
+    if (ok)
+      out[n++] = v;
+  }
+  g_strfreev (parts);
+  if (!ok || (n != 1 && n != ld->arch.num_stages)) {
+    g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ %s '%s' is not one window size "
+                 "(1 to %d) or one per stage (%d)", ld->path, key, value, MAX_WINDOW, ld->arch.num_stages);
+    return FALSE;
+  }
+  for (int s = n; s < ld->arch.num_stages; s++)
+    out[s] = out[0];
+  return TRUE;
+}
+
+/* V2 windows that no relative_coords_table gave (timm's checkpoints have
+ * none): __metadata__ window_size; and the pretraining windows of
+ * __metadata__ pretrained_window_size. */
+static gboolean
+read_v2_windows (struct Loader *ld, GError **error)
+{
+  SwinArch *arch = &ld->arch;
+  const char *window = swin_safetensors_get_metadata (ld->st, "window_size");
+  const char *pretrained = swin_safetensors_get_metadata (ld->st, "pretrained_window_size");
+  int meta[SWIN_MAX_STAGES] = { 0 };
+
+  if (window != NULL && !parse_stage_ints (ld, "window_size", window, meta, error))
+    return FALSE;
+  if (pretrained != NULL && !parse_stage_ints (ld, "pretrained_window_size", pretrained,
+                                               arch->pretrained_windows, error))
+    return FALSE;
+  for (int s = 0; s < arch->num_stages; s++) {
+    if (arch->windows[s] > 0)
+      continue;
+    if (meta[s] == 0) {
+      char *key = swin_key_relative_coords_table (arch->layout, s, 0);
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: a Swin V2 checkpoint without tensor '%s' needs "
+                   "its window size in __metadata__ window_size (tools/convert_pth.py --window)",
+                   ld->path, key);
+      g_free (key);
+      return FALSE;
+    }
+    arch->windows[s] = meta[s];
+    ld->window_from_metadata[s] = TRUE;
+  }
+  return TRUE;
+}
+
+/* Where the original repository and timm build a V2 model at its own
+ * resolution, a stage whose map side is at most the window gets the map's
+ * side as its window, and its bias MLP is built for that window; a
+ * relative_coords_table records this, a window from __metadata__ is shrunk
+ * here the same way. */
+static void
+shrink_v2_windows (struct Loader *ld)
+{
+  SwinArch *arch = &ld->arch;
+
+  for (int s = 0; s < arch->num_stages; s++) {
+    int res = arch->img_size / MAX (arch->patch_size, 1) >> s;
+
+    if (ld->window_from_metadata[s] && arch->layout != SWIN_LAYOUT_TORCHVISION && res >= 1 &&
+        res < arch->windows[s])
+      arch->windows[s] = res;
+  }
+}
+
 /* img_size metadata: "384" or "[384, 384]": the first number. */
 static gboolean
 parse_img_size (struct Loader *ld, const char *value, GError **error)
@@ -465,24 +663,11 @@ infer_arch (struct Loader *ld, GError **error)
   if (!count_blocks (ld, error))
     return FALSE;
 
+  if (!detect_version (ld, error))
+    return FALSE;
   for (int s = 0; s < arch->num_stages; s++) {
-    int64_t rows, side;
-
-    key = block_key (arch->layout, s, 0, "attn.relative_position_bias_table", "");
-    t = require (ld, key, 2, "[(2M-1)^2, heads]", error);
-    g_free (key);
-    if (t == NULL)
+    if (!(arch->version == 2 ? infer_stage_v2 (ld, s, error) : infer_stage_v1 (ld, s, error)))
       return FALSE;
-    rows = t->shape[0];
-    side = (int64_t) llround (sqrt ((double) rows));
-    if (side * side != rows || side % 2 == 0) {
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: tensor '%s' has %" G_GINT64_FORMAT " rows, "
-                   "not (2M-1)^2 for a window size M", ld->path, t->name, rows);
-      return FALSE;
-    }
-    arch->windows[s] = (int) (side + 1) / 2;
-    arch->heads[s] = (int) t->shape[1];
-
     key = block_key (arch->layout, s, 0, "mlp.fc1", ".weight");
     t = require (ld, key, 2, "[hidden, C]", error);
     g_free (key);
@@ -496,6 +681,8 @@ infer_arch (struct Loader *ld, GError **error)
     return FALSE;
   arch->num_classes = (int) t->shape[0];
 
+  if (arch->version == 2 && !read_v2_windows (ld, error))
+    return FALSE;
   t = swin_safetensors_lookup (ld->st, "absolute_pos_embed");
   arch->ape = t != NULL;
   img_meta = swin_safetensors_get_metadata (ld->st, "img_size");
@@ -508,9 +695,15 @@ infer_arch (struct Loader *ld, GError **error)
     arch->img_size = grid * grid == t->shape[1] ? ape_img_size (grid, arch->patch_size) : 0;
   } else if (arch->ape && t->ndim == 4 && t->shape[1] == t->shape[2]) {
     arch->img_size = ape_img_size (t->shape[1], arch->patch_size);
+  } else if (arch->version == 2) {
+    /* the V2 checkpoints published: window 8 and 16 at 256, 12 at 192, 24 at 384 */
+    int m = arch->windows[0];
+    arch->img_size = m == 8 || m == 16 ? 256 : m == 12 ? 192 : m == 24 ? 384 : 32 * m;
   } else {
     arch->img_size = arch->windows[0] == 7 ? 224 : arch->windows[0] == 12 ? 384 : 32 * arch->windows[0];
   }
+  if (arch->version == 2)
+    shrink_v2_windows (ld);
 
   if (!swin_arch_validate (arch, error)) {
     g_prefix_error (error, "%s: ", ld->path);
@@ -578,6 +771,75 @@ load_tensors (struct Loader *ld, SwinModel *model, GError **error)
   return ok;
 }
 
+/* A block's position bias MLP input: the checkpoint's relative_coords_table
+ * where it has one (it holds the pretraining window's normalisation), else
+ * computed as the sources compute it.  A new array of (2M-1)^2 pairs. */
+static float *
+v2_coords (struct Loader *ld, int s, int j, GError **error)
+{
+  const SwinArch *arch = &ld->arch;
+  const int M = arch->windows[s];
+  char *key = swin_key_relative_coords_table (arch->layout, s, j);
+  const SwinTensorInfo *t = swin_safetensors_lookup (ld->st, key);
+  float *coords = NULL;
+
+  if (t == NULL) {
+    coords = g_new (float, (size_t) (2 * M - 1) * (2 * M - 1) * 2);
+    swin_cpb_coords (M, arch->pretrained_windows[s] > 0 ? arch->pretrained_windows[s] : M, coords);
+  } else {
+    int m = coords_table_window (ld, t, error);
+
+    if (m == M && (coords = swin_safetensors_to_f32 (t, error)) == NULL)
+      g_prefix_error (error, "%s: ", ld->path);
+    else if (m >= 0 && m != M)
+      g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' is for a window of %d, but "
+                   "stage %d has a window of %d", ld->path, key, m, s, M);
+  }
+  g_free (key);
+  return coords;
+}
+
+/* What V2 derives at load time, once: each block's bias table from its
+ * MLP, its attention scales, and the [3C] qkv bias with the k third zero
+ * (torchvision stores one and zeroes that third in its forward; the others
+ * store q_bias and v_bias). */
+static gboolean
+finish_v2 (struct Loader *ld, SwinModel *model, GError **error)
+{
+  const SwinArch *arch = &ld->arch;
+
+  for (int s = 0; s < arch->num_stages; s++) {
+    const int C = SWIN_ARCH_DIM (arch, s), M = arch->windows[s], heads = arch->heads[s];
+
+    for (int j = 0; j < arch->depths[s]; j++) {
+      SwinBlockWeights *b = &model->stages[s].blocks[j];
+      float *coords = v2_coords (ld, s, j, error);
+
+      if (coords == NULL)
+        return FALSE;
+      b->rpb_table = g_new (float, (size_t) (2 * M - 1) * (2 * M - 1) * heads);
+      g_ptr_array_add (model->arena, b->rpb_table);
+      swin_cpb_table (coords, M, heads, b->cpb_fc1_w, b->cpb_fc1_b, b->cpb_fc2_w, b->rpb_table);
+      g_free (coords);
+
+      b->attn_scale = g_new (float, heads);
+      g_ptr_array_add (model->arena, b->attn_scale);
+      for (int h = 0; h < heads; h++)
+        b->attn_scale[h] = expf (fminf (b->logit_scale[h], logf (100.0f)));
+
+      if (b->qkv_b == NULL) {
+        b->qkv_b = g_new0 (float, 3 * (size_t) C);
+        g_ptr_array_add (model->arena, b->qkv_b);
+        memcpy (b->qkv_b, b->q_bias, C * sizeof (float));
+        memcpy (b->qkv_b + 2 * C, b->v_bias, C * sizeof (float));
+      } else {
+        memset (b->qkv_b + C, 0, C * sizeof (float));
+      }
+    }
+  }
+  return TRUE;
+}
+
 static char *
 model_name_from_path (const char *path)
 {
@@ -631,7 +893,8 @@ load_checkpoint (SwinSafetensors *st, const char *path, GError **error)
 
   model = g_new0 (SwinModel, 1);
   model->arena = g_ptr_array_new_with_free_func (g_free);
-  if (!read_normalization (&ld, model, error) || !load_tensors (&ld, model, error)) {
+  if (!read_normalization (&ld, model, error) || !load_tensors (&ld, model, error) ||
+      (ld.arch.version == 2 && !finish_v2 (&ld, model, error))) {
     swin_model_free (model);
     model = NULL;
     goto out;

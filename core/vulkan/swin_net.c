@@ -47,6 +47,26 @@ put (Packer *p, PackKind kind, const float *src, size_t n, int N, int K)
   return s;
 }
 
+/* A block's bias table of @n values; V2's cosine attention reads its
+ * @heads scales right after it (swin_op_attention()). */
+static SwinSlice
+put_table (Packer *p, const SwinBlockWeights *w, size_t n, int heads)
+{
+  SwinSlice s;
+  float *both;
+
+  if (w->attn_scale == NULL)
+    return put (p, RAW, w->rpb_table, n, 0, 0);
+  both = p->host != NULL ? g_new (float, n + heads) : NULL;
+  if (both != NULL) {
+    memcpy (both, w->rpb_table, n * sizeof (float));
+    memcpy (both + n, w->attn_scale, heads * sizeof (float));
+  }
+  s = put (p, RAW, both, n + heads, 0, 0);
+  g_free (both);
+  return s;
+}
+
 static void
 pack_all (Packer *p, SwinNet *net, const SwinModel *m)
 {
@@ -76,7 +96,7 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
       b->qkv_b = put (p, BIAS, w->qkv_b, 3 * C, 0, 0);
       b->proj_w = put (p, LINEAR, w->proj_w, 0, C, C);
       b->proj_b = put (p, BIAS, w->proj_b, C, 0, 0);
-      b->table = put (p, RAW, w->rpb_table, (size_t) (2 * M - 1) * (2 * M - 1) * a->heads[s], 0, 0);
+      b->table = put_table (p, w, (size_t) (2 * M - 1) * (2 * M - 1) * a->heads[s], a->heads[s]);
       b->norm2_w = put (p, RAW, w->norm2_w, C, 0, 0);
       b->norm2_b = put (p, RAW, w->norm2_b, C, 0, 0);
       b->fc1_w = put (p, LINEAR, w->fc1_w, 0, hid, C);

@@ -619,20 +619,24 @@ swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBi
   return TRUE;
 }
 
-gboolean
-swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                   const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
-                   int rows, int C, int merge_h, int merge_w,
-                   const SwinBinding *add, int add_rows, GError **error)
+/* The LayerNorm kernel's recording; @plain: the rows (the gather) copied. */
+static gboolean
+layernorm_rows (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in, const SwinBinding *gamma,
+                const SwinBinding *beta, const SwinBinding *out, int rows, int C, int merge_h, int merge_w,
+                const SwinBinding *add, int add_rows, gboolean plain, GError **error)
 {
   SwinLayernormPush push = {
-    rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
+    rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1), plain,
   };
   /* Without an addend the binding still needs a valid range: gamma stands in, unread. */
   SwinBinding b[] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
+  /* An addend of as many rows as the input (a residual) is chunked with
+   * them, a repeating one (the position embedding) only in whole repeats. */
+  gboolean residual = add != NULL && add_rows == rows;
   /* Chunks are whole images where the row's place matters (the gather, the
    * addend's r % add_rows), else rows. */
-  uint64_t unit_rows = merge_h > 0 ? (uint64_t) (merge_h / 2) * (merge_w / 2) : add ? (uint64_t) push.L : 1;
+  uint64_t unit_rows = merge_h > 0 ? (uint64_t) (merge_h / 2) * (merge_w / 2)
+                     : add && !residual ? (uint64_t) push.L : 1;
   uint64_t unit_in = merge_h > 0 ? (uint64_t) merge_h * merge_w * (C / 4) : unit_rows * C;
   uint64_t chunk, units;
 
@@ -649,13 +653,35 @@ swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
     if (n < units) {
       b[0] = sub_range (in, u0, n, unit_in * sizeof (float));
       b[3] = sub_range (out, u0, n, unit_rows * C * sizeof (float));
+      if (residual)
+        b[4] = sub_range (add, u0, n, (uint64_t) C * sizeof (float));
     }
     b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
     push.rows = args.rows;
+    if (residual)
+      push.L = args.rows;
     if (!record (cmd, ctx, SWIN_OP_LAYERNORM, &args, b, &push, error))
       return FALSE;
   }
   return TRUE;
+}
+
+gboolean
+swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                   const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
+                   int rows, int C, int merge_h, int merge_w,
+                   const SwinBinding *add, int add_rows, GError **error)
+{
+  return layernorm_rows (cmd, ctx, in, gamma, beta, out, rows, C, merge_h, merge_w, add, add_rows, FALSE,
+                         error);
+}
+
+gboolean
+swin_op_merge_gather (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in, const SwinBinding *out,
+                      int rows, int C, int merge_h, int merge_w, GError **error)
+{
+  /* gamma and beta are not read: the output stands in for them */
+  return layernorm_rows (cmd, ctx, in, out, out, out, rows, C, merge_h, merge_w, NULL, 0, TRUE, error);
 }
 
 gboolean
@@ -691,11 +717,12 @@ swin_op_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const Sw
 gboolean
 swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
                    const SwinBinding *qkv_bias, const SwinBinding *table,
-                   const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, GError **error)
+                   const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, gboolean cosine,
+                   GError **error)
 {
   const int hd = heads > 0 ? g->C / heads : 0;
   SwinAttentionPush push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M, B,
-             hd > 0 ? 1.0f / sqrtf ((float) hd) : 0.0f };
+             hd > 0 ? 1.0f / sqrtf ((float) hd) : 0.0f, cosine };
   SwinBinding b[] = { *qkv, *qkv_bias, *table, *out };
   uint64_t tokens = (uint64_t) g->H * g->W, chunk;
 

@@ -40,22 +40,32 @@ gboolean swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, con
 
 /* LayerNorm of @rows rows of @C channels into @out; with @merge_h > 0 the
  * rows are the 2x2 patch-merging gather of an merge_h x merge_w map of C/4
- * channels; with @add, + add[(r % add_rows) * C + c]. */
+ * channels; with @add, + add[(r % add_rows) * C + c].  @add may be @out
+ * (a residual: add_rows = rows): each value is read before it is written. */
 gboolean swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
                             const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
                             int rows, int C, int merge_h, int merge_w,
                             const SwinBinding *add, int add_rows, GError **error);
+
+/* The 2x2 patch-merging gather of a @merge_h x @merge_w map of @C / 4
+ * channels into @rows rows of @C, without normalisation (Swin V2 reduces
+ * first); the LayerNorm kernels' gather. */
+gboolean swin_op_merge_gather (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                               const SwinBinding *out, int rows, int C, int merge_h, int merge_w,
+                               GError **error);
 
 /* Patches of the NCHW @img [B, Cin, H, W] as rows [B * H/P * W/P, Cin * P * P]:
  * the patch embedding is then a GEMM with the conv weight as a Linear. */
 gboolean swin_op_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const SwinBinding *out,
                          int B, int Cin, int H, int W, int P, GError **error);
 
-/* Window attention from qkv [B, H*W, 3C] into out [B, H*W, C]. */
+/* Window attention from qkv [B, H*W, 3C] into out [B, H*W, C].  @table:
+ * the [(2M-1)^2, heads] bias table; with @cosine (Swin V2's scaled cosine
+ * attention) followed by the [heads] scales. */
 gboolean swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
                             const SwinBinding *qkv_bias, const SwinBinding *table,
                             const SwinBinding *out, int B, const SwinAttnGeom *g, int heads,
-                            GError **error);
+                            gboolean cosine, GError **error);
 
 /* out[b, c] = mean over the L tokens of in[b, :, c]. */
 gboolean swin_op_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,

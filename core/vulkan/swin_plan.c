@@ -49,9 +49,21 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
 
   swin_attn_geometry (a, s, j, H, W, &g);
   attn = 4.0 * p->B * (g.Hp * g.Wp) * (g.ws * g.ws) * C;
+  if (a->version == 2) {
+    /* Residual post-norm, x = x + LN(proj(W-MSA(x))) and x = x + LN(MLP(x)):
+     * the LayerNorm adds the residual in place. */
+    SwinBinding t = bind (p->big, (size_t) rows * C);
+    return (LABEL ("qkv", gemm * 3 * C), swin_op_gemm (p->cmd, ctx, &x, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
+           (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], TRUE, error)) &&
+           (LABEL ("proj", gemm * C), swin_op_gemm (p->cmd, ctx, &y, &pw, &pb, &t, rows, C, C, FALSE, FALSE, error)) &&
+           (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &t, &n1w, &n1b, &x, rows, C, 0, 0, &x, rows, error)) &&
+           (LABEL ("fc1", gemm * hid), swin_op_gemm (p->cmd, ctx, &x, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
+           (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &y, rows, C, hid, FALSE, FALSE, error)) &&
+           (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &y, &n2w, &n2b, &x, rows, C, 0, 0, &x, rows, error));
+  }
   return (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error)) &&
          (LABEL ("qkv", gemm * 3 * C), swin_op_gemm (p->cmd, ctx, &y, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
-         (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], error)) &&
+         (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], FALSE, error)) &&
          (LABEL ("proj", gemm * C), swin_op_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
          (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
          (LABEL ("fc1", gemm * hid), swin_op_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
@@ -93,12 +105,23 @@ record (SwinPlan *p, GError **error)
       SwinBinding mw = swin_net_bind (net, ss->merge_norm_w), mb = swin_net_bind (net, ss->merge_norm_b);
       SwinBinding rw = swin_net_bind (net, ss->merge_w), zb = swin_net_bind (net, ss->merge_zero_bias);
       SwinBinding xin = bind (p->x, (size_t) p->B * H * W * C);
-      LABEL ("merge_norm", 0);
-      if (!swin_op_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error))
-        return FALSE;
-      LABEL ("merge", 2.0 * rows * 4 * C * 2 * C);
-      if (!swin_op_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
-        return FALSE;
+      if (a->version == 2) {
+        /* V2: gather, reduce, then normalise the 2C channels */
+        SwinBinding t = bind (p->big, (size_t) rows * 2 * C);
+        if (!(LABEL ("merge_gather", 0), swin_op_merge_gather (p->cmd, ctx, &xin, &g, rows, 4 * C, H, W, error)) ||
+            !(LABEL ("merge", 2.0 * rows * 4 * C * 2 * C),
+              swin_op_gemm (p->cmd, ctx, &g, &rw, &zb, &t, rows, 2 * C, 4 * C, FALSE, FALSE, error)) ||
+            !(LABEL ("merge_norm", 0),
+              swin_op_layernorm (p->cmd, ctx, &t, &mw, &mb, &o, rows, 2 * C, 0, 0, NULL, 0, error)))
+          return FALSE;
+      } else {
+        LABEL ("merge_norm", 0);
+        if (!swin_op_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error))
+          return FALSE;
+        LABEL ("merge", 2.0 * rows * 4 * C * 2 * C);
+        if (!swin_op_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
+          return FALSE;
+      }
       H /= 2;
       W /= 2;
       C *= 2;

@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# Seed corpus of the loader fuzzer: tiny valid checkpoints in the three key
-# layouts (written by fuzz-make-seeds through swin_model_init_random), their
+# Seed corpus of the loader fuzzer: tiny valid Swin and Swin V2 checkpoints
+# in the three key layouts (written by fuzz-make-seeds through
+# swin_model_init_random), their
 # F16 / BF16 / mixed-dtype, absolute-position-embedding and metadata
 # variants, and a few truncated or corrupted files.  Generated, not
-# committed: 84 files, about 1.1 MiB, each under 40 KiB.
+# committed: 126 files, about 2.5 MiB, each under 64 KiB (the fuzzer's -max_len).
 #
 # usage: make_corpus.sh BUILDDIR OUTDIR
 set -euo pipefail

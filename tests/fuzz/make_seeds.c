@@ -9,6 +9,7 @@
 typedef struct {
   const char *name;
   int embed_dim, num_stages, depths[3], heads[3], window, classes;
+  int version;
 } TinyArch;
 
 static const TinyArch archs[] = {
@@ -18,6 +19,11 @@ static const TinyArch archs[] = {
   { "s2", 8, 2, { 2, 1 }, { 2, 2 }, 2, 3 },
   /* one stage of two blocks (the second one shifted), window 3 */
   { "w3", 8, 1, { 2 }, { 2 }, 3, 4 },
+  /* Swin V2: one block (its bias MLP is most of the file) */
+  { "v2s1", 8, 1, { 1 }, { 2 }, 2, 2, 2 },
+  /* Swin V2, two stages: its patch merging (a block each: under the
+   * fuzzer's 64 KiB inputs) */
+  { "v2s2", 8, 2, { 1, 1 }, { 2, 2 }, 2, 3, 2 },
 };
 
 static const struct {
@@ -39,6 +45,7 @@ main (int argc, char **argv)
   for (guint a = 0; a < G_N_ELEMENTS (archs); a++) {
     for (guint l = 0; l < G_N_ELEMENTS (layouts); l++) {
       SwinInitParams p = {
+        .version = archs[a].version,
         .embed_dim = archs[a].embed_dim,
         .num_stages = archs[a].num_stages,
         .window = archs[a].window,

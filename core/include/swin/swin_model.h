@@ -41,13 +41,25 @@ const char *swin_layout_name (SwinLayout layout);
 /* The architecture, inferred from tensor names and shapes. */
 typedef struct {
   SwinLayout layout;
+  /* 1: Swin Transformer; 2: Swin Transformer V2 (residual post-norm, scaled
+   * cosine attention, a continuous position bias MLP, q and v biases only,
+   * patch merging that reduces then normalises), recognised by its blocks'
+   * attn.logit_scale. */
+  int version;
   int in_chans;                       /* 3 */
   int patch_size;                     /* 4 */
   int embed_dim;                      /* C of stage 0 */
   int num_stages;
   int depths[SWIN_MAX_STAGES];
   int heads[SWIN_MAX_STAGES];
-  int windows[SWIN_MAX_STAGES];       /* window M of each stage, from its (2M-1)^2 bias table */
+  int windows[SWIN_MAX_STAGES];       /* window M of each stage, from its (2M-1)^2 bias table
+                                       * (V2: from its relative_coords_table, else __metadata__
+                                       * window_size) */
+  /* V2: the window of pretraining that the position bias MLP's coordinates
+   * are normalised to (__metadata__ pretrained_window_size); 0: the stage's
+   * own window.  A checkpoint's relative_coords_table, where it has one,
+   * already holds the normalised coordinates and is used as it is. */
+  int pretrained_windows[SWIN_MAX_STAGES];
   int mlp_hidden[SWIN_MAX_STAGES];    /* fc1 output features of each stage */
   int num_classes;
   gboolean ape;                       /* absolute position embedding present */
@@ -94,15 +106,17 @@ gboolean swin_parse_floats (const char *text, float *out, int n);
 gboolean swin_arch_check_size (const SwinArch *arch, int height, int width, GError **error);
 
 /* Parameters for swin_model_init_random().  With @arch set ("swin_t",
- * "swin_s", "swin_b", "swin_l") the architecture fields are ignored; with
- * @arch NULL they describe a custom (e.g. tiny test) architecture. */
+ * "swin_s", "swin_b", "swin_l", or V2's "swin_v2_t", "swin_v2_s",
+ * "swin_v2_b") the architecture fields and @version are ignored; with @arch
+ * NULL they describe a custom (e.g. tiny test) architecture. */
 typedef struct {
   const char *arch;
+  int version;        /* 0 or 1: Swin; 2: Swin V2 (custom architectures) */
   int embed_dim;
   int num_stages;
   int depths[SWIN_MAX_STAGES];
   int heads[SWIN_MAX_STAGES];
-  int window;         /* 0: 7 */
+  int window;         /* 0: 7 (V2: 8) */
   int num_classes;    /* 0: 1000 */
   int img_size;       /* 0: 224 for window 7, 384 for window 12, else 32 * window */
   SwinLayout layout;  /* key layout to write */
@@ -112,8 +126,11 @@ typedef struct {
 } SwinInitParams;
 
 /* Writes a randomly initialised F32 checkpoint (truncated normal std 0.02 for
- * weights and bias tables, zero biases, unit LayerNorm) to @path, with
- * __metadata__ {"arch", "img_size"} and, when given, "mean" and "std". */
+ * weights and bias tables, zero biases, unit LayerNorm; V2: logit scales
+ * log(10), as the sources initialise them) to @path, with __metadata__
+ * {"arch", "img_size"} (V2: and "window_size") and, when given, "mean" and
+ * "std".  V2 checkpoints in the torchvision and original layouts also carry
+ * each block's relative_coords_table, as those sources' state dicts do. */
 gboolean swin_model_init_random (const SwinInitParams *params, const char *path, GError **error);
 
 /* ---- reports ---- */
