@@ -136,6 +136,7 @@ gst_swin_classify_start (GstBaseTransform *trans)
   self->cpu_preprocess = self->backend == GST_SWIN_CLASSIFY_BACKEND_CPU;
   self->run_mode = self->mode;
   self->run_region = self->region;
+  self->run_features = self->features;
   self->frames_inferred = 0;
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->reported_latency = GST_CLOCK_TIME_NONE;

@@ -5,6 +5,7 @@
  * frame description; flush, EOS, QoS and the LATENCY query. */
 #include "gstswinanalytics.h"
 #include "gstswinclassifyprivate.h"
+#include "gstswinfeatures.h"
 #include "gstswinmetaprivate.h"
 #include "gstswinregions.h"
 #include "gstswinvideo.h"
@@ -41,7 +42,7 @@ gst_swin_classify_request (GstSwinClassify *self, const SwinFrame *frame, const 
 {
   return (SwinRunnerRequest) {
     .frame = frame, .rects = rects, .n_rects = (int) n_rects, .params = &self->frame_params,
-    .cpu_preprocess = self->cpu_preprocess, .owner = self,
+    .cpu_preprocess = self->cpu_preprocess, .want_features = self->run_features, .owner = self,
   };
 }
 
@@ -84,10 +85,11 @@ gst_swin_classify_count (GstSwinClassify *self, gint64 t0)
   return relatency;
 }
 
-/* Keeps the result of the whole frame at @pos, from its @logits, and posts
- * its message: the last step of both modes. */
+/* Keeps the result of the whole frame at @pos, from its @logits (and its
+ * @features, NULL unless features=true), and posts its message: the last
+ * step of both modes. */
 static void
-gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
+gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits, const gfloat *features,
                            const GstSwinFramePosition *pos, gint64 t0)
 {
   GstSwinOutputSettings out = gst_swin_classify_output_settings (self);
@@ -100,7 +102,9 @@ gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
   /* Copied before it is shared: the streaming thread may replace it. */
   if (out.post)
     msg = gst_structure_copy (result);
-  if (!gst_swin_results_store (&self->results, result, pos, &age)) {
+  if (!gst_swin_results_store (&self->results, result, features ?
+          g_bytes_new (features, SWIN_ARCH_NUM_FEATURES (&self->model->arch) * sizeof (gfloat)) :
+          NULL, pos, &age)) {
     GST_DEBUG_OBJECT (self, "result of frame %" G_GUINT64_FORMAT " dropped: flushed", pos->index);
     g_clear_pointer (&msg, gst_structure_free);
   }
@@ -112,11 +116,11 @@ gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
 }
 
 /* Classifies @n_rects regions of @frame (@rects NULL: the whole frame, one
- * image), lent for the call: their logits (g_free() them), or NULL after
- * posting an error. */
+ * image), lent for the call: their logits (g_free() them, and *@features
+ * with features=true, else NULL), or NULL after posting an error. */
 static gfloat *
 gst_swin_classify_run (GstSwinClassify *self, const SwinFrame *frame, const SwinRect *rects,
-                       guint n_rects)
+                       guint n_rects, gfloat **features)
 {
   SwinRunnerRequest request = gst_swin_classify_request (self, frame, rects, n_rects);
   guint n = rects ? n_rects : 1;
@@ -124,15 +128,18 @@ gst_swin_classify_run (GstSwinClassify *self, const SwinFrame *frame, const Swin
   SwinPreprocessedOn on;
   GError *error = NULL;
 
-  if (!logits) {
+  *features = self->run_features ?
+      g_try_new (gfloat, (gsize) n * SWIN_ARCH_NUM_FEATURES (&self->model->arch)) : NULL;
+  if (!logits || (self->run_features && !*features)) {
     g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %u results", n);
-  } else if (swin_runner_run (self->model->runner, &request, logits, &on, &error)) {
+  } else if (swin_runner_run_full (self->model->runner, &request, logits, *features, &on, &error)) {
     gst_swin_classify_note_cpu (self, on, frame->width, frame->height);
     return logits;
   }
   GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
   g_clear_error (&error);
   g_free (logits);
+  g_clear_pointer (features, g_free);
   return NULL;
 }
 
@@ -143,12 +150,13 @@ gst_swin_classify_process (GstSwinClassify *self, const SwinFrame *frame,
                            const GstSwinFramePosition *pos)
 {
   gint64 t0 = g_get_monotonic_time ();
-  gfloat *logits = gst_swin_classify_run (self, frame, NULL, 0);
+  gfloat *features, *logits = gst_swin_classify_run (self, frame, NULL, 0, &features);
 
   if (!logits)
     return FALSE;
-  gst_swin_classify_deliver (self, logits, pos, t0);
+  gst_swin_classify_deliver (self, logits, features, pos, t0);
   g_free (logits);
+  g_free (features);
   return TRUE;
 }
 
@@ -178,7 +186,7 @@ gst_swin_async_job_done (const SwinRunnerResult *result, void *data)
 
   if (!result->error) {
     gst_swin_classify_note_cpu (self, result->preprocessed_on, job->width, job->height);
-    gst_swin_classify_deliver (self, result->logits, &job->position, job->t0);
+    gst_swin_classify_deliver (self, result->logits, result->features, &job->position, job->t0);
   } else if (g_error_matches (result->error, SWIN_ERROR, SWIN_ERROR_CANCELLED)) {
     /* replaced by a newer frame, flushed or stopped */
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " not classified: %s", job->position.index,
@@ -244,7 +252,7 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
   GstSwinOutputSettings out;
   GstStructure **results;
   SwinRect *rects;
-  gfloat *logits;
+  gfloat *logits, *features;
 
   gst_swin_analytics_collect (GST_OBJECT (self), buf, regions, &filter);
   n = regions->len;
@@ -256,7 +264,7 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
   rects = g_new (SwinRect, n);
   for (guint i = 0; i < n; i++)
     rects[i] = g_array_index (regions, GstSwinRegion, i).rect;
-  logits = gst_swin_classify_run (self, frame, rects, n);
+  logits = gst_swin_classify_run (self, frame, rects, n, &features);
   g_free (rects);
   if (!logits) {
     g_array_unref (regions);
@@ -272,6 +280,11 @@ gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf, const 
   gst_swin_analytics_attach (buf, regions, results);
   gst_swin_regions_attach (GST_ELEMENT (self), regions, results, pos->index, out.result_name,
                            &self->result_name.warned);
+  if (features)
+    gst_swin_features_attach_regions (buf, regions, features,
+                                      SWIN_ARCH_NUM_FEATURES (&self->model->arch),
+                                      self->model->model_name, pos->index, out.result_name);
+  g_free (features);
   if (gst_swin_classify_count (self, t0))
     gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
   if (out.post) {
