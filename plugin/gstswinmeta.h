@@ -65,7 +65,9 @@
  *   "region-id"  gint      the id of its GstVideoRegionOfInterestMeta
  *   "x", "y", "w", "h"  guint  that meta's box when it was classified
  *                          (detectors often give every region the same
- *                          id: the box tells them apart)
+ *                          id: the box tells them apart; a transform that
+ *                          scales the region metas leaves this box as it
+ *                          was)
  *   "od-id"      gint      its GstAnalyticsODMtd's id in the buffer's
  *                          GstAnalyticsRelationMeta (GStreamer 1.24+; -1:
  *                          none, and always -1 on 1.22)
