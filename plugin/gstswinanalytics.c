@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* GstAnalytics detections, tracks and classifications (see gstswinanalytics.h). */
+/* GstAnalytics detections, tracks, classifications and feature tensors (see
+ * gstswinanalytics.h). */
 #include "gstswinanalytics.h"
 #include "gstswinmeta.h"
 
@@ -310,3 +311,31 @@ gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **resul
                                               (guint) r->od_id);
   }
 }
+
+#ifdef HAVE_GST_TENSOR_META
+gint
+gst_swin_analytics_add_features (GstBuffer *buf, GBytes *const *values, guint n)
+{
+  GstTensorMeta *tmeta = gst_buffer_get_tensor_meta (buf);
+  GQuark id = g_quark_from_static_string (GST_SWIN_FEATURES_TENSOR_ID);
+  GstTensor **tensors;
+  gsize first;
+
+  if (n == 0 || (!tmeta && !(tmeta = gst_buffer_add_tensor_meta (buf))))
+    return -1;
+  first = tmeta->num_tensors;
+  /* gst_tensor_meta_set() frees the tensors the meta had: it gets copies
+   * (a copy shares its data). */
+  tensors = g_new (GstTensor *, first + n);
+  for (gsize i = 0; i < first; i++)
+    tensors[i] = gst_tensor_copy (tmeta->tensors[i]);
+  for (guint i = 0; i < n; i++) {
+    gsize dims[2] = { 1, g_bytes_get_size (values[i]) / sizeof (gfloat) };
+
+    tensors[first + i] = gst_tensor_new_simple (id, GST_TENSOR_DATA_TYPE_FLOAT32,
+        gst_buffer_new_wrapped_bytes (values[i]), GST_TENSOR_DIM_ORDER_ROW_MAJOR, 2, dims);
+  }
+  gst_tensor_meta_set (tmeta, (guint) (first + n), tensors);
+  return (gint) first;
+}
+#endif

@@ -71,7 +71,27 @@ void gst_swin_analytics_collect (GstObject *owner, GstBuffer *buf, GArray *regio
 void gst_swin_analytics_attach (GstBuffer *buf, GArray *regions, GstStructure **results,
                                 const GstSwinRegionTrack *tracks, GstClockTime pts);
 
+#endif
+
+#ifdef HAVE_GST_TENSOR_META
+
+/* 1.26+, features=true: appends @n feature vectors @values (float32,
+ * referenced) to @buf's GstTensorMeta (added if it has none, its tensors
+ * kept) as GstTensors [1, length] with id GST_SWIN_FEATURES_TENSOR_ID
+ * (gstswinmeta.h); the index of the first, or -1 if none could be added. */
+gint gst_swin_analytics_add_features (GstBuffer *buf, GBytes *const *values, guint n);
+
 #else
+
+static inline gint
+gst_swin_analytics_add_features (GstBuffer *buf, GBytes *const *values, guint n)
+{
+  return -1;
+}
+
+#endif
+
+#ifndef HAVE_GST_ANALYTICS
 
 static inline void
 gst_swin_analytics_add_frame_result (GstBuffer *buf, const GstStructure *result)

@@ -9,7 +9,10 @@
  * classes (softmax probabilities) are attached to each buffer as a
  * GstCustomMeta named "GstSwinClassifyMeta" (read it with the header-only
  * API in <gst/swin/gstswinmeta.h>) and, for every inferred frame, posted on
- * the bus as an element message named "swinclassify".
+ * the bus as an element message named "swinclassify".  With
+ * #GstSwinClassify:features the pooled features of each classified image
+ * (the classification head's input) are attached too, as a GstCustomMeta
+ * named "GstSwinFeaturesMeta" (and on GStreamer 1.26+ a GstTensorMeta).
  *
  * The weights are stored in fp32, or in fp16 with #GstSwinClassify:precision
  * (the arithmetic is fp32 either way).  A device that cannot hold fp16
@@ -151,6 +154,7 @@ gst_swin_classify_start (GstBaseTransform *trans)
   self->cpu_preprocess = self->backend == GST_SWIN_CLASSIFY_BACKEND_CPU;
   self->run_mode = self->mode;
   self->run_region = self->region;
+  self->run_features = self->features;
   self->frames_inferred = 0;
   self->earliest_time = GST_CLOCK_TIME_NONE;
   self->reported_latency = GST_CLOCK_TIME_NONE;

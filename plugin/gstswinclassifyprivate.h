@@ -39,6 +39,7 @@ struct _GstSwinClassify {
   gchar *object_class;
   gchar *min_roi_size;
   GstSwinResultName result_name;  /* its quark: object lock */
+  gboolean features;
   guint batch_size;
   guint64 batch_timeout;          /* nanoseconds */
   gchar *instance_id;
@@ -66,6 +67,7 @@ struct _GstSwinClassify {
   gboolean cpu_preprocess;
   GstSwinClassifyMode run_mode;
   GstSwinClassifyRegion run_region;
+  gboolean run_features;
   GArray *classes;                /* object-class as GQuarks; NULL: every type */
   gint min_roi_width, min_roi_height;
   GstSwinRegionFilter filter;     /* its classes are @classes */

@@ -15,6 +15,7 @@
 #define DEFAULT_REGION GST_SWIN_CLASSIFY_REGION_FULL_FRAME
 #define DEFAULT_MIN_ROI_SIZE "16x16"
 #define DEFAULT_RESULT_NAME GST_SWIN_REGION_PARAM
+#define DEFAULT_FEATURES FALSE
 #define DEFAULT_BATCH_SIZE 8
 #define DEFAULT_BATCH_TIMEOUT (5 * GST_MSECOND)
 #define DEFAULT_RECLASSIFY_INTERVAL 1
@@ -45,6 +46,7 @@ enum {
   PROP_OBJECT_CLASS,
   PROP_MIN_ROI_SIZE,
   PROP_RESULT_NAME,
+  PROP_FEATURES,
   PROP_BATCH_SIZE,
   PROP_BATCH_TIMEOUT,
   PROP_MODEL_INSTANCE_ID,
@@ -131,6 +133,7 @@ gst_swin_classify_set_property (GObject *object, guint prop_id, const GValue *va
       }
       break;
     }
+    case PROP_FEATURES: self->features = g_value_get_boolean (value); break;
     case PROP_BATCH_SIZE: self->batch_size = g_value_get_uint (value); break;
     case PROP_BATCH_TIMEOUT: self->batch_timeout = g_value_get_uint64 (value); break;
     case PROP_MODEL_INSTANCE_ID:
@@ -185,6 +188,7 @@ gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value, G
     case PROP_RESULT_NAME:
       g_value_set_string (value, g_quark_to_string (self->result_name.quark));
       break;
+    case PROP_FEATURES: g_value_set_boolean (value, self->features); break;
     case PROP_BATCH_SIZE: g_value_set_uint (value, self->batch_size); break;
     case PROP_BATCH_TIMEOUT: g_value_set_uint64 (value, self->batch_timeout); break;
     case PROP_MODEL_INSTANCE_ID: g_value_set_string (value, self->instance_id); break;
@@ -220,6 +224,7 @@ gst_swin_classify_init_properties (GstSwinClassify *self)
   self->region = DEFAULT_REGION;
   self->min_roi_size = g_strdup (DEFAULT_MIN_ROI_SIZE);
   self->result_name.quark = g_quark_from_static_string (DEFAULT_RESULT_NAME);
+  self->features = DEFAULT_FEATURES;
   self->batch_size = DEFAULT_BATCH_SIZE;
   self->batch_timeout = DEFAULT_BATCH_TIMEOUT;
   self->reclassify_interval = DEFAULT_RECLASSIFY_INTERVAL;
@@ -515,6 +520,25 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
       g_param_spec_string ("result-name", "Result name",
           "Name of the result structure on each region with inference-region=roi-list (one per "
           "classifier of a cascade)", DEFAULT_RESULT_NAME, playing));
+  /**
+   * GstSwinClassify:features:
+   *
+   * Also attach the pooled features of each classified image (the whole
+   * frame, or each region with inference-region=roi-list): the vector the
+   * classification head reads, after the final LayerNorm and the global
+   * average pool (768 values for Swin-T), for re-identification, search or
+   * other heads.  Each is a GstCustomMeta named "GstSwinFeaturesMeta"
+   * saying which region it belongs to, and on GStreamer 1.26+ also a
+   * GstTensor with id "swinclassify-features" in the buffer's
+   * GstTensorMeta (see gstswinmeta.h).  Read at the next start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FEATURES,
+      g_param_spec_boolean ("features", "Features",
+          "Attach the pooled features (the classification head's input) of each classified "
+          "image as a GstSwinFeaturesMeta (and, on GStreamer 1.26+, a GstTensorMeta tensor)",
+          DEFAULT_FEATURES, ready));
   /**
    * GstSwinClassify:batch-size:
    *

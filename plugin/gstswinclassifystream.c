@@ -7,6 +7,7 @@
  * query. */
 #include "gstswinanalytics.h"
 #include "gstswinclassifyprivate.h"
+#include "gstswinfeatures.h"
 #include "gstswinmetaprivate.h"
 #include "gstswinregions.h"
 #include "gstswinvideo.h"
@@ -46,7 +47,7 @@ gst_swin_classify_request (GstSwinClassify *self, const SwinFrame *frame, const 
 {
   return (SwinRunnerRequest) {
     .frame = frame, .rects = rects, .n_rects = (int) n_rects, .params = &self->frame_params,
-    .cpu_preprocess = self->cpu_preprocess, .owner = self,
+    .cpu_preprocess = self->cpu_preprocess, .want_features = self->run_features, .owner = self,
   };
 }
 
@@ -89,10 +90,11 @@ gst_swin_classify_count (GstSwinClassify *self, gint64 t0)
   return relatency;
 }
 
-/* Keeps the result of the whole frame at @pos, from its @logits, and posts
- * its message: the last step of both modes. */
+/* Keeps the result of the whole frame at @pos, from its @logits (and its
+ * @features, NULL unless features=true), and posts its message: the last
+ * step of both modes. */
 static void
-gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
+gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits, const gfloat *features,
                            const GstSwinFramePosition *pos, gint64 t0)
 {
   GstSwinOutputSettings out = gst_swin_classify_output_settings (self);
@@ -105,7 +107,9 @@ gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
   /* Copied before it is shared: the streaming thread may replace it. */
   if (out.post)
     msg = gst_structure_copy (result);
-  if (!gst_swin_results_store (&self->results, result, pos, &age)) {
+  if (!gst_swin_results_store (&self->results, result, features ?
+          g_bytes_new (features, SWIN_ARCH_NUM_FEATURES (&self->model->arch) * sizeof (gfloat)) :
+          NULL, pos, &age)) {
     GST_DEBUG_OBJECT (self, "result of frame %" G_GUINT64_FORMAT " dropped: flushed", pos->index);
     g_clear_pointer (&msg, gst_structure_free);
   }
@@ -117,11 +121,11 @@ gst_swin_classify_deliver (GstSwinClassify *self, const gfloat *logits,
 }
 
 /* Classifies @n_rects regions of @frame (@rects NULL: the whole frame, one
- * image), lent for the call: their logits (g_free() them), or NULL after
- * posting an error. */
+ * image), lent for the call: their logits (g_free() them, and *@features
+ * with features=true, else NULL), or NULL after posting an error. */
 static gfloat *
 gst_swin_classify_run (GstSwinClassify *self, const SwinFrame *frame, const SwinRect *rects,
-                       guint n_rects)
+                       guint n_rects, gfloat **features)
 {
   SwinRunnerRequest request = gst_swin_classify_request (self, frame, rects, n_rects);
   guint n = rects ? n_rects : 1;
@@ -129,15 +133,18 @@ gst_swin_classify_run (GstSwinClassify *self, const SwinFrame *frame, const Swin
   SwinPreprocessedOn on;
   GError *error = NULL;
 
-  if (!logits) {
+  *features = self->run_features ?
+      g_try_new (gfloat, (gsize) n * SWIN_ARCH_NUM_FEATURES (&self->model->arch)) : NULL;
+  if (!logits || (self->run_features && !*features)) {
     g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %u results", n);
-  } else if (swin_runner_run (self->model->runner, &request, logits, &on, &error)) {
+  } else if (swin_runner_run_full (self->model->runner, &request, logits, *features, &on, &error)) {
     gst_swin_classify_note_cpu (self, on, frame->width, frame->height);
     return logits;
   }
   GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", error->message), (NULL));
   g_clear_error (&error);
   g_free (logits);
+  g_clear_pointer (features, g_free);
   return NULL;
 }
 
@@ -148,12 +155,13 @@ gst_swin_classify_process (GstSwinClassify *self, const SwinFrame *frame,
                            const GstSwinFramePosition *pos)
 {
   gint64 t0 = g_get_monotonic_time ();
-  gfloat *logits = gst_swin_classify_run (self, frame, NULL, 0);
+  gfloat *features, *logits = gst_swin_classify_run (self, frame, NULL, 0, &features);
 
   if (!logits)
     return FALSE;
-  gst_swin_classify_deliver (self, logits, pos, t0);
+  gst_swin_classify_deliver (self, logits, features, pos, t0);
   g_free (logits);
+  g_free (features);
   return TRUE;
 }
 
@@ -183,7 +191,7 @@ gst_swin_async_job_done (const SwinRunnerResult *result, void *data)
 
   if (!result->error) {
     gst_swin_classify_note_cpu (self, result->preprocessed_on, job->width, job->height);
-    gst_swin_classify_deliver (self, result->logits, &job->position, job->t0);
+    gst_swin_classify_deliver (self, result->logits, result->features, &job->position, job->t0);
   } else if (g_error_matches (result->error, SWIN_ERROR, SWIN_ERROR_CANCELLED)) {
     /* replaced by a newer frame, flushed or stopped */
     GST_LOG_OBJECT (self, "frame %" G_GUINT64_FORMAT " not classified: %s", job->position.index,
@@ -363,7 +371,7 @@ gst_swin_classify_regions_sync (GstSwinClassify *self, GstBuffer *buf, GArray *r
   GstSwinOutputSettings out = gst_swin_classify_output_settings (self);
   GstStructure **fresh = g_new0 (GstStructure *, n), **computed = g_new0 (GstStructure *, n);
   guint *run = g_new (guint, MAX (n, 1));
-  gfloat *probs = g_new (gfloat, classes), *logits = NULL;
+  gfloat *probs = g_new (gfloat, classes), *logits = NULL, *features = NULL;
   gboolean ok = TRUE;
 
   memcpy (run, chosen, n_chosen * sizeof (guint));
@@ -383,7 +391,7 @@ gst_swin_classify_regions_sync (GstSwinClassify *self, GstBuffer *buf, GArray *r
       ok = FALSE;
     } else {
       gst_swin_video_frame_describe (&vf, &frame);
-      logits = gst_swin_classify_run (self, &frame, rects, n_run);
+      logits = gst_swin_classify_run (self, &frame, rects, n_run, &features);
       gst_video_frame_unmap (&vf);
       ok = logits != NULL;
     }
@@ -406,6 +414,12 @@ gst_swin_classify_regions_sync (GstSwinClassify *self, GstBuffer *buf, GArray *r
   g_free (probs);
   if (ok) {
     gst_swin_classify_attach_tracks (self, buf, regions, keys, fresh, pos, &out);
+    /* Features only where computed: a track's frames in between carry its
+     * result, not an image's features. */
+    if (features)
+      gst_swin_features_attach_regions (buf, regions, run, n_run, features,
+                                        SWIN_ARCH_NUM_FEATURES (&self->model->arch),
+                                        self->model->model_name, pos->index, out.result_name);
     if (n_run > 0 && gst_swin_classify_count (self, t0))
       gst_element_post_message (GST_ELEMENT (self), gst_message_new_latency (GST_OBJECT (self)));
     if (out.post && n_run > 0) {
@@ -431,6 +445,7 @@ gst_swin_classify_regions_sync (GstSwinClassify *self, GstBuffer *buf, GArray *r
   g_free (fresh);
   g_free (computed);
   g_free (run);
+  g_free (features);
   return ok;
 }
 
@@ -564,6 +579,9 @@ gst_swin_classify_regions_async (GstSwinClassify *self, GstBuffer *buf, GArray *
   }
   gst_swin_video_frame_describe (&job->vf, &frame);
   request = gst_swin_classify_request (self, &frame, rects, n_chosen);
+  /* The frame has gone on by the time they would come: async regions
+   * carry their tracks' results, not features. */
+  request.want_features = FALSE;
   request.release = gst_swin_regions_job_release;
   request.release_data = job;
   ok = swin_runner_submit (self->model->runner, &request, gst_swin_regions_job_done, job, &error);

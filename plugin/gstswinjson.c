@@ -45,11 +45,11 @@ add_time (JsonBuilder *b, const gchar *name, GstClockTime t)
     json_builder_add_null_value (b);
 }
 
-/* A number, or null where JSON has none (NaN, infinities). */
+/* A number (a member's value or an array element), or null where JSON has
+ * none (NaN, infinities). */
 static void
-add_double (JsonBuilder *b, const gchar *name, gdouble value)
+add_double_value (JsonBuilder *b, gdouble value)
 {
-  json_builder_set_member_name (b, name);
   if (!isfinite (value)) {
     json_builder_add_null_value (b);
     return;
@@ -69,6 +69,13 @@ add_double (JsonBuilder *b, const gchar *name, gdouble value)
   }
 #endif
   json_builder_add_double_value (b, value);
+}
+
+static void
+add_double (JsonBuilder *b, const gchar *name, gdouble value)
+{
+  json_builder_set_member_name (b, name);
+  add_double_value (b, value);
 }
 
 static void
@@ -151,10 +158,30 @@ add_classes (JsonBuilder *b, const GstStructure *result)
   json_builder_end_array (b);
 }
 
-/* @result under its own name: {"label", "label_id", "confidence", "model",
- * "classes"}. */
+/* "features": the values of @features (gstswinmeta.h), nothing if it is
+ * NULL or malformed. */
 static void
-add_region_result (JsonBuilder *b, const GstStructure *c)
+add_features (JsonBuilder *b, const GstStructure *features)
+{
+  const gfloat *values;
+  guint n;
+
+  if (!features || !(values = gst_swin_features_get_values (features, &n)))
+    return;
+  json_builder_set_member_name (b, "features");
+  json_builder_begin_array (b);
+  /* Cast back to float32, each number is the value itself (the
+   * workaround above moves a double by one ulp, far less than a float's). */
+  for (guint i = 0; i < n; i++)
+    add_double_value (b, values[i]);
+  json_builder_end_array (b);
+}
+
+/* @result under its own name: {"label", "label_id", "confidence", "model",
+ * "classes"}, and its region's "features" (from the same element) unless
+ * @features is NULL. */
+static void
+add_region_result (JsonBuilder *b, const GstStructure *c, const GstStructure *features)
 {
   gint label_id;
   gdouble confidence;
@@ -175,13 +202,16 @@ add_region_result (JsonBuilder *b, const GstStructure *c)
   }
   add_string (b, "model", gst_structure_get_string (c, GST_SWIN_FIELD_MODEL_NAME));
   add_classes (b, c);
+  add_features (b, features);
   json_builder_end_object (b);
 }
 
 /* The region with each of its swinclassify results under its name (one
- * key per classifier of a cascade, as DL Streamer writes one per model). */
+ * key per classifier of a cascade, as DL Streamer writes one per model),
+ * with @buffer's features of it where @features. */
 static void
-add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi)
+add_region (JsonBuilder *b, GstBuffer *buffer, GstVideoRegionOfInterestMeta *roi,
+            gboolean features)
 {
   gpointer state = NULL;
   const GstStructure *c;
@@ -210,7 +240,8 @@ add_region (JsonBuilder *b, GstVideoRegionOfInterestMeta *roi)
   }
   state = NULL;
   while ((c = gst_video_region_of_interest_meta_iterate_swin_results (roi, &state)))
-    add_region_result (b, c);
+    add_region_result (b, c, features ? gst_buffer_get_swin_region_features (
+        buffer, roi, gst_structure_get_name (c)) : NULL);
   json_builder_end_object (b);
 }
 
@@ -238,7 +269,7 @@ add_region_origin (JsonBuilder *b, GstBuffer *buffer)
 /* "objects": every region with a swinclassify result, in the buffer's meta
  * order; nothing when there is none. */
 static void
-add_objects (JsonBuilder *b, GstBuffer *buffer)
+add_objects (JsonBuilder *b, GstBuffer *buffer, gboolean features)
 {
   gpointer state = NULL;
   GstMeta *meta;
@@ -256,7 +287,7 @@ add_objects (JsonBuilder *b, GstBuffer *buffer)
       json_builder_begin_array (b);
       open = TRUE;
     }
-    add_region (b, roi);
+    add_region (b, buffer, roi, features);
   }
   if (open)
     json_builder_end_array (b);
@@ -297,10 +328,12 @@ gst_swin_json_serialize (GstBuffer *buffer, const GstSwinJsonContext *context, g
     json_builder_set_member_name (b, "age");
     json_builder_add_int_value (b, gst_swin_result_get_age (result));
     add_classes (b, result);
+    if (context->features)
+      add_features (b, gst_buffer_get_swin_frame_features (buffer));
   } else {
     add_region_origin (b, buffer);
   }
-  add_objects (b, buffer);
+  add_objects (b, buffer, context->features);
   json_builder_end_object (b);
 
   root = json_builder_get_root (b);

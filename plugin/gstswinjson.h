@@ -11,6 +11,10 @@
  *   from the GstSwinClassifyMeta, when the buffer has one:
  *   "model", "frame", "age",
  *   "classes"     [{"id", "label", "score"}], best first
+ *   "features"    with GstSwinJsonContext.features, where the buffer has
+ *                 the frame's features (swinclassify features=true): the
+ *                 pooled features as an array of numbers (each the float32
+ *                 value exactly, written as a double)
  *   else from the first result of the first classified region
  *   (inference-region=roi-list), where it has them: "model", "frame"
  *   from each GstVideoRegionOfInterestMeta with at least one swinclassify
@@ -18,9 +22,12 @@
  *   "objects"     [{"id", "roi_type", "x", "y", "w", "h", "track_id" (a
  *                   tracked object's, from its first result with one),
  *                   RESULT-NAME: {"label", "label_id", "confidence",
- *                                 "model", "classes": [...]}, ...}]
+ *                                 "model", "classes": [...],
+ *                                 "features": [...]}, ...}]
  *   with one RESULT-NAME key per result on the region (the result-name of
- *   its swinclassify, "classification" by default)
+ *   its swinclassify, "classification" by default); "features" only with
+ *   GstSwinJsonContext.features and where that swinclassify attached the
+ *   region's features (gst_buffer_get_swin_region_features())
  *
  * Field names follow DL Streamer's gvametaconvert where the meaning is the
  * same (objects, roi_type, x, y, w, h, label, label_id, confidence). */
@@ -35,6 +42,7 @@ typedef struct {
   const gchar *source;        /* NULL: no "source" field */
   gint width, height;         /* <= 0: no "resolution" field */
   const GstSegment *segment;  /* NULL or not in TIME: "timestamp" is null */
+  gboolean features;          /* write the pooled features where there are some */
 } GstSwinJsonContext;
 
 /* TRUE if @buffer carries a frame result or a classified region. */

@@ -64,7 +64,48 @@
  * were not classified, one guint per reason: "object-class", "outside",
  * "min-roi-size", "max-roi-size", "edge", "max-regions", "untracked".
  *
- * The meta is registered when the swinclassify plugin is loaded; in a
+ * With features=true the element also attaches the pooled features of
+ * each image it classified (the vector before the classification head,
+ * after the final LayerNorm and the global average pool: 768 values for
+ * Swin-T): one GstCustomMeta named GST_SWIN_FEATURES_META_NAME per image,
+ * whose GstStructure holds:
+ *
+ *   "features"   GBytes    the values, float32 in host byte order
+ *   "length"     guint     how many ("features" holds 4 * length bytes)
+ *   "model"      gchararray  as above
+ *   "frame"      guint64   the buffer number of the frame they were
+ *                          computed on (as above)
+ *   whole frame (inference-region=full-frame): no "region-id", and
+ *   "age"        guint     as above: with inference-interval (or in async
+ *                          mode) the frames in between carry the latest
+ *                          features, as they carry the latest result
+ *   a region (inference-region=roi-list):
+ *   "region-id"  gint      the id of its GstVideoRegionOfInterestMeta
+ *   "x", "y", "w", "h"  guint  that meta's box when it was classified
+ *                          (detectors often give every region the same
+ *                          id: the box tells them apart; a transform that
+ *                          scales the region metas leaves this box as it
+ *                          was)
+ *   "od-id"      gint      its GstAnalyticsODMtd's id in the buffer's
+ *                          GstAnalyticsRelationMeta (GStreamer 1.24+; -1:
+ *                          none, and always -1 on 1.22)
+ *   "result-name" gchararray  the result-name of the element, whose
+ *                          region result (above) it goes with
+ *   GStreamer 1.26+ only:
+ *   "tensor-index" guint   the index of the same vector in the buffer's
+ *                          GstTensorMeta (see below)
+ *
+ * On GStreamer 1.26+ (gst/analytics/gsttensormeta.h) every such vector is
+ * also a GstTensor in the buffer's GstTensorMeta (added if the buffer has
+ * none; upstream tensors are kept, ours appended): id
+ * g_quark_from_string (GST_SWIN_FEATURES_TENSOR_ID), FLOAT32, row-major,
+ * dims [1, length], in the order of the features metas.  Which image a
+ * tensor belongs to is said by the features meta whose "tensor-index" is
+ * its index.  GStreamer 1.26 gives GstTensorMeta no transform function:
+ * a copy of the buffer (a tee to a writable path) drops the tensors, not
+ * the features metas.
+ *
+ * The metas are registered when the swinclassify plugin is loaded; in a
  * process without the plugin the readers below simply find no meta.
  * (gstreamer-video-1.0 is needed for the region readers.)
  */
@@ -115,6 +156,15 @@ G_BEGIN_DECLS
  * frame; last seen: this buffer's PTS). */
 #define GST_SWIN_DETECTION_PARAM "swinclassify-detection"
 #define GST_SWIN_FIELD_DETECTION_ID "od-id"
+
+/* Pooled features (features=true). */
+#define GST_SWIN_FEATURES_META_NAME "GstSwinFeaturesMeta"
+#define GST_SWIN_FEATURES_TENSOR_ID "swinclassify-features"
+#define GST_SWIN_FIELD_FEATURES "features"
+#define GST_SWIN_FIELD_LENGTH "length"
+#define GST_SWIN_FIELD_REGION_ID "region-id"
+#define GST_SWIN_FIELD_RESULT_NAME "result-name"
+#define GST_SWIN_FIELD_TENSOR_INDEX "tensor-index"
 
 /* The result structure carried by @buffer, or NULL.  Owned by the buffer:
  * valid while the buffer is and its metadata is not changed. */
@@ -300,6 +350,79 @@ gst_swin_region_result_get_raw (const GstStructure *result, const gchar **label,
   if (confidence)
     *confidence = c;
   return TRUE;
+}
+
+/* Every features structure on @buffer (one per image, see above), in the
+ * order they were attached: set *@state to NULL, then call until it
+ * returns NULL.  Owned by the buffer. */
+static inline const GstStructure *
+gst_buffer_iterate_swin_features (GstBuffer *buffer, gpointer *state)
+{
+  const GstMetaInfo *info = gst_meta_get_info (GST_SWIN_FEATURES_META_NAME);
+  GstMeta *meta;
+
+  if (!info || !gst_meta_info_is_custom (info))
+    return NULL;
+  meta = gst_buffer_iterate_meta_filtered (buffer, state, info->api);
+  return meta ? gst_custom_meta_get_structure ((GstCustomMeta *) meta) : NULL;
+}
+
+/* The values of @features and their number in *@length (may be NULL),
+ * or NULL if the structure is malformed.  They point into @features. */
+static inline const gfloat *
+gst_swin_features_get_values (const GstStructure *features, guint *length)
+{
+  const GValue *v = gst_structure_get_value (features, GST_SWIN_FIELD_FEATURES);
+  guint n;
+  gsize size;
+  gconstpointer data;
+
+  if (!v || !G_VALUE_HOLDS (v, G_TYPE_BYTES) || !g_value_get_boxed (v) ||
+      !gst_structure_get_uint (features, GST_SWIN_FIELD_LENGTH, &n))
+    return NULL;
+  data = g_bytes_get_data ((GBytes *) g_value_get_boxed (v), &size);
+  if (n == 0 || size != (gsize) n * sizeof (gfloat))
+    return NULL;
+  if (length)
+    *length = n;
+  return (const gfloat *) data;
+}
+
+/* The features of the whole frame on @buffer, or NULL. */
+static inline const GstStructure *
+gst_buffer_get_swin_frame_features (GstBuffer *buffer)
+{
+  gpointer state = NULL;
+  const GstStructure *f;
+
+  while ((f = gst_buffer_iterate_swin_features (buffer, &state)))
+    if (!gst_structure_has_field (f, GST_SWIN_FIELD_REGION_ID))
+      return f;
+  return NULL;
+}
+
+/* The features a swinclassify with result-name @name (NULL: any) computed
+ * for region @meta of @buffer (same id and box), or NULL. */
+static inline const GstStructure *
+gst_buffer_get_swin_region_features (GstBuffer *buffer, GstVideoRegionOfInterestMeta *meta,
+                                     const gchar *name)
+{
+  gpointer state = NULL;
+  const GstStructure *f;
+
+  while ((f = gst_buffer_iterate_swin_features (buffer, &state))) {
+    gint id;
+    guint x, y, w, h;
+
+    if (gst_structure_get_int (f, GST_SWIN_FIELD_REGION_ID, &id) && id == meta->id &&
+        gst_structure_get_uint (f, "x", &x) && x == meta->x &&
+        gst_structure_get_uint (f, "y", &y) && y == meta->y &&
+        gst_structure_get_uint (f, "w", &w) && w == meta->w &&
+        gst_structure_get_uint (f, "h", &h) && h == meta->h &&
+        (!name || !g_strcmp0 (gst_structure_get_string (f, GST_SWIN_FIELD_RESULT_NAME), name)))
+      return f;
+  }
+  return NULL;
 }
 
 G_END_DECLS

@@ -7,7 +7,8 @@
  * carries a frame result (the "GstSwinClassifyMeta") or regions with a
  * swinclassify result (under any result-name), one JSON object (see gstswinjson.h for its
  * fields: timestamp, pts, source, resolution, model, frame, age, classes,
- * objects) goes to a file (#GstSwinPublish:method=file, one object per
+ * objects; with #GstSwinPublish:include-features also the pooled features
+ * of a swinclassify with features=true) goes to a file (#GstSwinPublish:method=file, one object per
  * line; "-" is standard output) or to an MQTT broker (method=mqtt, one
  * message per object).  Buffers pass through untouched; buffers without
  * results publish nothing.
@@ -66,6 +67,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_swin_publish_debug);
 #define DEFAULT_MAX_QUEUE 1000
 #define DEFAULT_FLUSH_TIMEOUT (5 * GST_SECOND)
 #define DEFAULT_MAX_RECONNECT_INTERVAL (30 * GST_SECOND)
+#define DEFAULT_INCLUDE_FEATURES FALSE
 
 enum {
   PROP_0,
@@ -84,6 +86,7 @@ enum {
   PROP_MAX_RECONNECT_INTERVAL,
   PROP_FLUSH_TIMEOUT,
   PROP_SOURCE,
+  PROP_INCLUDE_FEATURES,
   PROP_DROPPED,
   PROP_REFUSED,
 };
@@ -107,6 +110,7 @@ struct _GstSwinPublish {
   GstClockTime max_reconnect_interval;
   GstClockTime flush_timeout;
   gchar *source;
+  gboolean include_features;
 
   /* Between start and stop; the output pointers are also guarded by the
    * object lock so that "dropped" and "refused" can be read from any
@@ -304,6 +308,7 @@ gst_swin_publish_transform_ip (GstBaseTransform *trans, GstBuffer *buf)
 
   GST_OBJECT_LOCK (self);
   source = g_strdup (self->source ? self->source : self->upstream_name);
+  ctx.features = self->include_features;
   GST_OBJECT_UNLOCK (self);
   if (!source)
     source = upstream_name (self);
@@ -406,6 +411,11 @@ gst_swin_publish_set_property (GObject *object, guint prop_id, const GValue *val
     case PROP_CERT_FILE: replace_string (self, &self->cert_file, value); break;
     case PROP_KEY_FILE: replace_string (self, &self->key_file, value); break;
     case PROP_SOURCE: replace_string (self, &self->source, value); break;
+    case PROP_INCLUDE_FEATURES:
+      GST_OBJECT_LOCK (self);
+      self->include_features = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     case PROP_QOS:
       GST_OBJECT_LOCK (self);
       self->qos = g_value_get_int (value);
@@ -450,6 +460,7 @@ gst_swin_publish_get_property (GObject *object, guint prop_id, GValue *value, GP
     case PROP_CERT_FILE: g_value_set_string (value, self->cert_file); break;
     case PROP_KEY_FILE: g_value_set_string (value, self->key_file); break;
     case PROP_SOURCE: g_value_set_string (value, self->source); break;
+    case PROP_INCLUDE_FEATURES: g_value_set_boolean (value, self->include_features); break;
     case PROP_QOS: g_value_set_int (value, self->qos); break;
     case PROP_MAX_QUEUE: g_value_set_uint (value, self->max_queue); break;
     case PROP_MAX_RECONNECT_INTERVAL:
@@ -557,6 +568,12 @@ gst_swin_publish_class_init (GstSwinPublishClass *klass)
       g_param_spec_string ("source", "Source",
           "The \"source\" field of every message; NULL: the name of the upstream element",
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
+  g_object_class_install_property (gobject_class, PROP_INCLUDE_FEATURES,
+      g_param_spec_boolean ("include-features", "Include features",
+          "Write the pooled features a swinclassify with features=true attached, as arrays of "
+          "numbers: \"features\" of the frame, and of each region's result",
+          DEFAULT_INCLUDE_FEATURES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING));
   g_object_class_install_property (gobject_class, PROP_DROPPED,
       g_param_spec_uint64 ("dropped", "Dropped",
           "method=mqtt: messages dropped because the queue was full, since the element started",
@@ -595,5 +612,6 @@ gst_swin_publish_init (GstSwinPublish *self)
   self->max_queue = DEFAULT_MAX_QUEUE;
   self->max_reconnect_interval = DEFAULT_MAX_RECONNECT_INTERVAL;
   self->flush_timeout = DEFAULT_FLUSH_TIMEOUT;
+  self->include_features = DEFAULT_INCLUDE_FEATURES;
   gst_base_transform_set_passthrough (GST_BASE_TRANSFORM (self), TRUE);
 }

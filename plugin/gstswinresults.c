@@ -3,6 +3,7 @@
  * (see gstswinresults.h). */
 #include "gstswinresults.h"
 #include "gstswinanalytics.h"
+#include "gstswinfeatures.h"
 #include "gstswinmetaprivate.h"
 
 void
@@ -12,6 +13,7 @@ gst_swin_results_init (GstSwinResults *results)
   results->n_frames = 0;
   results->flush_seq = 0;
   results->latest = NULL;
+  results->latest_features = NULL;
   results->latest_index = 0;
 }
 
@@ -19,6 +21,7 @@ void
 gst_swin_results_clear (GstSwinResults *results)
 {
   g_clear_pointer (&results->latest, gst_structure_free);
+  g_clear_pointer (&results->latest_features, g_bytes_unref);
   g_mutex_clear (&results->lock);
 }
 
@@ -28,6 +31,7 @@ gst_swin_results_reset (GstSwinResults *results)
   g_mutex_lock (&results->lock);
   results->n_frames = 0;
   g_clear_pointer (&results->latest, gst_structure_free);
+  g_clear_pointer (&results->latest_features, g_bytes_unref);
   g_mutex_unlock (&results->lock);
 }
 
@@ -46,22 +50,28 @@ gst_swin_results_flush (GstSwinResults *results)
   g_mutex_lock (&results->lock);
   results->flush_seq++;
   g_clear_pointer (&results->latest, gst_structure_free);
+  g_clear_pointer (&results->latest_features, g_bytes_unref);
   g_mutex_unlock (&results->lock);
 }
 
 gboolean
-gst_swin_results_store (GstSwinResults *results, GstStructure *result,
+gst_swin_results_store (GstSwinResults *results, GstStructure *result, GBytes *features,
                         const GstSwinFramePosition *pos, guint64 *age)
 {
   g_mutex_lock (&results->lock);
   if (pos->flush_seq != results->flush_seq) {
     g_mutex_unlock (&results->lock);
     gst_structure_free (result);
+    if (features)
+      g_bytes_unref (features);
     return FALSE;
   }
   if (results->latest)
     gst_structure_free (results->latest);
+  if (results->latest_features)
+    g_bytes_unref (results->latest_features);
   results->latest = result;
+  results->latest_features = features;
   results->latest_index = pos->index;
   *age = results->n_frames > pos->index ? results->n_frames - 1 - pos->index : 0;
   g_mutex_unlock (&results->lock);
@@ -85,9 +95,14 @@ gst_swin_results_attach (GstSwinResults *results, GstBuffer *buf, guint64 index)
 {
   g_mutex_lock (&results->lock);
   if (results->latest) {
-    gst_buffer_add_swin_result (buf, results->latest,
-                                (guint) MIN (index - results->latest_index, G_MAXUINT), index);
+    guint age = (guint) MIN (index - results->latest_index, G_MAXUINT);
+
+    gst_buffer_add_swin_result (buf, results->latest, age, index);
     gst_swin_analytics_add_frame_result (buf, results->latest);
+    if (results->latest_features)
+      gst_swin_features_attach_frame (buf, results->latest_features,
+                                      gst_swin_result_get_model (results->latest),
+                                      results->latest_index, age);
   }
   g_mutex_unlock (&results->lock);
 }

@@ -20,6 +20,7 @@ typedef struct {
   guint64 n_frames;         /* frames seen since the last reset */
   guint flush_seq;          /* FLUSH_STOPs seen: results of older frames are stale */
   GstStructure *latest;     /* fields of gstswinmeta.h, or NULL */
+  GBytes *latest_features;  /* its frame's pooled features (float32), or NULL */
   guint64 latest_index;     /* the frame it was computed on */
 } GstSwinResults;
 
@@ -35,10 +36,11 @@ void gst_swin_results_next_frame (GstSwinResults *results, GstSwinFramePosition 
  * and makes the results of frames numbered before it stale. */
 void gst_swin_results_flush (GstSwinResults *results);
 
-/* Makes @result (owned) the latest, computed on the frame at @pos, and
- * returns TRUE with its age (frames seen since) in *@age; frees it and
- * returns FALSE if it is stale. */
-gboolean gst_swin_results_store (GstSwinResults *results, GstStructure *result,
+/* Makes @result (owned) and @features (owned, may be NULL: not wanted)
+ * the latest, computed on the frame at @pos, and returns TRUE with its age
+ * (frames seen since) in *@age; frees them and returns FALSE if they are
+ * stale. */
+gboolean gst_swin_results_store (GstSwinResults *results, GstStructure *result, GBytes *features,
                                  const GstSwinFramePosition *pos, guint64 *age);
 
 /* TRUE with the frames seen since the frame at @pos in *@age, unless a
@@ -46,7 +48,8 @@ gboolean gst_swin_results_store (GstSwinResults *results, GstStructure *result,
 gboolean gst_swin_results_age (GstSwinResults *results, const GstSwinFramePosition *pos,
                                guint64 *age);
 
-/* Attaches the latest result, if any, to @buf, frame @index, as meta. */
+/* Attaches the latest result and features, if any, to @buf, frame
+ * @index, as meta. */
 void gst_swin_results_attach (GstSwinResults *results, GstBuffer *buf, guint64 index);
 
 /* Turns @result (owned) of the frame at @pos, computed when the stream was

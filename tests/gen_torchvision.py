@@ -9,8 +9,9 @@ random values large enough that each part of the network (biases, LayerNorm
 affine terms, relative position bias, shift mask) changes the logits, is run
 on seeded random inputs at several resolutions. The weights are written as
 safetensors in the key layouts the C loader accepts, with the inputs and the
-reference logits as raw float32 little-endian files and a manifest.json that
-lists the cases (tests/test_models.c runs each).
+reference logits (and, where torchvision is the reference, its pooled
+features: the head's input) as raw float32 little-endian files and a
+manifest.json that lists the cases (tests/test_models.c runs each).
 
 The reference is torchvision itself for the torchvision layout, and for the
 original and timm layouts wherever the window rule of the original repository
@@ -228,6 +229,11 @@ def max_delta(a, b):
     return float((a - b).abs().max())
 
 
+def pooled_features(model, x):
+    """The head's input: torchvision's forward without the head."""
+    return model.flatten(model.avgpool(model.permute(model.norm(model.features(x)))))
+
+
 def make_case(outdir, name, forward, reference, saved, arch, batch, height, width, seed,
               torchvision=None):
     """Runs forward (reference "torchvision" or "original") on a seeded input
@@ -241,6 +247,11 @@ def make_case(outdir, name, forward, reference, saved, arch, batch, height, widt
     save_f32(os.path.join(outdir, stem + "_input.f32"), x)
     save_f32(os.path.join(outdir, stem + "_logits.f32"), logits)
     extra = {}
+    if reference == "torchvision":
+        features = pooled_features(forward, x)
+        save_f32(os.path.join(outdir, stem + "_features.f32"), features)
+        extra["features"] = stem + "_features.f32"
+        extra["num_features"] = int(features.shape[1])
     if torchvision is not None:
         extra["torchvision_max_delta"] = max_delta(torchvision(x), logits)
     cases = []
@@ -264,7 +275,8 @@ def make_case(outdir, name, forward, reference, saved, arch, batch, height, widt
         cases.append(case)
     print("%s (%s reference): max |logit| %.3f, min top-5 gap %.3f%s" %
           (stem, reference, cases[0]["max_abs_logit"], cases[0]["min_top5_gap"],
-           ", torchvision differs by %.3g" % extra["torchvision_max_delta"] if extra else ""))
+           ", torchvision differs by %.3g" % extra["torchvision_max_delta"]
+           if "torchvision_max_delta" in extra else ""))
     return cases
 
 

@@ -8,7 +8,8 @@
  * hostile boxes, thousands of detections, a relation meta without
  * detections, a caps change; tracked objects (the ClsMtd of a carried and
  * of a smoothed result, one TrackingMtd per detection: an upstream one
- * read, else the element's).  Built only with the analytics library. */
+ * read, else the element's); on 1.26 the features as GstTensorMeta
+ * tensors.  Built only with the analytics library. */
 #include <gst/analytics/analytics.h>
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -17,6 +18,7 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include "gstswinjson.h"
 #include "gstswinmeta.h"
 #include "swin/swin.h"
@@ -832,6 +834,120 @@ GST_START_TEST (test_tracked_smoothed)
 }
 GST_END_TEST;
 
+#ifdef HAVE_GST_TENSOR_META
+/* The tensor of features structure @f in @tmeta (its "tensor-index"):
+ * id GST_SWIN_FEATURES_TENSOR_ID, float32 [1, length], row-major, holding
+ * exactly @f's values. */
+static void
+check_tensor (GstTensorMeta *tmeta, const GstStructure *f)
+{
+  guint index, n;
+  const gfloat *values = gst_swin_features_get_values (f, &n);
+  const GstTensor *t;
+  GstMapInfo map;
+
+  fail_unless (values != NULL);
+  fail_unless (gst_structure_get_uint (f, GST_SWIN_FIELD_TENSOR_INDEX, &index));
+  fail_unless (index < tmeta->num_tensors);
+  t = gst_tensor_meta_get (tmeta, index);
+  fail_unless (t->id == g_quark_from_string (GST_SWIN_FEATURES_TENSOR_ID));
+  fail_unless_equals_int (t->data_type, GST_TENSOR_DATA_TYPE_FLOAT32);
+  fail_unless_equals_int (t->dims_order, GST_TENSOR_DIM_ORDER_ROW_MAJOR);
+  fail_unless_equals_int (t->num_dims, 2);
+  fail_unless_equals_int (t->dims[0], 1);
+  fail_unless_equals_int (t->dims[1], n);
+  fail_unless (gst_buffer_map (t->data, &map, GST_MAP_READ));
+  fail_unless_equals_int (map.size, n * sizeof (gfloat));
+  fail_unless (memcmp (map.data, values, map.size) == 0);
+  gst_buffer_unmap (t->data, &map);
+}
+
+/* features=true on 1.26: one GstTensor per image in the buffer's
+ * GstTensorMeta, after an upstream element's tensor (kept), found by the
+ * features meta's "tensor-index", holding the core's CPU pooled features;
+ * a region's features name its detection (od-id). */
+GST_START_TEST (test_tensors)
+{
+  GstVideoInfo info = info_of (CAPS);
+  GQuark ours = g_quark_from_string (GST_SWIN_FEATURES_TENSOR_ID);
+
+  /* the whole frame */
+  {
+    GstHarness *h = make_harness (CAPS, "features", TRUE, NULL);
+    GstBuffer *in = swin_test_make_frame (CAPS, 0, 17), *out;
+    GstTensor **upstream = g_new (GstTensor *, 1);
+    gsize dims[1] = { 4 };
+    GstTensorMeta *tmeta;
+    const GstStructure *f;
+    guint index;
+
+    upstream[0] = gst_tensor_new_simple (g_quark_from_string ("upstream"),
+        GST_TENSOR_DATA_TYPE_UINT8, gst_buffer_new_allocate (NULL, 4, NULL),
+        GST_TENSOR_DIM_ORDER_ROW_MAJOR, 1, dims);
+    gst_tensor_meta_set (gst_buffer_add_tensor_meta (in), 1, upstream);
+    out = gst_harness_push_and_pull (h, in);
+    tmeta = gst_buffer_get_tensor_meta (out);
+    fail_unless (tmeta != NULL);
+    fail_unless_equals_int (tmeta->num_tensors, 2);
+    fail_unless (gst_tensor_meta_get (tmeta, 0)->id == g_quark_from_string ("upstream"));
+    fail_unless_equals_int (gst_tensor_meta_get_index_from_id (tmeta, ours), 1);
+    f = gst_buffer_get_swin_frame_features (out);
+    fail_unless (f != NULL);
+    fail_unless (gst_structure_get_uint (f, GST_SWIN_FIELD_TENSOR_INDEX, &index));
+    fail_unless_equals_int (index, 1);
+    check_tensor (tmeta, f);
+    swin_test_check_features (f, model, out, &info, NULL, SWIN_SCALE_CENTER_CROP);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+
+  /* regions: two detections and a region meta */
+  {
+    static const SwinRect rects[] = { { 4, 6, 40, 30 }, { 50, 20, 30, 45 }, { 10, 40, 35, 28 } };
+    GstHarness *h = make_harness (CAPS, "inference-region", 1, "features", TRUE, NULL);
+    GstBuffer *in = swin_test_make_frame (CAPS, 0, 18), *out;
+    GstAnalyticsRelationMeta *rmeta;
+    GstTensorMeta *tmeta;
+    const GstStructure *f;
+    gpointer state = NULL;
+    guint n = 0, seen[G_N_ELEMENTS (rects)] = { 0 };
+
+    for (guint i = 0; i < 2; i++)
+      add_od (in, "face", rects[i].x, rects[i].y, rects[i].width, rects[i].height);
+    gst_buffer_add_video_region_of_interest_meta (in, "face", rects[2].x, rects[2].y,
+                                                  rects[2].width, rects[2].height);
+    out = gst_harness_push_and_pull (h, in);
+    tmeta = gst_buffer_get_tensor_meta (out);
+    rmeta = gst_buffer_get_analytics_relation_meta (out);
+    fail_unless (tmeta != NULL && rmeta != NULL);
+    fail_unless_equals_int (tmeta->num_tensors, G_N_ELEMENTS (rects));
+    while ((f = gst_buffer_iterate_swin_features (out, &state))) {
+      GstAnalyticsODMtd od;
+      gint od_id, x, y, w, hh;
+      guint r;
+
+      check_tensor (tmeta, f);
+      fail_unless (gst_structure_get_int (f, GST_SWIN_FIELD_DETECTION_ID, &od_id));
+      fail_unless (gst_analytics_relation_meta_get_od_mtd (rmeta, (guint) od_id, &od));
+      fail_unless (gst_analytics_od_mtd_get_location (&od, &x, &y, &w, &hh, NULL));
+      for (r = 0; r < G_N_ELEMENTS (rects) && !(rects[r].x == x && rects[r].y == y &&
+                                                 rects[r].width == w && rects[r].height == hh); r++)
+        ;
+      fail_unless (r < G_N_ELEMENTS (rects), "features of detection %d: not one of ours", od_id);
+      seen[r]++;
+      swin_test_check_features (f, model, out, &info, &rects[r], SWIN_SCALE_CENTER_CROP);
+      n++;
+    }
+    fail_unless_equals_int (n, G_N_ELEMENTS (rects));
+    for (guint r = 0; r < G_N_ELEMENTS (rects); r++)
+      fail_unless_equals_int (seen[r], 1);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+#endif
+
 static Suite *
 analytics_suite (void)
 {
@@ -865,6 +981,9 @@ analytics_suite (void)
   tcase_add_test (tc, test_json_either_kind);
   tcase_add_test (tc, test_tracked_carried);
   tcase_add_test (tc, test_tracked_smoothed);
+#ifdef HAVE_GST_TENSOR_META
+  tcase_add_test (tc, test_tensors);
+#endif
   return s;
 }
 

@@ -175,6 +175,65 @@ if ! awk -v d="$(max_diff "$tmp/rgb_vk.f32" "$tmp/ref.f32")" 'BEGIN { exit !(d <
   fail "rgb24: vulkan and cpu logits differ by $(max_diff "$tmp/rgb_vk.f32" "$tmp/ref.f32")"
 fi
 
+expect_ok "run --help" "$swin" run --help
+grep -q -- "--features=OUT.f32 .*pooled features" "$tmp/out" || fail "run --help does not document --features"
+# --features: the pooled features of each image (the head's input), float32
+# [2, 768] for Swin-T.  The checkpoint's head applied to them here (in
+# double, from the file's own weights) must give the logits written with
+# them; the Vulkan forward's must match the CPU backend's.
+# head_of MODEL FEATURES.f32 N: float32 logits of head.weight @ f + head.bias
+head_of () {
+  perl -e '
+    my ($model, $feat, $n) = @ARGV;
+    open (my $m, "<", $model) or die; binmode $m;
+    read ($m, my $len, 8); read ($m, my $hdr, unpack ("Q<", $len));
+    my $base = 8 + unpack ("Q<", $len);
+    sub tensor {
+      my ($name) = @_;
+      $hdr =~ /"\Q$name\E":\{"dtype":"F32","shape":\[([\d,]+)\],"data_offsets":\[(\d+),(\d+)\]/ or die "no $name";
+      my ($shape, $from, $to) = ($1, $2, $3);
+      seek ($m, $base + $from, 0); read ($m, my $raw, $to - $from);
+      return ([split /,/, $shape], [unpack ("f<*", $raw)]);
+    }
+    my ($ws, $w) = tensor ("head.weight");
+    my (undef, $b) = tensor ("head.bias");
+    my ($classes, $dim) = @$ws;
+    open (my $f, "<", $feat) or die; binmode $f; local $/; my @x = unpack ("f<*", <$f>);
+    die "features: " . scalar (@x) . " floats" unless @x == $n * $dim;
+    my @out;
+    for my $i (0 .. $n - 1) { for my $k (0 .. $classes - 1) {
+      my $s = $b->[$k];
+      $s += $w->[$k * $dim + $_] * $x[$i * $dim + $_] for 0 .. $dim - 1;
+      push @out, $s;
+    } }
+    print pack ("f<*", @out);' "$@"
+}
+norm_args=(--mean 0.45,0.5,0.55 --std 0.2,0.3,0.25)
+expect_ok "rgb24 --features cpu" "$swin" "${rgb_run[@]}" --model "$model" "${norm_args[@]}" \
+  --backend cpu --features "$tmp/feat_cpu.f32" --output "$tmp/rgb_cpu2.f32"
+expect_ok "rgb24 --features vulkan" "$swin" "${rgb_run[@]}" --model "$model" "${norm_args[@]}" \
+  --features "$tmp/feat_vk.f32" --output "$tmp/rgb_vk2.f32" "${device_args[@]}"
+size=$(stat -c %s "$tmp/feat_cpu.f32" 2>/dev/null || echo 0)
+[ "$size" -eq $((2 * 768 * 4)) ] || fail "--features: $size bytes, expected 2 x 768 float32"
+head_of "$model" "$tmp/feat_cpu.f32" 2 >"$tmp/head_cpu.f32" || fail "--features: head_of failed"
+d=$(max_diff "$tmp/head_cpu.f32" "$tmp/ref.f32")
+if [ ! -s "$tmp/head_cpu.f32" ] || ! awk -v d="$d" 'BEGIN { exit !(d < 1e-4) }'; then
+  fail "--features: the head of the cpu features differs from the logits by $d"
+fi
+d=$(max_diff "$tmp/feat_vk.f32" "$tmp/feat_cpu.f32")
+if [ ! -s "$tmp/feat_vk.f32" ] || ! awk -v d="$d" 'BEGIN { exit !(d < 1e-3) }'; then
+  fail "--features: vulkan and cpu features differ by $d"
+fi
+# asking for the features leaves the logits as they were
+same_logits "--features with --output (cpu)" "$tmp/rgb_cpu2.f32" "$tmp/ref.f32"
+same_logits "--features with --output (vulkan)" "$tmp/rgb_vk2.f32" "$tmp/rgb_vk.f32"
+# the two images' features differ (a constant vector would pass the above)
+head -c $((768 * 4)) "$tmp/feat_cpu.f32" >"$tmp/feat_0.f32"
+tail -c $((768 * 4)) "$tmp/feat_cpu.f32" >"$tmp/feat_1.f32"
+if awk -v d="$(max_diff "$tmp/feat_0.f32" "$tmp/feat_1.f32")" 'BEGIN { exit !(d < 1e-3) }'; then
+  fail "--features: the two images have the same features"
+fi
+
 # the checkpoint's __metadata__ mean/std by default
 rgb_to_f32 0.5,0.4,0.3 0.2,0.25,0.3 64 64 2 <"$tmp/two.rgb" >"$tmp/two.f32"
 expect_ok "rgb24 metadata" "$swin" "${rgb_run[@]}" --model "$meta_model" --backend cpu \
@@ -279,6 +338,8 @@ expect_error "run: output in a missing directory" 1 "cannot write $tmp/no/such/l
 if [ -s "$tmp/out" ]; then
   fail "run: output in a missing directory: the forward ran first: $(cat "$tmp/out")"
 fi
+expect_error "run: features in a missing directory" 1 "cannot write $tmp/no/such/f.f32: no directory" \
+  "$swin" run --model "$model" --input "$tmp/x.f32" --backend cpu --features "$tmp/no/such/f.f32"
 expect_error "run: output is a directory" 1 "cannot write $tmp: not a regular file" \
   "$swin" run --model "$model" --input "$tmp/x.f32" --backend cpu --output "$tmp"
 expect_error "run: output is a FIFO" 1 "cannot write $tmp/fifo: not a regular file" \

@@ -335,6 +335,99 @@ GST_START_TEST (test_async)
 }
 GST_END_TEST;
 
+/* The one features structure of @out (the whole frame's): computed on
+ * frame @frame, @age frames before, by the tiny model. */
+static const GstStructure *
+frame_features_of (GstBuffer *out, guint64 frame, guint age)
+{
+  const GstStructure *f = gst_buffer_get_swin_frame_features (out);
+  gpointer state = NULL;
+  guint n = 0, got_age;
+  guint64 got_frame;
+
+  fail_unless (f != NULL);
+  while (gst_buffer_iterate_swin_features (out, &state))
+    n++;
+  fail_unless_equals_int (n, 1);
+  fail_unless_equals_string (gst_structure_get_string (f, GST_SWIN_FIELD_MODEL), "tiny");
+  fail_unless (gst_structure_get_uint64 (f, GST_SWIN_FIELD_FRAME, &got_frame));
+  fail_unless_equals_uint64 (got_frame, frame);
+  fail_unless (gst_structure_get_uint (f, GST_SWIN_FIELD_AGE, &got_age));
+  fail_unless_equals_int (got_age, age);
+  return f;
+}
+
+/* features=true: every frame carries the pooled features of the frame its
+ * result was computed on, equal to the core's CPU pooled features of that
+ * frame, in sync mode (every format, with inference-interval=2: the frame
+ * in between carries the previous frame's) and in async mode; without the
+ * property, none. */
+GST_START_TEST (test_features)
+{
+  for (guint f = 0; f < G_N_ELEMENTS (format_caps); f++) {
+    GstHarness *h = make_harness (make_element ("features", TRUE, "inference-interval", 2, NULL),
+                                  format_caps[f]);
+    GstCaps *caps = gst_caps_from_string (format_caps[f]);
+    GstBuffer *first = NULL;
+    GstVideoInfo info;
+
+    fail_unless (gst_video_info_from_caps (&info, caps));
+    gst_caps_unref (caps);
+    for (guint i = 0; i < 3; i++) {
+      GstBuffer *out = gst_harness_push_and_pull (h, swin_test_make_frame (format_caps[f], i,
+                                                                           300 + 10 * f + i));
+      const GstStructure *feat = frame_features_of (out, i - i % 2, i % 2);
+
+      /* The features go with the frame's result. */
+      fail_unless_equals_int (gst_swin_result_get_age (gst_buffer_get_swin_result (out)), i % 2);
+      swin_test_check_features (feat, model, i % 2 ? first : out, &info, NULL,
+                                SWIN_SCALE_CENTER_CROP);
+      if (i % 2 == 0) {
+        gst_clear_buffer (&first);
+        first = out;
+      } else {
+        gst_buffer_unref (out);
+      }
+    }
+    gst_buffer_unref (first);
+    gst_harness_teardown (h);
+  }
+
+  /* async: the second frame, pushed once the first is classified, carries
+   * the first frame's features */
+  {
+    const gchar *caps_str = format_caps[0];
+    GstHarness *h = make_harness (make_element ("features", TRUE, "mode", 1, NULL), caps_str);
+    GstCaps *caps = gst_caps_from_string (caps_str);
+    GstBuffer *in = swin_test_make_frame (caps_str, 0, 91), *out;
+    GstVideoInfo info;
+
+    fail_unless (gst_video_info_from_caps (&info, caps));
+    gst_caps_unref (caps);
+    gst_buffer_unref (gst_harness_push_and_pull (h, gst_buffer_ref (in)));
+    wait_inferred (h->element, 1);
+    out = gst_harness_push_and_pull (h, swin_test_make_frame (caps_str, 1, 92));
+    swin_test_check_features (frame_features_of (out, 0, 1), model, in, &info, NULL,
+                              SWIN_SCALE_CENTER_CROP);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+    gst_harness_teardown (h);
+  }
+
+  /* the default: results, no features */
+  {
+    GstHarness *h = make_harness (make_element (NULL), format_caps[0]);
+    GstBuffer *out = gst_harness_push_and_pull (h, swin_test_make_frame (format_caps[0], 0, 5));
+    gpointer state = NULL;
+
+    fail_unless (gst_buffer_get_swin_result (out) != NULL);
+    fail_unless (gst_buffer_iterate_swin_features (out, &state) == NULL);
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+}
+GST_END_TEST;
+
 /* The latency query adds the measured inference time in sync mode only. */
 GST_START_TEST (test_latency)
 {
@@ -785,6 +878,7 @@ swinclassify_suite (void)
   tcase_add_test (tc, test_topk_threshold_messages);
   tcase_add_test (tc, test_interval);
   tcase_add_test (tc, test_async);
+  tcase_add_test (tc, test_features);
   tcase_add_test (tc, test_latency);
   tcase_add_test (tc, test_qos);
   tcase_add_test (tc, test_caps_change);

@@ -4,7 +4,8 @@
  * and the logits of torchvision (or, for the original repository's window
  * rule, of tests/ref_swin_original.py), listed in manifest.json; both our
  * forwards must match within 1e-4 * max(1, max |ref|) and give the same
- * top-5. */
+ * top-5.  Where torchvision is the reference, the pooled features too, and
+ * the checkpoint's head applied to the CPU's features gives its logits. */
 #include <json-glib/json-glib.h>
 #include <math.h>
 #include <string.h>
@@ -12,11 +13,13 @@
 #include "swin/swin.h"
 #include "swin_test_device.h"
 #include "swin_test_floats.h"
+#include "swin_safetensors.h"
 
 typedef struct {
   char *name, *model, *input, *logits, *reference;
+  char *features;            /* NULL: the reference gives none */
   SwinLayout layout;
-  int batch, height, width, classes, img_size, version;
+  int batch, height, width, classes, img_size, version, num_features;
 } Case;
 
 static SwinContext *ctx;
@@ -41,6 +44,55 @@ check_against (const char *what, const Case *c, const float *got, const float *r
   }
 }
 
+/* @got within 1e-4 * max(1, max |@want|) of @want. */
+static void
+check_features (const char *what, const Case *c, const float *got, const float *want)
+{
+  size_t n = (size_t) c->batch * c->num_features;
+  float bound = 1e-4f * fmaxf (1.0f, swin_test_max_abs (want, n));
+  float diff = swin_test_max_diff (got, want, n);
+
+  g_test_message ("%s %s features: max |delta| = %.3g (bound %.3g)", c->name, what, diff, bound);
+  if (!(diff <= bound))
+    g_error ("%s %s features: max |delta| %g exceeds %g", c->name, what, diff, bound);
+}
+
+/* The checkpoint's head (read from the file, in double) applied to
+ * @features gives @logits. */
+static void
+check_head (const Case *c, const char *path, const float *features, const float *logits)
+{
+  const char *prefix = c->layout == SWIN_LAYOUT_TIMM ? "head.fc." : "head.";
+  g_autofree char *wkey = g_strconcat (prefix, "weight", NULL), *bkey = g_strconcat (prefix, "bias", NULL);
+  GError *error = NULL;
+  SwinSafetensors *st = swin_safetensors_open (path, &error);
+  const SwinTensorInfo *wt, *bt;
+  float *w, *b, *head = g_new (float, (size_t) c->batch * c->classes);
+
+  g_assert_no_error (error);
+  wt = swin_safetensors_lookup (st, wkey);
+  bt = swin_safetensors_lookup (st, bkey);
+  g_assert_nonnull (wt);
+  g_assert_nonnull (bt);
+  g_assert_cmpint (wt->numel, ==, (gint64) c->classes * c->num_features);
+  w = swin_safetensors_to_f32 (wt, &error);
+  g_assert_no_error (error);
+  b = swin_safetensors_to_f32 (bt, &error);
+  g_assert_no_error (error);
+  for (int i = 0; i < c->batch; i++)
+    for (int k = 0; k < c->classes; k++) {
+      double sum = b[k];
+      for (int j = 0; j < c->num_features; j++)
+        sum += (double) w[(size_t) k * c->num_features + j] * features[(size_t) i * c->num_features + j];
+      head[(size_t) i * c->classes + k] = (float) sum;
+    }
+  check_against ("head(cpu features)", c, head, logits);
+  g_free (head);
+  g_free (w);
+  g_free (b);
+  swin_safetensors_free (st);
+}
+
 static void
 test_case (gconstpointer data)
 {
@@ -54,7 +106,7 @@ test_case (gconstpointer data)
   SwinModel *model;
   SwinNet *net;
   SwinPlan *plan;
-  float *input, *ref, *cpu;
+  float *input, *ref, *cpu, *ref_features = NULL, *cpu_features = NULL;
   gint64 t0;
 
   model = swin_model_load (mpath, &error);
@@ -65,6 +117,12 @@ test_case (gconstpointer data)
   g_assert_cmpint (swin_model_get_arch (model)->version, ==, c->version);
   input = swin_test_read_file (ipath, n_in);
   ref = swin_test_read_file (lpath, n_out);
+  if (c->features) {
+    g_autofree char *fpath = g_build_filename (dir, c->features, NULL);
+    g_assert_cmpint (c->num_features, ==, SWIN_ARCH_NUM_FEATURES (swin_model_get_arch (model)));
+    ref_features = swin_test_read_file (fpath, (size_t) c->batch * c->num_features);
+    cpu_features = g_new (float, (size_t) c->batch * c->num_features);
+  }
 
   net = swin_net_new (ctx, model, &error);
   g_assert_no_error (error);
@@ -78,16 +136,25 @@ test_case (gconstpointer data)
   g_assert_no_error (error);
   g_test_message ("%s vulkan forward: %.1f ms", c->name, (g_get_monotonic_time () - t0) / 1000.0);
   check_against ("vulkan", c, swin_plan_get_logits (plan), ref);
+  if (c->features)
+    check_features ("vulkan", c, swin_plan_get_features (plan), ref_features);
 
   cpu = g_new (float, n_out);
-  g_assert_true (swin_cpu_forward (model, input, c->batch, c->height, c->width, cpu, &error));
+  g_assert_true (swin_cpu_forward_full (model, input, c->batch, c->height, c->width, cpu, cpu_features,
+                                        &error));
   g_assert_no_error (error);
   check_against ("cpu", c, cpu, ref);
+  if (c->features) {
+    check_features ("cpu", c, cpu_features, ref_features);
+    check_head (c, mpath, cpu_features, cpu);
+  }
 
   swin_plan_free (plan);
   swin_net_free (net);
   swin_model_free (model);
   g_free (cpu);
+  g_free (cpu_features);
+  g_free (ref_features);
   g_free (input);
   g_free (ref);
 }
@@ -113,6 +180,7 @@ case_free (gpointer data)
   g_free (c->input);
   g_free (c->logits);
   g_free (c->reference);
+  g_free (c->features);
   g_free (c);
 }
 
@@ -145,6 +213,10 @@ read_manifest (const char *dir)
     c->classes = json_object_get_int_member (o, "classes");
     c->img_size = json_object_get_int_member (o, "img_size");
     c->version = json_object_get_int_member (o, "version");
+    if (json_object_has_member (o, "features")) {
+      c->features = g_strdup (json_object_get_string_member (o, "features"));
+      c->num_features = json_object_get_int_member (o, "num_features");
+    }
     g_ptr_array_add (cases, c);
   }
   if (cases->len == 0)

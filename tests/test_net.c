@@ -39,14 +39,15 @@ compare_forwards (SwinModel *m, int batch, int h, int w)
 {
   const SwinArch *a = swin_model_get_arch (m);
   size_t n_in = (size_t) batch * a->in_chans * h * w, n_out = (size_t) batch * a->num_classes;
-  float *input = g_new (float, n_in), *cpu = g_new (float, n_out);
+  size_t n_feat = (size_t) batch * SWIN_ARCH_NUM_FEATURES (a);
+  float *input = g_new (float, n_in), *cpu = g_new (float, n_out), *cpu_feat = g_new (float, n_feat);
   GError *error = NULL;
   SwinNet *net;
   SwinPlan *plan;
   float diff, bound;
 
   swin_test_fill (input, n_in, 21, 2.0f);
-  g_assert_true (swin_cpu_forward (m, input, batch, h, w, cpu, &error));
+  g_assert_true (swin_cpu_forward_full (m, input, batch, h, w, cpu, cpu_feat, &error));
   g_assert_no_error (error);
   net = swin_net_new (ctx, m, &error);
   g_assert_no_error (error);
@@ -62,11 +63,17 @@ compare_forwards (SwinModel *m, int batch, int h, int w)
   g_assert_cmpfloat (bound, >, 0.0f);
   g_test_message ("batch %d %dx%d: max |delta| %.3g (bound %.3g)", batch, h, w, diff, bound);
   g_assert_cmpfloat (diff, <=, bound);
+  /* The pooled features, the head's input, as well. */
+  diff = swin_test_max_diff (swin_plan_get_features (plan), cpu_feat, n_feat);
+  bound = 1e-4f * fmaxf (1.0f, swin_test_max_abs (cpu_feat, n_feat));
+  g_test_message ("batch %d %dx%d features: max |delta| %.3g (bound %.3g)", batch, h, w, diff, bound);
+  g_assert_cmpfloat (diff, <=, bound);
 
   swin_plan_free (plan);
   swin_net_free (net);
   g_free (input);
   g_free (cpu);
+  g_free (cpu_feat);
 }
 
 /* A tiny 3-stage model: C = 16, 32, 64 with head dims 8, 8, 16. */

@@ -263,6 +263,122 @@ GST_START_TEST (test_file_regions)
 }
 GST_END_TEST;
 
+/* "features" of @o: exactly the values of @features (cast back to
+ * float32), which hold the core's pooled features of @rect (NULL: the
+ * whole frame) of @frame. */
+static void
+check_json_features (JsonObject *o, const GstStructure *features, SwinModel *m, GstBuffer *frame,
+                     const SwinRect *rect)
+{
+  JsonArray *a = json_object_get_array_member (o, "features");
+  GstCaps *caps = gst_caps_from_string (FRAME_CAPS);
+  const gfloat *values;
+  GstVideoInfo info;
+  guint n;
+
+  fail_unless (features != NULL);
+  fail_unless (a != NULL, "no \"features\"");
+  values = gst_swin_features_get_values (features, &n);
+  fail_unless (values != NULL);
+  fail_unless_equals_int (json_array_get_length (a), n);
+  for (guint i = 0; i < n; i++)
+    fail_unless ((gfloat) json_array_get_double_element (a, i) == values[i],
+                 "features[%u]: %.9g in the JSON, %.9g on the buffer", i,
+                 json_array_get_double_element (a, i), values[i]);
+  fail_unless (gst_video_info_from_caps (&info, caps));
+  gst_caps_unref (caps);
+  swin_test_check_features (features, m, frame, &info, rect, SWIN_SCALE_CENTER_CROP);
+}
+
+/* include-features=true: "features" of each frame (inference-interval=2:
+ * the frame in between writes the previous frame's) and of each region's
+ * result, equal to the features on the buffer and to the core's CPU
+ * pooled features of the same image; a swinpublish without the property
+ * writes the same objects without them. */
+GST_START_TEST (test_file_features)
+{
+  gchar *with_path = g_build_filename (tmpdir, "features.jsonl", NULL);
+  gchar *without_path = g_build_filename (tmpdir, "no-features.jsonl", NULL);
+  SwinModel *m = swin_model_load (model_path, NULL);
+  GstBuffer *in[3], *out[3];
+  SwinRect rects[2] = { { 3, 4, 30, 25 }, { 40, 10, 30, 40 } };
+  gchar **with, **without;
+
+  fail_unless (m != NULL);
+  for (guint regions = 0; regions < 2; regions++) {
+    gchar *launch = g_strdup_printf (
+        "swinclassify name=cls model=\"%s\" device=\"%s\" features=true %s ! "
+        "swinpublish name=pub file-path=\"%s\" include-features=true ! "
+        "swinpublish name=plain file-path=\"%s\"", model_path, g_getenv ("SWIN_TEST_DEVICE"),
+        regions ? "inference-region=roi-list" : "inference-interval=2", with_path, without_path);
+    GstHarness *h = gst_harness_new_parse (launch);
+
+    gst_harness_set_src_caps_str (h, FRAME_CAPS);
+    for (guint i = 0; i < G_N_ELEMENTS (in); i++) {
+      in[i] = swin_test_make_frame (FRAME_CAPS, i, 60 + 10 * regions + i);
+      for (guint r = 0; regions && r < G_N_ELEMENTS (rects); r++)
+        gst_buffer_add_video_region_of_interest_meta (in[i], "face", rects[r].x, rects[r].y,
+                                                      rects[r].width, rects[r].height)->id = (gint) r;
+      out[i] = gst_harness_push_and_pull (h, gst_buffer_ref (in[i]));
+      fail_unless (out[i] != NULL);
+    }
+    fail_unless (gst_harness_push_event (h, gst_event_new_eos ()));
+    gst_harness_teardown (h);
+
+    with = read_lines (with_path);
+    without = read_lines (without_path);
+    fail_unless_equals_int (g_strv_length (with), G_N_ELEMENTS (out));
+    fail_unless_equals_int (g_strv_length (without), G_N_ELEMENTS (out));
+    for (guint i = 0; i < G_N_ELEMENTS (out); i++) {
+      JsonObject *o = swin_test_json_parse (with[i]), *plain = swin_test_json_parse (without[i]);
+
+      swin_test_json_check_object (o, out[i], GST_BUFFER_PTS (out[i]), "cls", 70, 50);
+      fail_if (json_object_has_member (plain, "features"));
+      if (!regions) {
+        check_json_features (o, gst_buffer_get_swin_frame_features (out[i]), m, in[i - i % 2], NULL);
+      } else {
+        JsonArray *objects = json_object_get_array_member (o, "objects");
+        JsonArray *plain_objects = json_object_get_array_member (plain, "objects");
+        GstVideoRegionOfInterestMeta *roi;
+        gpointer state = NULL;
+        guint k = 0;
+
+        fail_if (json_object_has_member (o, "features"));
+        while ((roi = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+                    out[i], &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+          JsonObject *jo = json_array_get_object_element (objects, k);
+          JsonObject *pc = json_object_get_object_member (
+              json_array_get_object_element (plain_objects, k), GST_SWIN_REGION_PARAM);
+
+          fail_unless_equals_int (roi->id, k);
+          check_json_features (json_object_get_object_member (jo, GST_SWIN_REGION_PARAM),
+                               gst_buffer_get_swin_region_features (out[i], roi, NULL), m, in[i],
+                               &rects[k]);
+          fail_if (json_object_has_member (jo, "features"));
+          fail_if (json_object_has_member (pc, "features"));
+          k++;
+        }
+        fail_unless_equals_int (k, G_N_ELEMENTS (rects));
+      }
+      json_object_unref (o);
+      json_object_unref (plain);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS (out); i++) {
+      gst_buffer_unref (in[i]);
+      gst_buffer_unref (out[i]);
+    }
+    g_strfreev (with);
+    g_strfreev (without);
+    g_free (launch);
+  }
+  swin_model_free (m);
+  g_unlink (with_path);
+  g_unlink (without_path);
+  g_free (with_path);
+  g_free (without_path);
+}
+GST_END_TEST;
+
 /* The JSON member @name of region object @jo equals @result: label,
  * label_id, confidence, model and classes. */
 static void
@@ -846,6 +962,7 @@ publish_suite (void)
   tcase_add_test (tc, test_file_classify_roundtrip);
   tcase_add_test (tc, test_file_regions);
   tcase_add_test (tc, test_file_cascade);
+  tcase_add_test (tc, test_file_features);
   tcase_add_test (tc, test_file_stdout);
   tcase_add_test (tc, test_file_dev_full);
   tcase_add_test (tc, test_file_unwritable);

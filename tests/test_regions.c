@@ -11,6 +11,7 @@
 #include <gst/check/gstharness.h>
 #include <gst/video/video.h>
 #include <stdarg.h>
+#include <string.h>
 #include "gstswinmeta.h"
 #include "swin/swin.h"
 #include "swin_test_element.h"
@@ -422,6 +423,129 @@ GST_START_TEST (test_cascade)
 }
 GST_END_TEST;
 
+/* The features structure of region @m of @out from the element of
+ * result-name @name, equal to the core's pooled features of @expect for
+ * @m_model; the number of such structures on @out. */
+static void
+check_region_features (GstBuffer *out, GstVideoRegionOfInterestMeta *m, const gchar *name,
+                       const SwinModel *m_model, const gchar *model_name, const SwinRect *expect,
+                       const GstVideoInfo *info, guint64 frame)
+{
+  const GstStructure *f = gst_buffer_get_swin_region_features (out, m, name);
+  guint64 got_frame;
+  gint id;
+
+  fail_unless (f != NULL, "region %d: no features from \"%s\"", m->id, name);
+  fail_unless (gst_structure_get_int (f, GST_SWIN_FIELD_REGION_ID, &id));
+  fail_unless_equals_int (id, m->id);
+  fail_unless_equals_string (gst_structure_get_string (f, GST_SWIN_FIELD_MODEL), model_name);
+  fail_unless (gst_structure_get_uint64 (f, GST_SWIN_FIELD_FRAME, &got_frame));
+  fail_unless_equals_uint64 (got_frame, frame);
+  fail_if (gst_structure_has_field (f, GST_SWIN_FIELD_AGE));
+  swin_test_check_features (f, m_model, out, info, expect, SWIN_SCALE_CENTER_CROP);
+}
+
+static guint
+count_features (GstBuffer *out)
+{
+  gpointer state = NULL;
+  guint n = 0;
+
+  while (gst_buffer_iterate_swin_features (out, &state))
+    n++;
+  return n;
+}
+
+/* features=true: each classified region (none of the skipped ones) gets
+ * the core's CPU pooled features of the same rectangle, found by its id
+ * and box (two regions share an id here, as a detector's often do); no
+ * frame features.  In a cascade each element's features go with its
+ * result-name and model. */
+GST_START_TEST (test_features)
+{
+  static const guint formats[] = { 0, 6, 7 };
+  Region regions[G_N_ELEMENTS (mixed) + 1];
+  guint classified = 0;
+
+  memcpy (regions, mixed, sizeof (mixed));
+  /* the id of the first region (100), another box */
+  regions[G_N_ELEMENTS (mixed)] = (Region) { "face", 40, 30, 25, 33, { 40, 30, 25, 33 } };
+  for (guint i = 0; i < G_N_ELEMENTS (regions); i++)
+    classified += regions[i].expect.width > 0;
+
+  for (guint k = 0; k < G_N_ELEMENTS (formats); k++) {
+    const gchar *caps_str = format_caps[formats[k]];
+    GstHarness *h = make_harness (make_element ("object-class", "face, person", "min-roi-size",
+                                                "1x1", "features", TRUE, NULL), caps_str);
+    GstBuffer *in = frame_with_regions (caps_str, regions, G_N_ELEMENTS (regions), 200 + k), *out;
+    GstVideoRegionOfInterestMeta *m;
+    GstCaps *caps = gst_caps_from_string (caps_str);
+    GstVideoInfo info;
+    gpointer state = NULL;
+    guint i = 0;
+
+    fail_unless (gst_video_info_from_caps (&info, caps));
+    gst_caps_unref (caps);
+    /* the last region shares the first one's id */
+    for (GstMeta *meta; (meta = gst_buffer_iterate_meta_filtered (in, &state,
+             GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)); i++)
+      if (i == G_N_ELEMENTS (mixed))
+        ((GstVideoRegionOfInterestMeta *) meta)->id = 100;
+    out = gst_harness_push_and_pull (h, in);
+    fail_unless (gst_buffer_get_swin_frame_features (out) == NULL);
+    fail_unless_equals_int (count_features (out), classified);
+    state = NULL;
+    i = 0;
+    while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+                out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      const Region *r = &regions[i++];
+
+      if (r->expect.width == 0)
+        fail_unless (gst_buffer_get_swin_region_features (out, m, NULL) == NULL,
+                     "skipped region %d has features", m->id);
+      else
+        check_region_features (out, m, GST_SWIN_REGION_PARAM, model, "tiny", &r->expect, &info, 0);
+    }
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+  }
+
+  /* a cascade, both elements with features */
+  {
+    const gchar *caps_str = format_caps[5];
+    gchar *launch = swin_test_cascade_launch (model_path, "top-k=3 object-class=car features=true",
+                                              colour_path,
+                                              "top-k=2 result-name=colour features=true");
+    GstHarness *h = gst_harness_new_parse (launch);
+    GstCaps *caps = gst_caps_from_string (caps_str);
+    GstVideoRegionOfInterestMeta *m;
+    GstVideoInfo info;
+    gpointer state = NULL;
+    GstBuffer *out;
+
+    fail_unless (gst_video_info_from_caps (&info, caps));
+    gst_caps_unref (caps);
+    gst_harness_set_src_caps_str (h, caps_str);
+    out = gst_harness_push_and_pull (h, frame_with_regions (caps_str, cascade_regions, 3, 31));
+    /* two cars by both, the bus by the second */
+    fail_unless_equals_int (count_features (out), 5);
+    while ((m = (GstVideoRegionOfInterestMeta *) gst_buffer_iterate_meta_filtered (
+                out, &state, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+      const Region *r = &cascade_regions[m->id - 100];
+
+      check_region_features (out, m, "colour", colour_model, "colour", &r->expect, &info, 0);
+      if (g_str_equal (r->type, "car"))
+        check_region_features (out, m, GST_SWIN_REGION_PARAM, model, "tiny", &r->expect, &info, 0);
+      else
+        fail_unless (gst_buffer_get_swin_region_features (out, m, GST_SWIN_REGION_PARAM) == NULL);
+    }
+    gst_buffer_unref (out);
+    gst_harness_teardown (h);
+    g_free (launch);
+  }
+}
+GST_END_TEST;
+
 /* Two classifiers writing one result-name: one warning naming it, and each
  * region has one result of that name, the second element's. */
 GST_START_TEST (test_cascade_same_name)
@@ -527,6 +651,7 @@ regions_suite (void)
   tcase_add_test (tc, test_object_class_case);
   tcase_add_test (tc, test_cascade);
   tcase_add_test (tc, test_cascade_same_name);
+  tcase_add_test (tc, test_features);
   tcase_add_test (tc, test_result_name);
   tcase_add_test (tc, test_bad_settings);
   return s;

@@ -14,6 +14,7 @@
 #include "swin_runner_private.h"
 
 #define CLASSES 10
+#define FEATURES 32    /* the model's last stage: 16 << 1 */
 #define SIZE 56
 #define NS_PER_MS G_GUINT64_CONSTANT (1000000)
 #define NS_PER_S (1000 * NS_PER_MS)
@@ -22,17 +23,24 @@ static SwinContext *ctx;
 static SwinModel *model;
 static SwinNet *net;
 
-/* The CPU backend's logits of @rect of @f. */
+/* The CPU backend's logits (and features, unless NULL) of @rect of @f. */
 static void
-cpu_logits (const SwinFrame *f, const SwinRect *rect, const SwinPreprocessParams *p, float *logits)
+cpu_forward (const SwinFrame *f, const SwinRect *rect, const SwinPreprocessParams *p, float *logits,
+             float *features)
 {
   float *input = g_new (float, 3 * SIZE * SIZE);
   GError *error = NULL;
 
   g_assert_true (swin_cpu_preprocess_region (f, rect, p, SIZE, SIZE, input, &error));
-  g_assert_true (swin_cpu_forward (model, input, 1, SIZE, SIZE, logits, &error));
+  g_assert_true (swin_cpu_forward_full (model, input, 1, SIZE, SIZE, logits, features, &error));
   g_assert_no_error (error);
   g_free (input);
+}
+
+static void
+cpu_logits (const SwinFrame *f, const SwinRect *rect, const SwinPreprocessParams *p, float *logits)
+{
+  cpu_forward (f, rect, p, logits, NULL);
 }
 
 static void
@@ -43,6 +51,16 @@ assert_logits (const float *got, const float *want)
 
   if (!(diff <= bound))
     g_error ("logits differ by %g (bound %g)", diff, bound);
+}
+
+static void
+assert_features (const float *got, const float *want)
+{
+  float diff = swin_test_max_diff (got, want, FEATURES);
+  float bound = 1e-4f * fmaxf (1.0f, swin_test_max_abs (want, FEATURES));
+
+  if (!(diff <= bound))
+    g_error ("features differ by %g (bound %g)", diff, bound);
 }
 
 static SwinRunner *
@@ -624,6 +642,91 @@ test_errors (void)
   swin_runner_free (runner);
 }
 
+/* The features of one asynchronous request. */
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  gboolean done, had_features;
+  float features[2 * FEATURES];
+} FeatureResult;
+
+static void
+on_features (const SwinRunnerResult *result, void *data)
+{
+  FeatureResult *res = data;
+
+  g_assert_no_error ((GError *) result->error);
+  g_mutex_lock (&res->lock);
+  res->had_features = result->features != NULL;
+  if (result->features)
+    memcpy (res->features, result->features, (size_t) result->n_images * FEATURES * sizeof (float));
+  res->done = TRUE;
+  g_cond_signal (&res->cond);
+  g_mutex_unlock (&res->lock);
+}
+
+/* Features equal the CPU backend's, for whole frames and regions, in batches
+ * whose other requests did not ask for them (those get none). */
+static void
+test_features (void)
+{
+  SwinRunner *runner = runner_new (4, 30 * NS_PER_S);
+  SwinRect rects[2] = { { 3, 2, 20, 17 }, { 10, 0, 30, 30 } };
+  FeatureResult with = { 0 }, without = { 0 };
+  float logits[2 * CLASSES], features[2 * FEATURES], want_l[CLASSES], want_f[FEATURES];
+  SwinTestFrame a, b;
+  SwinPreprocessParams p;
+  GError *error = NULL;
+
+  g_assert_cmpint (SWIN_ARCH_NUM_FEATURES (swin_model_get_arch (model)), ==, FEATURES);
+  swin_test_frame_init (&a, SWIN_PIXEL_FORMAT_NV12, 40, 30, 1, 8);
+  swin_test_frame_init (&b, SWIN_PIXEL_FORMAT_BGRX, 44, 36, 0, 9);
+  swin_preprocess_params_init (&p);
+  g_mutex_init (&with.lock);
+  g_cond_init (&with.cond);
+  g_mutex_init (&without.lock);
+  g_cond_init (&without.cond);
+
+  /* Two requests wait (the timeout is long); the sync one fills the batch. */
+  {
+    SwinRunnerRequest r1 = { .frame = &a.f, .rects = rects, .n_rects = 2, .params = &p,
+                             .want_features = TRUE, .owner = &with };
+    SwinRunnerRequest r2 = { .frame = &b.f, .params = &p, .owner = &without };
+    SwinRunnerRequest r3 = { .frame = &b.f, .params = &p, .cpu_preprocess = TRUE, .owner = runner };
+
+    g_assert_true (swin_runner_submit (runner, &r1, on_features, &with, &error));
+    g_assert_true (swin_runner_submit (runner, &r2, on_features, &without, &error));
+    g_assert_true (swin_runner_run_full (runner, &r3, logits, features, NULL, &error));
+    g_assert_no_error (error);
+  }
+  cpu_forward (&b.f, NULL, &p, want_l, want_f);
+  assert_logits (logits, want_l);
+  assert_features (features, want_f);
+
+  g_mutex_lock (&with.lock);
+  while (!with.done)
+    g_cond_wait (&with.cond, &with.lock);
+  g_mutex_unlock (&with.lock);
+  g_assert_true (with.had_features);
+  for (int i = 0; i < 2; i++) {
+    cpu_forward (&a.f, &rects[i], &p, want_l, want_f);
+    assert_features (with.features + i * FEATURES, want_f);
+  }
+  g_mutex_lock (&without.lock);
+  while (!without.done)
+    g_cond_wait (&without.cond, &without.lock);
+  g_mutex_unlock (&without.lock);
+  g_assert_false (without.had_features);
+
+  swin_runner_free (runner);
+  g_mutex_clear (&with.lock);
+  g_cond_clear (&with.cond);
+  g_mutex_clear (&without.lock);
+  g_cond_clear (&without.cond);
+  swin_test_frame_clear (&a);
+  swin_test_frame_clear (&b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -655,6 +758,7 @@ main (int argc, char **argv)
   g_test_add_func ("/runner/replace-waiting", test_replace_waiting);
   g_test_add_func ("/runner/drain", test_drain);
   g_test_add_func ("/runner/errors", test_errors);
+  g_test_add_func ("/runner/features", test_features);
   ret = g_test_run ();
   swin_net_free (net);
   swin_model_free (model);

@@ -168,7 +168,7 @@ GST_START_TEST (test_interval_carries)
     }
     fail_if (ids[0] == ids[1]);
     if (f == 9) {
-      GstSwinJsonContext ctx = { NULL, 160, 120, NULL };
+      GstSwinJsonContext ctx = { .width = 160, .height = 120 };
       gchar *text = gst_swin_json_serialize (out, &ctx, NULL);
       JsonObject *o = swin_test_json_parse (text);
       JsonArray *objects = json_object_get_array_member (o, "objects");

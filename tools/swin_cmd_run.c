@@ -12,7 +12,7 @@
 #define TOP_K 5
 
 typedef struct {
-  char *model, *input, *output, *size, *backend, *device, *precision;
+  char *model, *input, *output, *features, *size, *backend, *device, *precision;
   char *input_format, *input_size, *scale_mode, *mean, *std, *batch;
 } RunOptions;
 
@@ -142,19 +142,20 @@ check_output (const char *path, GError **error)
   return ok;
 }
 
+/* Writes @count floats to @path, little-endian. */
 static gboolean
-write_logits (const char *path, const float *logits, gsize count, GError **error)
+write_f32 (const char *path, const float *values, gsize count, GError **error)
 {
   guint32 *le = g_new (guint32, MAX (count, 1));
   GError *io_error = NULL;
   gboolean ok;
 
   for (gsize i = 0; i < count; i++) {
-    memcpy (&le[i], &logits[i], 4);
+    memcpy (&le[i], &values[i], 4);
     le[i] = GUINT32_TO_LE (le[i]);
   }
   /* Written to a temporary file that replaces @path: a failure leaves no
-   * half-written logits.  The message names the user's path first. */
+   * half-written file.  The message names the user's path first. */
   ok = g_file_set_contents (path, (const char *) le, (gssize) (count * 4), &io_error);
   if (!ok) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_IO, "cannot write %s: %s", path, io_error->message);
@@ -164,14 +165,16 @@ write_logits (const char *path, const float *logits, gsize count, GError **error
   return ok;
 }
 
-/* The Vulkan forward; takes ownership of @model (freed once uploaded). */
+/* The Vulkan forward; takes ownership of @model (freed once uploaded).
+ * @features: NULL, or where the pooled features go. */
 static gboolean
 forward_vulkan (SwinModel *model, const char *device, SwinPrecision precision, const float *input,
-                int batch, int height, int width, float *logits, GError **error)
+                int batch, int height, int width, float *logits, float *features, GError **error)
 {
   const SwinArch *arch = swin_model_get_arch (model);
   gsize in_count = (gsize) batch * arch->in_chans * height * width;
   gsize out_count = (gsize) batch * arch->num_classes;
+  gsize feature_count = (gsize) batch * SWIN_ARCH_NUM_FEATURES (arch);
   SwinContext *ctx;
   SwinNet *net = NULL;
   SwinPlan *plan = NULL;
@@ -195,6 +198,8 @@ forward_vulkan (SwinModel *model, const char *device, SwinPrecision precision, c
   if (!swin_plan_run (plan, error))
     goto out;
   memcpy (logits, swin_plan_get_logits (plan), out_count * sizeof (float));
+  if (features)
+    memcpy (features, swin_plan_get_features (plan), feature_count * sizeof (float));
   ok = TRUE;
 
 out:
@@ -227,16 +232,20 @@ run (const RunOptions *opt, const RunSpec *spec)
   GError *error = NULL;
   SwinModel *model;
   const SwinArch *arch;
-  float *input = NULL, *logits = NULL;
+  float *input = NULL, *logits = NULL, *features = NULL;
+  gsize n_features = 0;
   int classes, batch = spec->batch, height = spec->height, width = spec->width;
 
-  if (opt->output != NULL && !check_output (opt->output, &error))
+  if ((opt->output != NULL && !check_output (opt->output, &error)) ||
+      (opt->features != NULL && !check_output (opt->features, &error)))
     return swin_cli_fail (error);
   model = swin_model_load (opt->model, &error);
   if (model == NULL)
     return swin_cli_fail (error);
   arch = swin_model_get_arch (model);
   classes = arch->num_classes;
+  if (opt->features != NULL)
+    n_features = (gsize) batch * SWIN_ARCH_NUM_FEATURES (arch);
   if (height == 0)
     height = width = arch->img_size;
   if (!swin_arch_check_size (arch, height, width, &error))
@@ -254,13 +263,16 @@ run (const RunOptions *opt, const RunSpec *spec)
   if (input == NULL)
     goto fail;
   logits = g_try_new (float, (gsize) batch * classes);
-  if (logits == NULL) {
-    g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for the logits");
+  if (n_features > 0)
+    features = g_try_new (float, n_features);
+  if (logits == NULL || (n_features > 0 && features == NULL)) {
+    g_set_error (&error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for the results");
     goto fail;
   }
 
   if (!spec->vulkan) {
-    gboolean ok = swin_cpu_forward (model, input, batch, height, width, logits, &error);
+    gboolean ok = swin_cpu_forward_full (model, input, batch, height, width, logits, features,
+                                         &error);
     swin_model_free (model);
     model = NULL;
     if (!ok)
@@ -270,21 +282,24 @@ run (const RunOptions *opt, const RunSpec *spec)
 
     model = NULL;
     if (!forward_vulkan (owned, opt->device, spec->precision, input, batch, height, width, logits,
-                         &error))
+                         features, &error))
       goto fail;
   }
 
   print_top (logits, batch, classes);
-  if (opt->output != NULL && !write_logits (opt->output, logits, (gsize) batch * classes, &error))
+  if ((opt->output != NULL && !write_f32 (opt->output, logits, (gsize) batch * classes, &error)) ||
+      (opt->features != NULL && !write_f32 (opt->features, features, n_features, &error)))
     goto fail;
   g_free (input);
   g_free (logits);
+  g_free (features);
   return SWIN_EXIT_OK;
 
 fail:
   swin_model_free (model);
   g_free (input);
   g_free (logits);
+  g_free (features);
   return swin_cli_fail (error);
 }
 
@@ -358,6 +373,9 @@ swin_cmd_run (int argc, char **argv)
       "Model input height x width (default: the model's resolution)", "HxW" },
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &opt.output, "Write the logits, float32 [N, classes]",
       "LOGITS.f32" },
+    { "features", 0, 0, G_OPTION_ARG_FILENAME, &opt.features,
+      "Write the pooled features (the head's input), float32 little-endian [N, num_features]",
+      "OUT.f32" },
     { "backend", 0, 0, G_OPTION_ARG_STRING, &opt.backend, "vulkan (default) or cpu", "NAME" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &opt.device,
       "Vulkan device: index or name substring (default: first discrete GPU)", "D" },
@@ -386,6 +404,7 @@ out:
   g_free (opt.model);
   g_free (opt.input);
   g_free (opt.output);
+  g_free (opt.features);
   g_free (opt.size);
   g_free (opt.backend);
   g_free (opt.device);

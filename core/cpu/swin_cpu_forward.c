@@ -53,13 +53,21 @@ block_forward (const SwinArch *arch, const SwinBlockWeights *w, int stage, int b
 
 gboolean
 swin_cpu_forward (const SwinModel *m, const float *input, int B, int height, int width,
-                        float *logits, GError **error)
+                  float *logits, GError **error)
+{
+  return swin_cpu_forward_full (m, input, B, height, width, logits, NULL, error);
+}
+
+gboolean
+swin_cpu_forward_full (const SwinModel *m, const float *input, int B, int height, int width,
+                       float *logits, float *features, GError **error)
 {
   const SwinArch *arch = &m->arch;
   const int P = arch->patch_size, C0 = arch->embed_dim;
   int H = height / P, W = width / P, C = C0;
   float *x, *t;
 
+  g_return_val_if_fail (logits != NULL || features != NULL, FALSE);
   if (B < 1) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG, "Batch must be at least 1 (got %d)", B);
     return FALSE;
@@ -100,7 +108,10 @@ swin_cpu_forward (const SwinModel *m, const float *input, int B, int height, int
 
   swin_cpu_layernorm (x, B * H * W, C, m->norm_w, m->norm_b, t);
   swin_cpu_avgpool (t, B, H * W, C, x);
-  swin_cpu_linear (x, B, C, m->head_w, m->head_b, arch->num_classes, logits);
+  if (features)
+    memcpy (features, x, (size_t) B * C * sizeof (float));
+  if (logits)
+    swin_cpu_linear (x, B, C, m->head_w, m->head_b, arch->num_classes, logits);
   g_free (x);
   g_free (t);
   return TRUE;

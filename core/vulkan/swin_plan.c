@@ -12,6 +12,7 @@ struct _SwinPlan {
   SwinBuffer *x;        /* residual stream [B, L, C] */
   SwinBuffer *y;        /* normalised / attention output / merge gather */
   SwinBuffer *big;      /* qkv [B, L, 3C] or MLP hidden [B, L, hidden] */
+  SwinBuffer *pooled;   /* [B, C_last]: the features, the head's input */
   SwinBuffer *logits;   /* [B, classes] */
   SwinCmd *cmd;
 };
@@ -131,7 +132,7 @@ record (SwinPlan *p, GError **error)
   {
     int rows = p->B * H * W;
     SwinBinding xf = bind (p->x, (size_t) rows * C), yf = bind (p->y, (size_t) rows * C);
-    SwinBinding pooled = bind (p->big, (size_t) p->B * C), lo = bind (p->logits, (size_t) p->B * a->num_classes);
+    SwinBinding pooled = bind (p->pooled, (size_t) p->B * C), lo = bind (p->logits, (size_t) p->B * a->num_classes);
     SwinBinding fw = swin_net_bind (net, net->norm_w), fb = swin_net_bind (net, net->norm_b);
     SwinBinding hw = swin_net_bind (net, net->head_w), hb = swin_net_bind (net, net->head_b);
     return (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &xf, &fw, &fb, &yf, rows, C, 0, 0, NULL, 0, error)) &&
@@ -180,7 +181,6 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   act = tokens * a->embed_dim;
   for (int s = 0; s < a->num_stages; s++)
     widest = MAX (widest, (tokens >> (2 * s)) * MAX (3 * SWIN_ARCH_DIM (a, s), a->mlp_hidden[s]));
-  widest = MAX (widest, (size_t) batch * SWIN_ARCH_DIM (a, a->num_stages - 1));
   widest = MAX (widest, tokens * a->in_chans * a->patch_size * a->patch_size);  /* im2col rows */
 
   if (!(p->input = swin_buffer_new (net->ctx, (size_t) batch * a->in_chans * height * width * 4,
@@ -189,6 +189,10 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
       !(p->y = swin_buffer_new (net->ctx, act * 4, SWIN_BUFFER_DEVICE, "swin plan activations", error)) ||
       !(p->big = swin_buffer_new (net->ctx, widest * 4, SWIN_BUFFER_DEVICE, "swin plan qkv/hidden",
                                   error)) ||
+      /* Host-visible, as the logits, so that the features need no copy:
+       * B * C floats, written by the pool and read once by the head. */
+      !(p->pooled = swin_buffer_new (net->ctx, (size_t) batch * SWIN_ARCH_NUM_FEATURES (a) * 4,
+                                     SWIN_BUFFER_READBACK, "swin plan features", error)) ||
       !(p->logits = swin_buffer_new (net->ctx, (size_t) batch * a->num_classes * 4,
                                      SWIN_BUFFER_READBACK, "swin plan logits", error)) ||
       !(p->cmd = swin_cmd_new_full (net->ctx, "swin forward", profile, error)) ||
@@ -197,7 +201,7 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
     return NULL;
   }
   swin_log (net->ctx, SWIN_LOG_INFO, "plan: batch %d at %dx%d, %.1f MiB of activations", batch, height, width,
-            (p->input->size + p->x->size + p->y->size + p->big->size + p->logits->size) / 1048576.0);
+            (p->input->size + p->x->size + p->y->size + p->big->size + p->pooled->size + p->logits->size) / 1048576.0);
   return p;
 }
 
@@ -214,6 +218,7 @@ swin_plan_free (SwinPlan *p)
   swin_buffer_free (ctx, p->x);
   swin_buffer_free (ctx, p->y);
   swin_buffer_free (ctx, p->big);
+  swin_buffer_free (ctx, p->pooled);
   swin_buffer_free (ctx, p->logits);
   g_free (p);
 }
@@ -251,6 +256,7 @@ swin_plan_run_after (SwinPlan *p, SwinCmd *pre, GError **error)
   int n = pre ? 2 : 1;
 
   return swin_cmd_submit_wait (p->net->ctx, pre ? cmds : &cmds[1], n, error) &&
+         swin_buffer_invalidate (p->net->ctx, p->pooled, error) &&
          swin_buffer_invalidate (p->net->ctx, p->logits, error);
 }
 
@@ -264,6 +270,12 @@ const float *
 swin_plan_get_logits (SwinPlan *p)
 {
   return p->logits->mapped;
+}
+
+const float *
+swin_plan_get_features (SwinPlan *p)
+{
+  return p->pooled->mapped;
 }
 
 gboolean

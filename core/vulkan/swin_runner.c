@@ -32,6 +32,7 @@ typedef struct {
   GDestroyNotify release;    /* NULL once called */
   void *release_data;
   float *logits;             /* [n_images, classes] */
+  float *features;           /* [n_images, num_features], or NULL: not wanted */
   int scheduled;             /* images given to a batch so far */
   int filled;                /* images whose pixels were read */
   int finished;              /* images whose logits are in */
@@ -49,7 +50,7 @@ typedef struct {
 
 struct _SwinRunner {
   SwinNet *net;
-  int classes, height, width;
+  int classes, num_features, height, width;
   int max_batch;
   gint64 timeout_us;
   GMutex lock;
@@ -82,6 +83,7 @@ request_free (Request *r)
 {
   g_free (r->rects);
   g_free (r->logits);
+  g_free (r->features);
   g_clear_error (&r->error);
   g_free (r);
 }
@@ -100,6 +102,7 @@ request_complete (Request *r)
   if (r->cancelled && !r->error)
     g_set_error (&r->error, SWIN_ERROR, SWIN_ERROR_CANCELLED, "the request was withdrawn");
   result.logits = r->error ? NULL : r->logits;
+  result.features = r->error ? NULL : r->features;
   result.error = r->error;
   r->done (&result, r->user_data);
   request_free (r);
@@ -252,11 +255,15 @@ run_batch (SwinRunner *runner, BatchItem *items, int n)
   for (int k = 0; k < n; k++) {
     Request *r = items[k].request;
 
-    if (ok)
+    if (ok) {
       memcpy (r->logits + (size_t) items[k].index * runner->classes,
               swin_plan_get_logits (runner->plans[i]) + (size_t) k * runner->classes,
               runner->classes * sizeof (float));
-    else if (!r->error)
+      if (r->features)
+        memcpy (r->features + (size_t) items[k].index * runner->num_features,
+                swin_plan_get_features (runner->plans[i]) + (size_t) k * runner->num_features,
+                runner->num_features * sizeof (float));
+    } else if (!r->error)
       r->error = g_error_copy (error);
     r->finished++;
     r->running--;
@@ -361,6 +368,7 @@ swin_runner_new (SwinNet *net, const SwinRunnerParams *params, GError **error)
   runner = g_new0 (SwinRunner, 1);
   runner->net = net;
   runner->classes = net->arch.num_classes;
+  runner->num_features = SWIN_ARCH_NUM_FEATURES (&net->arch);
   runner->height = runner->width = net->arch.img_size;
   runner->max_batch = p.max_batch;
   runner->timeout_us = (gint64) (p.batch_timeout_ns / 1000);
@@ -453,7 +461,9 @@ swin_runner_submit (SwinRunner *runner, const SwinRunnerRequest *req, SwinRunner
   r->done = done;
   r->user_data = user_data;
   r->logits = g_try_new (float, (size_t) n * runner->classes);
-  if (!r->logits) {
+  if (req->want_features)
+    r->features = g_try_new (float, (size_t) n * runner->num_features);
+  if (!r->logits || (req->want_features && !r->features)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_OUT_OF_MEMORY, "out of memory for %d results", n);
     request_free (r);
     return FALSE;
@@ -490,8 +500,8 @@ typedef struct {
   GMutex lock;
   GCond cond;
   gboolean done;
-  float *logits;
-  int classes;
+  float *logits, *features;
+  int classes, num_features;
   SwinPreprocessedOn preprocessed_on;
   GError *error;
 } SyncWait;
@@ -504,8 +514,12 @@ sync_done (const SwinRunnerResult *result, void *data)
   g_mutex_lock (&w->lock);
   if (result->error)
     w->error = g_error_copy (result->error);
-  else
+  else {
     memcpy (w->logits, result->logits, (size_t) result->n_images * w->classes * sizeof (float));
+    if (w->features)
+      memcpy (w->features, result->features,
+              (size_t) result->n_images * w->num_features * sizeof (float));
+  }
   w->preprocessed_on = result->preprocessed_on;
   w->done = TRUE;
   g_cond_signal (&w->cond);
@@ -516,15 +530,24 @@ gboolean
 swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
                  SwinPreprocessedOn *preprocessed_on, GError **error)
 {
+  return swin_runner_run_full (runner, request, logits, NULL, preprocessed_on, error);
+}
+
+gboolean
+swin_runner_run_full (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
+                      float *features, SwinPreprocessedOn *preprocessed_on, GError **error)
+{
   SwinRunnerRequest lent;
-  SyncWait w = { .logits = logits };
+  SyncWait w = { .logits = logits, .features = features };
   gboolean ok;
 
   g_return_val_if_fail (runner != NULL && request != NULL && logits != NULL, FALSE);
   /* The caller's frame is read during this call only. */
   lent = *request;
   lent.release = NULL;
+  lent.want_features = features != NULL;
   w.classes = runner->classes;
+  w.num_features = runner->num_features;
   g_mutex_init (&w.lock);
   g_cond_init (&w.cond);
   ok = swin_runner_submit (runner, &lent, sync_done, &w, error);

@@ -7,6 +7,7 @@
 #include "gstswinmeta.h"
 #include "gstswinvideo.h"
 #include "swin/swin_cpu.h"
+#include "swin_test_floats.h"
 
 GstBuffer *
 swin_test_make_frame (const gchar *caps_str, guint n, guint32 seed)
@@ -30,9 +31,11 @@ swin_test_make_frame (const gchar *caps_str, guint n, guint32 seed)
   return buf;
 }
 
-float *
-swin_test_core_region_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
-                             const SwinRect *rect, SwinScaleMode scale_mode)
+/* The CPU forward on the CPU preprocessing of @rect of @buf: logits and
+ * pooled features (either may be NULL). */
+static void
+core_forward (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
+              const SwinRect *rect, SwinScaleMode scale_mode, float *logits, float *features)
 {
   const SwinArch *arch = swin_model_get_arch (model);
   gint size = arch->img_size;
@@ -40,7 +43,6 @@ swin_test_core_region_probs (const SwinModel *model, GstBuffer *buf, const GstVi
   SwinFrame f;
   SwinPreprocessParams base, p;
   float *input = g_new (float, 3 * size * size);
-  float *probs = g_new (float, arch->num_classes);
   GError *error = NULL;
 
   swin_preprocess_params_init (&base);
@@ -52,11 +54,42 @@ swin_test_core_region_probs (const SwinModel *model, GstBuffer *buf, const GstVi
   fail_unless (swin_cpu_preprocess_region (&f, rect, &p, size, size, input, &error), "%s",
                error ? error->message : "");
   gst_video_frame_unmap (&vf);
-  fail_unless (swin_cpu_forward (model, input, 1, size, size, probs, &error), "%s",
+  fail_unless (swin_cpu_forward_full (model, input, 1, size, size, logits, features, &error), "%s",
                error ? error->message : "");
-  swin_softmax (probs, arch->num_classes);
   g_free (input);
+}
+
+float *
+swin_test_core_region_probs (const SwinModel *model, GstBuffer *buf, const GstVideoInfo *info,
+                             const SwinRect *rect, SwinScaleMode scale_mode)
+{
+  const SwinArch *arch = swin_model_get_arch (model);
+  float *probs = g_new (float, arch->num_classes);
+
+  core_forward (model, buf, info, rect, scale_mode, probs, NULL);
+  swin_softmax (probs, arch->num_classes);
   return probs;
+}
+
+void
+swin_test_check_features (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                          const GstVideoInfo *info, const SwinRect *rect, SwinScaleMode scale_mode)
+{
+  guint n = SWIN_ARCH_NUM_FEATURES (swin_model_get_arch (model)), length = 0;
+  const gfloat *got = gst_swin_features_get_values (s, &length);
+  float *want = g_new (float, n);
+  float diff, bound;
+
+  fail_unless (got != NULL, "malformed features structure %" GST_PTR_FORMAT, s);
+  fail_unless_equals_int (length, n);
+  core_forward (model, buf, info, rect, scale_mode, NULL, want);
+  /* The tolerance of the core's own Vulkan-against-CPU tests. */
+  diff = swin_test_max_diff (got, want, n);
+  bound = 1e-4f * fmaxf (1.0f, swin_test_max_abs (want, n));
+  fail_unless (diff <= bound, "features differ from the core's by %g (bound %g)", diff, bound);
+  /* A vector that is all zeros or constant would say nothing. */
+  fail_unless (swin_test_max_abs (want, n) > 0.1f);
+  g_free (want);
 }
 
 float *

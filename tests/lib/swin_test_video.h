@@ -35,6 +35,13 @@ void swin_test_check_region_result (const GstStructure *s, const SwinModel *mode
                                     const GstVideoInfo *info, const SwinRect *rect,
                                     SwinScaleMode scale_mode);
 
+/* The features structure @s (gstswinmeta.h) holds the core's pooled
+ * features of @rect (NULL: the whole frame) of @buf with @scale_mode,
+ * within the tolerance of the core's Vulkan-against-CPU tests. */
+void swin_test_check_features (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
+                               const GstVideoInfo *info, const SwinRect *rect,
+                               SwinScaleMode scale_mode);
+
 /* The same for the whole frame. */
 void swin_test_check_result_scaled (const GstStructure *s, const SwinModel *model, GstBuffer *buf,
                                     const GstVideoInfo *info, SwinScaleMode scale_mode);

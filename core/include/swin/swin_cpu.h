@@ -16,6 +16,11 @@ G_BEGIN_DECLS
  * Written for clarity in the order PyTorch computes, not for speed. */
 gboolean swin_cpu_forward (const SwinModel *model, const float *input, int batch,
                                  int height, int width, float *logits, GError **error);
+/* The same, also writing the pooled features (after the final LayerNorm and
+ * the global average pool, the head's input) to @features: [batch,
+ * SWIN_ARCH_NUM_FEATURES]. One of @logits and @features may be NULL. */
+gboolean swin_cpu_forward_full (const SwinModel *model, const float *input, int batch, int height,
+                                int width, float *logits, float *features, GError **error);
 
 /* Preprocesses @frame into float32 NCHW [3, out_h, out_w] at @out (see
  * swin/swin_preprocess.h for what is computed). */

@@ -69,6 +69,8 @@ typedef struct {
 
 /* Channels of stage @s: embed_dim << s. */
 #define SWIN_ARCH_DIM(arch, s) ((arch)->embed_dim << (s))
+/* Length of the pooled feature vector, the head's input (768 for Swin-T). */
+#define SWIN_ARCH_NUM_FEATURES(arch) SWIN_ARCH_DIM (arch, (arch)->num_stages - 1)
 
 typedef struct _SwinModel SwinModel;
 

@@ -70,6 +70,9 @@ float *swin_plan_get_input (SwinPlan *plan);
 gboolean swin_plan_run (SwinPlan *plan, GError **error);
 /* Host-mapped logits [batch, num_classes], valid after swin_plan_run(). */
 const float *swin_plan_get_logits (SwinPlan *plan);
+/* Host-mapped pooled features [batch, SWIN_ARCH_NUM_FEATURES] (the head's
+ * input, as swin_cpu_forward_full() writes them), valid after swin_plan_run(). */
+const float *swin_plan_get_features (SwinPlan *plan);
 
 /* Device time of one kind of kernel in the last run of a profiled plan. */
 typedef struct {
@@ -175,6 +178,9 @@ typedef enum {
 
 typedef struct {
   const float *logits;       /* [n_images, num_classes], valid during the call; NULL on error */
+  /* [n_images, SWIN_ARCH_NUM_FEATURES], the pooled features, valid during
+   * the call; NULL on error and unless the request had @want_features */
+  const float *features;
   int n_images;
   const GError *error;       /* SWIN_ERROR_CANCELLED: withdrawn, replaced or stopped */
   SwinPreprocessedOn preprocessed_on;
@@ -196,6 +202,8 @@ typedef struct {
   /* Newest wins: the owner's requests still waiting for a batch are
    * withdrawn (SWIN_ERROR_CANCELLED) when this one arrives. */
   gboolean replace_waiting;
+  /* Hand the pooled features with the logits (SwinRunnerResult). */
+  gboolean want_features;
   /* Called once the runner no longer reads @frame: its pixels are in the
    * upload buffer, or the request ended. */
   GDestroyNotify release;
@@ -212,6 +220,11 @@ gboolean swin_runner_submit (SwinRunner *runner, const SwinRunnerRequest *reques
  * where they were preprocessed.  @request->release is not used. */
 gboolean swin_runner_run (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
                           SwinPreprocessedOn *preprocessed_on, GError **error);
+/* The same; with @features (may be NULL), the pooled features are copied
+ * there too ([n_images, SWIN_ARCH_NUM_FEATURES]), whatever
+ * @request->want_features says. */
+gboolean swin_runner_run_full (SwinRunner *runner, const SwinRunnerRequest *request, float *logits,
+                               float *features, SwinPreprocessedOn *preprocessed_on, GError **error);
 /* Makes @owner a producer that batches wait for (see SwinRunnerParams). */
 void swin_runner_attach (SwinRunner *runner, void *owner);
 /* Withdraws @owner's waiting requests (their @done gets
