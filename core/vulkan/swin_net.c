@@ -105,8 +105,11 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
       b->fc2_b = put (p, BIAS, w->fc2_b, C, 0, 0);
     }
     if (sw->merge_reduction_w) {
-      ss->merge_norm_w = put (p, RAW, sw->merge_norm_w, 4 * C, 0, 0);
-      ss->merge_norm_b = put (p, RAW, sw->merge_norm_b, 4 * C, 0, 0);
+      /* V2 normalises the reduced 2C, V1 the gathered 4C */
+      int norm_c = a->version == 2 ? 2 * C : 4 * C;
+
+      ss->merge_norm_w = put (p, RAW, sw->merge_norm_w, norm_c, 0, 0);
+      ss->merge_norm_b = put (p, RAW, sw->merge_norm_b, norm_c, 0, 0);
       ss->merge_w = put (p, LINEAR, sw->merge_reduction_w, 0, 2 * C, 4 * C);
       ss->merge_zero_bias = put (p, BIAS, NULL, 2 * C, 0, 0);
     }
