@@ -176,8 +176,7 @@ swin_tensor_specs_new (const SwinArch *arch, SwinModel *model)
 #undef BLOCK
     }
     if (s + 1 < arch->num_stages) {
-      /* V2 normalises the reduced 2C channels, V1 the gathered 4C */
-      int64_t norm_c = arch->version == 2 ? 2 * c : 4 * c;
+      int64_t norm_c = SWIN_ARCH_MERGE_NORM_DIM (arch, s);
 
       add_spec (specs, merge_key (lay, s, "norm.weight"), SWIN_FILL_ONES,
                 st != NULL ? &st->merge_norm_w : NULL, 1, norm_c);

@@ -105,8 +105,7 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
       b->fc2_b = put (p, BIAS, w->fc2_b, C, 0, 0);
     }
     if (sw->merge_reduction_w) {
-      /* V2 normalises the reduced 2C, V1 the gathered 4C */
-      int norm_c = a->version == 2 ? 2 * C : 4 * C;
+      int norm_c = SWIN_ARCH_MERGE_NORM_DIM (a, s);
 
       ss->merge_norm_w = put (p, RAW, sw->merge_norm_w, norm_c, 0, 0);
       ss->merge_norm_b = put (p, RAW, sw->merge_norm_b, norm_c, 0, 0);

@@ -71,6 +71,10 @@ typedef struct {
 #define SWIN_ARCH_DIM(arch, s) ((arch)->embed_dim << (s))
 /* Length of the pooled feature vector, the head's input (768 for Swin-T). */
 #define SWIN_ARCH_NUM_FEATURES(arch) SWIN_ARCH_DIM (arch, (arch)->num_stages - 1)
+/* Channels of the LayerNorm of the patch merging after stage @s: V1
+ * normalises the 4C gather, V2 the 2C reduction. */
+#define SWIN_ARCH_MERGE_NORM_DIM(arch, s) \
+  (((arch)->version == 2 ? 2 : 4) * SWIN_ARCH_DIM (arch, s))
 
 typedef struct _SwinModel SwinModel;
 
