@@ -7,6 +7,7 @@
 // lavapipe, and every fetch there costs far more than an FMA: each invocation
 // keeps a TM x (4 * TC) register tile so that one k step does TM + 4 * TC
 // fetches for 16 * TM * TC FMAs (measurements in docs/lavapipe-gemm.md).
+// GATHER and NORM_A: gemm_common.glsl.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -15,14 +16,17 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // sw
 layout(constant_id = 3) const int TM = 16;      // rows per invocation
 layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
+layout(constant_id = 6) const bool NORM_A = false;  // A's rows LayerNorm-normalised
+layout(constant_id = 7) const bool GATHER = false;  // A's rows the patch-merging gather
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;
-layout(binding = 2) readonly buffer Bias { vec4 bias[]; };   // padded to N4
+layout(binding = 2) readonly buffer Bias { vec4 bias[]; };   // padded to N4 (NORM_A: then the column sums)
 layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };          // the same range, as vec4
 
 #include "gemm_push.h"
+#include "gemm_common.glsl"
 
 void main ()
 {
@@ -35,70 +39,86 @@ void main ()
     return;
 
   vec4 acc[TM][TC];
+  vec2 moments[TM];
   int row[TM];
   int col[TC];
+  int K4P = K4 / PARTS;
   for (int c = 0; c < TC; c++)
     col[c] = min(n0 + c, N4 - 1);       // clamped: columns past N4 are computed, not stored
   for (int r = 0; r < TM; r++) {
-    row[r] = min(m0 + r, p.M - 1) * K4;  // likewise rows past M
+    moments[r] = vec2(0.0);
     for (int c = 0; c < TC; c++)
       acc[r][c] = vec4(0.0);
   }
-  // Four (then two) k steps per iteration, summed into each accumulator in
-  // one expression: the accumulators spill on lavapipe, so every update is
-  // a load and a store (docs/lavapipe-gemm.md).
-  int k4 = 0;
-  for (; k4 + 3 < K4; k4 += 4) {
-    int wi = 4 * k4 * N4;
-    vec4 w[TC][16];
-    for (int c = 0; c < TC; c++)
-      for (int j = 0; j < 16; j++)
-        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
-    for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + k4);
-      vec4 b = texelFetch(A, row[r] + k4 + 1);
-      vec4 e = texelFetch(A, row[r] + k4 + 2);
-      vec4 f = texelFetch(A, row[r] + k4 + 3);
+  for (int q = 0; q < PARTS; q++) {
+    for (int r = 0; r < TM; r++)
+      row[r] = a_part_base(min(m0 + r, p.M - 1), q, K4P);  // likewise rows past M
+    int wq = 4 * q * K4P * N4;
+    // Four (then two) k steps per iteration, summed into each accumulator in
+    // one expression: the accumulators spill on lavapipe, so every update is
+    // a load and a store (docs/lavapipe-gemm.md).
+    int k4 = 0;
+    for (; k4 + 3 < K4P; k4 += 4) {
+      int wi = wq + 4 * k4 * N4;
+      vec4 w[TC][16];
       for (int c = 0; c < TC; c++)
-        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
-                   + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
-                   + e.x * w[c][8] + e.y * w[c][9] + e.z * w[c][10] + e.w * w[c][11]
-                   + f.x * w[c][12] + f.y * w[c][13] + f.z * w[c][14] + f.w * w[c][15];
+        for (int j = 0; j < 16; j++)
+          w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+      for (int r = 0; r < TM; r++) {
+        vec4 a = texelFetch(A, row[r] + k4);
+        vec4 b = texelFetch(A, row[r] + k4 + 1);
+        vec4 e = texelFetch(A, row[r] + k4 + 2);
+        vec4 f = texelFetch(A, row[r] + k4 + 3);
+        for (int c = 0; c < TC; c++)
+          acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
+                     + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
+                     + e.x * w[c][8] + e.y * w[c][9] + e.z * w[c][10] + e.w * w[c][11]
+                     + f.x * w[c][12] + f.y * w[c][13] + f.z * w[c][14] + f.w * w[c][15];
+        if (NORM_A)
+          moments[r] += row_moments(a) + row_moments(b) + row_moments(e) + row_moments(f);
+      }
     }
-  }
-  for (; k4 + 1 < K4; k4 += 2) {
-    int wi = 4 * k4 * N4;
-    vec4 w[TC][8];
-    for (int c = 0; c < TC; c++)
-      for (int j = 0; j < 8; j++)
-        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
-    for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + k4);
-      vec4 b = texelFetch(A, row[r] + k4 + 1);
+    for (; k4 + 1 < K4P; k4 += 2) {
+      int wi = wq + 4 * k4 * N4;
+      vec4 w[TC][8];
       for (int c = 0; c < TC; c++)
-        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
-                   + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7];
+        for (int j = 0; j < 8; j++)
+          w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+      for (int r = 0; r < TM; r++) {
+        vec4 a = texelFetch(A, row[r] + k4);
+        vec4 b = texelFetch(A, row[r] + k4 + 1);
+        for (int c = 0; c < TC; c++)
+          acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
+                     + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7];
+        if (NORM_A)
+          moments[r] += row_moments(a) + row_moments(b);
+      }
     }
-  }
-  if (k4 < K4) {
-    int wi = 4 * k4 * N4;
-    vec4 w[TC][4];
-    for (int c = 0; c < TC; c++)
-      for (int j = 0; j < 4; j++)
-        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
-    for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + k4);
+    if (k4 < K4P) {
+      int wi = wq + 4 * k4 * N4;
+      vec4 w[TC][4];
       for (int c = 0; c < TC; c++)
-        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
+        for (int j = 0; j < 4; j++)
+          w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+      for (int r = 0; r < TM; r++) {
+        vec4 a = texelFetch(A, row[r] + k4);
+        for (int c = 0; c < TC; c++)
+          acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
+        if (NORM_A)
+          moments[r] += row_moments(a);
+      }
     }
   }
 
-  vec4 bv[TC];   // storage reads are costly on lavapipe: once per column, not per row
-  for (int c = 0; c < TC; c++)
+  vec4 bv[TC], sums[TC];   // storage reads are costly on lavapipe: once per column, not per row
+  for (int c = 0; c < TC; c++) {
     bv[c] = bias[col[c]];
+    sums[c] = NORM_A ? bias[N4 + col[c]] : vec4(0.0);
+  }
   for (int r = 0; r < TM && m0 + r < p.M; r++) {
+    vec2 norm = NORM_A ? row_norm(moments[r]) : vec2(0.0, 1.0);
     for (int c = 0; c < TC && n0 + c < N4; c++) {
-      vec4 v = acc[r][c] + bv[c];
+      vec4 v = NORM_A ? norm.y * (acc[r][c] - norm.x * sums[c]) + bv[c] : acc[r][c] + bv[c];
       if (p.act == 1)
         v = gelu4(v);
       if (VEC_OUT) {

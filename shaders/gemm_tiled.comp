@@ -4,12 +4,16 @@
 // 4T x 4T output tile staged through shared memory T values of K at a time;
 // each invocation computes a 4 x 4 block from vec4 shared loads.  Same bindings, packing and epilogue
 // as gemm.comp; on lavapipe shared memory buys nothing, so it uses gemm.comp.
+// GATHER and NORM_A: gemm_common.glsl; the row moments are summed by the
+// loaders, which fetch every texel of A once.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
 #include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
+layout(constant_id = 6) const bool NORM_A = false;  // A's rows LayerNorm-normalised
+layout(constant_id = 7) const bool GATHER = false;  // A's rows the patch-merging gather
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;
@@ -18,12 +22,14 @@ layout(binding = 3) buffer Out { float outv[]; };
 layout(binding = 4) buffer Out4 { vec4 outv4[]; };
 
 #include "gemm_push.h"
+#include "gemm_common.glsl"
 
 // The loader roles below need T * T == 4 * BM and BN4 == BK == T.
 const int T = int(gl_WorkGroupSize.x);
 const int BM = 4 * T, BN4 = T, BK = T;
 shared vec4 As[BK][BM / 4];   // As[k][m4]: A transposed, 4 rows per vec4
 shared vec4 Ws[BK][BN4];      // Ws[k][n4]: 4 columns per vec4
+shared vec2 Moments[4 * BM];  // NORM_A: each loader's share of its row's moments
 
 void main ()
 {
@@ -34,16 +40,19 @@ void main ()
 
   // Loader roles: A tile BM rows x 4 vec4 along K; W tile BK k x BN4 vec4.
   int a_row = tid / 4, a_k4 = tid % 4;
-  int a_src = min(m0 + a_row, p.M - 1) * K4;
+  int a_m = min(m0 + a_row, p.M - 1), K4P = K4 / PARTS;
   int w_k = tid / BN4, w_n4 = min(n40 + tid % BN4, N4 - 1);
 
   vec4 acc[4];
+  vec2 moments = vec2(0.0);
   for (int i = 0; i < 4; i++)
     acc[i] = vec4(0.0);
 
   for (int k0 = 0; k0 < p.K; k0 += BK) {
     int ka = k0 / 4 + a_k4;
-    vec4 a = ka < K4 ? texelFetch(A, a_src + ka) : vec4(0.0);
+    vec4 a = ka < K4 ? texelFetch(A, a_part_base(a_m, ka / K4P, K4P) + ka % K4P) : vec4(0.0);
+    if (NORM_A)
+      moments += row_moments(a);
     // scatter the 4 K values of this row into the transposed tile
     As[4 * a_k4 + 0][a_row / 4][a_row % 4] = a.x;
     As[4 * a_k4 + 1][a_row / 4][a_row % 4] = a.y;
@@ -63,6 +72,10 @@ void main ()
     barrier();
   }
 
+  if (NORM_A) {
+    Moments[tid] = moments;
+    barrier();
+  }
   int n4 = n40 + tx;
   if (n4 >= N4)
     return;
@@ -71,6 +84,11 @@ void main ()
     if (m >= p.M)
       break;
     vec4 v = acc[i] + bias[n4];
+    if (NORM_A) {
+      int l = 4 * (4 * ty + i);   // the row's four loaders (a_row = tid / 4)
+      vec2 norm = row_norm(Moments[l] + Moments[l + 1] + Moments[l + 2] + Moments[l + 3]);
+      v = norm.y * (acc[i] - norm.x * bias[N4 + n4]) + bias[n4];
+    }
     if (p.act == 1)
       v = gelu4(v);
     if (VEC_OUT) {

@@ -3,8 +3,7 @@
 // out[r, :] = LayerNorm(x_r) * gamma + beta (+ addend[r % L, :]), one row per
 // invocation, two-pass mean/variance (SWIN_LAYERNORM_EPS, biased variance, as PyTorch).
 // With merge = 1, row r of the output is the 2x2 patch-merging gather of an
-// H x W map of Cin = C/4 channels, in the order x00, x10, x01, x11; with
-// plain = 1 the rows are copied (Swin V2 gathers before it reduces).
+// H x W map of Cin = C/4 channels, in the order x00, x10, x01, x11.
 // Everything moves as vec4 (C % 4 == 0): on lavapipe the cost is per fetch.
 #extension GL_GOOGLE_include_directive : require
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
@@ -21,11 +20,6 @@ void main ()
   if (ru >= uint(p.rows))
     return;
   int r = int(ru);
-  if (p.plain == 1) {
-    for (int c = 0; c < n4; c++)
-      outv[r * n4 + c] = texelFetch(x, src_index(r, c));
-    return;
-  }
   // The row is fetched once into private memory where it fits: every fetch
   // is costly on lavapipe, and the two-pass statistics would otherwise read
   // it thrice.  Long rows (a GPU's local memory limit) read it again.

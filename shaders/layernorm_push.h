@@ -10,7 +10,6 @@ SWIN_PUSH_BLOCK (SwinLayernormPush) {
   int32_t H, W;         /* input map (merge) */
   int32_t has_add;      /* 1: + addend[(r % L) * C + c] */
   int32_t L;
-  int32_t plain;        /* 1: the rows copied (with merge: the gather alone), not normalised */
 } SWIN_PUSH_END (SwinLayernormPush);
 
 #endif

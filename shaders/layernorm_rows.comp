@@ -35,11 +35,6 @@ void main ()
   int C4 = p.C / 4;
   if (r >= p.rows)
     return;   // uniform across the workgroup: no barrier is skipped by part of it
-  if (p.plain == 1) {
-    for (int c = t; c < C4; c += T)
-      outv[r * C4 + c] = texelFetch(x, src_index(r, c));
-    return;   // uniform too
-  }
   vec4 s = vec4(0.0);
   for (int c = t; c < C4; c += T)
     s += texelFetch(x, src_index(r, c));

@@ -245,38 +245,120 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, int add)
   g_free (x); g_free (g); g_free (b); g_free (ad); g_free (tmp); g_free (want);
 }
 
-/* Swin V2's patch merging gathers without normalising (it reduces first):
- * the LayerNorm kernels' gather alone, against the CPU gather. */
+/* The GEMM reading A as the patch-merging gather of a B x H x W map of @Cin
+ * channels (@gather) and/or LayerNorm-normalising its rows (@norm, gamma and
+ * beta folded into the weights by swin_pack_fold_layernorm()), against the
+ * CPU's gather, LayerNorm and Linear one after the other.  With fp16 weights
+ * the reference folds and rounds them itself. */
 static void
-check_merge_gather (int B, int H, int W, int C)
+check_gemm_fused (int B, int H, int W, int Cin, int N, gboolean gather, gboolean norm, gboolean gelu)
 {
   GError *error = NULL;
-  int rows = B * (H / 2) * (W / 2);
-  size_t n = (size_t) B * H * W * C;
-  float *x = g_new (float, n), *want = g_new (float, n);
-  SwinBuffer *bx, *bo;
+  int M = gather ? B * (H / 2) * (W / 2) : B * H * W, K = gather ? 4 * Cin : Cin;
+  size_t n_in = (size_t) B * H * W * Cin;
+  float *x = g_new (float, n_in), *rows = g_new (float, n_in), *normed = g_new (float, n_in);
+  float *g = g_new (float, K), *be = g_new (float, K), *ones = g_new (float, K), *zeros = g_new0 (float, K);
+  float *w = g_new (float, (size_t) N * K), *wf = g_new (float, (size_t) N * K), *b = g_new (float, N);
+  float *bf = g_new (float, 2 * swin_packed_bias_size (N)), *bias_ref = g_new (float, N);
+  float *want = g_new (float, (size_t) M * N), *packed = g_new (float, swin_packed_linear_size (N, K));
+  SwinGemmParams params = SWIN_GEMM_PARAMS_DEFAULT;
+  SwinBuffer *ba, *bw, *bb, *bo;
   SwinCmd *cmd;
 
-  swin_test_fill (x, n, 9, 3.0f);
-  swin_cpu_merge_gather (x, B, H, W, C, want);
-  bx = buf_new (x, n);
-  bo = buf_new (NULL, n);
+  swin_test_fill (x, n_in, 21, 3.0f);
+  for (size_t i = 0; i < n_in; i++)
+    x[i] += 2.0f;   /* a mean far from zero: the one-pass variance and the column-sum correction */
+  swin_test_fill (g, K, 22, 1.0f);
+  swin_test_fill (be, K, 23, 1.0f);
+  swin_test_fill (w, (size_t) N * K, 24, 1.0f / sqrtf (K));
+  swin_test_fill (b, N, 25, 0.5f);
+  for (int k = 0; k < K; k++)
+    ones[k] = 1.0f;
+  if (gather)
+    swin_cpu_merge_gather (x, B, H, W, Cin, rows);
+  else
+    memcpy (rows, x, n_in * sizeof (float));
+
+  memset (bf, 0, 2 * swin_packed_bias_size (N) * sizeof (float));
+  if (norm) {
+    /* reference: normalise, then the Linear with gamma and beta applied to
+     * it by hand (rounded to fp16 where the weights are stored so) */
+    swin_cpu_layernorm (rows, M, K, ones, zeros, normed);
+    swin_pack_fold_layernorm (w, b, N, K, g, be, half_weights, wf, bf);
+    for (int n = 0; n < N; n++) {
+      double shift = b[n];
+      for (int k = 0; k < K; k++) {
+        float v = w[(size_t) n * K + k] * g[k];
+        shift += (double) w[(size_t) n * K + k] * be[k];
+        w[(size_t) n * K + k] = half_weights ? round_to_f16 (v) : v;
+      }
+      bias_ref[n] = (float) shift;
+    }
+    swin_cpu_linear (normed, M, K, w, bias_ref, N, want);
+  } else {
+    memcpy (wf, w, (size_t) N * K * sizeof (float));
+    memcpy (bf, b, N * sizeof (float));
+    if (half_weights)
+      for (size_t i = 0; i < (size_t) N * K; i++)
+        w[i] = round_to_f16 (w[i]);
+    swin_cpu_linear (rows, M, K, w, b, N, want);
+  }
+  if (gelu)
+    swin_cpu_gelu (want, (size_t) M * N);
+  if (half_weights)
+    swin_pack_linear_f16 (wf, N, K, (guint16 *) packed);
+  else
+    swin_pack_linear (wf, N, K, packed);
+
+  ba = buf_new (x, n_in);
+  bw = buf_new (packed, swin_packed_linear_size (N, K));
+  bb = buf_new (bf, 2 * swin_packed_bias_size (N));
+  bo = buf_new (NULL, (size_t) M * N);
+  params.gelu = gelu;
+  params.norm_a = norm;
+  if (gather) {
+    params.gather_h = H;
+    params.gather_w = W;
+  }
   cmd = cmd_begin ();
   {
-    SwinBinding X = bnd (bx), O = bnd (bo);
-    gboolean ok = swin_op_merge_gather (cmd, ctx, &X, &O, rows, 4 * C, H, W, &error);
+    SwinBinding A = bnd (ba), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
+    gboolean ok;
 
-    if (recorded (SWIN_OP_LAYERNORM, layernorm_variant, ok, error,
-                  4 * C <= 1024 || strcmp (layernorm_variant, "layernorm_private") != 0)) {
-      cmd_run (cmd);
-      /* a copy: exact */
-      assert_close (bo->mapped, want, n, 0.0f);
-    } else {
-      swin_cmd_free (cmd);
-    }
+    if (half_weights)
+      Wb.format = VK_FORMAT_R16G16B16A16_SFLOAT;
+    ok = swin_op_gemm_full (cmd, ctx, &A, &Wb, &Bb, &O, M, N, K, &params, &error);
+    recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
   }
-  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bo);
-  g_free (x); g_free (want);
+  cmd_run (cmd);
+  assert_close (bo->mapped, want, (size_t) M * N, 1e-5f);
+
+  swin_buffer_free (ctx, ba); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
+  g_free (x); g_free (rows); g_free (normed); g_free (g); g_free (be); g_free (ones); g_free (zeros);
+  g_free (w); g_free (wf); g_free (b); g_free (bf); g_free (bias_ref); g_free (want); g_free (packed);
+}
+
+/* Both GEMM variants gathering and normalising; @mode as test_gemm's. */
+static void
+test_gemm_fused (gconstpointer mode)
+{
+  if ((GPOINTER_TO_INT (mode) & 2) && !swin_context_supports_fp16 (ctx)) {
+    g_test_skip ("no fp16 texel buffers on this device");
+    return;
+  }
+  gemm_variant = GPOINTER_TO_INT (mode) & 1 ? "gemm_tiled" : "gemm";
+  force (SWIN_OP_GEMM, gemm_variant);
+  half_weights = (GPOINTER_TO_INT (mode) & 2) != 0;
+  check_gemm_fused (2, 6, 4, 12, 24, TRUE, FALSE, FALSE);   /* Swin V2's merge: gather alone */
+  check_gemm_fused (1, 14, 14, 96, 192, TRUE, FALSE, FALSE);
+  check_gemm_fused (2, 6, 4, 12, 24, TRUE, TRUE, FALSE);    /* V1's merge: gather + LayerNorm */
+  check_gemm_fused (3, 14, 14, 8, 16, TRUE, TRUE, FALSE);   /* K = 32: K / 16 = 2 per part */
+  check_gemm_fused (1, 14, 14, 48, 96, TRUE, TRUE, FALSE);
+  check_gemm_fused (2, 7, 7, 96, 288, FALSE, TRUE, FALSE);  /* qkv */
+  check_gemm_fused (1, 7, 9, 20, 70, FALSE, TRUE, TRUE);    /* fc1; K / 4 = 5: every k loop */
+  check_gemm_fused (1, 3, 3, 768, 100, FALSE, TRUE, FALSE); /* long rows */
+  force (SWIN_OP_GEMM, NULL);
+  half_weights = FALSE;
 }
 
 /* Every variant (a row per invocation, re-fetched or cached in private
@@ -293,8 +375,6 @@ test_layernorm (gconstpointer variant)
   check_layernorm (3, 14, 14, 8, TRUE, ADD_NONE);
   check_layernorm (1, 3, 3, 1024, FALSE, ADD_NONE); /* the longest row cached in private memory */
   check_layernorm (1, 2, 2, 1536, TRUE, ADD_NONE);  /* long rows: several texels per invocation, not cached */
-  check_merge_gather (2, 6, 4, 12);
-  check_merge_gather (1, 14, 14, 96);
   force (SWIN_OP_LAYERNORM, NULL);
 }
 
@@ -648,6 +728,10 @@ main (int argc, char **argv)
   g_test_add_data_func ("/kernels/gemm/shared-tiles", GINT_TO_POINTER (1), test_gemm);
   g_test_add_data_func ("/kernels/gemm/register-tiles-fp16", GINT_TO_POINTER (2), test_gemm);
   g_test_add_data_func ("/kernels/gemm/shared-tiles-fp16", GINT_TO_POINTER (3), test_gemm);
+  g_test_add_data_func ("/kernels/gemm-fused/register-tiles", GINT_TO_POINTER (0), test_gemm_fused);
+  g_test_add_data_func ("/kernels/gemm-fused/shared-tiles", GINT_TO_POINTER (1), test_gemm_fused);
+  g_test_add_data_func ("/kernels/gemm-fused/register-tiles-fp16", GINT_TO_POINTER (2), test_gemm_fused);
+  g_test_add_data_func ("/kernels/gemm-fused/shared-tiles-fp16", GINT_TO_POINTER (3), test_gemm_fused);
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation", "layernorm", test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation-cached", "layernorm_private", test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", "layernorm_rows", test_layernorm);

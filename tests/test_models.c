@@ -14,6 +14,7 @@
 #include "swin_test_device.h"
 #include "swin_test_floats.h"
 #include "swin_safetensors.h"
+#include "swin_op.h"
 
 typedef struct {
   char *name, *model, *input, *logits, *reference;
@@ -159,6 +160,23 @@ test_case (gconstpointer data)
   g_free (ref);
 }
 
+/* test_case() with the GPU kernels forced (on lavapipe as well): the
+ * shared-memory GEMM with V1's LayerNorms folded into it and the gather read
+ * in place (test_net.c's gpu-kernels on real weights). */
+static void
+test_case_gpu_kernels (gconstpointer data)
+{
+  GError *error = NULL;
+
+  g_assert_true (swin_op_force (ctx, SWIN_OP_GEMM, "gemm_tiled", &error) &&
+                 swin_op_force (ctx, SWIN_OP_ATTENTION, "attention_wg", &error) &&
+                 swin_op_force (ctx, SWIN_OP_LAYERNORM, "layernorm_rows", &error));
+  g_assert_no_error (error);
+  test_case (data);
+  for (SwinOp op = 0; op < SWIN_OP_COUNT; op++)
+    g_assert_true (swin_op_force (ctx, op, NULL, NULL));
+}
+
 static SwinLayout
 parse_layout (const char *name)
 {
@@ -239,6 +257,11 @@ main (int argc, char **argv)
     const Case *c = g_ptr_array_index (cases, i);
     g_autofree char *name = g_strdup_printf ("/models/%s", c->name);
     g_test_add_data_func (name, c, test_case);
+    /* one case of each version, at its size, the GPU way */
+    if (strcmp (c->name, "swin_t_timm_224x224") == 0 || strcmp (c->name, "swin_v2_t_torchvision_256x256") == 0) {
+      g_autofree char *gpu = g_strdup_printf ("/models/gpu-kernels/%s", c->name);
+      g_test_add_data_func (gpu, c, test_case_gpu_kernels);
+    }
   }
   ret = g_test_run ();
   swin_context_free (ctx);

@@ -12,6 +12,7 @@
 #include "swin_test_model.h"
 #include "swin_context.h"
 #include "swin_introspect.h"
+#include "swin_op.h"
 
 static SwinContext *ctx;
 static char *tmpdir;
@@ -111,6 +112,33 @@ test_window12 (void)
   SwinModel *m = make_model (&p, "tiny12.safetensors");
 
   compare_forwards (m, 2, 192, 192);   /* maps 48, 24, 12 */
+  swin_model_free (m);
+}
+
+/* The GPU kernels forced on whatever device runs the test: the shared-memory
+ * GEMM normalises its rows, so V1's LayerNorms before qkv, fc1 and the patch
+ * merging are folded into the GEMMs (69 dispatches for Swin-T instead of 96);
+ * V2 gathers in the GEMM only.  Forced before the net packs its weights,
+ * which it folds or not from the same choice. */
+static void
+test_gpu_kernels (gconstpointer version)
+{
+  SwinInitParams p = tiny (7, 112);
+  GError *error = NULL;
+  SwinModel *m;
+
+  p.version = GPOINTER_TO_INT (version);
+  m = make_model (&p, "tiny-gpu.safetensors");
+  g_assert_true (swin_op_force (ctx, SWIN_OP_GEMM, "gemm_tiled", &error) &&
+                 swin_op_force (ctx, SWIN_OP_ATTENTION, "attention_wg", &error) &&
+                 swin_op_force (ctx, SWIN_OP_LAYERNORM, "layernorm_rows", &error));
+  g_assert_no_error (error);
+  g_assert_true (swin_op_gemm_normalises (ctx));
+  compare_forwards (m, 3, 112, 112);
+  compare_forwards (m, 2, 64, 96);
+  for (SwinOp op = 0; op < SWIN_OP_COUNT; op++)
+    g_assert_true (swin_op_force (ctx, op, NULL, NULL));
+  g_assert_true (swin_op_gemm_normalises (ctx) == ctx->gpu_variants);
   swin_model_free (m);
 }
 
@@ -460,6 +488,8 @@ main (int argc, char **argv)
   g_test_add_data_func ("/net/batch-and-sizes/original", GINT_TO_POINTER (SWIN_LAYOUT_ORIGINAL),
                         test_batch_and_sizes);
   g_test_add_func ("/net/window12", test_window12);
+  g_test_add_data_func ("/net/gpu-kernels/v1", GINT_TO_POINTER (1), test_gpu_kernels);
+  g_test_add_data_func ("/net/gpu-kernels/v2", GINT_TO_POINTER (2), test_gpu_kernels);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
   g_test_add_func ("/net/swin-t-batch64", test_swin_t_batch64);

@@ -4,6 +4,7 @@
 #include "swin_net_private.h"
 #include "swin_introspect.h"
 #include "swin_pack.h"
+#include "swin_op.h"
 #include "swin_model_private.h"
 
 #include <string.h>
@@ -67,10 +68,31 @@ put_table (Packer *p, const SwinBlockWeights *w, size_t n, int heads)
   return s;
 }
 
+/* A Linear after a LayerNorm, the LayerNorm folded in: the weights into
+ * @w_slice, the bias and column sums into @b_slice. */
+static void
+put_folded (Packer *p, const float *w, const float *b, int N, int K, const float *gamma, const float *beta,
+            SwinSlice *w_slice, SwinSlice *b_slice)
+{
+  size_t n_bias = 2 * swin_packed_bias_size (N);
+  float *folded = NULL, *bias = NULL;
+
+  if (p->host) {
+    folded = g_new (float, (size_t) N * K);
+    bias = g_new (float, n_bias);
+    swin_pack_fold_layernorm (w, b, N, K, gamma, beta, p->half, folded, bias);
+  }
+  *w_slice = put (p, LINEAR, folded, 0, N, K);
+  *b_slice = put (p, RAW, bias, n_bias, 0, 0);
+  g_free (folded);
+  g_free (bias);
+}
+
 static void
 pack_all (Packer *p, SwinNet *net, const SwinModel *m)
 {
   const SwinArch *a = &m->arch;
+  gboolean fold = net->folded_norms;
   int C0 = a->embed_dim, L0 = (a->img_size / a->patch_size) * (a->img_size / a->patch_size);
 
   p->used = 0;
@@ -90,27 +112,39 @@ pack_all (Packer *p, SwinNet *net, const SwinModel *m)
     for (int j = 0; j < a->depths[s]; j++) {
       const SwinBlockWeights *w = &sw->blocks[j];
       SwinBlockSlices *b = &ss->blocks[j];
-      b->norm1_w = put (p, RAW, w->norm1_w, C, 0, 0);
-      b->norm1_b = put (p, RAW, w->norm1_b, C, 0, 0);
-      b->qkv_w = put (p, LINEAR, w->qkv_w, 0, 3 * C, C);
       b->qkv_b = put (p, BIAS, w->qkv_b, 3 * C, 0, 0);
+      if (fold) {
+        put_folded (p, w->qkv_w, w->qkv_b, 3 * C, C, w->norm1_w, w->norm1_b, &b->qkv_w, &b->qkv_gemm_b);
+      } else {
+        b->norm1_w = put (p, RAW, w->norm1_w, C, 0, 0);
+        b->norm1_b = put (p, RAW, w->norm1_b, C, 0, 0);
+        b->qkv_w = put (p, LINEAR, w->qkv_w, 0, 3 * C, C);
+        b->qkv_gemm_b = b->qkv_b;
+      }
       b->proj_w = put (p, LINEAR, w->proj_w, 0, C, C);
       b->proj_b = put (p, BIAS, w->proj_b, C, 0, 0);
       b->table = put_table (p, w, (size_t) (2 * M - 1) * (2 * M - 1) * a->heads[s], a->heads[s]);
-      b->norm2_w = put (p, RAW, w->norm2_w, C, 0, 0);
-      b->norm2_b = put (p, RAW, w->norm2_b, C, 0, 0);
-      b->fc1_w = put (p, LINEAR, w->fc1_w, 0, hid, C);
-      b->fc1_b = put (p, BIAS, w->fc1_b, hid, 0, 0);
+      if (fold) {
+        put_folded (p, w->fc1_w, w->fc1_b, hid, C, w->norm2_w, w->norm2_b, &b->fc1_w, &b->fc1_b);
+      } else {
+        b->norm2_w = put (p, RAW, w->norm2_w, C, 0, 0);
+        b->norm2_b = put (p, RAW, w->norm2_b, C, 0, 0);
+        b->fc1_w = put (p, LINEAR, w->fc1_w, 0, hid, C);
+        b->fc1_b = put (p, BIAS, w->fc1_b, hid, 0, 0);
+      }
       b->fc2_w = put (p, LINEAR, w->fc2_w, 0, C, hid);
       b->fc2_b = put (p, BIAS, w->fc2_b, C, 0, 0);
     }
-    if (sw->merge_reduction_w) {
+    if (sw->merge_reduction_w && fold) {
+      put_folded (p, sw->merge_reduction_w, NULL, 2 * C, 4 * C, sw->merge_norm_w, sw->merge_norm_b,
+                  &ss->merge_w, &ss->merge_b);
+    } else if (sw->merge_reduction_w) {
       int norm_c = SWIN_ARCH_MERGE_NORM_DIM (a, s);
 
       ss->merge_norm_w = put (p, RAW, sw->merge_norm_w, norm_c, 0, 0);
       ss->merge_norm_b = put (p, RAW, sw->merge_norm_b, norm_c, 0, 0);
       ss->merge_w = put (p, LINEAR, sw->merge_reduction_w, 0, 2 * C, 4 * C);
-      ss->merge_zero_bias = put (p, BIAS, NULL, 2 * C, 0, 0);
+      ss->merge_b = put (p, BIAS, NULL, 2 * C, 0, 0);   /* none: zeros */
     }
   }
   {
@@ -153,6 +187,8 @@ swin_net_new_full (SwinContext *ctx, const SwinModel *model, SwinPrecision preci
   net->ctx = ctx;
   net->arch = model->arch;
   net->precision = precision;
+  /* V1 normalises before its GEMMs (V2 after) */
+  net->folded_norms = model->arch.version == 1 && swin_op_gemm_normalises (ctx);
   for (int s = 0; s < net->arch.num_stages; s++)
     net->stages[s].blocks = g_new0 (SwinBlockSlices, net->arch.depths[s]);
 

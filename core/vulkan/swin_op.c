@@ -96,6 +96,7 @@ typedef struct {
   int out_w, out_h;      /* preprocess */
   int slots;             /* preprocess: images */
   gboolean vec_out;      /* gemm: N % 4 == 0 */
+  gboolean norm_a, gather;  /* gemm: SwinGemmParams */
 } SwinOpArgs;
 
 typedef struct {
@@ -164,7 +165,9 @@ gemm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
   spec[0] = gemm_rows (a->M, local[1]);
   spec[1] = gemm_columns (div_up (a->N, 4), local[0]);
   spec[2] = a->vec_out;
-  return 3;
+  spec[3] = a->norm_a;
+  spec[4] = a->gather;
+  return 5;
 }
 
 static void
@@ -183,7 +186,9 @@ gemm_tiled_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
    * multiply the pipelines */
   spec[0] = spec[1] = 0;
   spec[2] = a->vec_out;
-  return 3;
+  spec[3] = a->norm_a;
+  spec[4] = a->gather;
+  return 5;
 }
 
 static void
@@ -586,26 +591,62 @@ chunk_units (const SwinContext *ctx, uint64_t texels, uint64_t texel_size, uint6
 }
 
 gboolean
+swin_op_gemm_normalises (SwinContext *ctx)
+{
+  const SwinOpInfo *info = &ops[SWIN_OP_GEMM];
+  int forced;
+
+  g_mutex_lock (&ctx->cache_lock);
+  forced = op_state (ctx)->forced[SWIN_OP_GEMM];
+  g_mutex_unlock (&ctx->cache_lock);
+  if (forced)
+    return strcmp (info->variants[forced - 1].name, "gemm") != 0;
+  return ctx->gpu_variants;
+}
+
+gboolean
 swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
               const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
               gboolean gelu, gboolean accumulate, GError **error)
 {
-  SwinGemmPush push = { M, N, K, gelu, accumulate };
+  SwinGemmParams params = SWIN_GEMM_PARAMS_DEFAULT;
+
+  params.gelu = gelu;
+  params.accumulate = accumulate;
+  return swin_op_gemm_full (cmd, ctx, a, w, bias, out, M, N, K, &params, error);
+}
+
+gboolean
+swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
+                   const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
+                   const SwinGemmParams *params, GError **error)
+{
+  gboolean gather = params->gather_h > 0;
+  SwinGemmPush push = { M, N, K, params->gelu, params->accumulate, params->gather_h, params->gather_w };
   SwinBinding b[] = { *a, *w, *bias, *out, *out };
+  /* Rows are independent, but a gathered row's place in its image matters:
+   * chunks of whole images then. */
+  uint64_t unit = gather ? (uint64_t) (params->gather_h / 2) * (params->gather_w / 2) : 1;
   uint64_t chunk;
 
   BINDS (b, GEMM, TEXEL (0) | TEXEL (1));
   if (K % 4 != 0 || M <= 0 || N <= 0)
     return invalid (error, "gemm", "needs M, N > 0 and K a multiple of 4");
+  if (gather && (K % 16 != 0 || params->gather_h % 2 || params->gather_w <= 0 || params->gather_w % 2 ||
+                 M % unit != 0))
+    return invalid (error, "gemm", "a gather needs an even map, whole images and K a multiple of 16");
   b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
   /* packed weights are fp32 or fp16 texels: the fetch converts, the math is fp32 */
   if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
     b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  /* Rows are independent: a GEMM too large to bind runs as several. */
-  chunk = chunk_units (ctx, K / 4, 16, (uint64_t) N * sizeof (float));
+  /* A too large to bind runs as several GEMMs.  A gathered image holds as
+   * many values as its rows: K per row either way. */
+  chunk = unit * chunk_units (ctx, unit * (K / 4), 16, unit * N * sizeof (float));
   for (uint64_t m0 = 0; m0 < (uint64_t) M; m0 += chunk) {
     int rows = (int) MIN (chunk, (uint64_t) M - m0);
-    SwinOpArgs args = { .M = rows, .N = N, .K = K, .vec_out = N % 4 == 0 };
+    SwinOpArgs args = {
+      .M = rows, .N = N, .K = K, .vec_out = N % 4 == 0, .norm_a = params->norm_a, .gather = gather,
+    };
 
     if (rows < M) {
       b[0] = sub_range (a, m0, rows, (uint64_t) K * sizeof (float));
@@ -619,14 +660,14 @@ swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBi
   return TRUE;
 }
 
-/* The LayerNorm kernel's recording; @plain: the rows (the gather) copied. */
-static gboolean
-layernorm_rows (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in, const SwinBinding *gamma,
-                const SwinBinding *beta, const SwinBinding *out, int rows, int C, int merge_h, int merge_w,
-                const SwinBinding *add, int add_rows, gboolean plain, GError **error)
+gboolean
+swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                   const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
+                   int rows, int C, int merge_h, int merge_w,
+                   const SwinBinding *add, int add_rows, GError **error)
 {
   SwinLayernormPush push = {
-    rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1), plain,
+    rows, C, merge_h > 0, merge_h, merge_w, add != NULL, MAX (add_rows, 1),
   };
   /* Without an addend the binding still needs a valid range: gamma stands in, unread. */
   SwinBinding b[] = { *in, *gamma, *beta, *out, add ? *add : *gamma };
@@ -664,24 +705,6 @@ layernorm_rows (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in, const Swi
       return FALSE;
   }
   return TRUE;
-}
-
-gboolean
-swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                   const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
-                   int rows, int C, int merge_h, int merge_w,
-                   const SwinBinding *add, int add_rows, GError **error)
-{
-  return layernorm_rows (cmd, ctx, in, gamma, beta, out, rows, C, merge_h, merge_w, add, add_rows, FALSE,
-                         error);
-}
-
-gboolean
-swin_op_merge_gather (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in, const SwinBinding *out,
-                      int rows, int C, int merge_h, int merge_w, GError **error)
-{
-  /* gamma and beta are not read: the output stands in for them */
-  return layernorm_rows (cmd, ctx, in, out, out, out, rows, C, merge_h, merge_w, NULL, 0, TRUE, error);
 }
 
 gboolean

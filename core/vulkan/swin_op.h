@@ -38,6 +38,33 @@ gboolean swin_op_gemm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, con
                        const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
                        gboolean gelu, gboolean accumulate, GError **error);
 
+/* How swin_op_gemm_full() reads A and finishes its output. */
+typedef struct {
+  gboolean gelu;         /* exact GELU on the output */
+  gboolean accumulate;   /* out += result (a residual) */
+  /* A's rows LayerNorm-normalised as they are read: the LayerNorm's gamma
+   * and beta folded into @w and @bias by swin_pack_fold_layernorm(), whose
+   * column sums follow the bias (2 * swin_packed_bias_size(N) floats). */
+  gboolean norm_a;
+  /* > 0: A's rows are the 2x2 patch-merging gather (Swin's order) of a
+   * @gather_h x @gather_w map (both even) of K / 4 channels, read in place. */
+  int gather_h, gather_w;
+} SwinGemmParams;
+
+#define SWIN_GEMM_PARAMS_DEFAULT { FALSE, FALSE, FALSE, 0, 0 }
+
+gboolean swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
+                            const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
+                            const SwinGemmParams *params, GError **error);
+
+/* Whether the GEMM variant @ctx records (the automatic choice, or the one
+ * forced) normalises A's rows at no cost, so that a LayerNorm before a GEMM
+ * is best folded into it (norm_a).  The shared-memory tiles (GPUs) sum the
+ * rows' moments as their loaders fetch each texel once; lavapipe's register
+ * tiles would sum them in every invocation of a row, which costs more than
+ * the LayerNorm pass (docs/lavapipe-gemm.md). */
+gboolean swin_op_gemm_normalises (SwinContext *ctx);
+
 /* LayerNorm of @rows rows of @C channels into @out; with @merge_h > 0 the
  * rows are the 2x2 patch-merging gather of an merge_h x merge_w map of C/4
  * channels; with @add, + add[(r % add_rows) * C + c].  @add may be @out
@@ -46,13 +73,6 @@ gboolean swin_op_layernorm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *i
                             const SwinBinding *gamma, const SwinBinding *beta, const SwinBinding *out,
                             int rows, int C, int merge_h, int merge_w,
                             const SwinBinding *add, int add_rows, GError **error);
-
-/* The 2x2 patch-merging gather of a @merge_h x @merge_w map of @C / 4
- * channels into @rows rows of @C, without normalisation (Swin V2 reduces
- * first); the LayerNorm kernels' gather. */
-gboolean swin_op_merge_gather (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                               const SwinBinding *out, int rows, int C, int merge_h, int merge_w,
-                               GError **error);
 
 /* Patches of the NCHW @img [B, Cin, H, W] as rows [B * H/P * W/P, Cin * P * P]:
  * the patch embedding is then a GEMM with the conv weight as a Linear. */

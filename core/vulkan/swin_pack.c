@@ -3,6 +3,7 @@
  * the output columns, in fp32 or fp16. */
 #include "swin_pack.h"
 
+#include <math.h>
 #include <string.h>
 
 size_t
@@ -77,3 +78,36 @@ swin_pack_linear_f16 (const float *w, int N, int K, guint16 *dst)
   g_free (tmp);
 }
 
+
+/* float16 -> float32, exact. */
+static float
+f16_to_f32 (guint16 h)
+{
+  int exp = (h >> 10) & 0x1f, mant = h & 0x3ff;
+  float v = exp == 0 ? ldexpf ((float) mant, -24)                      /* subnormal, zero */
+          : exp == 31 ? (mant ? NAN : INFINITY)
+          : ldexpf ((float) (mant | 0x400), exp - 25);
+  return h & 0x8000 ? -v : v;
+}
+
+void
+swin_pack_fold_layernorm (const float *w, const float *b, int N, int K, const float *gamma,
+                          const float *beta, gboolean half, float *w_out, float *bias_out)
+{
+  size_t N4 = swin_packed_bias_size (N);
+
+  memset (bias_out, 0, 2 * N4 * sizeof (float));
+  for (int n = 0; n < N; n++) {
+    const float *wn = w + (size_t) n * K;
+    float *on = w_out + (size_t) n * K;
+    double shift = b ? b[n] : 0.0, sum = 0.0;
+
+    for (int k = 0; k < K; k++) {
+      on[k] = wn[k] * gamma[k];
+      shift += (double) wn[k] * beta[k];
+      sum += half ? f16_to_f32 (f32_to_f16 (on[k])) : on[k];
+    }
+    bias_out[n] = (float) shift;
+    bias_out[N4 + n] = (float) sum;
+  }
+}

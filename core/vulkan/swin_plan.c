@@ -40,13 +40,17 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
   SwinBinding qkv = bind (p->big, (size_t) rows * 3 * C), hidden = bind (p->big, (size_t) rows * hid);
   SwinBinding n1w = swin_net_bind (net, w->norm1_w), n1b = swin_net_bind (net, w->norm1_b);
   SwinBinding qw = swin_net_bind (net, w->qkv_w), qb = swin_net_bind (net, w->qkv_b);
+  SwinBinding qgb = swin_net_bind (net, w->qkv_gemm_b);
   SwinBinding pw = swin_net_bind (net, w->proj_w), pb = swin_net_bind (net, w->proj_b);
   SwinBinding tab = swin_net_bind (net, w->table);
   SwinBinding n2w = swin_net_bind (net, w->norm2_w), n2b = swin_net_bind (net, w->norm2_b);
   SwinBinding f1w = swin_net_bind (net, w->fc1_w), f1b = swin_net_bind (net, w->fc1_b);
   SwinBinding f2w = swin_net_bind (net, w->fc2_w), f2b = swin_net_bind (net, w->fc2_b);
 
+  SwinGemmParams norm = SWIN_GEMM_PARAMS_DEFAULT, norm_gelu = SWIN_GEMM_PARAMS_DEFAULT;
   double gemm = 2.0 * rows * C, attn;  /* gemm: FLOPs per output column of a K = C GEMM */
+
+  norm.norm_a = norm_gelu.norm_a = norm_gelu.gelu = TRUE;
 
   swin_attn_geometry (a, s, j, H, W, &g);
   attn = 4.0 * p->B * (g.Hp * g.Wp) * (g.ws * g.ws) * C;
@@ -62,13 +66,57 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
            (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &y, rows, C, hid, FALSE, FALSE, error)) &&
            (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &y, &n2w, &n2b, &x, rows, C, 0, 0, &x, rows, error));
   }
-  return (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error)) &&
-         (LABEL ("qkv", gemm * 3 * C), swin_op_gemm (p->cmd, ctx, &y, &qw, &qb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
+  if (!net->folded_norms)
+    return (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n1w, &n1b, &y, rows, C, 0, 0, NULL, 0, error)) &&
+           (LABEL ("qkv", gemm * 3 * C), swin_op_gemm (p->cmd, ctx, &y, &qw, &qgb, &qkv, rows, 3 * C, C, FALSE, FALSE, error)) &&
+           (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], FALSE, error)) &&
+           (LABEL ("proj", gemm * C), swin_op_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
+           (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
+           (LABEL ("fc1", gemm * hid), swin_op_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
+           (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
+  /* the same with the LayerNorms inside qkv and fc1 (swin_net_private.h) */
+  return (LABEL ("qkv", gemm * 3 * C), swin_op_gemm_full (p->cmd, ctx, &x, &qw, &qgb, &qkv, rows, 3 * C, C, &norm, error)) &&
          (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], FALSE, error)) &&
          (LABEL ("proj", gemm * C), swin_op_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
-         (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
-         (LABEL ("fc1", gemm * hid), swin_op_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
+         (LABEL ("fc1", gemm * hid), swin_op_gemm_full (p->cmd, ctx, &x, &f1w, &f1b, &hidden, rows, hid, C, &norm_gelu, error)) &&
          (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
+}
+
+/* Records stage @s's patch merging of the @H x @W map of @C channels on x. */
+static gboolean
+record_merge (SwinPlan *p, int s, int H, int W, int C, GError **error)
+{
+  SwinNet *net = p->net;
+  SwinContext *ctx = net->ctx;
+  const SwinStageSlices *ss = &net->stages[s];
+  int rows = p->B * (H / 2) * (W / 2);
+  double flops = 2.0 * rows * 4 * C * 2 * C;
+  SwinBinding xin = bind (p->x, (size_t) p->B * H * W * C), x = bind (p->x, (size_t) rows * 2 * C);
+  SwinBinding y = bind (p->y, (size_t) rows * 4 * C), t = bind (p->big, (size_t) rows * 2 * C);
+  SwinBinding mw = swin_net_bind (net, ss->merge_norm_w), mb = swin_net_bind (net, ss->merge_norm_b);
+  SwinBinding rw = swin_net_bind (net, ss->merge_w), rb = swin_net_bind (net, ss->merge_b);
+  SwinGemmParams gather = SWIN_GEMM_PARAMS_DEFAULT;
+  SwinBuffer *next;
+
+  /* the reduction's GEMM reads the 2x2 gather where it lies */
+  gather.gather_h = H;
+  gather.gather_w = W;
+  if (net->arch.version == 2)   /* gather, reduce, then normalise the 2C channels */
+    return (LABEL ("merge", flops), swin_op_gemm_full (p->cmd, ctx, &xin, &rw, &rb, &t, rows, 2 * C, 4 * C, &gather, error)) &&
+           (LABEL ("merge_norm", 0), swin_op_layernorm (p->cmd, ctx, &t, &mw, &mb, &x, rows, 2 * C, 0, 0, NULL, 0, error));
+  if (!net->folded_norms)       /* the LayerNorm kernel's gather */
+    return (LABEL ("merge_norm", 0), swin_op_layernorm (p->cmd, ctx, &xin, &mw, &mb, &y, rows, 4 * C, H, W, NULL, 0, error)) &&
+           (LABEL ("merge", flops), swin_op_gemm (p->cmd, ctx, &y, &rw, &rb, &x, rows, 2 * C, 4 * C, FALSE, FALSE, error));
+  /* gathered and normalised in the GEMM, which must not write the map it
+   * reads: the next stage's stream goes to y, which becomes x */
+  gather.norm_a = TRUE;
+  y = bind (p->y, (size_t) rows * 2 * C);
+  if (!(LABEL ("merge", flops), swin_op_gemm_full (p->cmd, ctx, &xin, &rw, &rb, &y, rows, 2 * C, 4 * C, &gather, error)))
+    return FALSE;
+  next = p->y;
+  p->y = p->x;
+  p->x = next;
+  return TRUE;
 }
 
 static gboolean
@@ -96,33 +144,12 @@ record (SwinPlan *p, GError **error)
     return FALSE;
 
   for (int s = 0; s < a->num_stages; s++) {
-    const SwinStageSlices *ss = &net->stages[s];
     for (int j = 0; j < a->depths[s]; j++)
       if (!record_block (p, s, j, H, W, error))
         return FALSE;
-    if (ss->merge_w.size) {
-      int rows = p->B * (H / 2) * (W / 2);
-      SwinBinding g = bind (p->y, (size_t) rows * 4 * C), o = bind (p->x, (size_t) rows * 2 * C);
-      SwinBinding mw = swin_net_bind (net, ss->merge_norm_w), mb = swin_net_bind (net, ss->merge_norm_b);
-      SwinBinding rw = swin_net_bind (net, ss->merge_w), zb = swin_net_bind (net, ss->merge_zero_bias);
-      SwinBinding xin = bind (p->x, (size_t) p->B * H * W * C);
-      if (a->version == 2) {
-        /* V2: gather, reduce, then normalise the 2C channels */
-        SwinBinding t = bind (p->big, (size_t) rows * 2 * C);
-        if (!(LABEL ("merge_gather", 0), swin_op_merge_gather (p->cmd, ctx, &xin, &g, rows, 4 * C, H, W, error)) ||
-            !(LABEL ("merge", 2.0 * rows * 4 * C * 2 * C),
-              swin_op_gemm (p->cmd, ctx, &g, &rw, &zb, &t, rows, 2 * C, 4 * C, FALSE, FALSE, error)) ||
-            !(LABEL ("merge_norm", 0),
-              swin_op_layernorm (p->cmd, ctx, &t, &mw, &mb, &o, rows, 2 * C, 0, 0, NULL, 0, error)))
-          return FALSE;
-      } else {
-        LABEL ("merge_norm", 0);
-        if (!swin_op_layernorm (p->cmd, ctx, &xin, &mw, &mb, &g, rows, 4 * C, H, W, NULL, 0, error))
-          return FALSE;
-        LABEL ("merge", 2.0 * rows * 4 * C * 2 * C);
-        if (!swin_op_gemm (p->cmd, ctx, &g, &rw, &zb, &o, rows, 2 * C, 4 * C, FALSE, FALSE, error))
-          return FALSE;
-      }
+    if (net->stages[s].merge_w.size) {
+      if (!record_merge (p, s, H, W, C, error))
+        return FALSE;
       H /= 2;
       W /= 2;
       C *= 2;
