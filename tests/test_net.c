@@ -142,6 +142,62 @@ test_gpu_kernels (gconstpointer version)
   swin_model_free (m);
 }
 
+/* The dispatches of a forward with Swin-T's depths (2, 2, 6, 2), counted by
+ * the profile that `swin bench` prints, per label: with the register-tiled
+ * GEMM (lavapipe) every LayerNorm is its own pass; with the tiled GEMM (GPUs)
+ * the LayerNorms before qkv and fc1 and each merge's norm and gather are
+ * read by the GEMM, and only the stem's and the final norm remain. */
+static void
+test_dispatch_count (gconstpointer variant)
+{
+  const gboolean folded = strcmp (variant, "gemm_tiled") == 0;
+  const struct {
+    const char *label;
+    int count;
+  } expected[] = {
+    { "im2col", 1 }, { "patch_embed", 1 }, { "layernorm", folded ? 2 : 26 },
+    { "qkv", 12 }, { "attention", 12 }, { "proj", 12 }, { "fc1", 12 }, { "fc2", 12 },
+    { "merge_norm", folded ? 0 : 3 }, { "merge", 3 }, { "pool", 1 }, { "head", 1 },
+  };
+  SwinInitParams p = {
+    .embed_dim = 16, .num_stages = 4, .depths = { 2, 2, 6, 2 }, .heads = { 1, 2, 4, 8 },
+    .window = 7, .num_classes = 10, .img_size = 224, .seed = 3,
+  };
+  GArray *stats = g_array_new (FALSE, FALSE, sizeof (SwinKernelStat));
+  GError *error = NULL;
+  SwinModel *m = make_model (&p, "depths-2262.safetensors");
+  SwinNet *net;
+  SwinPlan *plan;
+  int total = 0, want = 0;
+
+  /* The fold is decided when the weights are packed: force first. */
+  g_assert_true (swin_op_force (ctx, SWIN_OP_GEMM, variant, &error));
+  net = swin_net_new (ctx, m, &error);
+  g_assert_no_error (error);
+  plan = swin_plan_new_full (net, 1, 224, 224, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_true (swin_plan_run (plan, &error) && swin_plan_get_profile (plan, stats, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (expected); i++) {
+    int count = 0;
+    for (guint j = 0; j < stats->len; j++)
+      if (strcmp (g_array_index (stats, SwinKernelStat, j).label, expected[i].label) == 0)
+        count = g_array_index (stats, SwinKernelStat, j).count;
+    g_test_message ("%s: %d", expected[i].label, count);
+    g_assert_cmpint (count, ==, expected[i].count);
+    want += expected[i].count;
+  }
+  for (guint j = 0; j < stats->len; j++)
+    total += g_array_index (stats, SwinKernelStat, j).count;
+  g_assert_cmpint (total, ==, want);
+  g_assert_cmpint (total, ==, folded ? 69 : 96);
+  g_assert_true (swin_op_force (ctx, SWIN_OP_GEMM, NULL, NULL));
+  g_array_unref (stats);
+  swin_plan_free (plan);
+  swin_net_free (net);
+  swin_model_free (m);
+}
+
 /* A head of 1024 x 40000 floats (164 MB) exceeds lavapipe's 128 MiB
  * maxStorageBufferRange: every tensor must be bound as its own range. */
 static void
@@ -490,6 +546,8 @@ main (int argc, char **argv)
   g_test_add_func ("/net/window12", test_window12);
   g_test_add_data_func ("/net/gpu-kernels/v1", GINT_TO_POINTER (1), test_gpu_kernels);
   g_test_add_data_func ("/net/gpu-kernels/v2", GINT_TO_POINTER (2), test_gpu_kernels);
+  g_test_add_data_func ("/net/dispatch-count/gemm", "gemm", test_dispatch_count);
+  g_test_add_data_func ("/net/dispatch-count/gemm_tiled", "gemm_tiled", test_dispatch_count);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
   g_test_add_func ("/net/swin-t-batch64", test_swin_t_batch64);
