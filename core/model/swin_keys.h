@@ -9,6 +9,14 @@
 
 G_BEGIN_DECLS
 
+/* Bounds that keep every derived size (C << stage, grids, products) far
+ * from integer overflow; real models are orders of magnitude below. */
+#define SWIN_ARCH_MAX_EMBED_DIM 65536
+#define SWIN_ARCH_MAX_PATCH_SIZE 64
+#define SWIN_ARCH_MAX_IMG_SIZE 65536
+#define SWIN_ARCH_MAX_WINDOW 4096
+#define SWIN_ARCH_MAX_DEPTH 1024
+
 typedef enum {
   SWIN_FILL_TRUNC_NORMAL,  /* std 0.02, cut at 2 std: weights, bias tables */
   SWIN_FILL_ZEROS,         /* biases */
@@ -32,6 +40,15 @@ typedef struct {
  * (arch->depths[s] entries); dst then points into it.  Free with
  * g_array_unref(). */
 GArray *swin_tensor_specs_new (const SwinArch *arch, SwinModel *model);
+
+/* Key of block @block of stage @stage's @module (names as the original
+ * repository's: "norm1", "attn.qkv", "mlp.fc1"...) and @param (".weight",
+ * "" for a buffer), in @layout. */
+char *swin_key_block (SwinLayout layout, int stage, int block, const char *module, const char *param);
+/* Keys of the patch embedding's convolution or (@norm) LayerNorm. */
+const char *swin_key_patch (SwinLayout layout, gboolean norm, gboolean bias);
+/* Keys of the classification head. */
+const char *swin_key_head (SwinLayout layout, gboolean bias);
 
 /* Key of the buffer that torchvision stores next to each bias table. */
 char *swin_key_relative_position_index (SwinLayout layout, int stage, int block);

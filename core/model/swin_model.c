@@ -6,269 +6,7 @@
 #include "swin_safetensors.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
-
-/* Bounds that keep every derived size (C << stage, grids, products) far
- * from integer overflow; real models are orders of magnitude below. */
-#define MAX_EMBED_DIM 65536
-#define MAX_PATCH_SIZE 64
-#define MAX_IMG_SIZE 65536
-#define MAX_WINDOW 4096
-#define MAX_DEPTH 1024
-
-/* ---- key names and shapes ---- */
-
-static const char *
-stage_block_module (SwinLayout layout, const char *module)
-{
-  /* torchvision numbers the MLP's layers: 0 = fc1, (1 GELU, 2 dropout,) 3 = fc2 */
-  if (layout == SWIN_LAYOUT_TORCHVISION) {
-    if (strcmp (module, "mlp.fc1") == 0)
-      return "mlp.0";
-    if (strcmp (module, "mlp.fc2") == 0)
-      return "mlp.3";
-  }
-  return module;
-}
-
-static char *
-block_key (SwinLayout layout, int s, int j, const char *module, const char *param)
-{
-  const char *m = stage_block_module (layout, module);
-
-  if (layout == SWIN_LAYOUT_TORCHVISION)
-    return g_strdup_printf ("features.%d.%d.%s%s", 2 * s + 1, j, m, param);
-  return g_strdup_printf ("layers.%d.blocks.%d.%s%s", s, j, m, param);
-}
-
-/* The patch merging that follows stage @s. */
-static char *
-merge_key (SwinLayout layout, int s, const char *param)
-{
-  switch (layout) {
-    case SWIN_LAYOUT_TORCHVISION:
-      return g_strdup_printf ("features.%d.%s", 2 * s + 2, param);
-    case SWIN_LAYOUT_ORIGINAL:
-      return g_strdup_printf ("layers.%d.downsample.%s", s, param);
-    case SWIN_LAYOUT_TIMM:
-      /* timm >= 0.9 merges at the start of the next stage */
-      return g_strdup_printf ("layers.%d.downsample.%s", s + 1, param);
-  }
-  g_return_val_if_reached (NULL);
-}
-
-char *
-swin_key_relative_position_index (SwinLayout layout, int stage, int block)
-{
-  return block_key (layout, stage, block, "attn.relative_position_index", "");
-}
-
-char *
-swin_key_relative_coords_table (SwinLayout layout, int stage, int block)
-{
-  return block_key (layout, stage, block, "attn.relative_coords_table", "");
-}
-
-static const char *
-patch_key (SwinLayout layout, gboolean norm, gboolean bias)
-{
-  if (layout == SWIN_LAYOUT_TORCHVISION) {
-    if (norm)
-      return bias ? "features.0.2.bias" : "features.0.2.weight";
-    return bias ? "features.0.0.bias" : "features.0.0.weight";
-  }
-  if (norm)
-    return bias ? "patch_embed.norm.bias" : "patch_embed.norm.weight";
-  return bias ? "patch_embed.proj.bias" : "patch_embed.proj.weight";
-}
-
-static const char *
-head_key (SwinLayout layout, gboolean bias)
-{
-  if (layout == SWIN_LAYOUT_TIMM)
-    return bias ? "head.fc.bias" : "head.fc.weight";
-  return bias ? "head.bias" : "head.weight";
-}
-
-static void
-add_spec (GArray *specs, char *name, SwinFill fill, float **dst, int ndim, ...)
-{
-  SwinTensorSpec spec = { .name = name, .ndim = ndim, .numel = 1, .fill = fill, .dst = dst };
-  va_list ap;
-
-  va_start (ap, ndim);
-  for (int d = 0; d < ndim; d++) {
-    spec.shape[d] = va_arg (ap, int64_t);
-    spec.numel *= spec.shape[d];
-  }
-  va_end (ap);
-  g_array_append_val (specs, spec);
-}
-
-static void
-clear_spec (gpointer data)
-{
-  g_free (((SwinTensorSpec *) data)->name);
-}
-
-#define DST(field) (model != NULL ? &(field) : NULL)
-#define I(x) ((int64_t) (x))
-
-GArray *
-swin_tensor_specs_new (const SwinArch *arch, SwinModel *model)
-{
-  SwinLayout lay = arch->layout;
-  GArray *specs = g_array_new (FALSE, FALSE, sizeof (SwinTensorSpec));
-  int p = arch->patch_size, c0 = arch->embed_dim;
-
-  g_array_set_clear_func (specs, clear_spec);
-
-  add_spec (specs, g_strdup (patch_key (lay, FALSE, FALSE)), SWIN_FILL_TRUNC_NORMAL,
-            DST (model->patch_w), 4, I (c0), I (arch->in_chans), I (p), I (p));
-  add_spec (specs, g_strdup (patch_key (lay, FALSE, TRUE)), SWIN_FILL_ZEROS, DST (model->patch_b), 1, I (c0));
-  add_spec (specs, g_strdup (patch_key (lay, TRUE, FALSE)), SWIN_FILL_ONES, DST (model->patch_norm_w), 1, I (c0));
-  add_spec (specs, g_strdup (patch_key (lay, TRUE, TRUE)), SWIN_FILL_ZEROS, DST (model->patch_norm_b), 1, I (c0));
-  if (arch->ape) {
-    int64_t grid = arch->img_size / p;
-    add_spec (specs, g_strdup ("absolute_pos_embed"), SWIN_FILL_TRUNC_NORMAL, DST (model->abs_pos),
-              3, I (1), grid * grid, I (c0));
-  }
-
-  for (int s = 0; s < arch->num_stages; s++) {
-    int64_t c = SWIN_ARCH_DIM (arch, s), hidden = arch->mlp_hidden[s];
-    int64_t rows = (2 * arch->windows[s] - 1) * (2 * arch->windows[s] - 1);
-    SwinStageWeights *st = model != NULL ? &model->stages[s] : NULL;
-
-    for (int j = 0; j < arch->depths[s]; j++) {
-      SwinBlockWeights *b = st != NULL ? &st->blocks[j] : NULL;
-
-#define BLOCK(module, param, fill, field, ...) \
-      add_spec (specs, block_key (lay, s, j, module, param), fill, b != NULL ? &b->field : NULL, __VA_ARGS__)
-      BLOCK ("norm1", ".weight", SWIN_FILL_ONES, norm1_w, 1, c);
-      BLOCK ("norm1", ".bias", SWIN_FILL_ZEROS, norm1_b, 1, c);
-      BLOCK ("attn.qkv", ".weight", SWIN_FILL_TRUNC_NORMAL, qkv_w, 2, 3 * c, c);
-      /* V2 outside torchvision: q and v biases only (k's is zero) */
-      if (arch->version == 2 && lay != SWIN_LAYOUT_TORCHVISION) {
-        BLOCK ("attn.q_bias", "", SWIN_FILL_ZEROS, q_bias, 1, c);
-        BLOCK ("attn.v_bias", "", SWIN_FILL_ZEROS, v_bias, 1, c);
-      } else {
-        BLOCK ("attn.qkv", ".bias", SWIN_FILL_ZEROS, qkv_b, 1, 3 * c);
-      }
-      BLOCK ("attn.proj", ".weight", SWIN_FILL_TRUNC_NORMAL, proj_w, 2, c, c);
-      BLOCK ("attn.proj", ".bias", SWIN_FILL_ZEROS, proj_b, 1, c);
-      if (arch->version == 2) {
-        BLOCK ("attn.logit_scale", "", SWIN_FILL_LOG10, logit_scale, 3, I (arch->heads[s]), I (1), I (1));
-        BLOCK ("attn.cpb_mlp.0", ".weight", SWIN_FILL_TRUNC_NORMAL, cpb_fc1_w, 2, I (SWIN_CPB_HIDDEN), I (2));
-        BLOCK ("attn.cpb_mlp.0", ".bias", SWIN_FILL_ZEROS, cpb_fc1_b, 1, I (SWIN_CPB_HIDDEN));
-        BLOCK ("attn.cpb_mlp.2", ".weight", SWIN_FILL_TRUNC_NORMAL, cpb_fc2_w, 2, I (arch->heads[s]),
-               I (SWIN_CPB_HIDDEN));
-      } else {
-        BLOCK ("attn.relative_position_bias_table", "", SWIN_FILL_TRUNC_NORMAL, rpb_table, 2, rows,
-               I (arch->heads[s]));
-      }
-      BLOCK ("norm2", ".weight", SWIN_FILL_ONES, norm2_w, 1, c);
-      BLOCK ("norm2", ".bias", SWIN_FILL_ZEROS, norm2_b, 1, c);
-      BLOCK ("mlp.fc1", ".weight", SWIN_FILL_TRUNC_NORMAL, fc1_w, 2, hidden, c);
-      BLOCK ("mlp.fc1", ".bias", SWIN_FILL_ZEROS, fc1_b, 1, hidden);
-      BLOCK ("mlp.fc2", ".weight", SWIN_FILL_TRUNC_NORMAL, fc2_w, 2, c, hidden);
-      BLOCK ("mlp.fc2", ".bias", SWIN_FILL_ZEROS, fc2_b, 1, c);
-#undef BLOCK
-    }
-    if (s + 1 < arch->num_stages) {
-      int64_t norm_c = SWIN_ARCH_MERGE_NORM_DIM (arch, s);
-
-      add_spec (specs, merge_key (lay, s, "norm.weight"), SWIN_FILL_ONES,
-                st != NULL ? &st->merge_norm_w : NULL, 1, norm_c);
-      add_spec (specs, merge_key (lay, s, "norm.bias"), SWIN_FILL_ZEROS,
-                st != NULL ? &st->merge_norm_b : NULL, 1, norm_c);
-      add_spec (specs, merge_key (lay, s, "reduction.weight"), SWIN_FILL_TRUNC_NORMAL,
-                st != NULL ? &st->merge_reduction_w : NULL, 2, 2 * c, 4 * c);
-    }
-  }
-
-  {
-    int64_t c_last = SWIN_ARCH_DIM (arch, arch->num_stages - 1);
-
-    add_spec (specs, g_strdup ("norm.weight"), SWIN_FILL_ONES, DST (model->norm_w), 1, c_last);
-    add_spec (specs, g_strdup ("norm.bias"), SWIN_FILL_ZEROS, DST (model->norm_b), 1, c_last);
-    add_spec (specs, g_strdup (head_key (lay, FALSE)), SWIN_FILL_TRUNC_NORMAL, DST (model->head_w),
-              2, I (arch->num_classes), c_last);
-    add_spec (specs, g_strdup (head_key (lay, TRUE)), SWIN_FILL_ZEROS, DST (model->head_b),
-              1, I (arch->num_classes));
-  }
-  return specs;
-}
-
-#undef DST
-#undef I
-
-gboolean
-swin_arch_validate (const SwinArch *arch, GError **error)
-{
-  GError *size_error = NULL;
-
-  if (arch->in_chans < 1 || arch->patch_size < 1 || arch->patch_size > MAX_PATCH_SIZE) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
-                 "invalid patch embedding: %d input channels, patch size %d (1 to %d)",
-                 arch->in_chans, arch->patch_size, MAX_PATCH_SIZE);
-    return FALSE;
-  }
-  /* The GPU kernels load channels 8 at a time (two vec4). */
-  if (arch->embed_dim < 8 || arch->embed_dim > MAX_EMBED_DIM || arch->embed_dim % 8 != 0) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
-                 "embed_dim %d is not supported: it must be a positive multiple of 8 (at most %d)",
-                 arch->embed_dim, MAX_EMBED_DIM);
-    return FALSE;
-  }
-  if (arch->num_stages < 1 || arch->num_stages > SWIN_MAX_STAGES) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%d stages: between 1 and %d supported",
-                 arch->num_stages, SWIN_MAX_STAGES);
-    return FALSE;
-  }
-  for (int s = 0; s < arch->num_stages; s++) {
-    int c = SWIN_ARCH_DIM (arch, s);
-
-    if (arch->depths[s] < 1 || arch->heads[s] < 1 || arch->windows[s] < 1 || arch->mlp_hidden[s] < 1) {
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
-                   "stage %d: depth %d, %d heads, window %d, MLP hidden %d: all must be positive",
-                   s, arch->depths[s], arch->heads[s], arch->windows[s], arch->mlp_hidden[s]);
-      return FALSE;
-    }
-    if (arch->depths[s] > MAX_DEPTH || arch->windows[s] > MAX_WINDOW) {
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
-                   "stage %d: depth %d, window %d: at most %d blocks and a window of %d supported",
-                   s, arch->depths[s], arch->windows[s], MAX_DEPTH, MAX_WINDOW);
-      return FALSE;
-    }
-    if (c % arch->heads[s] != 0) {
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
-                   "stage %d: %d heads do not divide %d channels", s, arch->heads[s], c);
-      return FALSE;
-    }
-    /* The attention kernels read a head's channels as vec4. */
-    if ((c / arch->heads[s]) % 4 != 0) {
-      g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH,
-                   "stage %d: head dimension %d (%d channels / %d heads) is not a multiple of 4",
-                   s, c / arch->heads[s], c, arch->heads[s]);
-      return FALSE;
-    }
-  }
-  if (arch->num_classes < 1) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%d classes: at least 1 needed", arch->num_classes);
-    return FALSE;
-  }
-  if (arch->img_size < 1 || arch->img_size > MAX_IMG_SIZE ||
-      !swin_arch_check_size (arch, arch->img_size, arch->img_size, &size_error)) {
-    g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "invalid default image size %d%s%s", arch->img_size,
-                 size_error != NULL ? ": " : "", size_error != NULL ? size_error->message : "");
-    g_clear_error (&size_error);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* ---- loading ---- */
 
 struct Loader {
   const char *path;
@@ -402,7 +140,7 @@ count_blocks (struct Loader *ld, GError **error)
     num_stages = MAX (num_stages, s + 1);
   }
   if (num_stages == 0) {
-    char *key = block_key (ld->arch.layout, 0, 0, "norm1", ".weight");
+    char *key = swin_key_block (ld->arch.layout, 0, 0, "norm1", ".weight");
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: no transformer blocks found (expected '%s')",
                  ld->path, key);
     g_free (key);
@@ -412,7 +150,7 @@ count_blocks (struct Loader *ld, GError **error)
   for (int s = 0; s < num_stages; s++) {
     /* A stage without blocks between two others: its block 0 is missing. */
     if (max_block[s] < 0) {
-      char *key = block_key (ld->arch.layout, s, 0, "norm1", ".weight");
+      char *key = swin_key_block (ld->arch.layout, s, 0, "norm1", ".weight");
       g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' missing: stage %d has no blocks",
                    ld->path, key, s);
       g_free (key);
@@ -422,7 +160,7 @@ count_blocks (struct Loader *ld, GError **error)
      * 'layers.0.blocks.999999.x' then fails here, at the cost of the blocks
      * the file really has, instead of making the loader build a million. */
     for (int j = 1; j <= max_block[s]; j++) {
-      char *key = block_key (ld->arch.layout, s, j, "norm1", ".weight");
+      char *key = swin_key_block (ld->arch.layout, s, j, "norm1", ".weight");
       gboolean found = swin_safetensors_lookup (ld->st, key) != NULL;
 
       if (!found)
@@ -450,7 +188,7 @@ is_v2_block_tensor (const char *name)
 static gboolean
 detect_version (struct Loader *ld, GError **error)
 {
-  char *first = block_key (ld->arch.layout, 0, 0, "attn.logit_scale", "");
+  char *first = swin_key_block (ld->arch.layout, 0, 0, "attn.logit_scale", "");
 
   ld->arch.version = swin_safetensors_lookup (ld->st, first) != NULL ? 2 : 1;
   for (guint i = 0; i < swin_safetensors_get_n_tensors (ld->st); i++) {
@@ -474,7 +212,7 @@ detect_version (struct Loader *ld, GError **error)
 static gboolean
 infer_stage_v1 (struct Loader *ld, int s, GError **error)
 {
-  char *key = block_key (ld->arch.layout, s, 0, "attn.relative_position_bias_table", "");
+  char *key = swin_key_block (ld->arch.layout, s, 0, "attn.relative_position_bias_table", "");
   const SwinTensorInfo *t = require (ld, key, 2, "[(2M-1)^2, heads]", error);
   int64_t rows, side;
 
@@ -499,7 +237,7 @@ static int
 coords_table_window (struct Loader *ld, const SwinTensorInfo *t, GError **error)
 {
   if (t->ndim != 4 || t->shape[0] != 1 || t->shape[1] != t->shape[2] || t->shape[1] % 2 == 0 ||
-      t->shape[1] > 2 * MAX_WINDOW || t->shape[3] != 2) {
+      t->shape[1] > 2 * SWIN_ARCH_MAX_WINDOW || t->shape[3] != 2) {
     char *got = shape_to_string (t->shape, t->ndim);
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_TENSOR, "%s: tensor '%s' has shape %s, expected "
                  "[1, 2M-1, 2M-1, 2] for a window size M", ld->path, t->name, got);
@@ -514,7 +252,7 @@ coords_table_window (struct Loader *ld, const SwinTensorInfo *t, GError **error)
 static gboolean
 infer_stage_v2 (struct Loader *ld, int s, GError **error)
 {
-  char *key = block_key (ld->arch.layout, s, 0, "attn.logit_scale", "");
+  char *key = swin_key_block (ld->arch.layout, s, 0, "attn.logit_scale", "");
   const SwinTensorInfo *t = require (ld, key, 3, "[heads, 1, 1]", error);
 
   g_free (key);
@@ -529,7 +267,7 @@ infer_stage_v2 (struct Loader *ld, int s, GError **error)
 }
 
 /* __metadata__ @key: one number, or one per stage ("12,12,12,6"), each in
- * 1..MAX_WINDOW, into @out; FALSE with an error otherwise. */
+ * 1..SWIN_ARCH_MAX_WINDOW, into @out; FALSE with an error otherwise. */
 static gboolean
 parse_stage_ints (struct Loader *ld, const char *key, const char *value, int *out, GError **error)
 {
@@ -543,14 +281,14 @@ parse_stage_ints (struct Loader *ld, const char *key, const char *value, int *ou
 
     if (*q == '\0')
       continue;
-    ok = n < ld->arch.num_stages && parse_index (&q, MAX_WINDOW, &v) && *q == '\0' && v >= 1;
+    ok = n < ld->arch.num_stages && parse_index (&q, SWIN_ARCH_MAX_WINDOW, &v) && *q == '\0' && v >= 1;
     if (ok)
       out[n++] = v;
   }
   g_strfreev (parts);
   if (!ok || (n != 1 && n != ld->arch.num_stages)) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ %s '%s' is not one window size "
-                 "(1 to %d) or one per stage (%d)", ld->path, key, value, MAX_WINDOW, ld->arch.num_stages);
+                 "(1 to %d) or one per stage (%d)", ld->path, key, value, SWIN_ARCH_MAX_WINDOW, ld->arch.num_stages);
     return FALSE;
   }
   for (int s = n; s < ld->arch.num_stages; s++)
@@ -618,7 +356,7 @@ parse_img_size (struct Loader *ld, const char *value, GError **error)
 
   while (*p == ' ' || *p == '[' || *p == '(')
     p++;
-  if (!parse_index (&p, MAX_IMG_SIZE, &ld->arch.img_size) || ld->arch.img_size == 0) {
+  if (!parse_index (&p, SWIN_ARCH_MAX_IMG_SIZE, &ld->arch.img_size) || ld->arch.img_size == 0) {
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_FORMAT, "%s: __metadata__ img_size '%s' is not a valid size",
                  ld->path, value);
     return FALSE;
@@ -634,7 +372,7 @@ ape_img_size (int64_t grid, int patch_size)
 {
   int64_t size = grid * patch_size;
 
-  return size >= 1 && size <= MAX_IMG_SIZE ? (int) size : 0;
+  return size >= 1 && size <= SWIN_ARCH_MAX_IMG_SIZE ? (int) size : 0;
 }
 
 static gboolean
@@ -645,10 +383,10 @@ infer_arch (struct Loader *ld, GError **error)
   const char *img_meta;
   char *key;
 
-  t = require (ld, patch_key (arch->layout, FALSE, FALSE), 4, "[C, in_chans, p, p]", error);
+  t = require (ld, swin_key_patch (arch->layout, FALSE, FALSE), 4, "[C, in_chans, p, p]", error);
   if (t == NULL)
     return FALSE;
-  if (t->shape[2] != t->shape[3] || t->shape[0] > MAX_EMBED_DIM || t->shape[1] > 64) {
+  if (t->shape[2] != t->shape[3] || t->shape[0] > SWIN_ARCH_MAX_EMBED_DIM || t->shape[1] > 64) {
     char *got = shape_to_string (t->shape, t->ndim);
     g_set_error (error, SWIN_ERROR, SWIN_ERROR_ARCH, "%s: tensor '%s' has shape %s, expected [C, in_chans, "
                  "p, p] with a square patch", ld->path, t->name, got);
@@ -667,7 +405,7 @@ infer_arch (struct Loader *ld, GError **error)
   for (int s = 0; s < arch->num_stages; s++) {
     if (!(arch->version == 2 ? infer_stage_v2 (ld, s, error) : infer_stage_v1 (ld, s, error)))
       return FALSE;
-    key = block_key (arch->layout, s, 0, "mlp.fc1", ".weight");
+    key = swin_key_block (arch->layout, s, 0, "mlp.fc1", ".weight");
     t = require (ld, key, 2, "[hidden, C]", error);
     g_free (key);
     if (t == NULL)
@@ -675,7 +413,7 @@ infer_arch (struct Loader *ld, GError **error)
     arch->mlp_hidden[s] = (int) t->shape[0];
   }
 
-  t = require (ld, head_key (arch->layout, FALSE), 2, "[classes, C]", error);
+  t = require (ld, swin_key_head (arch->layout, FALSE), 2, "[classes, C]", error);
   if (t == NULL)
     return FALSE;
   arch->num_classes = (int) t->shape[0];
