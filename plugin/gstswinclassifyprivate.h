@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The swinclassify instance, shared by the files of the element:
  * gstswinclassify.c (start and stop), gstswinclassifyprops.c (properties)
- * and gstswinclassifystream.c (frames, caps, events and queries). */
+ * gstswinclassifystream.c (frames, caps, events and queries) and
+ * gstswinclassifyroilist.c (regions as tracked objects). */
 #pragma once
 
 #include <gst/video/video.h>
@@ -91,6 +92,30 @@ void gst_swin_classify_set_property (GObject *object, guint prop_id, const GValu
                                      GParamSpec *pspec);
 void gst_swin_classify_get_property (GObject *object, guint prop_id, GValue *value,
                                      GParamSpec *pspec);
+
+/* What the output properties say now (they may change while playing). */
+typedef struct {
+  guint top_k;
+  gdouble threshold;
+  gboolean post;
+  GQuark result_name;        /* of region results */
+} GstSwinOutputSettings;
+
+/* gstswinclassifystream.c: the steps a whole frame and regions share. */
+GstSwinOutputSettings gst_swin_classify_output_settings (GstSwinClassify *self);
+/* The request for @n_rects regions of @frame (@rects NULL: the whole
+ * frame), lent to the instance's runner. */
+SwinRunnerRequest gst_swin_classify_request (GstSwinClassify *self, const SwinFrame *frame,
+                                             const SwinRect *rects, guint n_rects);
+void gst_swin_classify_note_cpu (GstSwinClassify *self, SwinPreprocessedOn on, gint width,
+                                 gint height);
+gboolean gst_swin_classify_count (GstSwinClassify *self, gint64 t0);
+gfloat *gst_swin_classify_run (GstSwinClassify *self, const SwinFrame *frame, const SwinRect *rects,
+                               guint n_rects, gfloat **features);
+
+/* gstswinclassifyroilist.c: inference-region=roi-list. */
+gboolean gst_swin_classify_process_regions (GstSwinClassify *self, GstBuffer *buf,
+                                            const GstSwinFramePosition *pos, gboolean may_infer);
 
 /* Installs the streaming vfuncs of gstswinclassifystream.c. */
 void gst_swin_classify_stream_class_init (GstBaseTransformClass *trans_class);
