@@ -280,6 +280,9 @@ gst_swin_regions_job_done (const SwinRunnerResult *result, void *data)
         computed[i] = gst_swin_classify_track_structure (self, &tr, job->position.index,
                                                          out.threshold);
     }
+    /* Free for the next frame before anyone hears of these results: a
+     * frame pushed after the message must be able to start a forward. */
+    g_atomic_int_set (&self->regions_job, FALSE);
     if (out.post && gst_swin_results_age (&self->results, &job->position, &age))
       gst_swin_classify_post_regions (self, job->regions, computed, &job->skips, &job->position,
                                       age);
@@ -293,12 +296,13 @@ gst_swin_regions_job_done (const SwinRunnerResult *result, void *data)
   } else if (g_error_matches (result->error, SWIN_ERROR, SWIN_ERROR_CANCELLED)) {
     GST_LOG_OBJECT (self, "regions of frame %" G_GUINT64_FORMAT " not classified: %s",
                     job->position.index, result->error->message);
+    g_atomic_int_set (&self->regions_job, FALSE);
   } else {
+    g_atomic_int_set (&self->failed, TRUE);
+    g_atomic_int_set (&self->regions_job, FALSE);
     GST_ELEMENT_ERROR (self, STREAM, FAILED, ("Inference failed: %s", result->error->message),
                        (NULL));
-    g_atomic_int_set (&self->failed, TRUE);
   }
-  g_atomic_int_set (&self->regions_job, FALSE);
   gst_swin_regions_job_free (job);
 }
 
