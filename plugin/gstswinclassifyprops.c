@@ -418,16 +418,19 @@ gst_swin_classify_install_properties (GObjectClass *gobject_class)
   /**
    * GstSwinClassify:precision:
    *
-   * Storage of the model's weights on the device: fp32, or fp16 (half the
-   * memory; the arithmetic is fp32 either way).  fp16 needs a device with
-   * fp16 texel buffers; elsewhere the element fails to start with an error
-   * (no silent fallback).  Read at the next start.
+   * Precision of the model's linear layers on the device: fp32, or fp16
+   * (weights in half the memory; on GPUs with fp16 arithmetic the GEMMs
+   * also multiply in fp16, summing in fp32, on tensor cores where present;
+   * lavapipe keeps fp32 arithmetic).  fp16 needs a device with fp16 texel
+   * buffers; elsewhere the element fails to start with an error (no silent
+   * fallback).  Read at the next start.
    *
    * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_PRECISION,
       g_param_spec_enum ("precision", "Precision",
-          "Storage of the model's weights on the device (the arithmetic is fp32 either way). "
+          "Precision of the linear layers: fp16 stores the weights in fp16 and, on GPUs with "
+          "fp16 arithmetic, multiplies in fp16 (sums in fp32). "
           "fp16 needs a device with fp16 texel buffers; elsewhere the element fails to start "
           "with an error (no silent fallback)", GST_TYPE_SWIN_CLASSIFY_PRECISION,
           DEFAULT_PRECISION, ready));

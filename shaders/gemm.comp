@@ -117,19 +117,7 @@ void main ()
   }
   for (int r = 0; r < TM && m0 + r < p.M; r++) {
     vec2 norm = NORM_A ? row_norm(moments[r]) : vec2(0.0, 1.0);
-    for (int c = 0; c < TC && n0 + c < N4; c++) {
-      vec4 v = NORM_A ? norm.y * (acc[r][c] - norm.x * sums[c]) + bv[c] : acc[r][c] + bv[c];
-      if (p.act == 1)
-        v = gelu4(v);
-      if (VEC_OUT) {
-        int o = (m0 + r) * (p.N / 4) + n0 + c;
-        outv4[o] = p.accumulate == 1 ? outv4[o] + v : v;
-      } else {
-        for (int e = 0; e < 4 && 4 * (n0 + c) + e < p.N; e++) {
-          int o = (m0 + r) * p.N + 4 * (n0 + c) + e;
-          outv[o] = p.accumulate == 1 ? outv[o] + v[e] : v[e];
-        }
-      }
-    }
+    for (int c = 0; c < TC && n0 + c < N4; c++)
+      store_out(m0 + r, n0 + c, acc[r][c], bv[c], sums[c], norm);
   }
 }

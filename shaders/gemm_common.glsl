@@ -44,3 +44,23 @@ vec2 row_norm (vec2 moments)
   float var = max(moments.y / float(p.K) - mean * mean, 0.0);
   return vec2(mean, inversesqrt(var + SWIN_LAYERNORM_EPS));
 }
+
+// Columns 4 * n4 .. 4 * n4 + 3 of output row m, from @acc (the sum over K
+// of a * W), the bias texel @b and, with NORM_A, the column sums @colsum of
+// W and the row's (mean, 1 / std) @norm: activation, then stored or added
+// (a residual).
+void store_out (int m, int n4, vec4 acc, vec4 b, vec4 colsum, vec2 norm)
+{
+  vec4 v = NORM_A ? norm.y * (acc - norm.x * colsum) + b : acc + b;
+  if (p.act == 1)
+    v = gelu4(v);
+  if (VEC_OUT) {
+    int o = m * (p.N / 4) + n4;
+    outv4[o] = p.accumulate == 1 ? outv4[o] + v : v;
+  } else {
+    for (int e = 0; e < 4 && 4 * n4 + e < p.N; e++) {
+      int o = m * p.N + 4 * n4 + e;
+      outv[o] = p.accumulate == 1 ? outv[o] + v[e] : v[e];
+    }
+  }
+}

@@ -42,7 +42,8 @@ print_profile (SwinPlan *plan, int batch)
   g_array_free (stats, TRUE);
 }
 
-/* Top-1 agreement of fp16 and fp32 weights on @n random inputs (batch 1). */
+/* Top-1 agreement of precision fp16 (weights, and the arithmetic where the
+ * device has it) with fp32 on @n random inputs (batch 1). */
 static gboolean
 measure_agreement (SwinContext *ctx, const SwinModel *model, int n, int h, int w, GError **error)
 {
@@ -80,7 +81,7 @@ measure_agreement (SwinContext *ctx, const SwinModel *model, int n, int h, int w
     }
     worst = MAX (worst, range > 0 ? diff / range : diff);
   }
-  printf ("fp16 vs fp32 weights on %d random inputs: top-1 agreement %d/%d, "
+  printf ("precision fp16 vs fp32 on %d random inputs: top-1 agreement %d/%d, "
           "max |delta logit| / max |logit| = %.2e\n", n, agree, n, worst);
   ok = TRUE;
 
@@ -112,9 +113,10 @@ swin_cmd_bench (int argc, char **argv)
     { "warmup", 0, 0, G_OPTION_ARG_STRING, &warmup_text, "Untimed forwards first (default 3)", "K" },
     { "size", 's', 0, G_OPTION_ARG_STRING, &size, "Input size (default: the model's)", "HxW" },
     { "device", 'd', 0, G_OPTION_ARG_STRING, &device, "Vulkan device: index or name substring", "D" },
-    { "precision", 'p', 0, G_OPTION_ARG_STRING, &precision, "Weight storage: fp32 (default) or fp16", "P" },
+    { "precision", 'p', 0, G_OPTION_ARG_STRING, &precision,
+      "fp32 (default) or fp16 (weights; GEMM arithmetic on GPUs with fp16)", "P" },
     { "agreement", 0, 0, G_OPTION_ARG_STRING, &agreement_text,
-      "Also compare fp16 with fp32 weights on N random inputs (top-1 agreement)", "N" },
+      "Also compare precision fp16 with fp32 on N random inputs (top-1 agreement)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print one JSON line with the figures", NULL },
     G_OPTION_ENTRY_NULL
   };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Vulkan instance and device selection for SwinContext. */
 #include "swin_context.h"
+#include "swin_features.h"
 #include "swin_introspect.h"
 
 #include <stdlib.h>
@@ -365,6 +366,8 @@ create_device (SwinContext *ctx, const char *want, GError **error)
   VkDeviceQueueCreateInfo qinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO, .queueCount = 1, .pQueuePriorities = &prio };
   VkDeviceCreateInfo dinfo = { .sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO,
                                .queueCreateInfoCount = 1, .pQueueCreateInfos = &qinfo };
+  SwinDeviceFeatures features;
+  char coopmat[32] = "no";
 
   if (!enumerate (ctx->instance, &devs, &n, error))
     return FALSE;
@@ -410,19 +413,38 @@ create_device (SwinContext *ctx, const char *want, GError **error)
     ctx->fp16_texels = !!(fp.bufferFeatures & VK_FORMAT_FEATURE_UNIFORM_TEXEL_BUFFER_BIT);
   }
 
+  {
+    SwinDeviceCaps caps;
+
+    if (!swin_features_probe (ctx->physical, &features, &caps, error))
+      return FALSE;
+    ctx->shader_f16 = caps.shader_f16;
+    ctx->coopmat = caps.coopmat;
+    ctx->subgroup_size = caps.subgroup_size;
+    memcpy (ctx->coopmat_shape, caps.coopmat_shape, sizeof (ctx->coopmat_shape));
+    dinfo.pNext = &features.features;
+    dinfo.enabledExtensionCount = features.n_extensions;
+    dinfo.ppEnabledExtensionNames = features.extensions;
+  }
+
   qinfo.queueFamilyIndex = ctx->queue_family;
   SWIN_VK (vkCreateDevice (ctx->physical, &dinfo, NULL, &ctx->device), error);
   vkGetDeviceQueue (ctx->device, ctx->queue_family, 0, &ctx->queue);
   ctx->debug_names = vkSetDebugUtilsObjectNameEXT != NULL;
+  if (ctx->coopmat)
+    g_snprintf (coopmat, sizeof (coopmat), "%ux%ux%u", ctx->coopmat_shape[0], ctx->coopmat_shape[1],
+                ctx->coopmat_shape[2]);
   swin_log (ctx, SWIN_LOG_INFO, "Vulkan device %d of %u: \"%s\" (%s), driver %s, Vulkan %u.%u; %s kernels, "
-            "fp16 weights %s, timestamps %s", idx, n, ctx->device_name,
+            "fp16 weights %s, fp16 arithmetic %s, cooperative matrices %s, timestamps %s", idx, n,
+            ctx->device_name,
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ? "discrete GPU" :
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU ? "integrated GPU" :
             ctx->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU ? "CPU" : "other",
             ctx->driver_info, VK_API_VERSION_MAJOR (ctx->props.apiVersion),
             VK_API_VERSION_MINOR (ctx->props.apiVersion),
             ctx->gpu_variants ? "GPU (workgroup-cooperative)" : "CPU-shaped (lavapipe)",
-            ctx->fp16_texels ? "supported" : "unsupported", ctx->timestamps ? "yes" : "no");
+            ctx->fp16_texels ? "supported" : "unsupported", ctx->shader_f16 ? "yes" : "no",
+            coopmat, ctx->timestamps ? "yes" : "no");
   return TRUE;
 
 error:

@@ -37,6 +37,10 @@ struct _SwinContext {
                                          * rather than the lavapipe ones */
   gboolean timestamps;                  /* the compute queue has timestampValidBits */
   gboolean fp16_texels;                 /* R16G16B16A16_SFLOAT uniform texel buffers */
+  gboolean shader_f16;                  /* fp16 arithmetic enabled (shaderFloat16) */
+  gboolean coopmat;                     /* NV cooperative matrices enabled, of coopmat_shape */
+  uint32_t coopmat_shape[3];            /* M, N, K (swin_features.c) */
+  uint32_t subgroup_size;
   gboolean debug_names;                 /* VK_EXT_debug_utils object names */
   char *device_name;
   char *driver_info;                    /* driver name and version, e.g. "Mesa 22.3.6" */

@@ -9,6 +9,8 @@
 
 #include "gemm.spv.h"
 #include "gemm_tiled.spv.h"
+#include "gemm_tiled_f16.spv.h"
+#include "gemm_coopmat.spv.h"
 #include "layernorm.spv.h"
 #include "layernorm_rows.spv.h"
 #include "im2col.spv.h"
@@ -18,6 +20,8 @@
 #include "preprocess.spv.h"
 #include "gemm.iface.h"
 #include "gemm_tiled.iface.h"
+#include "gemm_tiled_f16.iface.h"
+#include "gemm_coopmat.iface.h"
 #include "layernorm.iface.h"
 #include "layernorm_rows.iface.h"
 #include "im2col.iface.h"
@@ -57,6 +61,8 @@
 
 G_STATIC_ASSERT (SWIN_MAX_BINDINGS == 8);   /* TYPES() */
 SAME_IFACE (GEMM_TILED, GEMM);
+SAME_IFACE (GEMM_TILED_F16, GEMM);
+SAME_IFACE (GEMM_COOPMAT, GEMM);
 SAME_IFACE (LAYERNORM_ROWS, LAYERNORM);
 SAME_IFACE (ATTENTION_WG, ATTENTION);
 PUSH_IS (GEMM, SwinGemmPush);
@@ -97,6 +103,7 @@ typedef struct {
   int slots;             /* preprocess: images */
   gboolean vec_out;      /* gemm: N % 4 == 0 */
   gboolean norm_a, gather;  /* gemm: SwinGemmParams */
+  gboolean half_w;       /* gemm: fp16 weights (SWIN_PRECISION_FP16) */
 } SwinOpArgs;
 
 typedef struct {
@@ -110,11 +117,11 @@ typedef struct {
   gboolean (*fits) (const SwinContext *ctx, const SwinOpArgs *a, char **why);
   /* Workgroup size and the shader's own specialisation constants (ids 3...);
    * returns how many of those. */
-  int (*specialise) (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec);
+  int (*specialise) (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec);
   void (*grid) (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3]);
 } SwinVariant;
 
-#define SWIN_MAX_VARIANTS 3
+#define SWIN_MAX_VARIANTS 4
 
 typedef struct {
   const char *name;
@@ -158,7 +165,7 @@ gemm_rows (int M, int wg_y)
 }
 
 static int
-gemm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+gemm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 8;
   local[1] = 4;
@@ -179,7 +186,7 @@ gemm_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, u
 
 /* Shared-memory GEMM (gemm_tiled.comp): T x T invocations, 4T x 4T tiles. */
 static int
-gemm_tiled_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+gemm_tiled_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = local[1] = 16;
   /* the register-tile constants do not apply: fixed, so that they do not
@@ -196,6 +203,54 @@ gemm_tiled_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *s
 {
   g[0] = div_up (div_up (a->N, 4), local[0]);
   spread (div_up (a->M, 4 * local[1]), &g[1], &g[2]);
+}
+
+/* fp16 arithmetic is asked for by fp16 weights (SWIN_PRECISION_FP16): fp32
+ * weights keep fp32 arithmetic everywhere. */
+static gboolean
+gemm_tiled_f16_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  if (!a->half_w)
+    *why = g_strdup ("fp32 weights");
+  else if (!ctx->shader_f16)
+    *why = g_strdup ("the device has no fp16 arithmetic (shaderFloat16)");
+  return *why == NULL;
+}
+
+/* Tensor-core GEMM (gemm_coopmat.comp): 2 x 2 subgroups, 64 x 64 tiles. */
+#define GEMM_COOPMAT_TILE 64
+
+static gboolean
+gemm_coopmat_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  if (!a->half_w)
+    *why = g_strdup ("fp32 weights");
+  else if (!ctx->coopmat)
+    *why = g_strdup ("the device has no fp16 cooperative matrices (VK_NV_cooperative_matrix)");
+  /* the shader's loaders take 4 or 2 texels of the A tile each */
+  else if (ctx->subgroup_size != 32 && ctx->subgroup_size != 64)
+    *why = g_strdup_printf ("subgroups of %u invocations, not 32 or 64", ctx->subgroup_size);
+  return *why == NULL;
+}
+
+static int
+gemm_coopmat_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = 4 * ctx->subgroup_size;
+  spec[0] = ctx->coopmat_shape[0];
+  spec[1] = ctx->coopmat_shape[1];
+  spec[2] = a->vec_out;
+  spec[3] = a->norm_a;
+  spec[4] = a->gather;
+  spec[5] = ctx->coopmat_shape[2];
+  return 6;
+}
+
+static void
+gemm_coopmat_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = div_up (a->N, GEMM_COOPMAT_TILE);
+  spread (div_up (a->M, GEMM_COOPMAT_TILE), &g[1], &g[2]);
 }
 
 /* ---- LayerNorm ---- */
@@ -215,7 +270,7 @@ layernorm_private_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
 }
 
 static int
-layernorm_private_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+layernorm_private_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;
   spec[0] = a->C / 4;
@@ -224,7 +279,7 @@ layernorm_private_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 }
 
 static int
-layernorm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+layernorm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;
   spec[0] = 1;
@@ -233,7 +288,7 @@ layernorm_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 }
 
 static int
-layernorm_rows_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+layernorm_rows_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;   /* a power of two: the shader's reduction halves it */
   return 0;
@@ -280,7 +335,7 @@ attention_wg_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
 }
 
 static int
-attention_wg_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+attention_wg_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = attention_wg_threads (a);
   spec[0] = a->n;
@@ -298,7 +353,7 @@ attention_wg_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t 
 /* attention.comp: a window row of queries per invocation (half a row for
  * windows over 8), sharing every key and value fetch among them. */
 static int
-attention_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+attention_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   int ws = (int) lround (sqrt (a->n));
 
@@ -319,7 +374,7 @@ attention_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *sp
 /* ---- one value per invocation ---- */
 
 static int
-linear_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+linear_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = 64;
   return 0;
@@ -333,7 +388,7 @@ linear_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec,
 }
 
 static int
-preprocess_spec (const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+preprocess_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
   local[0] = local[1] = 8;
   return 0;
@@ -351,6 +406,9 @@ preprocess_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *s
 
 static const SwinOpInfo ops[SWIN_OP_COUNT] = {
   [SWIN_OP_GEMM] = { "gemm", IFACE (GEMM, SwinGemmPush), {
+      { "gemm_coopmat", SPV (gemm_coopmat), TRUE, gemm_coopmat_fits, gemm_coopmat_spec, gemm_coopmat_grid },
+      { "gemm_tiled_f16", SPV (gemm_tiled_f16), TRUE, gemm_tiled_f16_fits, gemm_tiled_spec,
+        gemm_tiled_grid },
       { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, gemm_tiled_spec, gemm_tiled_grid },
       { "gemm", SPV (gemm), FALSE, NULL, gemm_spec, gemm_grid },
   } },
@@ -523,7 +581,7 @@ record (SwinCmd *cmd, SwinContext *ctx, SwinOp op, const SwinOpArgs *a, const Sw
   desc.name = v->name;
   desc.spv = v->spv;
   desc.spv_size = v->spv_size;
-  desc.n_spec = v->specialise (a, desc.local, desc.spec);
+  desc.n_spec = v->specialise (ctx, a, desc.local, desc.spec);
   v->grid (a, desc.local, desc.spec, g);
   k = swin_kernel_get (ctx, &desc, error);
   return k && swin_kernel_dispatch (cmd, k, bindings, push, g[0], g[1], g[2], error);
@@ -636,7 +694,8 @@ swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const S
                  M % unit != 0))
     return invalid (error, "gemm", "a gather needs an even map, whole images and K a multiple of 16");
   b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  /* packed weights are fp32 or fp16 texels: the fetch converts, the math is fp32 */
+  /* packed weights are fp32 or fp16 texels: the fetch converts; fp16 ones
+   * let the f16 variants compute in fp16 */
   if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
     b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
   /* A too large to bind runs as several GEMMs.  A gathered image holds as
@@ -646,6 +705,7 @@ swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const S
     int rows = (int) MIN (chunk, (uint64_t) M - m0);
     SwinOpArgs args = {
       .M = rows, .N = N, .K = K, .vec_out = N % 4 == 0, .norm_a = params->norm_a, .gather = gather,
+      .half_w = b[1].format == VK_FORMAT_R16G16B16A16_SFLOAT,
     };
 
     if (rows < M) {

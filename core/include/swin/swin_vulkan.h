@@ -38,8 +38,12 @@ void swin_shutdown (void);
 /* The driver's name and version ("llvmpipe Mesa 22.3.6 ...", "NVIDIA 580.159"). */
 const char *swin_context_get_driver_info (const SwinContext *ctx);
 
-/* Storage precision of the weights of the linear layers on the device; the
- * arithmetic is fp32 either way. */
+/* Precision of the linear layers on the device.  fp32: weights and
+ * arithmetic.  fp16: weights stored in fp16; on GPUs with fp16 arithmetic
+ * (shaderFloat16) the GEMMs also multiply in fp16 and sum in fp32, on
+ * tensor cores where the device has NVIDIA's cooperative matrices; lavapipe
+ * keeps fp32 arithmetic (its fp16 is emulated: no faster).  Everything
+ * else (LayerNorm, attention, softmax) is fp32 either way. */
 typedef enum {
   SWIN_PRECISION_FP32,
   SWIN_PRECISION_FP16,   /* needs R16G16B16A16_SFLOAT uniform texel buffers */
