@@ -63,7 +63,8 @@ prepare () {
   rm -rf "$stage"
   mkdir -p "$stage/bin" "$stage/lib" "$stage/layer" || die "cannot create $stage"
   local b
-  for b in tools/swin tests/test-loader tests/test-kernels tests/test-net tests/test-runner tests/test-models; do
+  for b in tools/swin tests/test-loader tests/test-kernels tests/test-net tests/test-runner tests/test-fp16 \
+           tests/test-models; do
     # test-models exists only where the build found torch
     [ -f "$build/$b" ] || continue
     cp "$build/$b" "$stage/bin/" && strip --strip-debug "$stage/bin/${b##*/}" || die "cannot stage $b"
@@ -282,9 +283,9 @@ run () {
   local text
   if text=$(timeout 300 "$swin" bench --model "$work/swin_t.safetensors" --precision fp16 --iters 1 \
               --warmup 0 --agreement $inputs 2>&1); then
-    echo "$text" | grep -E '^model|^fp16 vs fp32'
+    echo "$text" | grep -E '^model|^precision fp16 vs fp32'
     # "... top-1 agreement A/N, max |delta logit| / max |logit| = X"
-    echo "$text" | sed -n 's|^fp16 vs fp32 .*agreement \([0-9]*\)/\([0-9]*\),.* = \(.*\)$|{"system": "swin", "agreement": \1, "inputs": \2, "max_rel_delta": \3}|p' >>"$jsonl"
+    echo "$text" | sed -n 's|^precision fp16 vs fp32 .*agreement \([0-9]*\)/\([0-9]*\),.* = \(.*\)$|{"system": "swin", "agreement": \1, "inputs": \2, "max_rel_delta": \3}|p' >>"$jsonl"
     grep -q '"agreement"' "$jsonl" || fail "no agreement line in swin bench's output"
   else
     echo "$text"
