@@ -7,7 +7,7 @@
 // lavapipe, and every fetch there costs far more than an FMA: each invocation
 // keeps a TM x (4 * TC) register tile so that one k step does TM + 4 * TC
 // fetches for 16 * TM * TC FMAs (measurements in docs/lavapipe-gemm.md).
-// GATHER and NORM_A: gemm_common.glsl.
+// GATHER, PATCHES and NORM_A: gemm_common.glsl.
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
@@ -18,6 +18,7 @@ layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 layout(constant_id = 6) const bool NORM_A = false;  // A's rows LayerNorm-normalised
 layout(constant_id = 7) const bool GATHER = false;  // A's rows the patch-merging gather
+layout(constant_id = 8) const bool PATCHES = false;  // A's rows the patch embedding's patches
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;
@@ -42,71 +43,73 @@ void main ()
   vec2 moments[TM];
   int row[TM];
   int col[TC];
-  int K4P = K4 / PARTS;
+  int K4P = K4 / a_parts();
   for (int c = 0; c < TC; c++)
     col[c] = min(n0 + c, N4 - 1);       // clamped: columns past N4 are computed, not stored
   for (int r = 0; r < TM; r++) {
+    row[r] = a_row_base(min(m0 + r, p.M - 1), K4P);  // likewise rows past M
     moments[r] = vec2(0.0);
     for (int c = 0; c < TC; c++)
       acc[r][c] = vec4(0.0);
   }
-  for (int q = 0; q < PARTS; q++) {
-    for (int r = 0; r < TM; r++)
-      row[r] = a_part_base(min(m0 + r, p.M - 1), q, K4P);  // likewise rows past M
-    int wq = 4 * q * K4P * N4;
-    // Four (then two) k steps per iteration, summed into each accumulator in
-    // one expression: the accumulators spill on lavapipe, so every update is
-    // a load and a store (docs/lavapipe-gemm.md).
-    int k4 = 0;
-    for (; k4 + 3 < K4P; k4 += 4) {
-      int wi = wq + 4 * k4 * N4;
-      vec4 w[TC][16];
+  // Four (then two) k steps per iteration, summed into each accumulator in
+  // one expression: the accumulators spill on lavapipe, so every update is
+  // a load and a store (docs/lavapipe-gemm.md).  The k steps walk A's row
+  // part by part (AWalk), the same texel offsets for every row.
+  AWalk walk = a_walk_start();
+  int k4 = 0;
+  for (; k4 + 3 < K4; k4 += 4) {
+    int wi = 4 * k4 * N4;
+    int o0 = a_walk_next(walk, K4P), o1 = a_walk_next(walk, K4P);
+    int o2 = a_walk_next(walk, K4P), o3 = a_walk_next(walk, K4P);
+    vec4 w[TC][16];
+    for (int c = 0; c < TC; c++)
+      for (int j = 0; j < 16; j++)
+        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+    for (int r = 0; r < TM; r++) {
+      vec4 a = texelFetch(A, row[r] + o0);
+      vec4 b = texelFetch(A, row[r] + o1);
+      vec4 e = texelFetch(A, row[r] + o2);
+      vec4 f = texelFetch(A, row[r] + o3);
       for (int c = 0; c < TC; c++)
-        for (int j = 0; j < 16; j++)
-          w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
-      for (int r = 0; r < TM; r++) {
-        vec4 a = texelFetch(A, row[r] + k4);
-        vec4 b = texelFetch(A, row[r] + k4 + 1);
-        vec4 e = texelFetch(A, row[r] + k4 + 2);
-        vec4 f = texelFetch(A, row[r] + k4 + 3);
-        for (int c = 0; c < TC; c++)
-          acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
-                     + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
-                     + e.x * w[c][8] + e.y * w[c][9] + e.z * w[c][10] + e.w * w[c][11]
-                     + f.x * w[c][12] + f.y * w[c][13] + f.z * w[c][14] + f.w * w[c][15];
-        if (NORM_A)
-          moments[r] += row_moments(a) + row_moments(b) + row_moments(e) + row_moments(f);
-      }
+        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
+                   + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
+                   + e.x * w[c][8] + e.y * w[c][9] + e.z * w[c][10] + e.w * w[c][11]
+                   + f.x * w[c][12] + f.y * w[c][13] + f.z * w[c][14] + f.w * w[c][15];
+      if (NORM_A)
+        moments[r] += row_moments(a) + row_moments(b) + row_moments(e) + row_moments(f);
     }
-    for (; k4 + 1 < K4P; k4 += 2) {
-      int wi = wq + 4 * k4 * N4;
-      vec4 w[TC][8];
+  }
+  for (; k4 + 1 < K4; k4 += 2) {
+    int wi = 4 * k4 * N4;
+    int o0 = a_walk_next(walk, K4P), o1 = a_walk_next(walk, K4P);
+    vec4 w[TC][8];
+    for (int c = 0; c < TC; c++)
+      for (int j = 0; j < 8; j++)
+        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+    for (int r = 0; r < TM; r++) {
+      vec4 a = texelFetch(A, row[r] + o0);
+      vec4 b = texelFetch(A, row[r] + o1);
       for (int c = 0; c < TC; c++)
-        for (int j = 0; j < 8; j++)
-          w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
-      for (int r = 0; r < TM; r++) {
-        vec4 a = texelFetch(A, row[r] + k4);
-        vec4 b = texelFetch(A, row[r] + k4 + 1);
-        for (int c = 0; c < TC; c++)
-          acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
-                     + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7];
-        if (NORM_A)
-          moments[r] += row_moments(a) + row_moments(b);
-      }
+        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
+                   + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7];
+      if (NORM_A)
+        moments[r] += row_moments(a) + row_moments(b);
     }
-    if (k4 < K4P) {
-      int wi = wq + 4 * k4 * N4;
-      vec4 w[TC][4];
+  }
+  if (k4 < K4) {
+    int wi = 4 * k4 * N4;
+    int o0 = a_walk_next(walk, K4P);
+    vec4 w[TC][4];
+    for (int c = 0; c < TC; c++)
+      for (int j = 0; j < 4; j++)
+        w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+    for (int r = 0; r < TM; r++) {
+      vec4 a = texelFetch(A, row[r] + o0);
       for (int c = 0; c < TC; c++)
-        for (int j = 0; j < 4; j++)
-          w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
-      for (int r = 0; r < TM; r++) {
-        vec4 a = texelFetch(A, row[r] + k4);
-        for (int c = 0; c < TC; c++)
-          acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
-        if (NORM_A)
-          moments[r] += row_moments(a);
-      }
+        acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
+      if (NORM_A)
+        moments[r] += row_moments(a);
     }
   }
 

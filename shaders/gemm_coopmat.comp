@@ -27,7 +27,8 @@ layout(constant_id = 4) const int LN = 16;
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 layout(constant_id = 6) const bool NORM_A = false;  // A's rows LayerNorm-normalised
 layout(constant_id = 7) const bool GATHER = false;  // A's rows the patch-merging gather
-layout(constant_id = 8) const int LK = 16;
+layout(constant_id = 8) const bool PATCHES = false;  // A's rows the patch embedding's patches
+layout(constant_id = 9) const int LK = 16;
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;
@@ -59,7 +60,7 @@ void main ()
   const int NT = int(gl_WorkGroupSize.x);
   int tid = int(gl_LocalInvocationID.x);
   int m0 = int(swin_group_yz ()) * BM, n40 = int(gl_WorkGroupID.x) * BN4;
-  int N4 = (p.N + 3) / 4, K4 = p.K / 4, K4P = K4 / PARTS;
+  int N4 = (p.N + 3) / 4, K4 = p.K / 4, K4P = K4 / a_parts();
   // this subgroup's 32 x 32 block of the tile
   int sm = SUB * int(gl_SubgroupID / 2), sn = SUB * int(gl_SubgroupID % 2);
   vec2 moments[MAX_SLOTS];

@@ -4,7 +4,7 @@
 // 4T x 4T output tile staged through shared memory T values of K at a time;
 // each invocation computes a 4 x 4 block from vec4 shared loads.  Same bindings, packing and epilogue
 // as gemm.comp; on lavapipe shared memory buys nothing, so it uses gemm.comp.
-// GATHER and NORM_A: gemm_common.glsl; the row moments are summed by the
+// GATHER, PATCHES and NORM_A: gemm_common.glsl; the row moments are summed by the
 // loaders, which fetch every texel of A once.
 // Built twice (shaders/meson.build): with SWIN_F16 (gemm_tiled_f16, for fp16
 // weights on a device with shaderFloat16) the tiles are held in fp16 and
@@ -24,6 +24,7 @@ layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // sw
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 layout(constant_id = 6) const bool NORM_A = false;  // A's rows LayerNorm-normalised
 layout(constant_id = 7) const bool GATHER = false;  // A's rows the patch-merging gather
+layout(constant_id = 8) const bool PATCHES = false;  // A's rows the patch embedding's patches
 
 layout(binding = 0) uniform textureBuffer A;
 layout(binding = 1) uniform textureBuffer W;
@@ -63,7 +64,7 @@ void main ()
 
   // Loader roles: A tile BM rows x 4 vec4 along K; W tile BK k x BN4 vec4.
   int a_row = tid / 4, a_k4 = tid % 4;
-  int a_m = min(m0 + a_row, p.M - 1), K4P = K4 / PARTS;
+  int a_m = min(m0 + a_row, p.M - 1), K4P = K4 / a_parts();
   int w_k = tid / BN4, w_n4 = min(n40 + tid % BN4, N4 - 1);
 
   vec4 acc[4];

@@ -429,23 +429,33 @@ test_layernorm (gconstpointer variant)
   force (SWIN_OP_LAYERNORM, NULL);
 }
 
-/* GPU: im2col + GEMM with the conv weight as a Linear; CPU: the direct convolution. */
+/* The patch embedding (the conv weight as a Linear) against the CPU's direct
+ * convolution: with @in_place the GEMM (the variant forced, the weights'
+ * storage the case's: gemm_case_begin) reads the patches where they lie in
+ * the image, else im2col copies them out first for whichever GEMM. */
 static void
-check_patch_embed (int B, int Cin, int H, int W, int P, int C)
+check_patch_embed (int B, int Cin, int H, int W, int P, int C, gboolean in_place)
 {
   GError *error = NULL;
   const int K = Cin * P * P, rows = B * (H / P) * (W / P);
   size_t n_img = (size_t) B * Cin * H * W, n_out = (size_t) rows * C;
-  float *img = g_new (float, n_img), *w = g_new (float, C * K), *b = g_new (float, C);
-  float *want = g_new (float, n_out), *packed = g_new (float, swin_packed_linear_size (C, K));
+  float *img = g_new (float, n_img), *w = g_new (float, C * K), *wr = g_new (float, C * K);
+  float *b = g_new (float, C), *want = g_new (float, n_out);
+  float *packed = g_new (float, swin_packed_linear_size (C, K));
+  SwinGemmParams params = SWIN_GEMM_PARAMS_DEFAULT;
   SwinBuffer *bi, *bc, *bw, *bb, *bo;
   SwinCmd *cmd;
 
   swin_test_fill (img, n_img, 9, 2.0f);
   swin_test_fill (w, C * K, 10, 0.2f);
   swin_test_fill (b, C, 11, 1.0f);
-  swin_cpu_patch_embed (img, B, Cin, H, W, P, w, b, C, want);
-  swin_pack_linear (w, C, K, packed);
+  for (int i = 0; i < C * K; i++)
+    wr[i] = half_weights ? round_to_f16 (w[i]) : w[i];
+  swin_cpu_patch_embed (img, B, Cin, H, W, P, wr, b, C, want);
+  if (half_weights)
+    swin_pack_linear_f16 (w, C, K, (guint16 *) packed);
+  else
+    swin_pack_linear (w, C, K, packed);
   bi = buf_new (img, n_img);
   bc = buf_new (NULL, (size_t) rows * K);
   bw = buf_new (packed, swin_packed_linear_size (C, K));
@@ -454,20 +464,73 @@ check_patch_embed (int B, int Cin, int H, int W, int P, int C)
   cmd = cmd_begin ();
   {
     SwinBinding I = bnd (bi), Cb = bnd (bc), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
-    g_assert_true (swin_op_im2col (cmd, ctx, &I, &Cb, B, Cin, H, W, P, &error));
-    g_assert_true (swin_op_gemm (cmd, ctx, &Cb, &Wb, &Bb, &O, rows, C, K, FALSE, FALSE, &error));
+    gboolean ok;
+
+    if (half_weights)
+      Wb.format = VK_FORMAT_R16G16B16A16_SFLOAT;
+    if (in_place) {
+      params.patch = P;
+      params.gather_h = H;
+      params.gather_w = W;
+      ok = swin_op_gemm_full (cmd, ctx, &I, &Wb, &Bb, &O, rows, C, K, &params, &error);
+      recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
+    } else {
+      ok = swin_op_im2col (cmd, ctx, &I, &Cb, B, Cin, H, W, P, &error) &&
+           swin_op_gemm_full (cmd, ctx, &Cb, &Wb, &Bb, &O, rows, C, K, &params, &error);
+      g_assert_no_error (error);
+      g_assert_true (ok);
+    }
   }
   cmd_run (cmd);
-  assert_close (bo->mapped, want, n_out, 1e-5f);
+  assert_close (bo->mapped, want, n_out, gemm_tolerance);
   swin_buffer_free (ctx, bi); swin_buffer_free (ctx, bc); swin_buffer_free (ctx, bw);
   swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
-  g_free (img); g_free (w); g_free (b); g_free (want); g_free (packed);
+  g_free (img); g_free (w); g_free (wr); g_free (b); g_free (want); g_free (packed);
 }
 
+/* Patch sizes that are not whole texels go through im2col; the GEMM refuses
+ * to read them in place. */
 static void
 test_patch_embed (void)
 {
-  check_patch_embed (2, 3, 12, 20, 4, 20);
+  SwinGemmParams params = SWIN_GEMM_PARAMS_DEFAULT;
+  GError *error = NULL;
+  SwinBuffer *buf;
+  SwinCmd *cmd;
+
+  check_patch_embed (2, 3, 12, 20, 4, 20, FALSE);
+  check_patch_embed (1, 3, 10, 6, 2, 8, FALSE);
+  check_patch_embed (1, 4, 9, 6, 3, 12, FALSE);
+
+  buf = buf_new (NULL, 3 * 10 * 6);
+  cmd = cmd_begin ();
+  {
+    SwinBinding X = bnd (buf);
+
+    params.patch = 2;
+    params.gather_h = 10;
+    params.gather_w = 6;
+    g_assert_false (swin_op_gemm_full (cmd, ctx, &X, &X, &X, &X, 15, 8, 12, &params, &error));
+    g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+    g_assert_nonnull (strstr (error->message, "multiple of 4"));
+    g_clear_error (&error);
+  }
+  swin_cmd_free (cmd);
+  swin_buffer_free (ctx, buf);
+}
+
+/* Every GEMM variant reading the patches in place, as test_gemm. */
+static void
+test_patch_embed_in_place (gconstpointer data)
+{
+  if (!gemm_case_begin (data))
+    goto out;
+  check_patch_embed (2, 3, 12, 20, 4, 20, TRUE);   /* Swin's stem, small */
+  check_patch_embed (1, 3, 224, 224, 4, 96, TRUE); /* Swin-T's */
+  check_patch_embed (3, 1, 16, 12, 4, 10, TRUE);   /* one channel; N % 4 != 0 */
+  check_patch_embed (2, 3, 16, 24, 8, 24, TRUE);   /* two texels a patch row */
+out:
+  gemm_case_end ();
 }
 
 static const char *attention_variant;
@@ -639,7 +702,7 @@ static void
 test_large_grid_im2col (void)
 {
   /* 4 x 1028 x 1024 values, 64 per workgroup: 65792 workgroups */
-  check_patch_embed (1, 4, 1028, 1024, 4, 4);
+  check_patch_embed (1, 4, 1028, 1024, 4, 4, FALSE);
 }
 
 static void
@@ -672,12 +735,13 @@ test_chunked (void)
   force (SWIN_OP_GEMM, gemm_variant);
   check_gemm (1000, 96, 96, TRUE, TRUE);           /* 170 rows per chunk */
   check_gemm (1000, 5, 4, FALSE, FALSE);           /* 20-byte rows: 64 per chunk keep the offsets aligned */
+  check_patch_embed (8, 3, 32, 32, 4, 16, TRUE);   /* 768 texels an image: 5 images per chunk */
   layernorm_variant = "layernorm";
   force (SWIN_OP_LAYERNORM, layernorm_variant);
   check_layernorm (3, 40, 40, 8, FALSE, TRUE);     /* an image of 1600 rows per chunk */
   check_layernorm (130, 8, 8, 8, TRUE, FALSE);     /* gathered: 32 images per chunk */
   check_layernorm (1, 100, 100, 4, FALSE, FALSE);  /* rows */
-  check_patch_embed (130, 4, 8, 8, 4, 4);          /* 16 images per chunk */
+  check_patch_embed (130, 4, 8, 8, 4, 4, FALSE);   /* 16 images per chunk */
   attention_variant = "attention";
   force (SWIN_OP_ATTENTION, attention_variant);
   check_attention (SWIN_LAYOUT_TORCHVISION, 130, 7, 7, 7, 1, 2, 4);
@@ -781,13 +845,17 @@ main (int argc, char **argv)
     g_autofree char *fused = g_strdup_printf ("/kernels/gemm-fused/%s%s", c->variant,
                                               c->half ? "-fp16" : "");
 
+    g_autofree char *patches = g_strdup_printf ("/kernels/patch-embed/%s%s", c->variant,
+                                                c->half ? "-fp16" : "");
+
     g_test_add_data_func (plain, c, test_gemm);
     g_test_add_data_func (fused, c, test_gemm_fused);
+    g_test_add_data_func (patches, c, test_patch_embed_in_place);
   }
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation", "layernorm", test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation-cached", "layernorm_private", test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", "layernorm_rows", test_layernorm);
-  g_test_add_func ("/kernels/patch-embed", test_patch_embed);
+  g_test_add_func ("/kernels/patch-embed/im2col", test_patch_embed);
   g_test_add_data_func ("/kernels/attention/query-per-invocation", "attention", test_attention);
   g_test_add_data_func ("/kernels/attention/window-per-workgroup", "attention_wg", test_attention);
   g_test_add_func ("/kernels/avgpool", test_avgpool);

@@ -102,7 +102,7 @@ typedef struct {
   int out_w, out_h;      /* preprocess */
   int slots;             /* preprocess: images */
   gboolean vec_out;      /* gemm: N % 4 == 0 */
-  gboolean norm_a, gather;  /* gemm: SwinGemmParams */
+  gboolean norm_a, gather, patches;  /* gemm: SwinGemmParams */
   gboolean half_w;       /* gemm: fp16 weights (SWIN_PRECISION_FP16) */
 } SwinOpArgs;
 
@@ -174,7 +174,8 @@ gemm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint3
   spec[2] = a->vec_out;
   spec[3] = a->norm_a;
   spec[4] = a->gather;
-  return 5;
+  spec[5] = a->patches;
+  return 6;
 }
 
 static void
@@ -195,7 +196,8 @@ gemm_tiled_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3],
   spec[2] = a->vec_out;
   spec[3] = a->norm_a;
   spec[4] = a->gather;
-  return 5;
+  spec[5] = a->patches;
+  return 6;
 }
 
 static void
@@ -242,8 +244,9 @@ gemm_coopmat_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3
   spec[2] = a->vec_out;
   spec[3] = a->norm_a;
   spec[4] = a->gather;
-  spec[5] = ctx->coopmat_shape[2];
-  return 6;
+  spec[5] = a->patches;
+  spec[6] = ctx->coopmat_shape[2];
+  return 7;
 }
 
 static void
@@ -679,12 +682,16 @@ swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const S
                    const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,
                    const SwinGemmParams *params, GError **error)
 {
-  gboolean gather = params->gather_h > 0;
-  SwinGemmPush push = { M, N, K, params->gelu, params->accumulate, params->gather_h, params->gather_w };
+  int P = params->patch;
+  gboolean patches = P > 0, gather = params->gather_h > 0 && !patches;
+  SwinGemmPush push = {
+    M, N, K, params->gelu, params->accumulate, params->gather_h, params->gather_w, P,
+  };
   SwinBinding b[] = { *a, *w, *bias, *out, *out };
-  /* Rows are independent, but a gathered row's place in its image matters:
-   * chunks of whole images then. */
-  uint64_t unit = gather ? (uint64_t) (params->gather_h / 2) * (params->gather_w / 2) : 1;
+  /* Rows are independent, but a gathered row's or a patch's place in its
+   * image matters: chunks of whole images then. */
+  uint64_t unit = gather ? (uint64_t) (params->gather_h / 2) * (params->gather_w / 2)
+                : patches ? (uint64_t) (params->gather_h / MAX (P, 1)) * (params->gather_w / MAX (P, 1)) : 1;
   uint64_t chunk;
 
   BINDS (b, GEMM, TEXEL (0) | TEXEL (1));
@@ -693,18 +700,23 @@ swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const S
   if (gather && (K % 16 != 0 || params->gather_h % 2 || params->gather_w <= 0 || params->gather_w % 2 ||
                  M % unit != 0))
     return invalid (error, "gemm", "a gather needs an even map, whole images and K a multiple of 16");
+  if (patches && (P % 4 != 0 || params->gather_h <= 0 || params->gather_h % P || params->gather_w <= 0 ||
+                  params->gather_w % P || K % (P * P) != 0 || M % unit != 0 || params->norm_a))
+    return invalid (error, "gemm", "patches need a patch size that is a multiple of 4, an image of "
+                    "whole patches, whole images, K a multiple of the patch's pixels and no LayerNorm");
   b[0].format = VK_FORMAT_R32G32B32A32_SFLOAT;
   /* packed weights are fp32 or fp16 texels: the fetch converts; fp16 ones
    * let the f16 variants compute in fp16 */
   if (b[1].format != VK_FORMAT_R16G16B16A16_SFLOAT)
     b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-  /* A too large to bind runs as several GEMMs.  A gathered image holds as
-   * many values as its rows: K per row either way. */
+  /* A too large to bind runs as several GEMMs.  A gathered map or a
+   * patched image holds as many values as its rows: K per row either way. */
   chunk = unit * chunk_units (ctx, unit * (K / 4), 16, unit * N * sizeof (float));
   for (uint64_t m0 = 0; m0 < (uint64_t) M; m0 += chunk) {
     int rows = (int) MIN (chunk, (uint64_t) M - m0);
     SwinOpArgs args = {
       .M = rows, .N = N, .K = K, .vec_out = N % 4 == 0, .norm_a = params->norm_a, .gather = gather,
+      .patches = patches,
       .half_w = b[1].format == VK_FORMAT_R16G16B16A16_SFLOAT,
     };
 

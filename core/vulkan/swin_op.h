@@ -49,9 +49,13 @@ typedef struct {
   /* > 0: A's rows are the 2x2 patch-merging gather (Swin's order) of a
    * @gather_h x @gather_w map (both even) of K / 4 channels, read in place. */
   int gather_h, gather_w;
+  /* > 0: A's rows are the @patch x @patch patches (@patch a multiple of 4)
+   * of a @gather_h x @gather_w image of K / @patch^2 channels (NCHW), in the
+   * patch embedding's (channel, y, x) order, read in place (no im2col). */
+  int patch;
 } SwinGemmParams;
 
-#define SWIN_GEMM_PARAMS_DEFAULT { FALSE, FALSE, FALSE, 0, 0 }
+#define SWIN_GEMM_PARAMS_DEFAULT { FALSE, FALSE, FALSE, 0, 0, 0 }
 
 gboolean swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a, const SwinBinding *w,
                             const SwinBinding *bias, const SwinBinding *out, int M, int N, int K,

@@ -134,11 +134,22 @@ record (SwinPlan *p, GError **error)
   const int kp = a->in_chans * a->patch_size * a->patch_size;
   SwinBinding cols = bind (p->big, (size_t) p->B * H * W * kp);
 
-  LABEL ("im2col", 0);
-  if (!swin_op_im2col (p->cmd, ctx, &in, &cols, p->B, a->in_chans, p->H, p->W, a->patch_size, error))
-    return FALSE;
+  /* The GEMM reads the patches where they lie when a patch row is whole
+   * texels (Swin's 4 x 4); other sizes are copied out by im2col first. */
+  SwinGemmParams patches = SWIN_GEMM_PARAMS_DEFAULT;
+
+  if (a->patch_size % 4 == 0) {
+    patches.patch = a->patch_size;
+    patches.gather_h = p->H;
+    patches.gather_w = p->W;
+    cols = in;
+  } else {
+    LABEL ("im2col", 0);
+    if (!swin_op_im2col (p->cmd, ctx, &in, &cols, p->B, a->in_chans, p->H, p->W, a->patch_size, error))
+      return FALSE;
+  }
   LABEL ("patch_embed", 2.0 * p->B * H * W * C * kp);
-  if (!swin_op_gemm (p->cmd, ctx, &cols, &pw, &pb, &y, p->B * H * W, C, kp, FALSE, FALSE, error) ||
+  if (!swin_op_gemm_full (p->cmd, ctx, &cols, &pw, &pb, &y, p->B * H * W, C, kp, &patches, error) ||
       !(LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &y, &nw, &nb, &x, p->B * H * W, C, 0, 0,
                          a->ape ? &ape : NULL, H * W, error)))
     return FALSE;
@@ -208,7 +219,8 @@ swin_plan_new_full (SwinNet *net, int batch, int height, int width, gboolean pro
   act = tokens * a->embed_dim;
   for (int s = 0; s < a->num_stages; s++)
     widest = MAX (widest, (tokens >> (2 * s)) * MAX (3 * SWIN_ARCH_DIM (a, s), a->mlp_hidden[s]));
-  widest = MAX (widest, tokens * a->in_chans * a->patch_size * a->patch_size);  /* im2col rows */
+  if (a->patch_size % 4 != 0)   /* im2col rows (record()) */
+    widest = MAX (widest, tokens * a->in_chans * a->patch_size * a->patch_size);
 
   if (!(p->input = swin_buffer_new (net->ctx, (size_t) batch * a->in_chans * height * width * 4,
                                     SWIN_BUFFER_UPLOAD, "swin plan input", error)) ||
