@@ -636,33 +636,61 @@ test_attention (gconstpointer variant)
   force (SWIN_OP_ATTENTION, NULL);
 }
 
+/* The final LayerNorm and the pooling in one pass, against the CPU's
+ * LayerNorm then average pool. */
 static void
-check_avgpool (int B, int L, int C)
+check_avgpool_norm (int B, int L, int C)
 {
   GError *error = NULL;
-  float *x = g_new (float, (size_t) B * L * C), *want = g_new (float, (size_t) B * C);
-  SwinBuffer *bx, *bo;
+  size_t n = (size_t) B * L * C;
+  float *x = g_new (float, n), *normed = g_new (float, n), *want = g_new (float, (size_t) B * C);
+  float *g = g_new (float, C), *b = g_new (float, C);
+  SwinBuffer *bx, *bg, *bb, *bo;
   SwinCmd *cmd;
 
-  swin_test_fill (x, (size_t) B * L * C, 16, 4.0f);
-  swin_cpu_avgpool (x, B, L, C, want);
-  bx = buf_new (x, (size_t) B * L * C);
+  swin_test_fill (x, n, 16, 4.0f);
+  for (size_t i = 0; i < n; i++)
+    x[i] += 3.0f;   /* a mean far from zero: the two-pass variance */
+  swin_test_fill (g, C, 17, 1.0f);
+  swin_test_fill (b, C, 18, 1.0f);
+  swin_cpu_layernorm (x, B * L, C, g, b, normed);
+  swin_cpu_avgpool (normed, B, L, C, want);
+  bx = buf_new (x, n);
+  bg = buf_new (g, C);
+  bb = buf_new (b, C);
   bo = buf_new (NULL, (size_t) B * C);
   cmd = cmd_begin ();
   {
-    SwinBinding X = bnd (bx), O = bnd (bo);
-    g_assert_true (swin_op_avgpool (cmd, ctx, &X, &O, B, L, C, &error));
+    SwinBinding X = bnd (bx), G = bnd (bg), Bb = bnd (bb), O = bnd (bo);
+    g_assert_true (swin_op_avgpool_norm (cmd, ctx, &X, &G, &Bb, &O, B, L, C, &error));
+    g_assert_no_error (error);
   }
   cmd_run (cmd);
   assert_close (bo->mapped, want, (size_t) B * C, 1e-5f);
-  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bo);
-  g_free (x); g_free (want);
+  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bg); swin_buffer_free (ctx, bb);
+  swin_buffer_free (ctx, bo);
+  g_free (x); g_free (normed); g_free (want); g_free (g); g_free (b);
 }
 
 static void
-test_avgpool (void)
+test_avgpool_norm (void)
 {
-  check_avgpool (3, 49, 37);
+  GError *error = NULL;
+  SwinBuffer *buf = buf_new (NULL, 64);
+  SwinBinding X = bnd (buf);
+  SwinCmd *cmd;
+
+  check_avgpool_norm (1, 49, 768);   /* Swin-T's: 3 channel texels per invocation */
+  check_avgpool_norm (3, 49, 36);    /* fewer channel texels than invocations */
+  check_avgpool_norm (2, 150, 260);  /* tokens in three chunks of statistics */
+  check_avgpool_norm (2, 1, 4);
+
+  cmd = cmd_begin ();
+  g_assert_false (swin_op_avgpool_norm (cmd, ctx, &X, &X, &X, &X, 1, 4, 14, &error));
+  g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
+  g_clear_error (&error);
+  swin_cmd_free (cmd);
+  swin_buffer_free (ctx, buf);
 }
 
 /* More workgroups than one grid dimension is guaranteed to hold (65535,
@@ -708,7 +736,7 @@ test_large_grid_im2col (void)
 static void
 test_large_grid_avgpool (void)
 {
-  check_avgpool (2049, 2, 2048);   /* 4196352 outputs: 65568 workgroups */
+  check_avgpool_norm (65600, 1, 4);   /* a workgroup per image: 65600 */
 }
 
 static void
@@ -745,7 +773,7 @@ test_chunked (void)
   attention_variant = "attention";
   force (SWIN_OP_ATTENTION, attention_variant);
   check_attention (SWIN_LAYOUT_TORCHVISION, 130, 7, 7, 7, 1, 2, 4);
-  check_avgpool (200, 3, 100);
+  check_avgpool_norm (200, 3, 100);   /* 54 images per chunk */
   force (SWIN_OP_GEMM, NULL);
   force (SWIN_OP_LAYERNORM, NULL);
   force (SWIN_OP_ATTENTION, NULL);
@@ -822,7 +850,7 @@ test_locks (void)
   SwinBinding X = bnd (bx), O = bnd (bo);
   LockProbe submit = { 0 }, create = { 0 };
 
-  g_assert_true (swin_op_avgpool (cmd, ctx, &X, &O, 1, 4, 16, &error));
+  g_assert_true (swin_op_avgpool_norm (cmd, ctx, &X, &X, &X, &O, 1, 4, 16, &error));
   g_assert_true (swin_cmd_end (cmd, &error));
   submit.cmd = cmd;
   check_not_blocked (&ctx->cache_lock, &submit);
@@ -858,7 +886,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/patch-embed/im2col", test_patch_embed);
   g_test_add_data_func ("/kernels/attention/query-per-invocation", "attention", test_attention);
   g_test_add_data_func ("/kernels/attention/window-per-workgroup", "attention_wg", test_attention);
-  g_test_add_func ("/kernels/avgpool", test_avgpool);
+  g_test_add_func ("/kernels/avgpool-norm", test_avgpool_norm);
   g_test_add_data_func ("/kernels/large-grid/gemm", "gemm", test_large_grid_gemm);
   g_test_add_data_func ("/kernels/large-grid/gemm_tiled", "gemm_tiled", test_large_grid_gemm);
   g_test_add_data_func ("/kernels/large-grid/layernorm", "layernorm", test_large_grid_layernorm);
@@ -868,7 +896,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/large-grid/im2col", test_large_grid_im2col);
   g_test_add_func ("/kernels/chunked", test_chunked);
   g_test_add_func ("/kernels/locks", test_locks);
-  g_test_add_func ("/kernels/large-grid/avgpool", test_large_grid_avgpool);
+  g_test_add_func ("/kernels/large-grid/avgpool-norm", test_large_grid_avgpool);
   g_test_add_data_func ("/kernels/large-grid/attention", "attention", test_large_grid_attention);
   g_test_add_data_func ("/kernels/large-grid/attention_wg", "attention_wg", test_large_grid_attention);
   ret = g_test_run ();

@@ -16,7 +16,7 @@
 #include "im2col.spv.h"
 #include "attention.spv.h"
 #include "attention_wg.spv.h"
-#include "avgpool.spv.h"
+#include "avgpool_norm.spv.h"
 #include "preprocess.spv.h"
 #include "gemm.iface.h"
 #include "gemm_tiled.iface.h"
@@ -27,13 +27,13 @@
 #include "im2col.iface.h"
 #include "attention.iface.h"
 #include "attention_wg.iface.h"
-#include "avgpool.iface.h"
+#include "avgpool_norm.iface.h"
 #include "preprocess.iface.h"
 #include "gemm_push.h"
 #include "layernorm_push.h"
 #include "im2col_push.h"
 #include "attention_push.h"
-#include "avgpool_push.h"
+#include "avgpool_norm_push.h"
 
 /* ---- the interfaces, checked at build time ----
  * shaders/reflect_interface.py reads each shader's bindings and push-block
@@ -69,7 +69,7 @@ PUSH_IS (GEMM, SwinGemmPush);
 PUSH_IS (LAYERNORM, SwinLayernormPush);
 PUSH_IS (IM2COL, SwinIm2colPush);
 PUSH_IS (ATTENTION, SwinAttentionPush);
-PUSH_IS (AVGPOOL, SwinAvgpoolPush);
+PUSH_IS (AVGPOOL_NORM, SwinAvgpoolNormPush);
 PUSH_IS (PREPROCESS, SwinPreprocessPush);
 
 static uint32_t
@@ -98,7 +98,8 @@ typedef struct {
   int rows, C;           /* layernorm */
   int n, hd;             /* attention: tokens per window, head dimension */
   int windows, bh;       /* attention: windows per image, batch * heads */
-  int count;             /* im2col, avgpool: output values */
+  int count;             /* im2col: output values */
+  int images;            /* avgpool_norm: a workgroup each */
   int out_w, out_h;      /* preprocess */
   int slots;             /* preprocess: images */
   gboolean vec_out;      /* gemm: N % 4 == 0 */
@@ -405,6 +406,24 @@ preprocess_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *s
   g[2] = a->slots;   /* at most the runner's batch: within SWIN_GRID_MAX */
 }
 
+/* A workgroup per image (avgpool_norm.comp). */
+#define AVGPOOL_NORM_THREADS 64
+
+static int
+avgpool_norm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
+{
+  local[0] = AVGPOOL_NORM_THREADS;
+  spec[0] = div_up (a->C / 4, AVGPOOL_NORM_THREADS);
+  return 1;
+}
+
+static void
+avgpool_norm_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3])
+{
+  g[0] = 1;
+  spread (a->images, &g[1], &g[2]);
+}
+
 #define SPV(name) swin_spv_##name, sizeof (swin_spv_##name)
 
 static const SwinOpInfo ops[SWIN_OP_COUNT] = {
@@ -428,8 +447,8 @@ static const SwinOpInfo ops[SWIN_OP_COUNT] = {
       { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, attention_wg_spec, attention_wg_grid },
       { "attention", SPV (attention), FALSE, NULL, attention_spec, attention_grid },
   } },
-  [SWIN_OP_AVGPOOL] = { "avgpool", IFACE (AVGPOOL, SwinAvgpoolPush), {
-      { "avgpool", SPV (avgpool), FALSE, NULL, linear_spec, linear_grid },
+  [SWIN_OP_AVGPOOL] = { "avgpool", IFACE (AVGPOOL_NORM, SwinAvgpoolNormPush), {
+      { "avgpool_norm", SPV (avgpool_norm), FALSE, NULL, avgpool_norm_spec, avgpool_norm_grid },
   } },
   [SWIN_OP_PREPROCESS] = { "preprocess", IFACE (PREPROCESS, SwinPreprocessPush), {
       { "preprocess", SPV (preprocess), FALSE, NULL, preprocess_spec, preprocess_grid },
@@ -844,26 +863,28 @@ swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
 }
 
 gboolean
-swin_op_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                 const SwinBinding *out, int B, int L, int C, GError **error)
+swin_op_avgpool_norm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                      const SwinBinding *gamma, const SwinBinding *beta,
+                      const SwinBinding *out, int B, int L, int C, GError **error)
 {
-  SwinAvgpoolPush push = { B, L, C };
-  SwinBinding b[] = { *in, *out };
+  SwinAvgpoolNormPush push = { B, L, C };
+  SwinBinding b[] = { *in, *gamma, *beta, *out };
   uint64_t chunk;
 
-  BINDS (b, AVGPOOL, 0);
+  BINDS (b, AVGPOOL_NORM, TEXEL (0) | TEXEL (1) | TEXEL (2));
 
-  if (B <= 0 || L <= 0 || C <= 0)
-    return invalid (error, "avgpool", "needs B, L, C > 0");
-  chunk = chunk_units (ctx, 0, 0, (uint64_t) L * C * sizeof (float));
+  if (B <= 0 || L <= 0 || C <= 0 || C % 4 != 0)
+    return invalid (error, "avgpool_norm", "needs B, L > 0 and C a positive multiple of 4");
+  chunk = chunk_units (ctx, (uint64_t) L * C / 4, 16, (uint64_t) C * sizeof (float));
   for (uint64_t b0 = 0; b0 < (uint64_t) B; b0 += chunk) {
     uint64_t n = MIN (chunk, (uint64_t) B - b0);
-    SwinOpArgs args = { .count = (int) n * C };
+    SwinOpArgs args = { .C = C, .images = (int) n };
 
     if (n < (uint64_t) B) {
       b[0] = sub_range (in, b0, n, (uint64_t) L * C * sizeof (float));
-      b[1] = sub_range (out, b0, n, (uint64_t) C * sizeof (float));
+      b[3] = sub_range (out, b0, n, (uint64_t) C * sizeof (float));
     }
+    b[0].format = b[1].format = b[2].format = VK_FORMAT_R32G32B32A32_SFLOAT;
     push.batch = (int32_t) n;
     if (!record (cmd, ctx, SWIN_OP_AVGPOOL, &args, b, &push, error))
       return FALSE;

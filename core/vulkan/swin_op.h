@@ -91,9 +91,12 @@ gboolean swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *q
                             const SwinBinding *out, int B, const SwinAttnGeom *g, int heads,
                             gboolean cosine, GError **error);
 
-/* out[b, c] = mean over the L tokens of in[b, :, c]. */
-gboolean swin_op_avgpool (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
-                          const SwinBinding *out, int B, int L, int C, GError **error);
+/* out[b, c] = mean over @L tokens of LayerNorm(in[b, t, :])[c] (@gamma,
+ * @beta): the final LayerNorm and the average pool in one dispatch, the
+ * normalised tokens never stored.  C % 4 == 0. */
+gboolean swin_op_avgpool_norm (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *in,
+                               const SwinBinding *gamma, const SwinBinding *beta,
+                               const SwinBinding *out, int B, int L, int C, GError **error);
 
 /* Frame bytes @src -> float32 NCHW [n_slots, 3, out_h, out_w] at @dst, image
  * i as described by slot i of @slots (SwinPreprocessSlot[n_slots]). */

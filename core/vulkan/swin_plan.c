@@ -169,12 +169,12 @@ record (SwinPlan *p, GError **error)
 
   {
     int rows = p->B * H * W;
-    SwinBinding xf = bind (p->x, (size_t) rows * C), yf = bind (p->y, (size_t) rows * C);
+    SwinBinding xf = bind (p->x, (size_t) rows * C);
     SwinBinding pooled = bind (p->pooled, (size_t) p->B * C), lo = bind (p->logits, (size_t) p->B * a->num_classes);
     SwinBinding fw = swin_net_bind (net, net->norm_w), fb = swin_net_bind (net, net->norm_b);
     SwinBinding hw = swin_net_bind (net, net->head_w), hb = swin_net_bind (net, net->head_b);
-    return (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &xf, &fw, &fb, &yf, rows, C, 0, 0, NULL, 0, error)) &&
-           (LABEL ("pool", 0), swin_op_avgpool (p->cmd, ctx, &yf, &pooled, p->B, H * W, C, error)) &&
+    /* the final LayerNorm inside the pooling */
+    return (LABEL ("pool", 0), swin_op_avgpool_norm (p->cmd, ctx, &xf, &fw, &fb, &pooled, p->B, H * W, C, error)) &&
            (LABEL ("head", 2.0 * p->B * C * a->num_classes),
             swin_op_gemm (p->cmd, ctx, &pooled, &hw, &hb, &lo, p->B, a->num_classes, C, FALSE, FALSE, error)) &&
            swin_cmd_end (p->cmd, error);
