@@ -361,7 +361,9 @@ attention_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], 
 {
   int ws = (int) lround (sqrt (a->n));
 
-  local[0] = 16;
+  /* llvmpipe runs 8 invocations along x at once: Swin's 7 query rows of
+   * a window fill one such vector, where 16 left a second one idle */
+  local[0] = 8;
   spec[0] = a->n;
   spec[1] = a->hd / 4;
   spec[2] = ws <= 8 ? ws : (ws + 1) / 2;
