@@ -58,34 +58,26 @@ int a_part_offset (int q, int K4P)
 }
 
 // A walk along a row's texels, part by part, for kernels whose every k step
-// reads many rows at the same offset from their first part: it follows the
-// part (q, or the patch's channel ci and row ky) without integer division,
-// which llvmpipe does lane by lane.
+// reads many rows at the same offset from their first part: the part is
+// followed, not found by dividing the step by K4P (llvmpipe divides lane by
+// lane).  Only the patch embedding's part offset divides, by P, and its parts
+// are a texel or two.
 struct AWalk {
-  int kk, q, ci, ky;   // texel kk of the current part
+  int kk, q;   // texel kk of part q
 };
 
 AWalk a_walk_start ()
 {
-  return AWalk(0, 0, 0, 0);
+  return AWalk(0, 0);
 }
 
 // The current texel's offset from the row's first part; then steps on.
 int a_walk_next (inout AWalk w, int K4P)
 {
-  int o = w.kk;
-  if (GATHER)
-    o += ((w.q & 1) * p.gather_w + (w.q >> 1)) * K4P;
-  else if (PATCHES)
-    o += (w.ci * p.gather_h + w.ky) * (p.gather_w / 4);
-  w.kk++;
-  if ((GATHER || PATCHES) && w.kk == K4P) {
+  int o = a_part_offset(w.q, K4P) + w.kk;
+  if (++w.kk == K4P) {
     w.kk = 0;
     w.q++;
-    if (++w.ky == p.patch_size) {
-      w.ky = 0;
-      w.ci++;
-    }
   }
   return o;
 }
