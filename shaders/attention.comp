@@ -10,7 +10,7 @@
 //   out: [B, H*W, C]; padded tokens are not stored.
 // The key loops walk the window row by row with no integer division: llvmpipe
 // has no vector divide, and per-key divisions used to dominate this kernel.
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 layout(constant_id = 3) const int WN = 49;  // tokens per window (array bound)
 layout(constant_id = 4) const int HD4 = 8;  // head dim / 4
 layout(constant_id = 5) const int QP = 2;   // queries per invocation

@@ -7,7 +7,7 @@
 // memory, so the key loops read shared memory instead of fetching every
 // key again for every query.  Bindings, push constants and the folded
 // shift/padding/partition are attention.comp's (attention_common.glsl).
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c  // x >= WN
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c  // x >= WN
 layout(constant_id = 3) const int WN = 49;   // tokens per window
 layout(constant_id = 4) const int HD4 = 8;   // head dim / 4
 

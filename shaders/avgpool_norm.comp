@@ -7,9 +7,9 @@
 // TOKENS tokens at a time (a token each, two-pass as layernorm.comp) in
 // shared memory, then each adds up its channel texels over those tokens.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 #include "grid.glsl"   // after the workgroup size it reads
-layout(constant_id = 3) const int CPI = 1;   // channel texels per invocation (swin_op.c)
+layout(constant_id = 3) const int CPI = 1;   // channel texels per invocation (swin_op_variants.c)
 
 layout(binding = 0) uniform textureBuffer x;       // [B, L, C] as rgba32f texels
 layout(binding = 1) uniform textureBuffer gamma;

@@ -11,7 +11,7 @@
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 #include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 3) const int TM = 16;      // rows per invocation
 layout(constant_id = 4) const int TC = 2;       // vec4 columns per invocation

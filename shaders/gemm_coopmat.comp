@@ -18,7 +18,7 @@
 #extension GL_EXT_shader_explicit_arithmetic_types_float16 : require
 #include "common.glsl"
 
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // 4 subgroups (swin_op.c)
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // 4 subgroups (swin_op_variants.c)
 #include "grid.glsl"   // after the workgroup size it reads
 // The device's cooperative matrix shape (swin_features.c: M and N divide 32,
 // K divides 32).
@@ -46,7 +46,7 @@ const int BK4 = BK / 4, BN4 = BN / 4;
 const int SA = BK + 8, SB = BN + 8, SC = BN + 4;
 const int TILES_M = SUB / LM, TILES_N = SUB / LN;
 // A tile texels per loader: 4 with 32-wide subgroups (128 invocations),
-// which swin_op.c requires at least.
+// which swin_op_variants.c requires at least.
 const int A_SLOTS = BM * BK4 / int(gl_WorkGroupSize.x);
 const int MAX_SLOTS = 4;
 

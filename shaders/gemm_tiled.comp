@@ -19,7 +19,7 @@
 #endif
 #include "common.glsl"
 
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 #include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 5) const bool VEC_OUT = true;  // N % 4 == 0: vec4 stores
 layout(constant_id = 6) const bool NORM_A = false;  // A's rows LayerNorm-normalised

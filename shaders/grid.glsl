@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 // Grids wider than one dimension allows.  Vulkan guarantees only 65535
-// workgroups per dimension (maxComputeWorkGroupCount), so swin_op.c
+// workgroups per dimension (maxComputeWorkGroupCount), so swin_op_variants.c
 // spreads a longer run of workgroups over two dimensions (spread()); these
 // number them back in order.  Past the run's end, the last row holds spare
 // workgroups that each shader skips by its own bound.  Include this after

@@ -4,7 +4,7 @@
 // K = Cin * P * P: out[b * Ht * Wt + t, (ci * P + ky) * P + kx] =
 // img[b, ci, ty * P + ky, tx * P + kx].  One output value per invocation.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 #include "grid.glsl"   // after the workgroup size it reads
 
 layout(binding = 0) uniform textureBuffer img;   // NCHW

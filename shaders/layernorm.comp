@@ -6,7 +6,7 @@
 // H x W map of Cin = C/4 channels, in the order x00, x10, x01, x11.
 // Everything moves as vec4 (C % 4 == 0): on lavapipe the cost is per fetch.
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 #include "grid.glsl"   // after the workgroup size it reads
 layout(constant_id = 3) const int C4 = 24;          // channels / 4 when CACHED, else 1
 layout(constant_id = 4) const bool CACHED = true;   // the row fits the private cache

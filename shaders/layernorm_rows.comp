@@ -5,7 +5,7 @@
 // sums are reduced through shared memory (portable to any subgroup size).
 // Rows are numbered across a 2D grid (grid.glsl).
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 #include "grid.glsl"   // after the workgroup size it reads
 #include "layernorm_common.glsl"
 #include "swin_layernorm_eps.h"

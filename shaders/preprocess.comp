@@ -8,7 +8,7 @@
 // without texel-format support.
 
 #extension GL_GOOGLE_include_directive : require
-layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op.c
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 #include "preprocess_push.h"   // the push constants and SwinPreprocessSlot
 
 layout(std430, binding = 0) readonly buffer Src { uint src[]; };

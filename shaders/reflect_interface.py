@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """Reads a shader's SPIR-V (the C array glslangValidator --vn writes) and
-writes its interface as C constants, which core/vulkan/swin_op.c checks
+writes its interface as C constants, which core/vulkan/swin_op_variants.c checks
 against its table at compile time (G_STATIC_ASSERT): a shader whose bindings
 or push constants drift from what the C side binds and pushes fails the build.
 

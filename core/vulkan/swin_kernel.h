@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* Compute pipelines, cached per context, and their dispatch into a SwinCmd
  * (internal to core; above swin_cmd and swin_buffer).  Which pipeline serves
- * which operation is decided one level up, in the table of swin_op.c. */
+ * which operation is decided one level up, in the table of swin_op_variants.c. */
 #pragma once
 
 #include "swin_cmd.h"

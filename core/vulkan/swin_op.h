@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The operations of the forward pass and their kernel variants (internal to
- * core).  One table in swin_op.c holds, for each operation, its
+ * core).  One table in swin_op_variants.c holds, for each operation, its
  * bindings and push constants (read from the SPIR-V at build time; the push
  * structs are the shaders' <op>_push.h) and, for each variant, the SPIR-V,
  * workgroup size, specialisation constants, dispatch grid and the predicate
