@@ -15,6 +15,7 @@ layout(constant_id = 3) const int WN = 49;  // tokens per window (array bound)
 layout(constant_id = 4) const int HD4 = 8;  // head dim / 4
 layout(constant_id = 5) const int QP = 2;   // queries per invocation
 
+layout(binding = 0) uniform textureBuffer qkv;
 #include "attention_common.glsl"
 
 void main ()

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
-// Bindings, push constants and coordinate helpers of the window attention
-// kernels (attention.comp: queries per invocation; attention_wg.comp: a
-// window per workgroup).  They share the folding of the cyclic shift, the
-// zero padding and the window partition into their loads and stores.
+// Bindings 1-3, push constants and coordinate helpers of the window
+// attention kernels (attention.comp: queries per invocation;
+// attention_wg.comp: a window per workgroup; attention_qkv.comp: that with
+// qkv computed in it).  Each declares its input, binding 0, before including
+// this.  They share the folding of the cyclic shift, the zero padding and
+// the window partition into their loads and stores.
 #include "grid.glsl"
 
 // Texel reads (vec4 along the head dim): the fast read path on lavapipe.
-layout(binding = 0) uniform textureBuffer qkv;
 layout(binding = 1) uniform textureBuffer qkv_bias;
 layout(binding = 2) uniform textureBuffer table;   // [(2M-1)^2, heads] (cosine: then [heads] scales)
 layout(binding = 3) writeonly buffer Out { vec4 outv[]; };

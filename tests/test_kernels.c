@@ -636,6 +636,128 @@ test_attention (gconstpointer variant)
   force (SWIN_OP_ATTENTION, NULL);
 }
 
+/* The LayerNorm, the qkv Linear and the attention in one dispatch
+ * (attention_qkv, GPUs), against the CPU's LayerNorm then window attention
+ * (which computes qkv itself).  With fp16 weights (half_weights) the
+ * reference takes the folded weights rounded to fp16 and a LayerNorm
+ * without gamma and beta; only maps of whole windows then, since a padded
+ * token's q, k, v are the unfolded bias. */
+static void
+check_attention_qkv (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd,
+                     gboolean cosine)
+{
+  GError *error = NULL;
+  SwinArch arch = { .layout = layout, .embed_dim = heads * hd, .num_stages = 1, .windows = { M },
+                    .heads = { heads } };
+  SwinAttnGeom g;
+  int C = heads * hd, N = 3 * C, L = H * W, tw = 2 * M - 1;
+  int n_table = tw * tw * heads + (cosine ? heads : 0);
+  size_t n = (size_t) B * L * C, N4 = swin_packed_bias_size (N);
+  float *x = g_new (float, n), *normed = g_new (float, n), *want = g_new (float, n);
+  float *gam = g_new (float, C), *bet = g_new (float, C), *ones = g_new (float, C), *zeros = g_new0 (float, C);
+  float *w = g_new (float, (size_t) N * C), *wf = g_new (float, (size_t) N * C);
+  float *b = g_new0 (float, N4), *bf = g_new (float, 2 * N4), *table = g_new (float, n_table);
+  float *packed = g_new (float, swin_packed_linear_size (N, C));
+  const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
+  SwinBuffer *bx, *bw, *bb, *bfb, *bt, *bo;
+  SwinCmd *cmd;
+  gboolean fits, ok;
+
+  swin_attn_geometry (&arch, 0, block, H, W, &g);
+  swin_test_fill (x, n, 31, 3.0f);
+  for (size_t i = 0; i < n; i++)
+    x[i] += 2.0f;   /* a mean far from zero: the two-pass statistics */
+  swin_test_fill (gam, C, 32, 1.0f);
+  swin_test_fill (bet, C, 33, 1.0f);
+  swin_test_fill (w, (size_t) N * C, 34, 2.0f / sqrtf (C));
+  swin_test_fill (b, N, 35, 1.0f);
+  swin_test_fill (table, n_table, 36, 2.0f);
+  for (int h = 0; cosine && h < heads; h++)
+    table[tw * tw * heads + h] = 1.0f + 4.0f * fabsf (table[tw * tw * heads + h]);
+  for (int c = 0; c < C; c++)
+    ones[c] = 1.0f;
+  swin_pack_fold_layernorm (w, b, N, C, gam, bet, half_weights, wf, bf);
+  if (half_weights) {
+    g_assert_true (g.Hp == H && g.Wp == W);
+    for (size_t i = 0; i < (size_t) N * C; i++)
+      wf[i] = round_to_f16 (wf[i]);
+    swin_cpu_layernorm (x, B * L, C, ones, zeros, normed);
+    swin_cpu_window_msa (normed, B, &g, heads, wf, bf, table, cosine ? table + tw * tw * heads : NULL, want);
+    swin_pack_linear_f16 (wf, N, C, (guint16 *) packed);
+  } else {
+    swin_cpu_layernorm (x, B * L, C, gam, bet, normed);
+    swin_cpu_window_msa (normed, B, &g, heads, w, b, table, cosine ? table + tw * tw * heads : NULL, want);
+    swin_pack_linear (wf, N, C, packed);
+  }
+
+  bx = buf_new (x, n);
+  bw = buf_new (packed, swin_packed_linear_size (N, C));
+  bb = buf_new (b, N4);
+  bfb = buf_new (bf, 2 * N4);
+  bt = buf_new (table, n_table);
+  bo = buf_new (NULL, n);
+  /* keys, values, mask regions and 16 k steps of the head's weights; three
+   * invocations a token, in whole warps */
+  fits = (size_t) g.ws * g.ws * (2 * hd * sizeof (float) + sizeof (int32_t)) + 16 * 3 * hd * sizeof (float) <=
+             lim->maxComputeSharedMemorySize &&
+         (uint32_t) (g.ws * g.ws + 31) / 32 * 32 * 3 <= lim->maxComputeWorkGroupInvocations;
+  g_assert_true (swin_op_attention_qkv_fits (ctx, &g, heads) == fits);
+  cmd = cmd_begin ();
+  {
+    SwinBinding X = bnd (bx), Wq = bnd (bw), Bq = bnd (bb), Bf = bnd (bfb), T = bnd (bt), O = bnd (bo);
+    if (half_weights)
+      Wq.format = VK_FORMAT_R16G16B16A16_SFLOAT;
+    ok = swin_op_attention_qkv (cmd, ctx, &X, &Wq, &Bf, &Bq, &T, &O, B, &g, heads, cosine, &error);
+  }
+  if (recorded (SWIN_OP_ATTENTION_QKV, "attention_qkv", ok, error, fits)) {
+    cmd_run (cmd);
+    assert_close (bo->mapped, want, n, half_weights ? 1e-4f : 1e-5f);
+  } else {
+    swin_cmd_free (cmd);
+  }
+  g_test_message ("attention_qkv%s%s %s %dx%d M=%d block=%d heads=%d hd=%d: ws=%d pad=%dx%d shift=%d,%d",
+                  cosine ? " (cosine)" : "", half_weights ? " fp16" : "", swin_layout_name (layout), H, W, M,
+                  block, heads, hd, g.ws, g.Hp, g.Wp, g.shift_h, g.shift_w);
+
+  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb);
+  swin_buffer_free (ctx, bfb); swin_buffer_free (ctx, bt); swin_buffer_free (ctx, bo);
+  g_free (x); g_free (normed); g_free (want); g_free (gam); g_free (bet); g_free (ones); g_free (zeros);
+  g_free (w); g_free (wf); g_free (b); g_free (bf); g_free (table); g_free (packed);
+}
+
+static void
+test_attention_qkv (void)
+{
+  const SwinLayout TV = SWIN_LAYOUT_TORCHVISION, ORIG = SWIN_LAYOUT_ORIGINAL;
+
+  check_attention_qkv (TV, 2, 14, 14, 7, 0, 2, 8, FALSE);    /* plain windows */
+  check_attention_qkv (TV, 2, 14, 14, 7, 1, 3, 4, FALSE);    /* shifted, masked */
+  check_attention_qkv (TV, 1, 10, 12, 7, 1, 2, 8, FALSE);    /* padded to 14x14, shifted */
+  check_attention_qkv (TV, 1, 5, 10, 7, 1, 2, 8, FALSE);     /* padded to 7x14, shifted along W only */
+  check_attention_qkv (ORIG, 1, 6, 9, 7, 1, 2, 8, FALSE);    /* window shrinks to 6, map padded to 6x12 */
+  check_attention_qkv (TV, 1, 14, 14, 7, 1, 3, 32, FALSE);   /* Swin-T's stage 1 heads: C = 96, 6 chunks of W */
+  check_attention_qkv (TV, 1, 7, 7, 7, 0, 2, 36, FALSE);     /* C = 72: a last chunk of 2 texels */
+  check_attention_qkv (TV, 1, 24, 24, 12, 1, 2, 32, FALSE);  /* window 12: refused where it does not fit */
+  check_attention_qkv (TV, 1, 24, 24, 12, 1, 4, 8, FALSE);   /* window 12, small heads */
+  check_attention_qkv (TV, 1, 10, 12, 7, 1, 3, 4, TRUE);     /* the cosine attention, padded and shifted */
+  half_weights = TRUE;
+  check_attention_qkv (TV, 2, 14, 14, 7, 1, 3, 32, FALSE);   /* fp16 weights */
+  half_weights = FALSE;
+}
+
+static void
+test_large_grid_attention_qkv (void)
+{
+  /* a window per (image, head): 2 x 33000 of them, and chunks of images */
+  VkPhysicalDeviceLimits *lim = &ctx->props.limits, saved = *lim;
+
+  check_attention_qkv (SWIN_LAYOUT_ORIGINAL, 33000, 2, 2, 7, 0, 2, 4, FALSE);
+  lim->maxStorageBufferRange = 64 << 10;
+  lim->maxTexelBufferElements = 4096;
+  check_attention_qkv (SWIN_LAYOUT_TORCHVISION, 130, 7, 7, 7, 1, 2, 4, FALSE);
+  *lim = saved;
+}
+
 /* The final LayerNorm and the pooling in one pass, against the CPU's
  * LayerNorm then average pool. */
 static void
@@ -886,6 +1008,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/patch-embed/im2col", test_patch_embed);
   g_test_add_data_func ("/kernels/attention/query-per-invocation", "attention", test_attention);
   g_test_add_data_func ("/kernels/attention/window-per-workgroup", "attention_wg", test_attention);
+  g_test_add_func ("/kernels/attention/qkv-in-attention", test_attention_qkv);
   g_test_add_func ("/kernels/avgpool-norm", test_avgpool_norm);
   g_test_add_data_func ("/kernels/large-grid/gemm", "gemm", test_large_grid_gemm);
   g_test_add_data_func ("/kernels/large-grid/gemm_tiled", "gemm_tiled", test_large_grid_gemm);
@@ -899,6 +1022,7 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/large-grid/avgpool-norm", test_large_grid_avgpool);
   g_test_add_data_func ("/kernels/large-grid/attention", "attention", test_large_grid_attention);
   g_test_add_data_func ("/kernels/large-grid/attention_wg", "attention_wg", test_large_grid_attention);
+  g_test_add_func ("/kernels/large-grid/attention_qkv", test_large_grid_attention_qkv);
   ret = g_test_run ();
   swin_context_free (ctx);
   swin_shutdown ();   /* the validation layer checks the instance is left empty */

@@ -11,6 +11,7 @@
 #include "layernorm.iface.h"
 #include "im2col.iface.h"
 #include "attention.iface.h"
+#include "attention_qkv.iface.h"
 #include "avgpool_norm.iface.h"
 #include "preprocess.iface.h"
 #include "gemm_push.h"
@@ -120,6 +121,14 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
       if (v->gpu_only && !ctx->gpu_variants)
         continue;
       if (v->fits && !v->fits (ctx, a, &why)) {
+        /* an operation whose last variant has requirements (attention_qkv,
+         * which the plan asks for only where it fits) fails with the reason */
+        if (i == variant_count (info) - 1) {
+          g_set_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LIMIT, "%s: variant %s cannot run on \"%s\": %s",
+                       info->name, v->name, ctx->device_name, why);
+          g_free (why);
+          return NULL;
+        }
         swin_log (ctx, SWIN_LOG_DEBUG, "%s: variant %s skipped: %s", info->name, v->name, why);
         g_clear_pointer (&why, g_free);
         continue;
@@ -127,7 +136,6 @@ choose (SwinContext *ctx, SwinOp op, const SwinOpArgs *a, GError **error)
       index = i;
     }
   }
-  /* The last variant of each operation has no requirement: always found. */
   g_assert (index >= 0);
   chosen = &info->variants[index];
 
@@ -386,38 +394,100 @@ swin_op_im2col (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *img, const Sw
   return TRUE;
 }
 
+/* The push constants of a window attention, FALSE for a geometry it cannot run. */
+static gboolean
+attention_push (const SwinAttnGeom *g, int B, int heads, gboolean cosine, SwinAttentionPush *push,
+                GError **error)
+{
+  const int hd = heads > 0 ? g->C / heads : 0;
+
+  if (heads <= 0 || g->C % heads != 0 || hd % 4 != 0 || g->ws <= 0 || B <= 0)
+    return invalid (error, "attention", "needs a head dimension that is a multiple of 4");
+  *push = (SwinAttentionPush) { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M,
+                                B, 1.0f / sqrtf ((float) hd), cosine };
+  return TRUE;
+}
+
+static SwinOpArgs
+attention_args (const SwinAttnGeom *g, int images, int heads, gboolean qkv)
+{
+  return (SwinOpArgs) { .n = g->ws * g->ws, .hd = g->C / heads,
+                        .windows = (g->Hp / g->ws) * (g->Wp / g->ws), .bh = images * heads, .qkv = qkv };
+}
+
+/* Records @op, a window attention of @B images, in chunks of whole images:
+ * @b[0] its input (@in, @in_floats floats a token), @b[3] its output (@out,
+ * C a token). */
+static gboolean
+record_attention (SwinCmd *cmd, SwinContext *ctx, SwinOp op, SwinBinding *b, const SwinBinding *in,
+                  const SwinBinding *out, uint64_t in_floats, int B, const SwinAttnGeom *g,
+                  SwinAttentionPush *push, GError **error)
+{
+  uint64_t tokens = (uint64_t) g->H * g->W;
+  uint64_t chunk = chunk_units (ctx, tokens * in_floats / 4, 16, tokens * g->C * sizeof (float));
+
+  for (uint64_t b0 = 0; b0 < (uint64_t) B; b0 += chunk) {
+    uint64_t n = MIN (chunk, (uint64_t) B - b0);
+    SwinOpArgs args = attention_args (g, (int) n, push->heads, op == SWIN_OP_ATTENTION_QKV);
+
+    if (n < (uint64_t) B) {
+      b[0] = sub_range (in, b0, n, tokens * in_floats * sizeof (float));
+      b[3] = sub_range (out, b0, n, tokens * g->C * sizeof (float));
+    }
+    b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+    b[2].format = VK_FORMAT_R32_SFLOAT;
+    push->batch = (int32_t) n;
+    if (!record (cmd, ctx, op, &args, b, push, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *qkv,
                    const SwinBinding *qkv_bias, const SwinBinding *table,
                    const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, gboolean cosine,
                    GError **error)
 {
-  const int hd = heads > 0 ? g->C / heads : 0;
-  SwinAttentionPush push = { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M, B,
-             hd > 0 ? 1.0f / sqrtf ((float) hd) : 0.0f, cosine };
+  SwinAttentionPush push;
   SwinBinding b[] = { *qkv, *qkv_bias, *table, *out };
-  uint64_t tokens = (uint64_t) g->H * g->W, chunk;
 
   BINDS (b, ATTENTION, TEXEL (0) | TEXEL (1) | TEXEL (2));
-  if (heads <= 0 || g->C % heads != 0 || hd % 4 != 0 || g->ws <= 0 || B <= 0)
-    return invalid (error, "attention", "needs a head dimension that is a multiple of 4");
-  chunk = chunk_units (ctx, tokens * 3 * g->C / 4, 16, tokens * g->C * sizeof (float));
-  for (uint64_t b0 = 0; b0 < (uint64_t) B; b0 += chunk) {
-    uint64_t n = MIN (chunk, (uint64_t) B - b0);
-    SwinOpArgs args = { .n = g->ws * g->ws, .hd = hd,
-                        .windows = (g->Hp / g->ws) * (g->Wp / g->ws), .bh = (int) n * heads };
+  return attention_push (g, B, heads, cosine, &push, error) &&
+         record_attention (cmd, ctx, SWIN_OP_ATTENTION, b, qkv, out, 3 * (uint64_t) g->C, B, g, &push, error);
+}
 
-    if (n < (uint64_t) B) {
-      b[0] = sub_range (qkv, b0, n, tokens * 3 * g->C * sizeof (float));
-      b[3] = sub_range (out, b0, n, tokens * g->C * sizeof (float));
-    }
-    b[0].format = b[1].format = VK_FORMAT_R32G32B32A32_SFLOAT;
-    b[2].format = VK_FORMAT_R32_SFLOAT;
-    push.batch = (int32_t) n;
-    if (!record (cmd, ctx, SWIN_OP_ATTENTION, &args, b, &push, error))
-      return FALSE;
-  }
-  return TRUE;
+gboolean
+swin_op_attention_qkv_fits (SwinContext *ctx, const SwinAttnGeom *g, int heads)
+{
+  const SwinVariant *v = &swin_op_infos[SWIN_OP_ATTENTION_QKV].variants[0];
+  SwinOpArgs args;
+  char *why = NULL;
+  gboolean fits;
+
+  if (heads <= 0 || g->ws <= 0 || g->C % heads != 0)
+    return FALSE;
+  args = attention_args (g, 1, heads, TRUE);
+  fits = v->fits (ctx, &args, &why);
+  g_free (why);
+  return fits;
+}
+
+gboolean
+swin_op_attention_qkv (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *x, const SwinBinding *w,
+                       const SwinBinding *gemm_bias, const SwinBinding *qkv_bias, const SwinBinding *table,
+                       const SwinBinding *out, int B, const SwinAttnGeom *g, int heads, gboolean cosine,
+                       GError **error)
+{
+  SwinAttentionPush push;
+  SwinBinding b[] = { *x, *qkv_bias, *table, *out, *w, *gemm_bias };
+
+  BINDS (b, ATTENTION_QKV, TEXEL (0) | TEXEL (1) | TEXEL (2) | TEXEL (4));
+  /* packed weights are fp32 or fp16 texels, as for the GEMM */
+  if (b[4].format != VK_FORMAT_R16G16B16A16_SFLOAT)
+    b[4].format = VK_FORMAT_R32G32B32A32_SFLOAT;
+  return attention_push (g, B, heads, cosine, &push, error) &&
+         record_attention (cmd, ctx, SWIN_OP_ATTENTION_QKV, b, x, out, (uint64_t) g->C, B, g, &push, error);
 }
 
 gboolean

@@ -17,6 +17,7 @@ typedef enum {
   SWIN_OP_LAYERNORM,
   SWIN_OP_IM2COL,
   SWIN_OP_ATTENTION,
+  SWIN_OP_ATTENTION_QKV,
   SWIN_OP_AVGPOOL,
   SWIN_OP_PREPROCESS,
   SWIN_OP_COUNT,
@@ -90,6 +91,21 @@ gboolean swin_op_attention (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *q
                             const SwinBinding *qkv_bias, const SwinBinding *table,
                             const SwinBinding *out, int B, const SwinAttnGeom *g, int heads,
                             gboolean cosine, GError **error);
+
+/* The LayerNorm before the attention, its qkv Linear and the window
+ * attention in one dispatch, from the residual stream @x [B, H*W, C] into
+ * @out [B, H*W, C]: @w and @gemm_bias the qkv Linear with the LayerNorm
+ * folded in (swin_pack_fold_layernorm()), @qkv_bias its own bias (a padded
+ * token's q, k, v), @table and @cosine as swin_op_attention().  The qkv
+ * activations are never stored.  SWIN_ERROR_DEVICE_LIMIT where the window's
+ * workgroup does not fit the device: swin_op_attention_qkv_fits() first. */
+gboolean swin_op_attention_qkv (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *x,
+                                const SwinBinding *w, const SwinBinding *gemm_bias,
+                                const SwinBinding *qkv_bias, const SwinBinding *table,
+                                const SwinBinding *out, int B, const SwinAttnGeom *g, int heads,
+                                gboolean cosine, GError **error);
+/* Whether swin_op_attention_qkv() can run windows of @g with @heads heads on @ctx. */
+gboolean swin_op_attention_qkv_fits (SwinContext *ctx, const SwinAttnGeom *g, int heads);
 
 /* out[b, c] = mean over @L tokens of LayerNorm(in[b, t, :])[c] (@gamma,
  * @beta): the final LayerNorm and the average pool in one dispatch, the

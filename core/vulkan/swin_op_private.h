@@ -18,6 +18,7 @@ typedef struct {
   int rows, C;           /* layernorm */
   int n, hd;             /* attention: tokens per window, head dimension */
   int windows, bh;       /* attention: windows per image, batch * heads */
+  gboolean qkv;          /* attention: qkv computed in it (attention_qkv) */
   int count;             /* im2col: output values */
   int images;            /* avgpool_norm: a workgroup each */
   int out_w, out_h;      /* preprocess */

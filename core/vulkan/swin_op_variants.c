@@ -15,6 +15,7 @@
 #include "im2col.spv.h"
 #include "attention.spv.h"
 #include "attention_wg.spv.h"
+#include "attention_qkv.spv.h"
 #include "avgpool_norm.spv.h"
 #include "preprocess.spv.h"
 #include "gemm.iface.h"
@@ -26,6 +27,7 @@
 #include "im2col.iface.h"
 #include "attention.iface.h"
 #include "attention_wg.iface.h"
+#include "attention_qkv.iface.h"
 #include "avgpool_norm.iface.h"
 #include "preprocess.iface.h"
 #include "gemm_push.h"
@@ -65,6 +67,7 @@ PUSH_IS (GEMM, SwinGemmPush);
 PUSH_IS (LAYERNORM, SwinLayernormPush);
 PUSH_IS (IM2COL, SwinIm2colPush);
 PUSH_IS (ATTENTION, SwinAttentionPush);
+PUSH_IS (ATTENTION_QKV, SwinAttentionPush);
 PUSH_IS (AVGPOOL_NORM, SwinAvgpoolNormPush);
 PUSH_IS (PREPROCESS, SwinPreprocessPush);
 static uint32_t
@@ -265,16 +268,22 @@ layernorm_rows_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_
 
 /* ---- attention ---- */
 
+/* Shared memory of the window-per-workgroup kernels: keys, values and mask
+ * regions, and for attention_qkv.comp its chunk of 16 k steps of the head's
+ * 3 x hd weight columns. */
 static size_t
 attention_wg_shared (const SwinOpArgs *a)
 {
-  return (size_t) a->n * (2 * a->hd * sizeof (float) + sizeof (int32_t));
+  return (size_t) a->n * (2 * a->hd * sizeof (float) + sizeof (int32_t)) +
+         (a->qkv ? (size_t) 16 * 3 * a->hd * sizeof (float) : 0);
 }
 
+/* An invocation per token, rounded to whole warps; attention_qkv.comp: three
+ * (its query, key and value). */
 static uint32_t
 attention_wg_threads (const SwinOpArgs *a)
 {
-  return (uint32_t) (a->n + 31) / 32 * 32;
+  return (uint32_t) (a->n + 31) / 32 * 32 * (a->qkv ? 3 : 1);
 }
 
 static gboolean
@@ -406,6 +415,11 @@ const SwinOpInfo swin_op_infos[SWIN_OP_COUNT] = {
   [SWIN_OP_ATTENTION] = { "attention", IFACE (ATTENTION, SwinAttentionPush), {
       { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, attention_wg_spec, attention_wg_grid },
       { "attention", SPV (attention), FALSE, NULL, attention_spec, attention_grid },
+  } },
+  /* GPUs only by what records it: the plan's LayerNorm-folded path */
+  [SWIN_OP_ATTENTION_QKV] = { "attention_qkv", IFACE (ATTENTION_QKV, SwinAttentionPush), {
+      { "attention_qkv", SPV (attention_qkv), FALSE, attention_wg_fits, attention_wg_spec,
+        attention_wg_grid },
   } },
   [SWIN_OP_AVGPOOL] = { "avgpool", IFACE (AVGPOOL_NORM, SwinAvgpoolNormPush), {
       { "avgpool_norm", SPV (avgpool_norm), FALSE, NULL, avgpool_norm_spec, avgpool_norm_grid },

@@ -74,10 +74,17 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
            (LABEL ("layernorm", 0), swin_op_layernorm (p->cmd, ctx, &x, &n2w, &n2b, &y, rows, C, 0, 0, NULL, 0, error)) &&
            (LABEL ("fc1", gemm * hid), swin_op_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
            (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
-  /* the same with the LayerNorms inside qkv and fc1 (swin_net_private.h) */
-  return (LABEL ("qkv", gemm * 3 * C), swin_op_gemm_full (p->cmd, ctx, &x, &qw, &qgb, &qkv, rows, 3 * C, C, &norm, error)) &&
-         (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], FALSE, error)) &&
-         (LABEL ("proj", gemm * C), swin_op_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
+  /* the same with the LayerNorms inside qkv and fc1 (swin_net_private.h),
+   * and qkv inside the attention where the window's workgroup fits */
+  if (swin_op_attention_qkv_fits (ctx, &g, a->heads[s])) {
+    if (!(LABEL ("attention_qkv", gemm * 3 * C + attn),
+          swin_op_attention_qkv (p->cmd, ctx, &x, &qw, &qgb, &qb, &tab, &y, p->B, &g, a->heads[s], FALSE, error)))
+      return FALSE;
+  } else if (!((LABEL ("qkv", gemm * 3 * C), swin_op_gemm_full (p->cmd, ctx, &x, &qw, &qgb, &qkv, rows, 3 * C, C, &norm, error)) &&
+               (LABEL ("attention", attn), swin_op_attention (p->cmd, ctx, &qkv, &qb, &tab, &y, p->B, &g, a->heads[s], FALSE, error)))) {
+    return FALSE;
+  }
+  return (LABEL ("proj", gemm * C), swin_op_gemm (p->cmd, ctx, &y, &pw, &pb, &x, rows, C, C, FALSE, TRUE, error)) &&
          (LABEL ("fc1", gemm * hid), swin_op_gemm_full (p->cmd, ctx, &x, &f1w, &f1b, &hidden, rows, hid, C, &norm_gelu, error)) &&
          (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
 }
