@@ -7,108 +7,17 @@
 #include "swin/swin.h"
 #include "swin_test_device.h"
 #include "swin_test_floats.h"
-#include "swin_op.h"
+#include "swin_test_kernel.h"
 #include "swin_pack.h"
 #include "swin_cpu_ops.h"
 
 static SwinContext *ctx;
-
-/* Forces @variant of @op for the test that follows. */
-static void
-force (SwinOp op, const char *variant)
-{
-  GError *error = NULL;
-
-  g_assert_true (swin_op_force (ctx, op, variant, &error));
-  g_assert_no_error (error);
-}
-
-/* After recording @op (@ok, @error): it ran the forced @variant, or, where
- * @fits is FALSE, it failed saying that variant cannot run here.  Returns
- * whether there is something to run. */
-static gboolean
-recorded (SwinOp op, const char *variant, gboolean ok, GError *error, gboolean fits)
-{
-  if (!fits) {
-    g_assert_false (ok);
-    g_assert_error (error, SWIN_ERROR, SWIN_ERROR_DEVICE_LIMIT);
-    g_assert_nonnull (strstr (error->message, variant));
-    g_test_message ("as expected: %s", error->message);
-    g_error_free (error);
-    return FALSE;
-  }
-  g_assert_no_error (error);
-  g_assert_true (ok);
-  g_assert_cmpstr (swin_op_last_variant (ctx, op), ==, variant);
-  return TRUE;
-}
-
-/* A host-visible buffer holding @n floats (copied from @src when given). */
-static SwinBuffer *
-buf_new (const float *src, size_t n)
-{
-  GError *error = NULL;
-  SwinBuffer *b = swin_buffer_new (ctx, MAX (n, 4) * sizeof (float), SWIN_BUFFER_UPLOAD, "test", &error);
-  g_assert_no_error (error);
-  if (src)
-    memcpy (b->mapped, src, n * sizeof (float));
-  else
-    memset (b->mapped, 0, n * sizeof (float));
-  return b;
-}
-
-static SwinBinding
-bnd (SwinBuffer *b)
-{
-  return (SwinBinding) { b, 0, 0, VK_FORMAT_UNDEFINED };
-}
-
-static SwinCmd *
-cmd_begin (void)
-{
-  GError *error = NULL;
-  SwinCmd *cmd = swin_cmd_new (ctx, &error);
-  g_assert_no_error (error);
-  return cmd;
-}
-
-static void
-cmd_run (SwinCmd *cmd)
-{
-  GError *error = NULL;
-  g_assert_true (swin_cmd_end (cmd, &error));
-  g_assert_true (swin_cmd_submit_wait (ctx, &cmd, 1, &error));
-  g_assert_no_error (error);
-  swin_cmd_free (cmd);
-}
-
-static void
-assert_close (const float *got, const float *want, size_t n, float rel)
-{
-  float bound = rel * fmaxf (1.0f, swin_test_max_abs (want, n));
-  float diff = swin_test_max_diff (got, want, n);
-  if (!(diff <= bound))
-    g_error ("max |diff| %g > bound %g", diff, bound);
-}
 
 static gboolean half_weights;   /* check_gemm with fp16 weight storage */
 /* check_gemm's bound relative to the largest output: fp32 sums, or fp16
  * arithmetic (each product rounded to 11 bits, partial sums of 8 in fp16). */
 static float gemm_tolerance = 1e-5f;
 
-/* @x rounded to the nearest fp16 value, ties to even, written independently
- * of the packer's bit manipulation: in the normal range fp16 keeps 11
- * significant bits, below 2^-14 a fixed step of 2^-24 (|x| < 65504 here). */
-static float
-round_to_f16 (float x)
-{
-  int e;
-
-  if (x == 0.0f)
-    return x;
-  frexpf (x, &e);                       /* |x| = m * 2^e, m in [0.5, 1) */
-  return ldexpf (nearbyintf (ldexpf (x, 11 - MAX (e, -13))), MAX (e, -13) - 11);
-}
 static const char *gemm_variant;
 
 static void
@@ -129,7 +38,7 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
     /* the reference uses the same weights rounded to fp16 */
     swin_pack_linear_f16 (w, N, K, (guint16 *) packed);
     for (size_t i = 0; i < (size_t) N * K; i++)
-      w[i] = round_to_f16 (w[i]);
+      w[i] = swin_test_round_to_f16 (w[i]);
   } else {
     swin_pack_linear (w, N, K, packed);
   }
@@ -141,20 +50,20 @@ check_gemm (int M, int N, int K, gboolean gelu, gboolean accumulate)
     for (size_t i = 0; i < (size_t) M * N; i++)
       want[i] += res[i];
 
-  ba = buf_new (a, (size_t) M * K);
-  bw = buf_new (packed, swin_packed_linear_size (N, K));
-  bb = buf_new (bias, swin_packed_bias_size (N));
-  bo = buf_new (accumulate ? res : NULL, (size_t) M * N);
-  cmd = cmd_begin ();
+  ba = swin_test_buffer_new (ctx, a, (size_t) M * K);
+  bw = swin_test_buffer_new (ctx, packed, swin_packed_linear_size (N, K));
+  bb = swin_test_buffer_new (ctx, bias, swin_packed_bias_size (N));
+  bo = swin_test_buffer_new (ctx, accumulate ? res : NULL, (size_t) M * N);
+  cmd = swin_test_cmd_begin (ctx);
   {
-    SwinBinding A = bnd (ba), W = bnd (bw), B = bnd (bb), O = bnd (bo);
+    SwinBinding A = swin_test_binding (ba), W = swin_test_binding (bw), B = swin_test_binding (bb), O = swin_test_binding (bo);
     if (half_weights)
       W.format = VK_FORMAT_R16G16B16A16_SFLOAT;
     gboolean ok = swin_op_gemm (cmd, ctx, &A, &W, &B, &O, M, N, K, gelu, accumulate, &error);
-    recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
+    swin_test_recorded (ctx, SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
   }
-  cmd_run (cmd);
-  assert_close (bo->mapped, want, (size_t) M * N, gemm_tolerance);
+  swin_test_cmd_run (ctx, cmd);
+  swin_test_assert_close (bo->mapped, want, (size_t) M * N, gemm_tolerance);
 
   swin_buffer_free (ctx, ba);
   swin_buffer_free (ctx, bw);
@@ -190,21 +99,21 @@ gemm_case_begin (const GemmCase *c)
     return FALSE;
   }
   gemm_variant = c->variant;
-  force (SWIN_OP_GEMM, gemm_variant);
+  swin_test_force (ctx, SWIN_OP_GEMM, gemm_variant);
   half_weights = c->half;
   /* fp16 arithmetic, measured on lavapipe with these data: at most 8.0e-4
    * of the largest output (fp32 arithmetic on the same fp16 weights: 1.6e-6) */
   gemm_tolerance = f16 || coopmat ? 2.5e-3f : 1e-5f;
   if (!fits) {
     GError *error = NULL;
-    SwinBuffer *b = buf_new (NULL, 64);
-    SwinBinding B = bnd (b), W = bnd (b);
-    SwinCmd *cmd = cmd_begin ();
+    SwinBuffer *b = swin_test_buffer_new (ctx, NULL, 64);
+    SwinBinding B = swin_test_binding (b), W = swin_test_binding (b);
+    SwinCmd *cmd = swin_test_cmd_begin (ctx);
     gboolean ok;
 
     W.format = VK_FORMAT_R16G16B16A16_SFLOAT;
     ok = swin_op_gemm (cmd, ctx, &B, &W, &B, &B, 4, 4, 4, FALSE, FALSE, &error);
-    recorded (SWIN_OP_GEMM, gemm_variant, ok, error, FALSE);
+    swin_test_recorded (ctx, SWIN_OP_GEMM, gemm_variant, ok, error, FALSE);
     swin_cmd_free (cmd);
     swin_buffer_free (ctx, b);
     g_test_skip (coopmat ? "no fp16 cooperative matrices on this device"
@@ -216,7 +125,7 @@ gemm_case_begin (const GemmCase *c)
 static void
 gemm_case_end (void)
 {
-  force (SWIN_OP_GEMM, NULL);
+  swin_test_force (ctx, SWIN_OP_GEMM, NULL);
   half_weights = FALSE;
   gemm_tolerance = 1e-5f;
 }
@@ -276,21 +185,21 @@ check_layernorm (int B, int H, int W, int C, gboolean merge, int add)
       for (int c = 0; c < Cout; c++)
         want[(size_t) r * Cout + c] += ad[(size_t) (r % add_rows) * Cout + c];
 
-  bx = buf_new (x, n_in);
-  bg = buf_new (g, Cout);
-  bb = buf_new (b, Cout);
-  bo = buf_new (NULL, n_out);
-  ba = buf_new (ad, (size_t) add_rows * Cout);
-  cmd = cmd_begin ();
+  bx = swin_test_buffer_new (ctx, x, n_in);
+  bg = swin_test_buffer_new (ctx, g, Cout);
+  bb = swin_test_buffer_new (ctx, b, Cout);
+  bo = swin_test_buffer_new (ctx, NULL, n_out);
+  ba = swin_test_buffer_new (ctx, ad, (size_t) add_rows * Cout);
+  cmd = swin_test_cmd_begin (ctx);
   {
-    SwinBinding X = bnd (bx), G = bnd (bg), Bb = bnd (bb), O = bnd (bo), A = bnd (ba);
+    SwinBinding X = swin_test_binding (bx), G = swin_test_binding (bg), Bb = swin_test_binding (bb), O = swin_test_binding (bo), A = swin_test_binding (ba);
     gboolean ok = swin_op_layernorm (cmd, ctx, &X, &G, &Bb, &O, rows, Cout, merge ? H : 0,
                                      merge ? W : 0, add ? &A : NULL, add_rows, &error);
     /* the private-memory variant caches rows up to 1024 channels only */
-    if (recorded (SWIN_OP_LAYERNORM, layernorm_variant, ok, error,
+    if (swin_test_recorded (ctx, SWIN_OP_LAYERNORM, layernorm_variant, ok, error,
                   Cout <= 1024 || strcmp (layernorm_variant, "layernorm_private") != 0)) {
-      cmd_run (cmd);
-      assert_close (bo->mapped, want, n_out, 1e-5f);
+      swin_test_cmd_run (ctx, cmd);
+      swin_test_assert_close (bo->mapped, want, n_out, 1e-5f);
     } else {
       swin_cmd_free (cmd);
     }
@@ -346,7 +255,7 @@ check_gemm_fused (int B, int H, int W, int Cin, int N, gboolean gather, gboolean
       for (int k = 0; k < K; k++) {
         float v = w[(size_t) n * K + k] * g[k];
         shift += (double) w[(size_t) n * K + k] * be[k];
-        w[(size_t) n * K + k] = half_weights ? round_to_f16 (v) : v;
+        w[(size_t) n * K + k] = half_weights ? swin_test_round_to_f16 (v) : v;
       }
       bias_ref[n] = (float) shift;
     }
@@ -356,7 +265,7 @@ check_gemm_fused (int B, int H, int W, int Cin, int N, gboolean gather, gboolean
     memcpy (bf, b, N * sizeof (float));
     if (half_weights)
       for (size_t i = 0; i < (size_t) N * K; i++)
-        w[i] = round_to_f16 (w[i]);
+        w[i] = swin_test_round_to_f16 (w[i]);
     swin_cpu_linear (rows, M, K, w, b, N, want);
   }
   if (gelu)
@@ -366,28 +275,28 @@ check_gemm_fused (int B, int H, int W, int Cin, int N, gboolean gather, gboolean
   else
     swin_pack_linear (wf, N, K, packed);
 
-  ba = buf_new (x, n_in);
-  bw = buf_new (packed, swin_packed_linear_size (N, K));
-  bb = buf_new (bf, 2 * swin_packed_bias_size (N));
-  bo = buf_new (NULL, (size_t) M * N);
+  ba = swin_test_buffer_new (ctx, x, n_in);
+  bw = swin_test_buffer_new (ctx, packed, swin_packed_linear_size (N, K));
+  bb = swin_test_buffer_new (ctx, bf, 2 * swin_packed_bias_size (N));
+  bo = swin_test_buffer_new (ctx, NULL, (size_t) M * N);
   params.gelu = gelu;
   params.norm_a = norm;
   if (gather) {
     params.gather_h = H;
     params.gather_w = W;
   }
-  cmd = cmd_begin ();
+  cmd = swin_test_cmd_begin (ctx);
   {
-    SwinBinding A = bnd (ba), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
+    SwinBinding A = swin_test_binding (ba), Wb = swin_test_binding (bw), Bb = swin_test_binding (bb), O = swin_test_binding (bo);
     gboolean ok;
 
     if (half_weights)
       Wb.format = VK_FORMAT_R16G16B16A16_SFLOAT;
     ok = swin_op_gemm_full (cmd, ctx, &A, &Wb, &Bb, &O, M, N, K, &params, &error);
-    recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
+    swin_test_recorded (ctx, SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
   }
-  cmd_run (cmd);
-  assert_close (bo->mapped, want, (size_t) M * N, gemm_tolerance);
+  swin_test_cmd_run (ctx, cmd);
+  swin_test_assert_close (bo->mapped, want, (size_t) M * N, gemm_tolerance);
 
   swin_buffer_free (ctx, ba); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
   g_free (x); g_free (rows); g_free (normed); g_free (g); g_free (be); g_free (ones); g_free (zeros);
@@ -418,7 +327,7 @@ static void
 test_layernorm (gconstpointer variant)
 {
   layernorm_variant = variant;
-  force (SWIN_OP_LAYERNORM, variant);
+  swin_test_force (ctx, SWIN_OP_LAYERNORM, variant);
   check_layernorm (2, 5, 3, 20, FALSE, ADD_NONE);
   check_layernorm (1, 7, 7, 96, FALSE, ADD_REPEAT);
   check_layernorm (3, 7, 7, 24, FALSE, ADD_RESIDUAL);
@@ -426,7 +335,7 @@ test_layernorm (gconstpointer variant)
   check_layernorm (3, 14, 14, 8, TRUE, ADD_NONE);
   check_layernorm (1, 3, 3, 1024, FALSE, ADD_NONE); /* the longest row cached in private memory */
   check_layernorm (1, 2, 2, 1536, TRUE, ADD_NONE);  /* long rows: several texels per invocation, not cached */
-  force (SWIN_OP_LAYERNORM, NULL);
+  swin_test_force (ctx, SWIN_OP_LAYERNORM, NULL);
 }
 
 /* The patch embedding (the conv weight as a Linear) against the CPU's direct
@@ -450,20 +359,20 @@ check_patch_embed (int B, int Cin, int H, int W, int P, int C, gboolean in_place
   swin_test_fill (w, C * K, 10, 0.2f);
   swin_test_fill (b, C, 11, 1.0f);
   for (int i = 0; i < C * K; i++)
-    wr[i] = half_weights ? round_to_f16 (w[i]) : w[i];
+    wr[i] = half_weights ? swin_test_round_to_f16 (w[i]) : w[i];
   swin_cpu_patch_embed (img, B, Cin, H, W, P, wr, b, C, want);
   if (half_weights)
     swin_pack_linear_f16 (w, C, K, (guint16 *) packed);
   else
     swin_pack_linear (w, C, K, packed);
-  bi = buf_new (img, n_img);
-  bc = buf_new (NULL, (size_t) rows * K);
-  bw = buf_new (packed, swin_packed_linear_size (C, K));
-  bb = buf_new (b, C);
-  bo = buf_new (NULL, n_out);
-  cmd = cmd_begin ();
+  bi = swin_test_buffer_new (ctx, img, n_img);
+  bc = swin_test_buffer_new (ctx, NULL, (size_t) rows * K);
+  bw = swin_test_buffer_new (ctx, packed, swin_packed_linear_size (C, K));
+  bb = swin_test_buffer_new (ctx, b, C);
+  bo = swin_test_buffer_new (ctx, NULL, n_out);
+  cmd = swin_test_cmd_begin (ctx);
   {
-    SwinBinding I = bnd (bi), Cb = bnd (bc), Wb = bnd (bw), Bb = bnd (bb), O = bnd (bo);
+    SwinBinding I = swin_test_binding (bi), Cb = swin_test_binding (bc), Wb = swin_test_binding (bw), Bb = swin_test_binding (bb), O = swin_test_binding (bo);
     gboolean ok;
 
     if (half_weights)
@@ -473,7 +382,7 @@ check_patch_embed (int B, int Cin, int H, int W, int P, int C, gboolean in_place
       params.gather_h = H;
       params.gather_w = W;
       ok = swin_op_gemm_full (cmd, ctx, &I, &Wb, &Bb, &O, rows, C, K, &params, &error);
-      recorded (SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
+      swin_test_recorded (ctx, SWIN_OP_GEMM, gemm_variant, ok, error, TRUE);
     } else {
       ok = swin_op_im2col (cmd, ctx, &I, &Cb, B, Cin, H, W, P, &error) &&
            swin_op_gemm_full (cmd, ctx, &Cb, &Wb, &Bb, &O, rows, C, K, &params, &error);
@@ -481,8 +390,8 @@ check_patch_embed (int B, int Cin, int H, int W, int P, int C, gboolean in_place
       g_assert_true (ok);
     }
   }
-  cmd_run (cmd);
-  assert_close (bo->mapped, want, n_out, gemm_tolerance);
+  swin_test_cmd_run (ctx, cmd);
+  swin_test_assert_close (bo->mapped, want, n_out, gemm_tolerance);
   swin_buffer_free (ctx, bi); swin_buffer_free (ctx, bc); swin_buffer_free (ctx, bw);
   swin_buffer_free (ctx, bb); swin_buffer_free (ctx, bo);
   g_free (img); g_free (w); g_free (wr); g_free (b); g_free (want); g_free (packed);
@@ -502,10 +411,10 @@ test_patch_embed (void)
   check_patch_embed (1, 3, 10, 6, 2, 8, FALSE);
   check_patch_embed (1, 4, 9, 6, 3, 12, FALSE);
 
-  buf = buf_new (NULL, 3 * 10 * 6);
-  cmd = cmd_begin ();
+  buf = swin_test_buffer_new (ctx, NULL, 3 * 10 * 6);
+  cmd = swin_test_cmd_begin (ctx);
   {
-    SwinBinding X = bnd (buf);
+    SwinBinding X = swin_test_binding (buf);
 
     params.patch = 2;
     params.gather_h = 10;
@@ -533,231 +442,6 @@ out:
   gemm_case_end ();
 }
 
-static const char *attention_variant;
-
-/* GPU: qkv GEMM + attention kernel; CPU: the reference's pad/roll/partition formulation. */
-/* With @cosine, Swin V2's scaled cosine attention: the table is followed by
- * one scale per head, exp(min(logit_scale, log 100)). */
-static void
-check_attention_as (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd,
-                    gboolean cosine)
-{
-  GError *error = NULL;
-  SwinArch arch = { .layout = layout, .embed_dim = heads * hd, .num_stages = 1, .windows = { M },
-                    .heads = { heads } };
-  SwinAttnGeom g;
-  int C = heads * hd, L = H * W, tw = 2 * M - 1;
-  size_t n = (size_t) B * L * C;
-  float *y = g_new (float, n), *qw = g_new (float, 3 * C * C), *qb = g_new (float, swin_packed_bias_size (3 * C));
-  int n_table = tw * tw * heads + (cosine ? heads : 0);
-  float *table = g_new (float, n_table), *want = g_new (float, n);
-  float *packed = g_new (float, swin_packed_linear_size (3 * C, C));
-  SwinBuffer *by, *bw, *bb, *bt, *bqkv, *bo;
-  SwinCmd *cmd;
-
-  swin_attn_geometry (&arch, 0, block, H, W, &g);
-  swin_test_fill (y, n, 12, 1.5f);
-  swin_test_fill (qw, 3 * C * C, 13, 2.0f / sqrtf (C));
-  swin_test_fill (qb, 3 * C, 14, 1.0f);
-  swin_test_fill (table, n_table, 15, 2.0f);
-  for (int h = 0; cosine && h < heads; h++) {
-    /* logit scales from below 0 to above the clamp at log 100 */
-    float logit_scale = 3.0f * table[tw * tw * heads + h] + 2.5f;
-    table[tw * tw * heads + h] = expf (MIN (logit_scale, logf (100.0f)));
-  }
-  swin_pack_linear (qw, 3 * C, C, packed);
-  swin_cpu_window_msa (y, B, &g, heads, qw, qb, table, cosine ? table + tw * tw * heads : NULL, want);
-
-  by = buf_new (y, n);
-  bw = buf_new (packed, swin_packed_linear_size (3 * C, C));
-  bb = buf_new (qb, swin_packed_bias_size (3 * C));
-  bt = buf_new (table, n_table);
-  bqkv = buf_new (NULL, 3 * n);
-  bo = buf_new (NULL, n);
-  cmd = cmd_begin ();
-  {
-    SwinBinding Y = bnd (by), Wq = bnd (bw), Bq = bnd (bb), T = bnd (bt), Q = bnd (bqkv), O = bnd (bo);
-    const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
-    size_t shared = (size_t) g.ws * g.ws * (2 * hd * sizeof (float) + sizeof (int32_t));
-    gboolean fits = strcmp (attention_variant, "attention_wg") != 0 ||
-                    (shared <= lim->maxComputeSharedMemorySize &&
-                     (uint32_t) (g.ws * g.ws + 31) / 32 * 32 <= lim->maxComputeWorkGroupInvocations);
-    gboolean ok;
-
-    g_assert_true (swin_op_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
-    ok = swin_op_attention (cmd, ctx, &Q, &Bq, &T, &O, B, &g, heads, cosine, &error);
-    if (recorded (SWIN_OP_ATTENTION, attention_variant, ok, error, fits)) {
-      cmd_run (cmd);
-      assert_close (bo->mapped, want, n, 1e-5f);
-    } else {
-      swin_cmd_free (cmd);
-    }
-  }
-  g_test_message ("attention%s %s %dx%d M=%d block=%d: ws=%d pad=%dx%d shift=%d,%d", cosine ? " (cosine)" : "",
-                  swin_layout_name (layout), H, W, M, block, g.ws, g.Hp, g.Wp, g.shift_h, g.shift_w);
-
-  swin_buffer_free (ctx, by); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb);
-  swin_buffer_free (ctx, bt); swin_buffer_free (ctx, bqkv); swin_buffer_free (ctx, bo);
-  g_free (y); g_free (qw); g_free (qb); g_free (table); g_free (want); g_free (packed);
-}
-
-static void
-check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd)
-{
-  check_attention_as (layout, B, H, W, M, block, heads, hd, FALSE);
-}
-
-/* Both variants (a query per invocation; a window per workgroup with shared
- * keys and values) on every device; where the second's shared memory does
- * not fit (window 12 at head dim 32 on lavapipe), forcing it must fail
- * rather than run the other. */
-static void
-test_attention (gconstpointer variant)
-{
-  const SwinLayout TV = SWIN_LAYOUT_TORCHVISION, ORIG = SWIN_LAYOUT_ORIGINAL;
-
-  attention_variant = variant;
-  force (SWIN_OP_ATTENTION, variant);
-  check_attention (TV, 2, 14, 14, 7, 0, 2, 8);    /* plain windows */
-  check_attention (TV, 2, 14, 14, 7, 1, 3, 4);    /* shifted, masked */
-  check_attention (TV, 1, 10, 12, 7, 1, 2, 8);    /* padded to 14x14, shifted */
-  check_attention (TV, 2, 5, 5, 7, 1, 1, 12);     /* map inside one window: padded to 7x7, no shift */
-  check_attention (TV, 1, 5, 10, 7, 1, 2, 8);     /* padded to 7x14, shifted along W only */
-  check_attention (ORIG, 2, 5, 5, 7, 1, 1, 12);   /* window shrinks to the map, no shift */
-  check_attention (ORIG, 1, 5, 10, 7, 1, 2, 8);   /* window shrinks to 5: two windows, no shift */
-  check_attention (ORIG, 1, 6, 9, 7, 1, 2, 8);    /* window shrinks to 6, map padded to 6x12 */
-  check_attention (TV, 1, 24, 24, 12, 1, 2, 32);  /* window 12 */
-  check_attention (TV, 1, 24, 24, 12, 1, 4, 8);   /* window 12, small heads: fits shared memory */
-  /* Swin V2's scaled cosine attention, in both variants too */
-  check_attention_as (TV, 2, 14, 14, 7, 0, 2, 8, TRUE);   /* plain windows */
-  check_attention_as (TV, 1, 10, 12, 7, 1, 3, 4, TRUE);   /* padded, shifted, masked */
-  check_attention_as (ORIG, 1, 5, 10, 7, 1, 2, 8, TRUE);  /* window shrinks to the map */
-  check_attention_as (TV, 1, 16, 16, 8, 1, 4, 8, TRUE);   /* window 8 (timm's swinv2 at 256) */
-  force (SWIN_OP_ATTENTION, NULL);
-}
-
-/* The LayerNorm, the qkv Linear and the attention in one dispatch
- * (attention_qkv, GPUs), against the CPU's LayerNorm then window attention
- * (which computes qkv itself).  With fp16 weights (half_weights) the
- * reference takes the folded weights rounded to fp16 and a LayerNorm
- * without gamma and beta; only maps of whole windows then, since a padded
- * token's q, k, v are the unfolded bias. */
-static void
-check_attention_qkv (SwinLayout layout, int B, int H, int W, int M, int block, int heads, int hd,
-                     gboolean cosine)
-{
-  GError *error = NULL;
-  SwinArch arch = { .layout = layout, .embed_dim = heads * hd, .num_stages = 1, .windows = { M },
-                    .heads = { heads } };
-  SwinAttnGeom g;
-  int C = heads * hd, N = 3 * C, L = H * W, tw = 2 * M - 1;
-  int n_table = tw * tw * heads + (cosine ? heads : 0);
-  size_t n = (size_t) B * L * C, N4 = swin_packed_bias_size (N);
-  float *x = g_new (float, n), *normed = g_new (float, n), *want = g_new (float, n);
-  float *gam = g_new (float, C), *bet = g_new (float, C), *ones = g_new (float, C), *zeros = g_new0 (float, C);
-  float *w = g_new (float, (size_t) N * C), *wf = g_new (float, (size_t) N * C);
-  float *b = g_new0 (float, N4), *bf = g_new (float, 2 * N4), *table = g_new (float, n_table);
-  float *packed = g_new (float, swin_packed_linear_size (N, C));
-  const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
-  SwinBuffer *bx, *bw, *bb, *bfb, *bt, *bo;
-  SwinCmd *cmd;
-  gboolean fits, ok;
-
-  swin_attn_geometry (&arch, 0, block, H, W, &g);
-  swin_test_fill (x, n, 31, 3.0f);
-  for (size_t i = 0; i < n; i++)
-    x[i] += 2.0f;   /* a mean far from zero: the two-pass statistics */
-  swin_test_fill (gam, C, 32, 1.0f);
-  swin_test_fill (bet, C, 33, 1.0f);
-  swin_test_fill (w, (size_t) N * C, 34, 2.0f / sqrtf (C));
-  swin_test_fill (b, N, 35, 1.0f);
-  swin_test_fill (table, n_table, 36, 2.0f);
-  for (int h = 0; cosine && h < heads; h++)
-    table[tw * tw * heads + h] = 1.0f + 4.0f * fabsf (table[tw * tw * heads + h]);
-  for (int c = 0; c < C; c++)
-    ones[c] = 1.0f;
-  swin_pack_fold_layernorm (w, b, N, C, gam, bet, half_weights, wf, bf);
-  if (half_weights) {
-    g_assert_true (g.Hp == H && g.Wp == W);
-    for (size_t i = 0; i < (size_t) N * C; i++)
-      wf[i] = round_to_f16 (wf[i]);
-    swin_cpu_layernorm (x, B * L, C, ones, zeros, normed);
-    swin_cpu_window_msa (normed, B, &g, heads, wf, bf, table, cosine ? table + tw * tw * heads : NULL, want);
-    swin_pack_linear_f16 (wf, N, C, (guint16 *) packed);
-  } else {
-    swin_cpu_layernorm (x, B * L, C, gam, bet, normed);
-    swin_cpu_window_msa (normed, B, &g, heads, w, b, table, cosine ? table + tw * tw * heads : NULL, want);
-    swin_pack_linear (wf, N, C, packed);
-  }
-
-  bx = buf_new (x, n);
-  bw = buf_new (packed, swin_packed_linear_size (N, C));
-  bb = buf_new (b, N4);
-  bfb = buf_new (bf, 2 * N4);
-  bt = buf_new (table, n_table);
-  bo = buf_new (NULL, n);
-  /* keys, values, mask regions and 16 k steps of the head's weights; three
-   * invocations a token, in whole warps */
-  fits = (size_t) g.ws * g.ws * (2 * hd * sizeof (float) + sizeof (int32_t)) + 16 * 3 * hd * sizeof (float) <=
-             lim->maxComputeSharedMemorySize &&
-         (uint32_t) (g.ws * g.ws + 31) / 32 * 32 * 3 <= lim->maxComputeWorkGroupInvocations;
-  g_assert_true (swin_op_attention_qkv_fits (ctx, &g, heads) == fits);
-  cmd = cmd_begin ();
-  {
-    SwinBinding X = bnd (bx), Wq = bnd (bw), Bq = bnd (bb), Bf = bnd (bfb), T = bnd (bt), O = bnd (bo);
-    if (half_weights)
-      Wq.format = VK_FORMAT_R16G16B16A16_SFLOAT;
-    ok = swin_op_attention_qkv (cmd, ctx, &X, &Wq, &Bf, &Bq, &T, &O, B, &g, heads, cosine, &error);
-  }
-  if (recorded (SWIN_OP_ATTENTION_QKV, "attention_qkv", ok, error, fits)) {
-    cmd_run (cmd);
-    assert_close (bo->mapped, want, n, half_weights ? 1e-4f : 1e-5f);
-  } else {
-    swin_cmd_free (cmd);
-  }
-  g_test_message ("attention_qkv%s%s %s %dx%d M=%d block=%d heads=%d hd=%d: ws=%d pad=%dx%d shift=%d,%d",
-                  cosine ? " (cosine)" : "", half_weights ? " fp16" : "", swin_layout_name (layout), H, W, M,
-                  block, heads, hd, g.ws, g.Hp, g.Wp, g.shift_h, g.shift_w);
-
-  swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bw); swin_buffer_free (ctx, bb);
-  swin_buffer_free (ctx, bfb); swin_buffer_free (ctx, bt); swin_buffer_free (ctx, bo);
-  g_free (x); g_free (normed); g_free (want); g_free (gam); g_free (bet); g_free (ones); g_free (zeros);
-  g_free (w); g_free (wf); g_free (b); g_free (bf); g_free (table); g_free (packed);
-}
-
-static void
-test_attention_qkv (void)
-{
-  const SwinLayout TV = SWIN_LAYOUT_TORCHVISION, ORIG = SWIN_LAYOUT_ORIGINAL;
-
-  check_attention_qkv (TV, 2, 14, 14, 7, 0, 2, 8, FALSE);    /* plain windows */
-  check_attention_qkv (TV, 2, 14, 14, 7, 1, 3, 4, FALSE);    /* shifted, masked */
-  check_attention_qkv (TV, 1, 10, 12, 7, 1, 2, 8, FALSE);    /* padded to 14x14, shifted */
-  check_attention_qkv (TV, 1, 5, 10, 7, 1, 2, 8, FALSE);     /* padded to 7x14, shifted along W only */
-  check_attention_qkv (ORIG, 1, 6, 9, 7, 1, 2, 8, FALSE);    /* window shrinks to 6, map padded to 6x12 */
-  check_attention_qkv (TV, 1, 14, 14, 7, 1, 3, 32, FALSE);   /* Swin-T's stage 1 heads: C = 96, 6 chunks of W */
-  check_attention_qkv (TV, 1, 7, 7, 7, 0, 2, 36, FALSE);     /* C = 72: a last chunk of 2 texels */
-  check_attention_qkv (TV, 1, 24, 24, 12, 1, 2, 32, FALSE);  /* window 12: refused where it does not fit */
-  check_attention_qkv (TV, 1, 24, 24, 12, 1, 4, 8, FALSE);   /* window 12, small heads */
-  check_attention_qkv (TV, 1, 10, 12, 7, 1, 3, 4, TRUE);     /* the cosine attention, padded and shifted */
-  half_weights = TRUE;
-  check_attention_qkv (TV, 2, 14, 14, 7, 1, 3, 32, FALSE);   /* fp16 weights */
-  half_weights = FALSE;
-}
-
-static void
-test_large_grid_attention_qkv (void)
-{
-  /* a window per (image, head): 2 x 33000 of them, and chunks of images */
-  VkPhysicalDeviceLimits *lim = &ctx->props.limits, saved = *lim;
-
-  check_attention_qkv (SWIN_LAYOUT_ORIGINAL, 33000, 2, 2, 7, 0, 2, 4, FALSE);
-  lim->maxStorageBufferRange = 64 << 10;
-  lim->maxTexelBufferElements = 4096;
-  check_attention_qkv (SWIN_LAYOUT_TORCHVISION, 130, 7, 7, 7, 1, 2, 4, FALSE);
-  *lim = saved;
-}
-
 /* The final LayerNorm and the pooling in one pass, against the CPU's
  * LayerNorm then average pool. */
 static void
@@ -777,18 +461,18 @@ check_avgpool_norm (int B, int L, int C)
   swin_test_fill (b, C, 18, 1.0f);
   swin_cpu_layernorm (x, B * L, C, g, b, normed);
   swin_cpu_avgpool (normed, B, L, C, want);
-  bx = buf_new (x, n);
-  bg = buf_new (g, C);
-  bb = buf_new (b, C);
-  bo = buf_new (NULL, (size_t) B * C);
-  cmd = cmd_begin ();
+  bx = swin_test_buffer_new (ctx, x, n);
+  bg = swin_test_buffer_new (ctx, g, C);
+  bb = swin_test_buffer_new (ctx, b, C);
+  bo = swin_test_buffer_new (ctx, NULL, (size_t) B * C);
+  cmd = swin_test_cmd_begin (ctx);
   {
-    SwinBinding X = bnd (bx), G = bnd (bg), Bb = bnd (bb), O = bnd (bo);
+    SwinBinding X = swin_test_binding (bx), G = swin_test_binding (bg), Bb = swin_test_binding (bb), O = swin_test_binding (bo);
     g_assert_true (swin_op_avgpool_norm (cmd, ctx, &X, &G, &Bb, &O, B, L, C, &error));
     g_assert_no_error (error);
   }
-  cmd_run (cmd);
-  assert_close (bo->mapped, want, (size_t) B * C, 1e-5f);
+  swin_test_cmd_run (ctx, cmd);
+  swin_test_assert_close (bo->mapped, want, (size_t) B * C, 1e-5f);
   swin_buffer_free (ctx, bx); swin_buffer_free (ctx, bg); swin_buffer_free (ctx, bb);
   swin_buffer_free (ctx, bo);
   g_free (x); g_free (normed); g_free (want); g_free (g); g_free (b);
@@ -798,8 +482,8 @@ static void
 test_avgpool_norm (void)
 {
   GError *error = NULL;
-  SwinBuffer *buf = buf_new (NULL, 64);
-  SwinBinding X = bnd (buf);
+  SwinBuffer *buf = swin_test_buffer_new (ctx, NULL, 64);
+  SwinBinding X = swin_test_binding (buf);
   SwinCmd *cmd;
 
   check_avgpool_norm (1, 49, 768);   /* Swin-T's: 3 channel texels per invocation */
@@ -807,7 +491,7 @@ test_avgpool_norm (void)
   check_avgpool_norm (2, 150, 260);  /* tokens in three chunks of statistics */
   check_avgpool_norm (2, 1, 4);
 
-  cmd = cmd_begin ();
+  cmd = swin_test_cmd_begin (ctx);
   g_assert_false (swin_op_avgpool_norm (cmd, ctx, &X, &X, &X, &X, 1, 4, 14, &error));
   g_assert_error (error, SWIN_ERROR, SWIN_ERROR_INVALID_ARG);
   g_clear_error (&error);
@@ -828,16 +512,16 @@ test_large_grid_gemm (gconstpointer variant)
   const int M = 64 * GRID_MAX + 100;
 
   gemm_variant = variant;
-  force (SWIN_OP_GEMM, variant);
+  swin_test_force (ctx, SWIN_OP_GEMM, variant);
   check_gemm (M, 4, 4, FALSE, TRUE);
-  force (SWIN_OP_GEMM, NULL);
+  swin_test_force (ctx, SWIN_OP_GEMM, NULL);
 }
 
 static void
 test_large_grid_layernorm (gconstpointer variant)
 {
   layernorm_variant = variant;
-  force (SWIN_OP_LAYERNORM, variant);
+  swin_test_force (ctx, SWIN_OP_LAYERNORM, variant);
   /* 64 rows per workgroup (a row per invocation), or a row per workgroup */
   if (strcmp (variant, "layernorm_rows") == 0) {
     check_layernorm (GRID_MAX + 100, 1, 1, 4, FALSE, ADD_REPEAT);
@@ -845,7 +529,7 @@ test_large_grid_layernorm (gconstpointer variant)
   } else {
     check_layernorm (GRID_MAX + 64, 8, 8, 4, FALSE, ADD_REPEAT);
   }
-  force (SWIN_OP_LAYERNORM, NULL);
+  swin_test_force (ctx, SWIN_OP_LAYERNORM, NULL);
 }
 
 static void
@@ -861,45 +545,27 @@ test_large_grid_avgpool (void)
   check_avgpool_norm (65600, 1, 4);   /* a workgroup per image: 65600 */
 }
 
-static void
-test_large_grid_attention (gconstpointer variant)
-{
-  /* a window per (image, head): 2 x 33000 of them */
-  attention_variant = variant;
-  force (SWIN_OP_ATTENTION, variant);
-  check_attention (SWIN_LAYOUT_ORIGINAL, 33000, 2, 2, 7, 0, 2, 4);
-  force (SWIN_OP_ATTENTION, NULL);
-}
-
-/* Operations too large to bind at once run in chunks of rows or images.
- * The context's copy of the limits is lowered so that small sizes need
- * several (the device's real limits, which validation checks, are larger). */
+/* Operations too large to bind at once run in chunks of rows or images. */
 static void
 test_chunked (void)
 {
-  VkPhysicalDeviceLimits *lim = &ctx->props.limits, saved = *lim;
+  VkPhysicalDeviceLimits saved = swin_test_lower_binding_limits (ctx);
 
-  lim->maxStorageBufferRange = 64 << 10;
-  lim->maxTexelBufferElements = 4096;
   gemm_variant = "gemm";
-  force (SWIN_OP_GEMM, gemm_variant);
+  swin_test_force (ctx, SWIN_OP_GEMM, gemm_variant);
   check_gemm (1000, 96, 96, TRUE, TRUE);           /* 170 rows per chunk */
   check_gemm (1000, 5, 4, FALSE, FALSE);           /* 20-byte rows: 64 per chunk keep the offsets aligned */
   check_patch_embed (8, 3, 32, 32, 4, 16, TRUE);   /* 768 texels an image: 5 images per chunk */
   layernorm_variant = "layernorm";
-  force (SWIN_OP_LAYERNORM, layernorm_variant);
+  swin_test_force (ctx, SWIN_OP_LAYERNORM, layernorm_variant);
   check_layernorm (3, 40, 40, 8, FALSE, TRUE);     /* an image of 1600 rows per chunk */
   check_layernorm (130, 8, 8, 8, TRUE, FALSE);     /* gathered: 32 images per chunk */
   check_layernorm (1, 100, 100, 4, FALSE, FALSE);  /* rows */
   check_patch_embed (130, 4, 8, 8, 4, 4, FALSE);   /* 16 images per chunk */
-  attention_variant = "attention";
-  force (SWIN_OP_ATTENTION, attention_variant);
-  check_attention (SWIN_LAYOUT_TORCHVISION, 130, 7, 7, 7, 1, 2, 4);
   check_avgpool_norm (200, 3, 100);   /* 54 images per chunk */
-  force (SWIN_OP_GEMM, NULL);
-  force (SWIN_OP_LAYERNORM, NULL);
-  force (SWIN_OP_ATTENTION, NULL);
-  *lim = saved;
+  swin_test_force (ctx, SWIN_OP_GEMM, NULL);
+  swin_test_force (ctx, SWIN_OP_LAYERNORM, NULL);
+  ctx->props.limits = saved;
 }
 
 /* One thread's call that must finish while the test holds a lock. */
@@ -921,9 +587,9 @@ lock_probe_run (gpointer data)
     ok = swin_cmd_submit_wait (ctx, &probe->cmd, 1, &error);
   } else {
     /* a LayerNorm of 44 channels: a specialisation no other test uses */
-    SwinBuffer *b = buf_new (NULL, 4 * 44);
-    SwinBinding X = bnd (b);
-    SwinCmd *cmd = cmd_begin ();
+    SwinBuffer *b = swin_test_buffer_new (ctx, NULL, 4 * 44);
+    SwinBinding X = swin_test_binding (b);
+    SwinCmd *cmd = swin_test_cmd_begin (ctx);
 
     ok = swin_op_layernorm (cmd, ctx, &X, &X, &X, &X, 4, 44, 0, 0, NULL, 0, &error);
     swin_cmd_free (cmd);
@@ -967,9 +633,9 @@ static void
 test_locks (void)
 {
   GError *error = NULL;
-  SwinBuffer *bx = buf_new (NULL, 64), *bo = buf_new (NULL, 64);
-  SwinCmd *cmd = cmd_begin ();
-  SwinBinding X = bnd (bx), O = bnd (bo);
+  SwinBuffer *bx = swin_test_buffer_new (ctx, NULL, 64), *bo = swin_test_buffer_new (ctx, NULL, 64);
+  SwinCmd *cmd = swin_test_cmd_begin (ctx);
+  SwinBinding X = swin_test_binding (bx), O = swin_test_binding (bo);
   LockProbe submit = { 0 }, create = { 0 };
 
   g_assert_true (swin_op_avgpool_norm (cmd, ctx, &X, &X, &X, &O, 1, 4, 16, &error));
@@ -1006,9 +672,6 @@ main (int argc, char **argv)
   g_test_add_data_func ("/kernels/layernorm/row-per-invocation-cached", "layernorm_private", test_layernorm);
   g_test_add_data_func ("/kernels/layernorm/row-per-workgroup", "layernorm_rows", test_layernorm);
   g_test_add_func ("/kernels/patch-embed/im2col", test_patch_embed);
-  g_test_add_data_func ("/kernels/attention/query-per-invocation", "attention", test_attention);
-  g_test_add_data_func ("/kernels/attention/window-per-workgroup", "attention_wg", test_attention);
-  g_test_add_func ("/kernels/attention/qkv-in-attention", test_attention_qkv);
   g_test_add_func ("/kernels/avgpool-norm", test_avgpool_norm);
   g_test_add_data_func ("/kernels/large-grid/gemm", "gemm", test_large_grid_gemm);
   g_test_add_data_func ("/kernels/large-grid/gemm_tiled", "gemm_tiled", test_large_grid_gemm);
@@ -1020,9 +683,6 @@ main (int argc, char **argv)
   g_test_add_func ("/kernels/chunked", test_chunked);
   g_test_add_func ("/kernels/locks", test_locks);
   g_test_add_func ("/kernels/large-grid/avgpool-norm", test_large_grid_avgpool);
-  g_test_add_data_func ("/kernels/large-grid/attention", "attention", test_large_grid_attention);
-  g_test_add_data_func ("/kernels/large-grid/attention_wg", "attention_wg", test_large_grid_attention);
-  g_test_add_func ("/kernels/large-grid/attention_qkv", test_large_grid_attention_qkv);
   ret = g_test_run ();
   swin_context_free (ctx);
   swin_shutdown ();   /* the validation layer checks the instance is left empty */

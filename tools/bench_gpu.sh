@@ -63,7 +63,7 @@ prepare () {
   rm -rf "$stage"
   mkdir -p "$stage/bin" "$stage/lib" "$stage/layer" || die "cannot create $stage"
   local b
-  for b in tools/swin tests/test-loader tests/test-kernels tests/test-net tests/test-runner tests/test-fp16 \
+  for b in tools/swin tests/test-loader tests/test-kernels tests/test-attention tests/test-net tests/test-runner tests/test-fp16 \
            tests/test-models; do
     # test-models exists only where the build found torch
     [ -f "$build/$b" ] || continue

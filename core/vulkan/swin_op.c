@@ -401,8 +401,8 @@ attention_push (const SwinAttnGeom *g, int B, int heads, gboolean cosine, SwinAt
 {
   const int hd = heads > 0 ? g->C / heads : 0;
 
-  if (heads <= 0 || g->C % heads != 0 || hd % 4 != 0 || g->ws <= 0 || B <= 0)
-    return invalid (error, "attention", "needs a head dimension that is a multiple of 4");
+  if (heads <= 0 || g->C % heads != 0 || hd <= 0 || hd % 4 != 0 || g->ws <= 0 || B <= 0)
+    return invalid (error, "attention", "needs a head dimension that is a positive multiple of 4");
   *push = (SwinAttentionPush) { g->H, g->W, g->Hp, g->Wp, g->ws, g->shift_h, g->shift_w, heads, g->C, g->M,
                                 B, 1.0f / sqrtf ((float) hd), cosine };
   return TRUE;
