@@ -445,6 +445,15 @@ expect_ok "bench --size 64x32" "${bench[@]}" --size 64x32 --batch 2
 if ! head -n 1 "$tmp/out" | grep -q ', batch 2, 64x32, fp32 weights$'; then
   fail "bench --size 64x32 --batch 2: not what it ran: $(head -n 1 "$tmp/out")"
 fi
+# --unfused-attention is what the JSON line says it ran with (on lavapipe both run apart anyway)
+expect_ok "bench --unfused-attention --json" "${bench[@]}" --size 32x32 --unfused-attention --json
+if ! grep -q '"unfused_attention": true}$' "$tmp/out"; then
+  fail "bench --unfused-attention --json: $(grep '^{' "$tmp/out")"
+fi
+expect_ok "bench --json" "${bench[@]}" --size 32x32 --json
+if ! grep -q '"unfused_attention": false}$' "$tmp/out"; then
+  fail "bench --json: $(grep '^{' "$tmp/out")"
+fi
 expect_ok "bench-regions --regions 1,2" "${regions[@]}" --regions 1,2
 if [ "$(awk '$1 ~ /^[0-9]+$/ { printf "%s,", $1 }' "$tmp/out")" != "1,2," ]; then
   fail "bench-regions --regions 1,2: not one row for 1 and one for 2: $(cat "$tmp/out")"

@@ -147,19 +147,22 @@ test_gpu_kernels (gconstpointer version)
  * GEMM (lavapipe) every LayerNorm is its own pass; with the tiled GEMM (GPUs)
  * the LayerNorms before qkv and fc1 and each merge's norm and gather are
  * read by the GEMM, only the stem's norm remains, and qkv is computed inside
- * the attention (attention_qkv).  Either GEMM reads
- * the 4 x 4 patches of the image in place (no im2col), and the final norm
- * is inside the pooling. */
+ * the attention (attention_qkv), unless the context asks for the two apart
+ * (SwinContextParams.unfused_attention, "gemm_tiled-unfused" here).  Either
+ * GEMM reads the 4 x 4 patches of the image in place (no im2col), and the
+ * final norm is inside the pooling. */
 static void
-test_dispatch_count (gconstpointer variant)
+test_dispatch_count (gconstpointer data)
 {
-  const gboolean folded = strcmp (variant, "gemm_tiled") == 0;
+  const gboolean unfused = g_str_has_suffix (data, "-unfused");
+  const char *variant = unfused ? "gemm_tiled" : data;
+  const gboolean folded = strcmp (variant, "gemm_tiled") == 0, fused = folded && !unfused;
   const struct {
     const char *label;
     int count;
   } expected[] = {
     { "im2col", 0 }, { "patch_embed", 1 }, { "layernorm", folded ? 1 : 25 },
-    { "qkv", folded ? 0 : 12 }, { "attention", folded ? 0 : 12 }, { "attention_qkv", folded ? 12 : 0 },
+    { "qkv", fused ? 0 : 12 }, { "attention", fused ? 0 : 12 }, { "attention_qkv", fused ? 12 : 0 },
     { "proj", 12 }, { "fc1", 12 }, { "fc2", 12 },
     { "merge_norm", folded ? 0 : 3 }, { "merge", 3 }, { "pool", 1 }, { "head", 1 },
   };
@@ -170,13 +173,20 @@ test_dispatch_count (gconstpointer variant)
   GArray *stats = g_array_new (FALSE, FALSE, sizeof (SwinKernelStat));
   GError *error = NULL;
   SwinModel *m = make_model (&p, "depths-2262.safetensors");
+  SwinContextParams cp;
+  SwinContext *c = ctx;
   SwinNet *net;
   SwinPlan *plan;
   int total = 0, want = 0;
 
+  if (unfused) {
+    swin_context_params_init (&cp);
+    cp.unfused_attention = TRUE;
+    c = swin_test_context_with_params (&cp);
+  }
   /* The fold is decided when the weights are packed: force first. */
-  g_assert_true (swin_op_force (ctx, SWIN_OP_GEMM, variant, &error));
-  net = swin_net_new (ctx, m, &error);
+  g_assert_true (swin_op_force (c, SWIN_OP_GEMM, variant, &error));
+  net = swin_net_new (c, m, &error);
   g_assert_no_error (error);
   plan = swin_plan_new_full (net, 1, 224, 224, TRUE, &error);
   g_assert_no_error (error);
@@ -194,12 +204,14 @@ test_dispatch_count (gconstpointer variant)
   for (guint j = 0; j < stats->len; j++)
     total += g_array_index (stats, SwinKernelStat, j).count;
   g_assert_cmpint (total, ==, want);
-  g_assert_cmpint (total, ==, folded ? 55 : 94);
-  g_assert_true (swin_op_force (ctx, SWIN_OP_GEMM, NULL, NULL));
+  g_assert_cmpint (total, ==, fused ? 55 : folded ? 67 : 94);
+  g_assert_true (swin_op_force (c, SWIN_OP_GEMM, NULL, NULL));
   g_array_unref (stats);
   swin_plan_free (plan);
   swin_net_free (net);
   swin_model_free (m);
+  if (c != ctx)
+    swin_context_free (c);
 }
 
 /* A head of 1024 x 40000 floats (164 MB) exceeds lavapipe's 128 MiB
@@ -552,6 +564,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/net/gpu-kernels/v2", GINT_TO_POINTER (2), test_gpu_kernels);
   g_test_add_data_func ("/net/dispatch-count/gemm", "gemm", test_dispatch_count);
   g_test_add_data_func ("/net/dispatch-count/gemm_tiled", "gemm_tiled", test_dispatch_count);
+  g_test_add_data_func ("/net/dispatch-count/gemm_tiled-unfused", "gemm_tiled-unfused", test_dispatch_count);
   g_test_add_func ("/net/large-weights", test_large_weights);
   g_test_add_func ("/net/fp16", test_fp16);
   g_test_add_func ("/net/swin-t-batch64", test_swin_t_batch64);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # Swin-T on a GPU in one run: `swin bench` at 224x224, batch 1 and 32, fp32
-# and fp16; the fp16/fp32 top-1 agreement on 1000 random inputs; PyTorch
+# and fp16, and batch 1 again with qkv and the attention apart
+# (--unfused-attention); the fp16/fp32 top-1 agreement on 1000 random inputs; PyTorch
 # (torchvision swin_t, same weights, same card, fp32 and fp16 autocast) when
 # torch imports; a table with the ratios and the targets (fp16 batch 1
 # <= 0.6 ms, fp16 batch 32 >= 8000 images/s, fp32 batch 32 >= 3000 images/s);
@@ -170,9 +171,10 @@ table () {
 import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 big, smoke = int(sys.argv[2]), sys.argv[3] == "1"
-def get(system, precision, batch):
+def get(system, precision, batch, unfused=False):
     for r in rows:
-        if r.get("system") == system and r.get("precision") == precision and r.get("batch") == batch:
+        if (r.get("system") == system and r.get("precision") == precision and r.get("batch") == batch and
+                r.get("unfused_attention", False) == unfused):
             return r
 cols = [("swin", "fp32"), ("swin", "fp16"), ("pytorch", "fp32"), ("pytorch", "fp16-autocast")]
 print("%-22s" % "" + "".join("%22s" % ("%s %s" % c) for c in cols))
@@ -189,6 +191,11 @@ for batch in (1, big):
     t32, t16 = get("pytorch", "fp32", batch), get("pytorch", "fp16-autocast", batch)
     print("batch %d (images/s ratios): swin fp16/fp32 %s; swin/PyTorch fp32 %s; swin fp16/PyTorch fp16 autocast %s" %
           (batch, ratio(s16, s32), ratio(s32, t32), ratio(s16, t16)))
+for p in ("fp32", "fp16"):
+    fused, apart = get("swin", p, 1), get("swin", p, 1, True)
+    if fused and apart:
+        print("batch 1 %s: qkv inside the attention %.4g ms, apart (--unfused-attention) %.4g ms" %
+              (p, fused["median_ms"], apart["median_ms"]))
 for r in rows:
     if "agreement" in r:
         print("fp16 vs fp32 top-1 agreement: %d/%d (%.1f%%), max |delta logit| / max |logit| %.2e" %
@@ -277,6 +284,10 @@ run () {
   for precision in fp32 fp16; do
     swin_bench --batch 1 --iters $iters1 --warmup $warm --precision $precision
     swin_bench --batch $big --iters $iters32 --warmup $warm --precision $precision
+  done
+  # whether computing qkv inside the attention pays: the same forward with them apart
+  for precision in fp32 fp16; do
+    swin_bench --batch 1 --iters $iters1 --warmup $warm --precision $precision --unfused-attention
   done
 
   say "fp16 against fp32 weights on $inputs random inputs"

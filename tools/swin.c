@@ -94,15 +94,23 @@ swin_cli_parse (GOptionContext *context, const char *command, int *argc, char **
 }
 
 SwinContext *
+swin_cli_context_new_full (const SwinContextParams *params, GError **error)
+{
+  SwinContextParams p = *params;
+
+  if (verbose)
+    p.log_func = print_report;
+  return swin_context_new (&p, error);
+}
+
+SwinContext *
 swin_cli_context_new (const char *device, GError **error)
 {
   SwinContextParams params;
 
   swin_context_params_init (&params);
   params.device = device;
-  if (verbose)
-    params.log_func = print_report;
-  return swin_context_new (&params, error);
+  return swin_cli_context_new_full (&params, error);
 }
 
 int

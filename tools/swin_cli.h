@@ -33,6 +33,8 @@ int swin_cli_usage_fail (const char *command, GError *error);
 gboolean swin_cli_parse (GOptionContext *context, const char *command, int *argc, char ***argv);
 /* Opens @device with the core's reports on stderr under --verbose. */
 SwinContext *swin_cli_context_new (const char *device, GError **error);
+/* The same with @params (its log function replaced under --verbose). */
+SwinContext *swin_cli_context_new_full (const SwinContextParams *params, GError **error);
 
 /* The values of options, given as strings (swin_cli_parse.c): every number
  * is decimal digits only, within its range, with nothing after it.  Each

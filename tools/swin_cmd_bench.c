@@ -105,7 +105,7 @@ swin_cmd_bench (int argc, char **argv)
   g_autofree char *batch_text = NULL, *iters_text = NULL, *warmup_text = NULL, *agreement_text = NULL;
   int batch = 1, iters = 20, warmup = 3, agreement = 0, prec_index = 0;
   SwinPrecision prec;
-  gboolean json = FALSE;
+  gboolean json = FALSE, unfused = FALSE;
   GOptionEntry entries[] = {
     { "model", 'm', 0, G_OPTION_ARG_FILENAME, &model_path, "Checkpoint (.safetensors)", "MODEL" },
     { "batch", 'b', 0, G_OPTION_ARG_STRING, &batch_text, "Images per forward (default 1)", "N" },
@@ -118,11 +118,15 @@ swin_cmd_bench (int argc, char **argv)
     { "agreement", 0, 0, G_OPTION_ARG_STRING, &agreement_text,
       "Also compare precision fp16 with fp32 on N random inputs (top-1 agreement)", "N" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "Also print one JSON line with the figures", NULL },
+    { "unfused-attention", 0, 0, G_OPTION_ARG_NONE, &unfused,
+      "Keep the LayerNorm, qkv and the window attention as separate dispatches where a GPU would fuse them",
+      NULL },
     G_OPTION_ENTRY_NULL
   };
   GOptionContext *octx = g_option_context_new ("- time the Vulkan forward of a checkpoint");
   GError *error = NULL;
   SwinModel *model = NULL;
+  SwinContextParams ctx_params;
   SwinContext *ctx = NULL;
   SwinNet *net = NULL;
   SwinPlan *plan = NULL;
@@ -154,7 +158,11 @@ swin_cmd_bench (int argc, char **argv)
     return swin_cli_fail (error);
   if (size == NULL)
     h = w = swin_model_get_arch (model)->img_size;
-  if (!(ctx = swin_cli_context_new (device, &error)) || !(net = swin_net_new_full (ctx, model, prec, &error)) ||
+  swin_context_params_init (&ctx_params);
+  ctx_params.device = device;
+  ctx_params.unfused_attention = unfused;
+  if (!(ctx = swin_cli_context_new_full (&ctx_params, &error)) ||
+      !(net = swin_net_new_full (ctx, model, prec, &error)) ||
       !(plan = swin_plan_new_full (net, batch, h, w, TRUE, &error)))
     goto out;
 
@@ -187,8 +195,9 @@ swin_cmd_bench (int argc, char **argv)
     print_profile (plan, batch);
     if (json)
       printf ("{\"device\": \"%s\", \"precision\": \"%s\", \"batch\": %d, \"median_ms\": %.3f, \"min_ms\": %.3f, \"max_ms\": %.3f, "
-              "\"images_per_s\": %.3f}\n", swin_context_get_device_name (ctx), swin_precision_name (prec), batch, med, times[0],
-              times[iters - 1], batch * 1000.0 / med);
+              "\"images_per_s\": %.3f, \"unfused_attention\": %s}\n", swin_context_get_device_name (ctx),
+              swin_precision_name (prec), batch, med, times[0], times[iters - 1], batch * 1000.0 / med,
+              unfused ? "true" : "false");
   }
   if (agreement > 0 && !measure_agreement (ctx, model, agreement, h, w, &error))
     goto out;

@@ -454,7 +454,8 @@ error:
 void
 swin_context_params_init (SwinContextParams *params)
 {
-  *params = (SwinContextParams) { .device = NULL, .log_func = NULL, .log_data = NULL };
+  *params = (SwinContextParams) { .device = NULL, .unfused_attention = FALSE, .log_func = NULL,
+                                  .log_data = NULL };
 }
 
 SwinContext *
@@ -471,6 +472,7 @@ swin_context_new (const SwinContextParams *params, GError **error)
   /* first: the device selection already reports through it */
   ctx->log_func = params->log_func;
   ctx->log_data = params->log_data;
+  ctx->unfused_attention = params->unfused_attention;
   g_mutex_init (&ctx->queue_lock);
   g_mutex_init (&ctx->cache_lock);
   ctx->cleanups = g_array_new (FALSE, FALSE, sizeof (SwinCleanupEntry));

@@ -35,6 +35,7 @@ struct _SwinContext {
   gboolean gpu_variants;                /* workgroup-cooperative kernels (shared-memory GEMM tiles,
                                          * a workgroup per LayerNorm row or attention window)
                                          * rather than the lavapipe ones */
+  gboolean unfused_attention;           /* SwinContextParams' */
   gboolean timestamps;                  /* the compute queue has timestampValidBits */
   gboolean fp16_texels;                 /* R16G16B16A16_SFLOAT uniform texel buffers */
   gboolean shader_f16;                  /* fp16 arithmetic enabled (shaderFloat16) */

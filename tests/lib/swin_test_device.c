@@ -4,12 +4,14 @@
 #include <stdlib.h>
 
 SwinContext *
-swin_test_context_with_log (SwinLogFunc log_func, void *log_data)
+swin_test_context_with_params (SwinContextParams *params)
 {
   const char *want = g_getenv ("SWIN_TEST_DEVICE");
-  SwinContextParams params = { .device = want, .log_func = log_func, .log_data = log_data };
   GError *error = NULL;
-  SwinContext *ctx = swin_context_new (&params, &error);
+  SwinContext *ctx;
+
+  params->device = want;
+  ctx = swin_context_new (params, &error);
 
   if (!ctx) {
     if (!want && g_error_matches (error, SWIN_ERROR, SWIN_ERROR_NO_DEVICE)) {
@@ -19,6 +21,17 @@ swin_test_context_with_log (SwinLogFunc log_func, void *log_data)
     g_error ("cannot open Vulkan device: %s", error->message);
   }
   return ctx;
+}
+
+SwinContext *
+swin_test_context_with_log (SwinLogFunc log_func, void *log_data)
+{
+  SwinContextParams params;
+
+  swin_context_params_init (&params);
+  params.log_func = log_func;
+  params.log_data = log_data;
+  return swin_test_context_with_params (&params);
 }
 
 SwinContext *

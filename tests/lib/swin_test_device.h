@@ -12,6 +12,8 @@ G_BEGIN_DECLS
  * skip; with a requested device, failing to open it is a test failure.
  * Its reports go to @log_func (NULL: dropped). */
 SwinContext *swin_test_context_with_log (SwinLogFunc log_func, void *log_data);
+/* The same with @params' options (its device is set from SWIN_TEST_DEVICE). */
+SwinContext *swin_test_context_with_params (SwinContextParams *params);
 /* The same, its reports dropped. */
 SwinContext *swin_test_context (void);
 

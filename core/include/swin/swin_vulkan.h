@@ -16,6 +16,10 @@ typedef struct {
   /* NULL or "" for the default (first discrete GPU, else the first device),
    * a decimal index, or a case-insensitive substring of the device name */
   const char *device;
+  /* TRUE: the LayerNorm, the qkv Linear and the window attention stay
+   * separate dispatches even where a GPU would run them as one (the
+   * attention computing qkv itself): for timing the two side by side. */
+  gboolean unfused_attention;
   /* The context's reports, from the device selection on (NULL: dropped),
    * with @log_data; called until swin_context_free() returns. */
   SwinLogFunc log_func;
