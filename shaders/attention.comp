@@ -28,8 +28,8 @@ void main ()
   if (q0 >= n)
     return;
 
-  int nww = p.Wp / p.ws;
-  int wy0 = (win / nww) * p.ws, wx0 = (win % nww) * p.ws;
+  int wy0, wx0;
+  window_origin (win, wy0, wx0);
   int C4 = p.C / 4, row4 = 3 * C4, tw = 2 * p.M - 1;
   int base = b * p.H * p.W;
   bool masked = p.shift_h > 0 || p.shift_w > 0;
@@ -42,9 +42,8 @@ void main ()
     int qi = min(q0 + u, n - 1);
     qy[u] = qi / p.ws;
     qx[u] = qi % p.ws;
-    qreg[u] = region(wy0 + qy[u], p.Hp, p.shift_h) * 3 + region(wx0 + qx[u], p.Wp, p.shift_w);
-    int sy = unroll(wy0 + qy[u], p.shift_h, p.Hp), sx = unroll(wx0 + qx[u], p.shift_w, p.Wp);
-    qtok[u] = (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
+    qreg[u] = window_region(wy0 + qy[u], wx0 + qx[u]);
+    qtok[u] = window_token(wy0 + qy[u], wx0 + qx[u]);
     float qq = 0.0;
     for (int d = 0; d < HD4; d++) {
       int o = h * HD4 + d;

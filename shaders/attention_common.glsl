@@ -43,6 +43,27 @@ int unroll (int s, int shift, int size)
   return v >= size ? v - size : v;
 }
 
+// The first (rolled) map coordinates of window @win.
+void window_origin (int win, out int wy0, out int wx0)
+{
+  int nww = p.Wp / p.ws;
+  wy0 = (win / nww) * p.ws;
+  wx0 = (win % nww) * p.ws;
+}
+
+// The image's token at rolled map coordinates (wy, wx), or -1 for padding.
+int window_token (int wy, int wx)
+{
+  int sy = unroll(wy, p.shift_h, p.Hp), sx = unroll(wx, p.shift_w, p.Wp);
+  return (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
+}
+
+// The shift-mask region of rolled map coordinates (wy, wx).
+int window_region (int wy, int wx)
+{
+  return region(wy, p.Hp, p.shift_h) * 3 + region(wx, p.Wp, p.shift_w);
+}
+
 // The factor of head h's queries: 1/sqrt(d), or for the cosine attention
 // the head's scale over |q| (PyTorch's F.normalize: at most 1/1e-12).
 float query_factor (int h, float qq)

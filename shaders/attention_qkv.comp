@@ -38,8 +38,8 @@ void main ()
   int win, b, h;
   if (!window_of_group (win, b, h))
     return;   // uniform across the workgroup
-  int nww = p.Wp / p.ws;
-  int wy0 = (win / nww) * p.ws, wx0 = (win % nww) * p.ws;
+  int wy0, wx0;
+  window_origin (win, wy0, wx0);
   int C4 = p.C / 4, N4 = 3 * C4;
   int base = b * p.H * p.W;
   int tok = -1, ty = 0, tx = 0;
@@ -47,8 +47,7 @@ void main ()
   if (t < n) {
     ty = t / p.ws;
     tx = t % p.ws;
-    int sy = unroll(wy0 + ty, p.shift_h, p.Hp), sx = unroll(wx0 + tx, p.shift_w, p.Wp);
-    tok = (sy < p.H && sx < p.W) ? sy * p.W + sx : -1;
+    tok = window_token(wy0 + ty, wx0 + tx);
   }
   int src = (base + tok) * C4;
   float mean = 0.0, rstd = 0.0;

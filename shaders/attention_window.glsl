@@ -28,7 +28,7 @@ void stage_part (int part, int t, int h, inout vec4 r[HD4])
 // Stages the shift-mask region of token (ty, tx) of the window at (wy0, wx0).
 void stage_region (int t, int ty, int tx, int wy0, int wx0)
 {
-  regions[t] = region(wy0 + ty, p.Hp, p.shift_h) * 3 + region(wx0 + tx, p.Wp, p.shift_w);
+  regions[t] = window_region(wy0 + ty, wx0 + tx);
 }
 
 // Query token t's output, softmax(q K^T + bias + mask) V over the staged
