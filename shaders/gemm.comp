@@ -8,7 +8,18 @@
 // keeps a TM x (4 * TC) register tile so that one k step does TM + 4 * TC
 // fetches for 16 * TM * TC FMAs (measurements in docs/lavapipe-gemm.md).
 // GATHER, PATCHES and NORM_A: gemm_common.glsl.
+//
+// Built twice (shaders/meson.build).  All invocations of a workgroup row
+// (same y, 8 columns) read the same TM rows of A.  Plain, each fetches them
+// all.  With SWIN_SHARE_A (gemm_shuffle) the row is one subgroup, and
+// lavapipe's subgroup is one SIMD vector of 8 lanes: lane l fetches rows l,
+// 8 + l, ... and each row's texel reaches every lane by subgroupShuffle(),
+// which llvmpipe compiles to one vector permute per component where a fetch
+// is a call to a fetch function (docs/lavapipe-gemm.md).
 #extension GL_GOOGLE_include_directive : require
+#ifdef SWIN_SHARE_A
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 #include "common.glsl"
 
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
@@ -29,6 +40,23 @@ layout(binding = 4) buffer Out4 { vec4 outv4[]; };          // the same range, a
 #include "gemm_push.h"
 #include "gemm_common.glsl"
 
+#ifdef SWIN_SHARE_A
+const int LANES = int(gl_WorkGroupSize.x);    // the subgroup (swin_op_variants.c)
+const int AF = (TM + LANES - 1) / LANES;      // A fetches per k step
+#else
+const int AF = TM;
+#endif
+
+// Row r's texel, of the AF fetched at one k step.
+vec4 a_texel (vec4 fetched[AF], int r)
+{
+#ifdef SWIN_SHARE_A
+  return subgroupShuffle(fetched[r / LANES], r % LANES);
+#else
+  return fetched[r];
+#endif
+}
+
 void main ()
 {
   int n0 = int(gl_GlobalInvocationID.x) * TC;
@@ -36,18 +64,27 @@ void main ()
   int m0 = int(swin_group_yz () * gl_WorkGroupSize.y + gl_LocalInvocationID.y) * TM;
   int N4 = (p.N + 3) / 4;
   int K4 = p.K / 4;
-  if (n0 >= N4 || m0 >= p.M)
+  // The whole workgroup row stays: with SWIN_SHARE_A its spare columns fetch
+  // A rows for the others.
+  if (m0 >= p.M)
     return;
 
   vec4 acc[TM][TC];
   vec2 moments[TM];
-  int row[TM];
+  int arow[AF];   // the texel index of each A fetch's row
   int col[TC];
   int K4P = K4 / a_parts();
   for (int c = 0; c < TC; c++)
     col[c] = min(n0 + c, N4 - 1);       // clamped: columns past N4 are computed, not stored
+  for (int f = 0; f < AF; f++) {
+#ifdef SWIN_SHARE_A
+    int r = f * LANES + int(gl_SubgroupInvocationID);
+#else
+    int r = f;
+#endif
+    arow[f] = a_row_base(min(m0 + r, p.M - 1), K4P);  // likewise rows past M
+  }
   for (int r = 0; r < TM; r++) {
-    row[r] = a_row_base(min(m0 + r, p.M - 1), K4P);  // likewise rows past M
     moments[r] = vec2(0.0);
     for (int c = 0; c < TC; c++)
       acc[r][c] = vec4(0.0);
@@ -66,11 +103,15 @@ void main ()
     for (int c = 0; c < TC; c++)
       for (int j = 0; j < 16; j++)
         w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+    vec4 fa[AF], fb[AF], fe[AF], ff[AF];
+    for (int i = 0; i < AF; i++) {
+      fa[i] = texelFetch(A, arow[i] + o0);
+      fb[i] = texelFetch(A, arow[i] + o1);
+      fe[i] = texelFetch(A, arow[i] + o2);
+      ff[i] = texelFetch(A, arow[i] + o3);
+    }
     for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + o0);
-      vec4 b = texelFetch(A, row[r] + o1);
-      vec4 e = texelFetch(A, row[r] + o2);
-      vec4 f = texelFetch(A, row[r] + o3);
+      vec4 a = a_texel(fa, r), b = a_texel(fb, r), e = a_texel(fe, r), f = a_texel(ff, r);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
                    + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
@@ -87,9 +128,13 @@ void main ()
     for (int c = 0; c < TC; c++)
       for (int j = 0; j < 8; j++)
         w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+    vec4 fa[AF], fb[AF];
+    for (int i = 0; i < AF; i++) {
+      fa[i] = texelFetch(A, arow[i] + o0);
+      fb[i] = texelFetch(A, arow[i] + o1);
+    }
     for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + o0);
-      vec4 b = texelFetch(A, row[r] + o1);
+      vec4 a = a_texel(fa, r), b = a_texel(fb, r);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
                    + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7];
@@ -104,8 +149,11 @@ void main ()
     for (int c = 0; c < TC; c++)
       for (int j = 0; j < 4; j++)
         w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
+    vec4 fa[AF];
+    for (int i = 0; i < AF; i++)
+      fa[i] = texelFetch(A, arow[i] + o0);
     for (int r = 0; r < TM; r++) {
-      vec4 a = texelFetch(A, row[r] + o0);
+      vec4 a = a_texel(fa, r);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
       if (NORM_A)

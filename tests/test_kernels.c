@@ -79,20 +79,23 @@ typedef struct {
 } GemmCase;
 
 static const GemmCase gemm_cases[] = {
-  { "gemm", FALSE }, { "gemm_tiled", FALSE }, { "gemm", TRUE }, { "gemm_tiled", TRUE },
-  { "gemm_tiled_f16", TRUE }, { "gemm_coopmat", TRUE },
+  { "gemm", FALSE }, { "gemm_shuffle", FALSE }, { "gemm_tiled", FALSE }, { "gemm", TRUE },
+  { "gemm_shuffle", TRUE }, { "gemm_tiled", TRUE }, { "gemm_tiled_f16", TRUE }, { "gemm_coopmat", TRUE },
 };
 
 /* Forces @c's variant with its weights for the checks that follow; FALSE
- * (the test skipped) where the device lacks what it needs: fp16 texels, and
+ * (the test skipped) where the device lacks what it needs: fp16 texels;
  * fp16 arithmetic or cooperative matrices for the variants computing in
- * fp16, which then must refuse to record (DEVICE_LIMIT, naming themselves)
- * rather than fall back. */
+ * fp16, and subgroup shuffles in subgroups of 8 for gemm_shuffle, which then
+ * must refuse to record (DEVICE_LIMIT, naming themselves) rather than fall
+ * back. */
 static gboolean
 gemm_case_begin (const GemmCase *c)
 {
   gboolean f16 = g_str_has_suffix (c->variant, "_f16"), coopmat = strcmp (c->variant, "gemm_coopmat") == 0;
-  gboolean fits = (!f16 || ctx->shader_f16) && (!coopmat || ctx->coopmat);
+  gboolean shuffle = strcmp (c->variant, "gemm_shuffle") == 0;
+  gboolean fits = (!f16 || ctx->shader_f16) && (!coopmat || ctx->coopmat) &&
+                  (!shuffle || (ctx->subgroup_shuffle && ctx->subgroup_size == 8));
 
   if (c->half && !swin_context_supports_fp16 (ctx)) {
     g_test_skip ("no fp16 texel buffers on this device");
@@ -117,7 +120,8 @@ gemm_case_begin (const GemmCase *c)
     swin_cmd_free (cmd);
     swin_buffer_free (ctx, b);
     g_test_skip (coopmat ? "no fp16 cooperative matrices on this device"
-                         : "no fp16 arithmetic on this device");
+                 : shuffle ? "no subgroup shuffles in subgroups of 8 on this device"
+                           : "no fp16 arithmetic on this device");
   }
   return fits;
 }

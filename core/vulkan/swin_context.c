@@ -421,6 +421,7 @@ create_device (SwinContext *ctx, const char *want, GError **error)
     ctx->shader_f16 = caps.shader_f16;
     ctx->coopmat = caps.coopmat;
     ctx->subgroup_size = caps.subgroup_size;
+    ctx->subgroup_shuffle = caps.subgroup_shuffle;
     memcpy (ctx->coopmat_shape, caps.coopmat_shape, sizeof (ctx->coopmat_shape));
     dinfo.pNext = &features.features;
     dinfo.enabledExtensionCount = features.n_extensions;

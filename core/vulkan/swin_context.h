@@ -42,6 +42,7 @@ struct _SwinContext {
   gboolean coopmat;                     /* NV cooperative matrices enabled, of coopmat_shape */
   uint32_t coopmat_shape[3];            /* M, N, K (swin_features.c) */
   uint32_t subgroup_size;
+  gboolean subgroup_shuffle;            /* subgroupShuffle() in compute shaders */
   gboolean debug_names;                 /* VK_EXT_debug_utils object names */
   char *device_name;
   char *driver_info;                    /* driver name and version, e.g. "Mesa 22.3.6" */

@@ -99,6 +99,8 @@ swin_features_probe (VkPhysicalDevice physical, SwinDeviceFeatures *f, SwinDevic
 
   caps->shader_f16 = v12.shaderFloat16;
   caps->subgroup_size = p11.subgroupSize;
+  caps->subgroup_shuffle = (p11.subgroupSupportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
+                           (p11.subgroupSupportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
   /* The cooperative-matrix GEMM also needs fp16, the Vulkan memory model
    * (glslang declares it for such shaders) and subgroups in compute. */
   if (nv_coopmat && cm.cooperativeMatrix && v12.shaderFloat16 && v12.vulkanMemoryModel &&

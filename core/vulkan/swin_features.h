@@ -23,6 +23,7 @@ typedef struct {
   gboolean coopmat;            /* a usable fp16 x fp16 -> fp32 subgroup cooperative matrix */
   uint32_t coopmat_shape[3];   /* its M, N, K */
   uint32_t subgroup_size;
+  gboolean subgroup_shuffle;   /* subgroupShuffle() in compute shaders */
 } SwinDeviceCaps;
 
 /* The cooperative-matrix GEMM's subgroup tile and K step

@@ -245,8 +245,10 @@ swin_op_gemm_normalises (SwinContext *ctx)
   g_mutex_lock (&ctx->cache_lock);
   forced = op_state (ctx)->forced[SWIN_OP_GEMM];
   g_mutex_unlock (&ctx->cache_lock);
-  if (forced)
-    return strcmp (info->variants[forced - 1].name, "gemm") != 0;
+  if (forced) {   /* all but gemm.comp's register tiles */
+    const char *name = info->variants[forced - 1].name;
+    return strcmp (name, "gemm") != 0 && strcmp (name, "gemm_shuffle") != 0;
+  }
   return ctx->gpu_variants;
 }
 

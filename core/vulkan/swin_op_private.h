@@ -43,7 +43,7 @@ typedef struct {
   void (*grid) (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, uint32_t g[3]);
 } SwinVariant;
 
-#define SWIN_MAX_VARIANTS 4
+#define SWIN_MAX_VARIANTS 5
 
 typedef struct {
   const char *name;

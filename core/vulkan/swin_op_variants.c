@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <math.h>
 #include "gemm.spv.h"
+#include "gemm_shuffle.spv.h"
 #include "gemm_tiled.spv.h"
 #include "gemm_tiled_f16.spv.h"
 #include "gemm_coopmat.spv.h"
@@ -19,6 +20,7 @@
 #include "avgpool_norm.spv.h"
 #include "preprocess.spv.h"
 #include "gemm.iface.h"
+#include "gemm_shuffle.iface.h"
 #include "gemm_tiled.iface.h"
 #include "gemm_tiled_f16.iface.h"
 #include "gemm_coopmat.iface.h"
@@ -58,6 +60,7 @@
 #define PUSH_IS(spv, push_type) G_STATIC_ASSERT (SWIN_SPV_##spv##_PUSH_SIZE == sizeof (push_type))
 
 G_STATIC_ASSERT (SWIN_MAX_BINDINGS == 8);   /* TYPES() */
+SAME_IFACE (GEMM_SHUFFLE, GEMM);
 SAME_IFACE (GEMM_TILED, GEMM);
 SAME_IFACE (GEMM_TILED_F16, GEMM);
 SAME_IFACE (GEMM_COOPMAT, GEMM);
@@ -92,9 +95,13 @@ spread (uint64_t groups, uint32_t *lo, uint32_t *hi)
 
 /* ---- GEMM ---- */
 
-/* Register-tile GEMM (gemm.comp): vec4 columns per invocation: two halve the
- * fetches of the shared A rows, unless that leaves more lanes of the last
- * workgroup idle than one. */
+/* Register-tile GEMM (gemm.comp): workgroup rows of 8 invocations, which
+ * llvmpipe runs as one SIMD vector at 256 bits (16 and 4 wide measured slower,
+ * docs/lavapipe-gemm.md). */
+#define GEMM_LANES 8
+
+/* vec4 columns per invocation: two halve the fetches of the shared A rows,
+ * unless that leaves more lanes of the last workgroup idle than one. */
 static int
 gemm_columns (int n4, int wg_x)
 {
@@ -138,7 +145,7 @@ gemm_flags (const SwinOpArgs *a, uint32_t *spec)
 static int
 gemm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
-  local[0] = 8;
+  local[0] = GEMM_LANES;
   local[1] = 4;
   spec[0] = gemm_rows (a->M, local[1]);
   spec[1] = gemm_columns (div_up (a->N, 4), local[0]);
@@ -150,6 +157,23 @@ gemm_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, u
 {
   g[0] = div_up (div_up (div_up (a->N, 4), spec[1]), local[0]);
   spread (div_up (a->M, (uint64_t) spec[0] * local[1]), &g[1], &g[2]);
+}
+
+/* gemm.comp with A's rows shared through subgroup shuffles: a workgroup row
+ * of 8 invocations must be one subgroup, as on lavapipe (a SIMD vector of 8
+ * lanes at 256 bits).  The shader takes the subgroup to be that row, which
+ * llvmpipe's consecutive packing of invocations into vectors guarantees; the
+ * kernel tests check it on whichever device runs them. */
+static gboolean
+gemm_shuffle_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  if (!ctx->subgroup_shuffle)
+    *why = g_strdup ("no subgroup shuffles in compute shaders");
+  else if (ctx->subgroup_size != GEMM_LANES)
+    *why = g_strdup_printf ("subgroups of %u invocations, not %d", ctx->subgroup_size, GEMM_LANES);
+  else
+    return TRUE;
+  return FALSE;
 }
 
 /* Shared-memory GEMM (gemm_tiled.comp): T x T invocations, 4T x 4T tiles. */
@@ -401,6 +425,7 @@ const SwinOpInfo swin_op_infos[SWIN_OP_COUNT] = {
       { "gemm_tiled_f16", SPV (gemm_tiled_f16), TRUE, gemm_tiled_f16_fits, gemm_tiled_spec,
         gemm_tiled_grid },
       { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, gemm_tiled_spec, gemm_tiled_grid },
+      { "gemm_shuffle", SPV (gemm_shuffle), FALSE, gemm_shuffle_fits, gemm_spec, gemm_grid },
       { "gemm", SPV (gemm), FALSE, NULL, gemm_spec, gemm_grid },
   } },
   [SWIN_OP_LAYERNORM] = { "layernorm", IFACE (LAYERNORM, SwinLayernormPush), {
