@@ -10,6 +10,18 @@
 //   out: [B, H*W, C]; padded tokens are not stored.
 // The key loops walk the window row by row with no integer division: llvmpipe
 // has no vector divide, and per-key divisions used to dominate this kernel.
+//
+// Built twice (shaders/meson.build).  All invocations of a workgroup read
+// the same keys and values.  Plain, each fetches every one.  With
+// SWIN_SHARE_KV (attention_shuffle) the workgroup is one subgroup, and
+// lavapipe's subgroup is one SIMD vector of 8 lanes: lane l fetches keys l,
+// 8 + l, ... and subgroupShuffle() hands each key's texels to the others, one
+// vector permute per component where each fetch is a call to llvmpipe's
+// fetch function (as gemm_shuffle, docs/lavapipe-gemm.md).  It finds its
+// keys' window coordinates by one division per 8 keys.
+#ifdef SWIN_SHARE_KV
+#extension GL_KHR_shader_subgroup_shuffle : require
+#endif
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;  // swin_op_variants.c
 layout(constant_id = 3) const int WN = 49;  // tokens per window (array bound)
 layout(constant_id = 4) const int HD4 = 8;  // head dim / 4
@@ -18,6 +30,14 @@ layout(constant_id = 5) const int QP = 2;   // queries per invocation
 layout(binding = 0) uniform textureBuffer qkv;
 #include "attention_common.glsl"
 
+#ifdef SWIN_SHARE_KV
+const int LANES = int(gl_WorkGroupSize.x);   // the subgroup (swin_op_variants.c)
+const int KG = (WN + LANES - 1) / LANES;     // groups of LANES keys
+const int KS = KG * LANES;                   // key slots: those past the window weigh 0
+#else
+const int KS = WN;
+#endif
+
 void main ()
 {
   int n = p.ws * p.ws;
@@ -25,8 +45,10 @@ void main ()
   int win, b, h;
   if (!window_of_group (win, b, h))
     return;   // uniform across the workgroup
+#ifndef SWIN_SHARE_KV
   if (q0 >= n)
     return;
+#endif   // else spare invocations fetch keys for the others
 
   int wy0, wx0;
   window_origin (win, wy0, wx0);
@@ -55,11 +77,59 @@ void main ()
       q[u][d] *= f;
   }
 
-  float s[QP][WN];
+  float s[QP][KS];
   float mx[QP];
-  int vb[WN];
   for (int u = 0; u < QP; u++)
     mx[u] = -3.0e38;
+#ifdef SWIN_SHARE_KV
+  // Lane l's key of group g: its qkv row (-1: padding), window coordinates
+  // and mask region.
+  int lane = int(gl_SubgroupInvocationID);
+  int kb[KG], kyg[KG], kxg[KG], krg[KG];
+  for (int g = 0; g < KG; g++) {
+    int jl = min(g * LANES + lane, n - 1);
+    kyg[g] = jl / p.ws;
+    kxg[g] = jl - kyg[g] * p.ws;
+    int tok = window_token(wy0 + kyg[g], wx0 + kxg[g]);
+    kb[g] = tok < 0 ? -1 : (base + tok) * row4;
+    krg[g] = window_region(wy0 + kyg[g], wx0 + kxg[g]);
+  }
+  vec4 kbias[HD4];
+  for (int d = 0; d < HD4; d++)
+    kbias[d] = texelFetch(qkv_bias, C4 + h * HD4 + d);
+  for (int g = 0; g < KG; g++) {
+    vec4 kl[HD4];
+    float kk = 0.0;
+    for (int d = 0; d < HD4; d++) {
+      vec4 fetched = texelFetch(qkv, max(kb[g], 0) + C4 + h * HD4 + d);
+      kl[d] = kb[g] < 0 ? kbias[d] : fetched;
+      kk += dot(kl[d], kl[d]);
+    }
+    float kfl = key_factor(kk);
+    for (int t = 0; t < LANES; t++) {
+      int j = g * LANES + t;
+      float acc[QP];
+      for (int u = 0; u < QP; u++)
+        acc[u] = 0.0;
+      for (int d = 0; d < HD4; d++) {
+        vec4 kv = subgroupShuffle(kl[d], t);
+        for (int u = 0; u < QP; u++)
+          acc[u] += dot(q[u][d], kv);
+      }
+      float kf = subgroupShuffle(kfl, t);
+      int ky = subgroupShuffle(kyg[g], t), kx = subgroupShuffle(kxg[g], t);
+      int kreg = subgroupShuffle(krg[g], t);
+      for (int u = 0; u < QP; u++) {
+        float v = acc[u] * kf + texelFetch(table, ((qy[u] - ky + p.M - 1) * tw + qx[u] - kx + p.M - 1) * p.heads + h).r;
+        if (masked && kreg != qreg[u])
+          v -= 100.0;
+        s[u][j] = j < n ? v : -3.0e38;   // exp() makes a slot past the window 0
+        mx[u] = max(mx[u], s[u][j]);
+      }
+    }
+  }
+#else
+  int vb[WN];
   int j = 0;
   for (int ky = 0; ky < p.ws; ky++) {
     int y = unroll(wy0 + ky, p.shift_h, p.Hp);
@@ -90,14 +160,20 @@ void main ()
       }
     }
   }
+#endif
+#ifdef SWIN_SHARE_KV
+  const int slots = KS;
+#else
+  const int slots = n;
+#endif
   for (int u = 0; u < QP; u++) {
     float sum = 0.0;
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; i < slots; i++) {
       s[u][i] = exp(s[u][i] - mx[u]);
       sum += s[u][i];
     }
     float inv = 1.0 / sum;
-    for (int i = 0; i < n; i++)
+    for (int i = 0; i < slots; i++)
       s[u][i] *= inv;
   }
 
@@ -108,6 +184,26 @@ void main ()
     for (int d = 0; d < HD4; d++)
       o4[u][d] = vec4(0.0);
   int vo = 2 * C4 + h * HD4;
+#ifdef SWIN_SHARE_KV
+  vec4 vbias[HD4];
+  for (int d = 0; d < HD4; d++)
+    vbias[d] = texelFetch(qkv_bias, vo + d);
+  for (int g = 0; g < KG; g++) {
+    vec4 vl[HD4];
+    for (int d = 0; d < HD4; d++) {
+      vec4 fetched = texelFetch(qkv, max(kb[g], 0) + vo + d);
+      vl[d] = kb[g] < 0 ? vbias[d] : fetched;
+    }
+    for (int t = 0; t < LANES; t += 2) {
+      int j = g * LANES + t;
+      for (int d = 0; d < HD4; d++) {
+        vec4 v0 = subgroupShuffle(vl[d], t), v1 = subgroupShuffle(vl[d], t + 1);
+        for (int u = 0; u < QP; u++)
+          o4[u][d] += s[u][j] * v0 + s[u][j + 1] * v1;
+      }
+    }
+  }
+#else
   for (j = 0; j + 1 < n; j += 2) {
     for (int d = 0; d < HD4; d++) {
       vec4 v0 = vb[j] < 0 ? texelFetch(qkv_bias, vo + d) : texelFetch(qkv, vb[j] + vo + d);
@@ -123,6 +219,7 @@ void main ()
         o4[u][d] += s[u][j] * v0;
     }
   }
+#endif
   for (int u = 0; u < QP; u++) {
     if (q0 + u >= n || qtok[u] < 0)
       continue;

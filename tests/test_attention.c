@@ -64,6 +64,9 @@ check_attention_as (SwinLayout layout, int B, int H, int W, int M, int block, in
     gboolean fits = strcmp (attention_variant, "attention_wg") != 0 ||
                     (shared <= lim->maxComputeSharedMemorySize &&
                      (uint32_t) (g.ws * g.ws + 31) / 32 * 32 <= lim->maxComputeWorkGroupInvocations);
+
+    if (strcmp (attention_variant, "attention_shuffle") == 0)
+      fits = swin_test_lanes_shuffle (ctx);
     gboolean ok;
 
     g_assert_true (swin_op_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));
@@ -89,10 +92,11 @@ check_attention (SwinLayout layout, int B, int H, int W, int M, int block, int h
   check_attention_as (layout, B, H, W, M, block, heads, hd, FALSE);
 }
 
-/* Both variants (a query per invocation; a window per workgroup with shared
- * keys and values) on every device; where the second's shared memory does
- * not fit (window 12 at head dim 32 on lavapipe), forcing it must fail
- * rather than run the other. */
+/* Every variant (queries per invocation, fetching every key or sharing the
+ * fetches through subgroup shuffles; a window per workgroup with shared keys
+ * and values) on every device; where one does not fit (the shuffles without
+ * subgroups of 8; the window per workgroup's shared memory at window 12 and
+ * head dim 32 on lavapipe), forcing it must fail rather than run another. */
 static void
 test_attention (gconstpointer variant)
 {
@@ -265,9 +269,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   ctx = swin_test_context ();
   g_test_add_data_func ("/attention/query-per-invocation", "attention", test_attention);
+  g_test_add_data_func ("/attention/query-per-invocation-shuffle", "attention_shuffle", test_attention);
   g_test_add_data_func ("/attention/window-per-workgroup", "attention_wg", test_attention);
   g_test_add_func ("/attention/qkv-in-attention", test_attention_qkv);
   g_test_add_data_func ("/attention/large-grid/attention", "attention", test_large_grid_attention);
+  g_test_add_data_func ("/attention/large-grid/attention_shuffle", "attention_shuffle",
+                        test_large_grid_attention);
   g_test_add_data_func ("/attention/large-grid/attention_wg", "attention_wg", test_large_grid_attention);
   g_test_add_func ("/attention/large-grid/attention_qkv", test_large_grid_attention_qkv);
   g_test_add_func ("/attention/chunked", test_chunked);

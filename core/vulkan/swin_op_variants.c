@@ -15,6 +15,7 @@
 #include "layernorm_rows.spv.h"
 #include "im2col.spv.h"
 #include "attention.spv.h"
+#include "attention_shuffle.spv.h"
 #include "attention_wg.spv.h"
 #include "attention_qkv.spv.h"
 #include "avgpool_norm.spv.h"
@@ -28,6 +29,7 @@
 #include "layernorm_rows.iface.h"
 #include "im2col.iface.h"
 #include "attention.iface.h"
+#include "attention_shuffle.iface.h"
 #include "attention_wg.iface.h"
 #include "attention_qkv.iface.h"
 #include "avgpool_norm.iface.h"
@@ -66,6 +68,7 @@ SAME_IFACE (GEMM_TILED_F16, GEMM);
 SAME_IFACE (GEMM_COOPMAT, GEMM);
 SAME_IFACE (LAYERNORM_ROWS, LAYERNORM);
 SAME_IFACE (ATTENTION_WG, ATTENTION);
+SAME_IFACE (ATTENTION_SHUFFLE, ATTENTION);
 PUSH_IS (GEMM, SwinGemmPush);
 PUSH_IS (LAYERNORM, SwinLayernormPush);
 PUSH_IS (IM2COL, SwinIm2colPush);
@@ -93,15 +96,34 @@ spread (uint64_t groups, uint32_t *lo, uint32_t *hi)
   *hi = div_up (groups, *lo);
 }
 
+/* The workgroup rows of lavapipe's kernels (gemm.comp, attention.comp): 8
+ * invocations along x, which llvmpipe runs as one SIMD vector at 256 bits
+ * (16 and 4 wide measured slower, docs/lavapipe-gemm.md). */
+#define SWIN_LANES 8
+
+/* The kernels that share fetches through subgroup shuffles (gemm_shuffle,
+ * attention_shuffle): a row of SWIN_LANES invocations along x must be one
+ * subgroup, as on lavapipe (a SIMD vector of 8 lanes at 256 bits).  The
+ * shaders take the subgroup to be that row, which llvmpipe's consecutive
+ * packing of invocations into vectors guarantees; the kernel tests check it
+ * on whichever device runs them. */
+static gboolean
+lanes_shuffle_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
+{
+  if (!ctx->subgroup_shuffle)
+    *why = g_strdup ("no subgroup shuffles in compute shaders");
+  else if (ctx->subgroup_size != SWIN_LANES)
+    *why = g_strdup_printf ("subgroups of %u invocations, not %d", ctx->subgroup_size, SWIN_LANES);
+  else
+    return TRUE;
+  return FALSE;
+}
+
 /* ---- GEMM ---- */
 
-/* Register-tile GEMM (gemm.comp): workgroup rows of 8 invocations, which
- * llvmpipe runs as one SIMD vector at 256 bits (16 and 4 wide measured slower,
- * docs/lavapipe-gemm.md). */
-#define GEMM_LANES 8
-
-/* vec4 columns per invocation: two halve the fetches of the shared A rows,
- * unless that leaves more lanes of the last workgroup idle than one. */
+/* Register-tile GEMM (gemm.comp: gemm, gemm_shuffle): vec4 columns per
+ * invocation: two halve the fetches of the shared A rows, unless that leaves
+ * more lanes of the last workgroup idle than one. */
 static int
 gemm_columns (int n4, int wg_x)
 {
@@ -145,7 +167,7 @@ gemm_flags (const SwinOpArgs *a, uint32_t *spec)
 static int
 gemm_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], uint32_t *spec)
 {
-  local[0] = GEMM_LANES;
+  local[0] = SWIN_LANES;
   local[1] = 4;
   spec[0] = gemm_rows (a->M, local[1]);
   spec[1] = gemm_columns (div_up (a->N, 4), local[0]);
@@ -157,23 +179,6 @@ gemm_grid (const SwinOpArgs *a, const uint32_t local[3], const uint32_t *spec, u
 {
   g[0] = div_up (div_up (div_up (a->N, 4), spec[1]), local[0]);
   spread (div_up (a->M, (uint64_t) spec[0] * local[1]), &g[1], &g[2]);
-}
-
-/* gemm.comp with A's rows shared through subgroup shuffles: a workgroup row
- * of 8 invocations must be one subgroup, as on lavapipe (a SIMD vector of 8
- * lanes at 256 bits).  The shader takes the subgroup to be that row, which
- * llvmpipe's consecutive packing of invocations into vectors guarantees; the
- * kernel tests check it on whichever device runs them. */
-static gboolean
-gemm_shuffle_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
-{
-  if (!ctx->subgroup_shuffle)
-    *why = g_strdup ("no subgroup shuffles in compute shaders");
-  else if (ctx->subgroup_size != GEMM_LANES)
-    *why = g_strdup_printf ("subgroups of %u invocations, not %d", ctx->subgroup_size, GEMM_LANES);
-  else
-    return TRUE;
-  return FALSE;
 }
 
 /* Shared-memory GEMM (gemm_tiled.comp): T x T invocations, 4T x 4T tiles. */
@@ -352,9 +357,9 @@ attention_spec (const SwinContext *ctx, const SwinOpArgs *a, uint32_t local[3], 
 {
   int ws = (int) lround (sqrt (a->n));
 
-  /* llvmpipe runs 8 invocations along x at once: Swin's 7 query rows of
-   * a window fill one such vector, where 16 left a second one idle */
-  local[0] = 8;
+  /* Swin's 7 query rows of a window fill one vector of SWIN_LANES, where 16
+   * left a second one idle */
+  local[0] = SWIN_LANES;
   spec[0] = a->n;
   spec[1] = a->hd / 4;
   spec[2] = ws <= 8 ? ws : (ws + 1) / 2;
@@ -425,7 +430,7 @@ const SwinOpInfo swin_op_infos[SWIN_OP_COUNT] = {
       { "gemm_tiled_f16", SPV (gemm_tiled_f16), TRUE, gemm_tiled_f16_fits, gemm_tiled_spec,
         gemm_tiled_grid },
       { "gemm_tiled", SPV (gemm_tiled), TRUE, NULL, gemm_tiled_spec, gemm_tiled_grid },
-      { "gemm_shuffle", SPV (gemm_shuffle), FALSE, gemm_shuffle_fits, gemm_spec, gemm_grid },
+      { "gemm_shuffle", SPV (gemm_shuffle), FALSE, lanes_shuffle_fits, gemm_spec, gemm_grid },
       { "gemm", SPV (gemm), FALSE, NULL, gemm_spec, gemm_grid },
   } },
   [SWIN_OP_LAYERNORM] = { "layernorm", IFACE (LAYERNORM, SwinLayernormPush), {
@@ -439,6 +444,8 @@ const SwinOpInfo swin_op_infos[SWIN_OP_COUNT] = {
   } },
   [SWIN_OP_ATTENTION] = { "attention", IFACE (ATTENTION, SwinAttentionPush), {
       { "attention_wg", SPV (attention_wg), TRUE, attention_wg_fits, attention_wg_spec, attention_wg_grid },
+      { "attention_shuffle", SPV (attention_shuffle), FALSE, lanes_shuffle_fits, attention_spec,
+        attention_grid },
       { "attention", SPV (attention), FALSE, NULL, attention_spec, attention_grid },
   } },
   /* GPUs only by what records it: the plan's LayerNorm-folded path */
