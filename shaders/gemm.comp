@@ -47,8 +47,19 @@ const int AF = (TM + LANES - 1) / LANES;      // A fetches per k step
 const int AF = TM;
 #endif
 
-// Row r's texel, of the AF fetched at one k step.
+// Row r's texel, of the AF fetched at one k step; likewise its moments, of
+// those summed per fetched row.  With SWIN_SHARE_A each lane sums the moments
+// of its own rows only: the LayerNorm fold costs no more than a pass.
 vec4 a_texel (vec4 fetched[AF], int r)
+{
+#ifdef SWIN_SHARE_A
+  return subgroupShuffle(fetched[r / LANES], r % LANES);
+#else
+  return fetched[r];
+#endif
+}
+
+vec2 a_moments (vec2 fetched[AF], int r)
 {
 #ifdef SWIN_SHARE_A
   return subgroupShuffle(fetched[r / LANES], r % LANES);
@@ -70,7 +81,7 @@ void main ()
     return;
 
   vec4 acc[TM][TC];
-  vec2 moments[TM];
+  vec2 moments[AF];   // (sum, sum of squares) of each A fetch's row, with NORM_A
   int arow[AF];   // the texel index of each A fetch's row
   int col[TC];
   int K4P = K4 / a_parts();
@@ -83,12 +94,11 @@ void main ()
     int r = f;
 #endif
     arow[f] = a_row_base(min(m0 + r, p.M - 1), K4P);  // likewise rows past M
+    moments[f] = vec2(0.0);
   }
-  for (int r = 0; r < TM; r++) {
-    moments[r] = vec2(0.0);
+  for (int r = 0; r < TM; r++)
     for (int c = 0; c < TC; c++)
       acc[r][c] = vec4(0.0);
-  }
   // Four (then two) k steps per iteration, summed into each accumulator in
   // one expression: the accumulators spill on lavapipe, so every update is
   // a load and a store (docs/lavapipe-gemm.md).  The k steps walk A's row
@@ -109,6 +119,8 @@ void main ()
       fb[i] = texelFetch(A, arow[i] + o1);
       fe[i] = texelFetch(A, arow[i] + o2);
       ff[i] = texelFetch(A, arow[i] + o3);
+      if (NORM_A)
+        moments[i] += row_moments(fa[i]) + row_moments(fb[i]) + row_moments(fe[i]) + row_moments(ff[i]);
     }
     for (int r = 0; r < TM; r++) {
       vec4 a = a_texel(fa, r), b = a_texel(fb, r), e = a_texel(fe, r), f = a_texel(ff, r);
@@ -117,8 +129,6 @@ void main ()
                    + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7]
                    + e.x * w[c][8] + e.y * w[c][9] + e.z * w[c][10] + e.w * w[c][11]
                    + f.x * w[c][12] + f.y * w[c][13] + f.z * w[c][14] + f.w * w[c][15];
-      if (NORM_A)
-        moments[r] += row_moments(a) + row_moments(b) + row_moments(e) + row_moments(f);
     }
   }
   for (; k4 + 1 < K4; k4 += 2) {
@@ -132,14 +142,14 @@ void main ()
     for (int i = 0; i < AF; i++) {
       fa[i] = texelFetch(A, arow[i] + o0);
       fb[i] = texelFetch(A, arow[i] + o1);
+      if (NORM_A)
+        moments[i] += row_moments(fa[i]) + row_moments(fb[i]);
     }
     for (int r = 0; r < TM; r++) {
       vec4 a = a_texel(fa, r), b = a_texel(fb, r);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3]
                    + b.x * w[c][4] + b.y * w[c][5] + b.z * w[c][6] + b.w * w[c][7];
-      if (NORM_A)
-        moments[r] += row_moments(a) + row_moments(b);
     }
   }
   if (k4 < K4) {
@@ -150,14 +160,15 @@ void main ()
       for (int j = 0; j < 4; j++)
         w[c][j] = texelFetch(W, wi + j * N4 + col[c]);
     vec4 fa[AF];
-    for (int i = 0; i < AF; i++)
+    for (int i = 0; i < AF; i++) {
       fa[i] = texelFetch(A, arow[i] + o0);
+      if (NORM_A)
+        moments[i] += row_moments(fa[i]);
+    }
     for (int r = 0; r < TM; r++) {
       vec4 a = a_texel(fa, r);
       for (int c = 0; c < TC; c++)
         acc[r][c] += a.x * w[c][0] + a.y * w[c][1] + a.z * w[c][2] + a.w * w[c][3];
-      if (NORM_A)
-        moments[r] += row_moments(a);
     }
   }
 
@@ -167,7 +178,7 @@ void main ()
     sums[c] = NORM_A ? bias[N4 + col[c]] : vec4(0.0);
   }
   for (int r = 0; r < TM && m0 + r < p.M; r++) {
-    vec2 norm = NORM_A ? row_norm(moments[r]) : vec2(0.0, 1.0);
+    vec2 norm = NORM_A ? row_norm(a_moments(moments, r)) : vec2(0.0, 1.0);
     for (int c = 0; c < TC && n0 + c < N4; c++)
       store_out(m0 + r, n0 + c, acc[r][c], bv[c], sums[c], norm);
   }

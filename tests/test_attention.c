@@ -66,7 +66,7 @@ check_attention_as (SwinLayout layout, int B, int H, int W, int M, int block, in
                      (uint32_t) (g.ws * g.ws + 31) / 32 * 32 <= lim->maxComputeWorkGroupInvocations);
 
     if (strcmp (attention_variant, "attention_shuffle") == 0)
-      fits = swin_test_lanes_shuffle (ctx);
+      fits = swin_lanes_shuffle (ctx);
     gboolean ok;
 
     g_assert_true (swin_op_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));

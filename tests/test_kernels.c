@@ -95,7 +95,7 @@ gemm_case_begin (const GemmCase *c)
   gboolean f16 = g_str_has_suffix (c->variant, "_f16"), coopmat = strcmp (c->variant, "gemm_coopmat") == 0;
   gboolean shuffle = strcmp (c->variant, "gemm_shuffle") == 0;
   gboolean fits = (!f16 || ctx->shader_f16) && (!coopmat || ctx->coopmat) &&
-                  (!shuffle || swin_test_lanes_shuffle (ctx));
+                  (!shuffle || swin_lanes_shuffle (ctx));
 
   if (c->half && !swin_context_supports_fp16 (ctx)) {
     g_test_skip ("no fp16 texel buffers on this device");

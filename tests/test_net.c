@@ -138,17 +138,18 @@ test_gpu_kernels (gconstpointer version)
   compare_forwards (m, 2, 64, 96);
   for (SwinOp op = 0; op < SWIN_OP_COUNT; op++)
     g_assert_true (swin_op_force (ctx, op, NULL, NULL));
-  g_assert_true (swin_op_gemm_normalises (ctx) == ctx->gpu_variants);
+  g_assert_true (swin_op_gemm_normalises (ctx) == (ctx->gpu_variants || swin_lanes_shuffle (ctx)));
   swin_model_free (m);
 }
 
 /* The dispatches of a forward with Swin-T's depths (2, 2, 6, 2), counted by
- * the profile that `swin bench` prints, per label: with the register-tiled
- * GEMM (lavapipe) every LayerNorm is its own pass; with the tiled GEMM (GPUs)
- * the LayerNorms before qkv and fc1 and each merge's norm and gather are
- * read by the GEMM, only the stem's norm remains, and qkv is computed inside
- * the attention (attention_qkv), unless the context asks for the two apart
- * (SwinContextParams.unfused_attention, "gemm_tiled-unfused" here).  Either
+ * the profile that `swin bench` prints, per label: with the plain
+ * register-tiled GEMM every LayerNorm is its own pass; with gemm_shuffle
+ * (lavapipe) and the tiled GEMM (GPUs) the LayerNorms before qkv and fc1 and
+ * each merge's norm and gather are read by the GEMM, and only the stem's
+ * norm remains; with the tiled GEMM qkv is also computed inside the
+ * attention (attention_qkv), unless the context asks for the two apart
+ * (SwinContextParams.unfused_attention, "gemm_tiled-unfused" here).  Every
  * GEMM reads the 4 x 4 patches of the image in place (no im2col), and the
  * final norm is inside the pooling. */
 static void
@@ -156,7 +157,8 @@ test_dispatch_count (gconstpointer data)
 {
   const gboolean unfused = g_str_has_suffix (data, "-unfused");
   const char *variant = unfused ? "gemm_tiled" : data;
-  const gboolean folded = strcmp (variant, "gemm_tiled") == 0, fused = folded && !unfused;
+  const gboolean tiled = strcmp (variant, "gemm_tiled") == 0;
+  const gboolean folded = tiled || strcmp (variant, "gemm_shuffle") == 0, fused = tiled && !unfused;
   const struct {
     const char *label;
     int count;
@@ -179,6 +181,12 @@ test_dispatch_count (gconstpointer data)
   SwinPlan *plan;
   int total = 0, want = 0;
 
+  if (strcmp (variant, "gemm_shuffle") == 0 && !swin_lanes_shuffle (ctx)) {
+    g_test_skip ("no subgroup shuffles in subgroups of 8 on this device");
+    g_array_unref (stats);
+    swin_model_free (m);
+    return;
+  }
   if (unfused) {
     swin_context_params_init (&cp);
     cp.unfused_attention = TRUE;
@@ -563,6 +571,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/net/gpu-kernels/v1", GINT_TO_POINTER (1), test_gpu_kernels);
   g_test_add_data_func ("/net/gpu-kernels/v2", GINT_TO_POINTER (2), test_gpu_kernels);
   g_test_add_data_func ("/net/dispatch-count/gemm", "gemm", test_dispatch_count);
+  g_test_add_data_func ("/net/dispatch-count/gemm_shuffle", "gemm_shuffle", test_dispatch_count);
   g_test_add_data_func ("/net/dispatch-count/gemm_tiled", "gemm_tiled", test_dispatch_count);
   g_test_add_data_func ("/net/dispatch-count/gemm_tiled-unfused", "gemm_tiled-unfused", test_dispatch_count);
   g_test_add_func ("/net/large-weights", test_large_weights);

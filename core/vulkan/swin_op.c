@@ -236,19 +236,35 @@ chunk_units (const SwinContext *ctx, uint64_t texels, uint64_t texel_size, uint6
   return MAX (units / step * step, step);
 }
 
-gboolean
-swin_op_gemm_normalises (SwinContext *ctx)
+/* The name of the GEMM variant forced on @ctx, or NULL. */
+static const char *
+gemm_forced (SwinContext *ctx)
 {
-  const SwinOpInfo *info = &swin_op_infos[SWIN_OP_GEMM];
   int forced;
 
   g_mutex_lock (&ctx->cache_lock);
   forced = op_state (ctx)->forced[SWIN_OP_GEMM];
   g_mutex_unlock (&ctx->cache_lock);
-  if (forced) {   /* all but gemm.comp's register tiles */
-    const char *name = info->variants[forced - 1].name;
-    return strcmp (name, "gemm") != 0 && strcmp (name, "gemm_shuffle") != 0;
-  }
+  return forced ? swin_op_infos[SWIN_OP_GEMM].variants[forced - 1].name : NULL;
+}
+
+gboolean
+swin_op_gemm_normalises (SwinContext *ctx)
+{
+  const char *forced = gemm_forced (ctx);
+
+  if (forced)
+    return strcmp (forced, "gemm") != 0;
+  return ctx->gpu_variants || swin_lanes_shuffle (ctx);
+}
+
+gboolean
+swin_op_gemm_tiled (SwinContext *ctx)
+{
+  const char *forced = gemm_forced (ctx);
+
+  if (forced)   /* all but gemm.comp's register tiles */
+    return strcmp (forced, "gemm") != 0 && strcmp (forced, "gemm_shuffle") != 0;
   return ctx->gpu_variants;
 }
 

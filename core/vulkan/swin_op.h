@@ -65,10 +65,22 @@ gboolean swin_op_gemm_full (SwinCmd *cmd, SwinContext *ctx, const SwinBinding *a
 /* Whether the GEMM variant @ctx records (the automatic choice, or the one
  * forced) normalises A's rows at no cost, so that a LayerNorm before a GEMM
  * is best folded into it (norm_a).  The shared-memory tiles (GPUs) sum the
- * rows' moments as their loaders fetch each texel once; lavapipe's register
- * tiles would sum them in every invocation of a row, which costs more than
- * the LayerNorm pass (docs/lavapipe-gemm.md). */
+ * rows' moments as their loaders fetch each texel once, and so does
+ * gemm_shuffle (lavapipe), each lane for the rows it fetches; plain gemm's
+ * register tiles would sum them in every invocation of a row, which costs
+ * more than the LayerNorm pass (docs/lavapipe-gemm.md). */
 gboolean swin_op_gemm_normalises (SwinContext *ctx);
+
+/* Whether @ctx runs the kernels that share fetches through subgroup
+ * shuffles (gemm_shuffle, attention_shuffle: lavapipe): subgroup shuffles in
+ * compute shaders, in subgroups of 8. */
+gboolean swin_lanes_shuffle (const SwinContext *ctx);
+
+/* Whether that variant is a shared-memory tile one (GPUs), whose path
+ * computes qkv inside the attention (swin_op_attention_qkv()): workgroups
+ * that cooperate through shared memory and barriers, which lavapipe runs
+ * slowly. */
+gboolean swin_op_gemm_tiled (SwinContext *ctx);
 
 /* LayerNorm of @rows rows of @C channels into @out; with @merge_h > 0 the
  * rows are the 2x2 patch-merging gather of an merge_h x merge_w map of C/4

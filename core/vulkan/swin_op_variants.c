@@ -107,6 +107,12 @@ spread (uint64_t groups, uint32_t *lo, uint32_t *hi)
  * shaders take the subgroup to be that row, which llvmpipe's consecutive
  * packing of invocations into vectors guarantees; the kernel tests check it
  * on whichever device runs them. */
+gboolean
+swin_lanes_shuffle (const SwinContext *ctx)
+{
+  return ctx->subgroup_shuffle && ctx->subgroup_size == SWIN_LANES;
+}
+
 static gboolean
 lanes_shuffle_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
 {

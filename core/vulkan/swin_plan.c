@@ -75,9 +75,9 @@ record_block (SwinPlan *p, int s, int j, int H, int W, GError **error)
            (LABEL ("fc1", gemm * hid), swin_op_gemm (p->cmd, ctx, &y, &f1w, &f1b, &hidden, rows, hid, C, TRUE, FALSE, error)) &&
            (LABEL ("fc2", gemm * hid), swin_op_gemm (p->cmd, ctx, &hidden, &f2w, &f2b, &x, rows, C, hid, FALSE, TRUE, error));
   /* the same with the LayerNorms inside qkv and fc1 (swin_net_private.h),
-   * and qkv inside the attention where the window's workgroup fits (and
-   * the context does not ask for them apart) */
-  if (!ctx->unfused_attention && swin_op_attention_qkv_fits (ctx, &g, a->heads[s])) {
+   * and on GPUs qkv inside the attention where the window's workgroup fits
+   * (and the context does not ask for them apart) */
+  if (!ctx->unfused_attention && swin_op_gemm_tiled (ctx) && swin_op_attention_qkv_fits (ctx, &g, a->heads[s])) {
     if (!(LABEL ("attention_qkv", gemm * 3 * C + attn),
           swin_op_attention_qkv (p->cmd, ctx, &x, &qw, &qgb, &qb, &tab, &y, p->B, &g, a->heads[s], FALSE, error)))
       return FALSE;

@@ -73,12 +73,6 @@ swin_test_cmd_run (SwinContext *ctx, SwinCmd *cmd)
   swin_cmd_free (cmd);
 }
 
-gboolean
-swin_test_lanes_shuffle (const SwinContext *ctx)
-{
-  return ctx->subgroup_shuffle && ctx->subgroup_size == 8;
-}
-
 VkPhysicalDeviceLimits
 swin_test_lower_binding_limits (SwinContext *ctx)
 {

@@ -28,11 +28,6 @@ SwinBinding swin_test_binding (SwinBuffer *b);
 SwinCmd *swin_test_cmd_begin (SwinContext *ctx);
 void swin_test_cmd_run (SwinContext *ctx, SwinCmd *cmd);
 
-/* Whether @ctx can run the kernels that share fetches through subgroup
- * shuffles (gemm_shuffle, attention_shuffle): shuffles in compute shaders,
- * subgroups of 8. */
-gboolean swin_test_lanes_shuffle (const SwinContext *ctx);
-
 /* Lowers @ctx's copy of the binding limits (64 KiB of storage buffer, 4096
  * texels; the device's real ones, which validation checks, stay larger) so
  * that small operations run in several chunks; returns what to put back
