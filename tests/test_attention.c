@@ -61,12 +61,10 @@ check_attention_as (SwinLayout layout, int B, int H, int W, int M, int block, in
     SwinBinding Y = swin_test_binding (by), Wq = swin_test_binding (bw), Bq = swin_test_binding (bb), T = swin_test_binding (bt), Q = swin_test_binding (bqkv), O = swin_test_binding (bo);
     const VkPhysicalDeviceLimits *lim = &ctx->props.limits;
     size_t shared = (size_t) g.ws * g.ws * (2 * hd * sizeof (float) + sizeof (int32_t));
-    gboolean fits = strcmp (attention_variant, "attention_wg") != 0 ||
-                    (shared <= lim->maxComputeSharedMemorySize &&
-                     (uint32_t) (g.ws * g.ws + 31) / 32 * 32 <= lim->maxComputeWorkGroupInvocations);
-
-    if (strcmp (attention_variant, "attention_shuffle") == 0)
-      fits = swin_lanes_shuffle (ctx);
+    gboolean fits = strcmp (attention_variant, "attention_shuffle") == 0 ? swin_lanes_shuffle (ctx)
+                    : strcmp (attention_variant, "attention_wg") != 0 ||
+                      (shared <= lim->maxComputeSharedMemorySize &&
+                       (uint32_t) (g.ws * g.ws + 31) / 32 * 32 <= lim->maxComputeWorkGroupInvocations);
     gboolean ok;
 
     g_assert_true (swin_op_gemm (cmd, ctx, &Y, &Wq, &Bq, &Q, B * L, 3 * C, C, FALSE, FALSE, &error));

@@ -116,12 +116,11 @@ swin_lanes_shuffle (const SwinContext *ctx)
 static gboolean
 lanes_shuffle_fits (const SwinContext *ctx, const SwinOpArgs *a, char **why)
 {
-  if (!ctx->subgroup_shuffle)
-    *why = g_strdup ("no subgroup shuffles in compute shaders");
-  else if (ctx->subgroup_size != SWIN_LANES)
-    *why = g_strdup_printf ("subgroups of %u invocations, not %d", ctx->subgroup_size, SWIN_LANES);
-  else
+  if (swin_lanes_shuffle (ctx))
     return TRUE;
+  *why = !ctx->subgroup_shuffle ? g_strdup ("no subgroup shuffles in compute shaders")
+                                : g_strdup_printf ("subgroups of %u invocations, not %d",
+                                                   ctx->subgroup_size, SWIN_LANES);
   return FALSE;
 }
 
